@@ -1,0 +1,450 @@
+//! Link layers: from the start of a frame to the first IP header.
+
+use super::ip::{decode_ipv4, decode_ipv6_checked};
+use super::{Bytes, Category, DecodeProblem, PacketInfo};
+use crate::capture::LinkType;
+use etherparse::EtherType;
+
+/// Ethernet II header: destination, source, type/length.
+mod ethernet {
+    pub const TYPE: usize = 12;
+    pub const HEADER_LEN: usize = 14;
+    /// Type/length values up to this are an IEEE 802.3 length (LLC follows).
+    pub const MAX_802_3_LEN: u16 = 1500;
+}
+
+/// IEEE 802.2 LLC with a SNAP extension: DSAP, SSAP, control, OUI, type.
+mod llc_snap {
+    pub const HEADER: [u8; 3] = [0xaa, 0xaa, 0x03];
+    pub const OUI: usize = 3;
+    pub const TYPE: usize = 6;
+    pub const LEN: usize = 8;
+}
+
+/// 802.1Q / 802.1ad tag following the type field: TCI, then the inner type.
+mod vlan {
+    pub const INNER_TYPE: usize = 2;
+    pub const LEN: usize = 4;
+}
+
+/// Linux cooked capture v1 (DLT 113) and v2 (DLT 276).
+mod sll {
+    pub const V1_HATYPE: usize = 2;
+    pub const V1_PROTOCOL: usize = 14;
+    pub const V1_LEN: usize = 16;
+    pub const V2_PROTOCOL: usize = 0;
+    pub const V2_HATYPE: usize = 8;
+    pub const V2_LEN: usize = 20;
+    /// ARPHRD_NETLINK: the payload is a netlink message, not a frame.
+    pub const ARPHRD_NETLINK: u16 = 824;
+    /// Linux protocol value meaning "802.2 LLC follows".
+    pub const P_802_2: u16 = 0x0004;
+}
+
+/// PPPoE session header: ver/type, code, session id, length; PPP follows.
+mod pppoe {
+    pub const LEN: usize = 6;
+}
+
+/// PPP protocol numbers for IP.
+mod ppp {
+    pub const IPV4: u16 = 0x0021;
+    pub const IPV6: u16 = 0x0057;
+    pub const MPLS_UNICAST: u16 = 0x0281;
+    pub const MPLS_MULTICAST: u16 = 0x0283;
+    /// The HDLC-like address and control bytes that may precede the protocol.
+    pub const ADDRESS_CONTROL: [u8; 2] = [0xff, 0x03];
+}
+
+/// BSD loopback address families meaning IPv4 and IPv6 (IPv6's differs by OS).
+mod loopback {
+    pub const AF_INET: u32 = 2;
+    pub const AF_INET6: [u32; 3] = [24, 28, 30];
+    pub const HEADER_LEN: usize = 4;
+}
+
+/// Cisco HDLC: address, control, protocol (an EtherType).
+mod chdlc {
+    pub const PROTOCOL: usize = 2;
+    pub const LEN: usize = 4;
+}
+
+/// FDDI: frame control, destination, source; LLC follows.
+mod fddi {
+    pub const LEN: usize = 13;
+}
+
+const ETHERTYPE_MPLS_UNICAST: u16 = 0x8847;
+const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
+const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9200;
+
+const NON_IP: PacketInfo = PacketInfo::plain(Category::NonIp);
+const LINK_TRUNCATED: PacketInfo =
+    PacketInfo::problem(Category::NonIp, DecodeProblem::LinkHeaderTruncated);
+
+/// Dispatches on the link type.
+pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
+    match link {
+        LinkType::ETHERNET => decode_ethernet(bytes),
+        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 => decode_raw(bytes),
+        LinkType::IPV4 => decode_ipv4(bytes),
+        LinkType::IPV6 => decode_ipv6_checked(bytes),
+        LinkType::NULL => decode_null(bytes),
+        LinkType::LOOP => decode_loop(bytes),
+        LinkType::IEEE802_11 => decode_wlan(bytes),
+        LinkType::IEEE802_11_RADIOTAP => decode_radiotap(bytes),
+        LinkType::PPI => decode_ppi(bytes),
+        LinkType::NFLOG => decode_nflog(bytes),
+        LinkType::LINUX_SLL => decode_sll(bytes, sll::V1_HATYPE, sll::V1_PROTOCOL, sll::V1_LEN),
+        LinkType::LINUX_SLL2 => decode_sll(bytes, sll::V2_HATYPE, sll::V2_PROTOCOL, sll::V2_LEN),
+        LinkType::PPP | LinkType::PPP_HDLC => decode_ppp(bytes),
+        LinkType::C_HDLC => match bytes.u16_at(chdlc::PROTOCOL) {
+            Some(protocol) => decode_ethertype(protocol, bytes.skip(chdlc::LEN)),
+            None => LINK_TRUNCATED,
+        },
+        LinkType::FDDI => {
+            if bytes.captured.len() < fddi::LEN {
+                return LINK_TRUNCATED;
+            }
+            decode_llc(bytes.skip(fddi::LEN))
+        }
+        _ => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
+    }
+}
+
+fn decode_ethernet(bytes: Bytes<'_>) -> PacketInfo {
+    if bytes.captured.len() < ethernet::HEADER_LEN {
+        return LINK_TRUNCATED;
+    }
+    let Some(type_or_len) = bytes.u16_at(ethernet::TYPE) else {
+        return LINK_TRUNCATED;
+    };
+    let payload = bytes.skip(ethernet::HEADER_LEN);
+    if type_or_len <= ethernet::MAX_802_3_LEN {
+        decode_llc(payload)
+    } else {
+        decode_ethertype(type_or_len, payload)
+    }
+}
+
+/// IEEE 802.2 LLC: only SNAP with an EtherType (OUI 00-00-00) leads to IP.
+fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
+    let header = bytes.captured.get(..llc_snap::LEN);
+    match header {
+        Some(h) if h[..3] == llc_snap::HEADER && h[llc_snap::OUI..llc_snap::OUI + 3] == [0; 3] => {
+            let ethertype = u16::from_be_bytes([h[llc_snap::TYPE], h[llc_snap::TYPE + 1]]);
+            decode_ethertype(ethertype, bytes.skip(llc_snap::LEN))
+        }
+        _ => NON_IP,
+    }
+}
+
+/// What follows an EtherType: IP, VLAN tags, MPLS, PPPoE.
+fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
+    match EtherType(ethertype) {
+        EtherType::IPV4 => decode_ipv4(bytes),
+        EtherType::IPV6 => decode_ipv6_checked(bytes),
+        EtherType::VLAN_TAGGED_FRAME
+        | EtherType::PROVIDER_BRIDGING
+        | EtherType::VLAN_DOUBLE_TAGGED_FRAME
+        | EtherType(ETHERTYPE_QINQ_OLD) => match bytes.u16_at(vlan::INNER_TYPE) {
+            Some(inner) if bytes.captured.len() >= vlan::LEN => {
+                decode_ethertype(inner, bytes.skip(vlan::LEN))
+            }
+            _ => LINK_TRUNCATED,
+        },
+        EtherType(ETHERTYPE_MPLS_UNICAST) | EtherType(ETHERTYPE_MPLS_MULTICAST) => {
+            decode_mpls(bytes)
+        }
+        EtherType(ETHERTYPE_PPPOE_SESSION) => {
+            if bytes.captured.len() < pppoe::LEN {
+                return LINK_TRUNCATED;
+            }
+            decode_ppp(bytes.skip(pppoe::LEN))
+        }
+        _ => NON_IP,
+    }
+}
+
+/// MPLS label stack entries (4 bytes each) up to the bottom-of-stack bit,
+/// then IP guessed from the version nibble, as tshark does.
+fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
+    const ENTRY_LEN: usize = 4;
+    const BOTTOM_OF_STACK: u8 = 0x01;
+    loop {
+        let Some(entry) = bytes.captured.get(..ENTRY_LEN) else {
+            return LINK_TRUNCATED;
+        };
+        let bottom = entry[2] & BOTTOM_OF_STACK != 0;
+        bytes = bytes.skip(ENTRY_LEN);
+        if bottom {
+            break;
+        }
+    }
+    match bytes.u8_at(0).map(|b| b >> 4) {
+        Some(4) => decode_ipv4(bytes),
+        Some(6) => decode_ipv6_checked(bytes),
+        // Pseudowire associated channel: control traffic.
+        Some(1) => NON_IP,
+        // An Ethernet pseudowire, with a 4-byte control word when the first
+        // nibble is 0 and the bytes do not already look like Ethernet.
+        Some(0) if !looks_like_ethernet(bytes) => decode_ethernet(bytes.skip(4)),
+        Some(_) => decode_ethernet(bytes),
+        None => LINK_TRUNCATED,
+    }
+}
+
+/// Whether `bytes` plausibly start an Ethernet header: an EtherType portclass
+/// knows at the type offset. (tshark checks the addresses' vendor prefixes;
+/// a known EtherType is the same signal without a vendor table.)
+fn looks_like_ethernet(bytes: Bytes<'_>) -> bool {
+    bytes.captured.len() >= ethernet::HEADER_LEN
+        && matches!(
+            bytes.u16_at(ethernet::TYPE).map(EtherType),
+            Some(
+                EtherType::IPV4
+                    | EtherType::IPV6
+                    | EtherType::ARP
+                    | EtherType::VLAN_TAGGED_FRAME
+                    | EtherType::PROVIDER_BRIDGING
+                    | EtherType::VLAN_DOUBLE_TAGGED_FRAME
+                    | EtherType(ETHERTYPE_MPLS_UNICAST)
+                    | EtherType(ETHERTYPE_PPPOE_SESSION)
+            )
+        )
+}
+
+/// PPP: optional address/control bytes, then a 1- or 2-byte protocol field.
+fn decode_ppp(bytes: Bytes<'_>) -> PacketInfo {
+    let bytes = if bytes.captured.get(..2) == Some(&ppp::ADDRESS_CONTROL[..]) {
+        bytes.skip(2)
+    } else {
+        bytes
+    };
+    let Some(first) = bytes.u8_at(0) else {
+        return LINK_TRUNCATED;
+    };
+    // Protocol-field compression: an odd first byte is a 1-byte protocol.
+    let (protocol, len) = if first & 1 == 1 {
+        (u16::from(first), 1)
+    } else {
+        match bytes.u16_at(0) {
+            Some(p) => (p, 2),
+            None => return LINK_TRUNCATED,
+        }
+    };
+    let payload = bytes.skip(len);
+    match protocol {
+        ppp::IPV4 => decode_ipv4(payload),
+        ppp::IPV6 => decode_ipv6_checked(payload),
+        ppp::MPLS_UNICAST | ppp::MPLS_MULTICAST => decode_mpls(payload),
+        _ => NON_IP,
+    }
+}
+
+/// Raw IP (DLT 12, 14, 101): the version nibble says which IP. Like tshark,
+/// two bytes are needed to tell raw IP from PPP-in-HDLC framing.
+fn decode_raw(bytes: Bytes<'_>) -> PacketInfo {
+    match bytes.captured {
+        [0xff, 0x03, ..] => decode_ppp(bytes),
+        [first, _, ..] => match first >> 4 {
+            4 => decode_ipv4(bytes),
+            6 => decode_ipv6_checked(bytes),
+            _ => NON_IP,
+        },
+        _ => LINK_TRUNCATED,
+    }
+}
+
+/// BSD NULL (DLT 0): a 4-byte address family in the capturing host's byte
+/// order, or (Linux, IRIX) an EtherType or 16-bit family; decided as
+/// tshark's packet-null.c does, read as a little-endian host would.
+fn decode_null(bytes: Bytes<'_>) -> PacketInfo {
+    if bytes.captured.get(..2) == Some(&ppp::ADDRESS_CONTROL[..]) {
+        return decode_ppp(bytes);
+    }
+    let Some(&[a, b, c, d]) = bytes.captured.get(..loopback::HEADER_LEN) else {
+        return LINK_TRUNCATED;
+    };
+    let mut value = u32::from_le_bytes([a, b, c, d]);
+    if value & 0xffff_0000 != 0 {
+        if value & 0xff00_0000 == 0 && value & 0x00ff_0000 < 0x0006_0000 {
+            // IRIX/UNICOS: a 16-bit family in the upper half.
+            value >>= 16;
+        } else {
+            value = value.swap_bytes();
+        }
+    } else if value & 0xff == 0 && value & 0xff00 < 0x0600 {
+        value = u32::from((value as u16).swap_bytes());
+    }
+    decode_family(value, bytes.skip(loopback::HEADER_LEN))
+}
+
+/// OpenBSD LOOP (DLT 108): the family in network byte order.
+fn decode_loop(bytes: Bytes<'_>) -> PacketInfo {
+    let Some(&[a, b, c, d]) = bytes.captured.get(..loopback::HEADER_LEN) else {
+        return LINK_TRUNCATED;
+    };
+    decode_family(u32::from_be_bytes([a, b, c, d]), bytes.skip(loopback::HEADER_LEN))
+}
+
+/// A loopback header value: an EtherType above 1500, else a BSD family.
+fn decode_family(value: u32, payload: Bytes<'_>) -> PacketInfo {
+    if value > u32::from(ethernet::MAX_802_3_LEN) {
+        decode_ethertype(value as u16, payload)
+    } else if value == loopback::AF_INET {
+        decode_ipv4(payload)
+    } else if loopback::AF_INET6.contains(&value) {
+        decode_ipv6_checked(payload)
+    } else {
+        NON_IP
+    }
+}
+
+/// Linux cooked capture: an ARPHRD type and a protocol (an EtherType, or a
+/// small Linux value such as 802.2 LLC).
+fn decode_sll(bytes: Bytes<'_>, hatype_at: usize, protocol_at: usize, len: usize) -> PacketInfo {
+    if bytes.captured.len() < len {
+        return LINK_TRUNCATED;
+    }
+    let (Some(hatype), Some(protocol)) = (bytes.u16_at(hatype_at), bytes.u16_at(protocol_at))
+    else {
+        return LINK_TRUNCATED;
+    };
+    if hatype == sll::ARPHRD_NETLINK {
+        return NON_IP;
+    }
+    let payload = bytes.skip(len);
+    match protocol {
+        sll::P_802_2 => decode_llc(payload),
+        p if p > ethernet::MAX_802_3_LEN => decode_ethertype(p, payload),
+        _ => NON_IP,
+    }
+}
+
+/// IEEE 802.11 frame control and header layout.
+mod wlan {
+    pub const TYPE_DATA: u8 = 2;
+    pub const BASE_HEADER_LEN: usize = 24;
+    pub const ADDR4_LEN: usize = 6;
+    pub const QOS_LEN: usize = 2;
+    pub const HT_CONTROL_LEN: usize = 4;
+    /// Flags byte: to-DS and from-DS both set means a fourth address.
+    pub const DS_BITS: u8 = 0x03;
+    pub const PROTECTED: u8 = 0x40;
+    pub const ORDER: u8 = 0x80;
+    /// Subtype bits: QoS data, and "no data" (null function) frames.
+    pub const SUBTYPE_QOS: u8 = 0x08;
+    pub const SUBTYPE_NO_DATA: u8 = 0x04;
+}
+
+/// IEEE 802.11 (DLT 105): data frames carry LLC/SNAP; management, control,
+/// null and protected (encrypted) frames carry no IP portclass can see.
+fn decode_wlan(bytes: Bytes<'_>) -> PacketInfo {
+    let Some(&[fc0, flags]) = bytes.captured.get(..2) else {
+        return LINK_TRUNCATED;
+    };
+    let frame_type = (fc0 >> 2) & 0x03;
+    let subtype = fc0 >> 4;
+    if frame_type != wlan::TYPE_DATA
+        || subtype & wlan::SUBTYPE_NO_DATA != 0
+        || flags & wlan::PROTECTED != 0
+    {
+        return NON_IP;
+    }
+    let mut header_len = wlan::BASE_HEADER_LEN;
+    if flags & wlan::DS_BITS == wlan::DS_BITS {
+        header_len += wlan::ADDR4_LEN;
+    }
+    if subtype & wlan::SUBTYPE_QOS != 0 {
+        header_len += wlan::QOS_LEN;
+        if flags & wlan::ORDER != 0 {
+            header_len += wlan::HT_CONTROL_LEN;
+        }
+    }
+    if bytes.captured.len() < header_len {
+        return LINK_TRUNCATED;
+    }
+    decode_llc(bytes.skip(header_len))
+}
+
+/// Radiotap (DLT 127): a little-endian length at offset 2, then 802.11.
+fn decode_radiotap(bytes: Bytes<'_>) -> PacketInfo {
+    match bytes.captured.get(2..4) {
+        Some(&[lo, hi]) => {
+            let len = usize::from(u16::from_le_bytes([lo, hi]));
+            if bytes.captured.len() < len {
+                return LINK_TRUNCATED;
+            }
+            decode_wlan(bytes.skip(len))
+        }
+        _ => LINK_TRUNCATED,
+    }
+}
+
+/// PPI (DLT 192): a little-endian header length and the link type of what
+/// follows (802.11 in practice, or any link type portclass decodes).
+fn decode_ppi(bytes: Bytes<'_>) -> PacketInfo {
+    const HEADER_MIN: usize = 8;
+    match bytes.captured.get(..HEADER_MIN) {
+        Some(&[_, _, lo, hi, d0, d1, d2, d3]) => {
+            let len = usize::from(u16::from_le_bytes([lo, hi]));
+            let inner = u32::from_le_bytes([d0, d1, d2, d3]);
+            if len < HEADER_MIN || bytes.captured.len() < len || inner == u32::from(LinkType::PPI.0) {
+                return LINK_TRUNCATED;
+            }
+            match u16::try_from(inner) {
+                Ok(inner) => decode_link(LinkType(inner), bytes.skip(len)),
+                Err(_) => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
+            }
+        }
+        _ => LINK_TRUNCATED,
+    }
+}
+
+/// Linux NFLOG (DLT 239): family, version, resource id, then TLVs (length,
+/// type; host byte order, padded to 4 bytes); type 9 holds the packet.
+fn decode_nflog(bytes: Bytes<'_>) -> PacketInfo {
+    const HEADER_LEN: usize = 4;
+    const TLV_HEADER_LEN: usize = 4;
+    const TYPE_PAYLOAD: u16 = 9;
+    const AF_INET: u8 = 2;
+    const AF_INET6: u8 = 10;
+    let Some(&family) = bytes.captured.first() else {
+        return LINK_TRUNCATED;
+    };
+    // TLVs are in the logging host's byte order: take the order in which the
+    // first TLV's length is sane.
+    let little_endian = match bytes.captured.get(HEADER_LEN..HEADER_LEN + 2) {
+        Some(&[a, b]) => {
+            let le = usize::from(u16::from_le_bytes([a, b]));
+            le >= TLV_HEADER_LEN && le <= bytes.captured.len() - HEADER_LEN
+        }
+        _ => return LINK_TRUNCATED,
+    };
+    let read = |a: u8, b: u8| {
+        if little_endian {
+            u16::from_le_bytes([a, b])
+        } else {
+            u16::from_be_bytes([a, b])
+        }
+    };
+    let mut offset = HEADER_LEN;
+    while let Some(&[l0, l1, t0, t1]) = bytes.captured.get(offset..offset + TLV_HEADER_LEN) {
+        let len = usize::from(read(l0, l1));
+        if len < TLV_HEADER_LEN {
+            break;
+        }
+        if read(t0, t1) & 0x7fff == TYPE_PAYLOAD {
+            let payload = bytes.skip(offset + TLV_HEADER_LEN).limit(len - TLV_HEADER_LEN);
+            return match family {
+                AF_INET => decode_ipv4(payload),
+                AF_INET6 => decode_ipv6_checked(payload),
+                _ => NON_IP,
+            };
+        }
+        offset += len.div_ceil(4) * 4;
+    }
+    NON_IP
+}

@@ -1,0 +1,297 @@
+//! decode: link-type dispatch and zero-copy header slicing down to a small
+//! `Copy` summary ([`PacketInfo`]). No I/O, no counting, no allocation.
+
+/// The transport protocols that carry ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Transport {
+    /// TCP (IP protocol 6).
+    Tcp,
+    /// UDP (IP protocol 17).
+    Udp,
+    /// SCTP (IP protocol 132).
+    Sctp,
+}
+
+impl Transport {
+    /// All transports, in display order.
+    pub const ALL: [Transport; 3] = [Transport::Tcp, Transport::Udp, Transport::Sctp];
+
+    /// Lower-case name as used in JSON and the port database (`tcp`, `udp`, `sctp`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+            Transport::Sctp => "sctp",
+        }
+    }
+
+    /// Parses `tcp`, `udp` or `sctp` (any case).
+    pub fn parse(s: &str) -> Option<Transport> {
+        match s.to_ascii_lowercase().as_str() {
+            "tcp" => Some(Transport::Tcp),
+            "udp" => Some(Transport::Udp),
+            "sctp" => Some(Transport::Sctp),
+            _ => None,
+        }
+    }
+
+    /// Index 0..3, for arrays keyed by transport.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+mod ip;
+mod link;
+
+use crate::capture::LinkType;
+
+/// The nine traffic categories of the counting rules. Every frame falls in
+/// exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    /// TCP with both ports captured.
+    Tcp,
+    /// UDP with both ports captured.
+    Udp,
+    /// SCTP with both ports captured.
+    Sctp,
+    /// ICMP (IPv4).
+    Icmp,
+    /// ICMPv6.
+    Icmpv6,
+    /// IP whose next protocol is none of the above (GRE, IP-in-IP, ESP, ...),
+    /// or an IP header too damaged to tell.
+    OtherIp,
+    /// A non-first IP fragment: no transport header of its own.
+    Fragment,
+    /// A TCP/UDP/SCTP frame captured too short to hold both ports.
+    Truncated,
+    /// No IP header (ARP, LLDP, ...), or a link type portclass cannot decode.
+    NonIp,
+}
+
+impl Category {
+    /// All categories, in the order of the counting rules.
+    pub const ALL: [Category; 9] = [
+        Category::Tcp,
+        Category::Udp,
+        Category::Sctp,
+        Category::Icmp,
+        Category::Icmpv6,
+        Category::OtherIp,
+        Category::Fragment,
+        Category::Truncated,
+        Category::NonIp,
+    ];
+
+    /// The JSON key of the category (`tcp`, `other_ip`, `non_ip`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Tcp => "tcp",
+            Category::Udp => "udp",
+            Category::Sctp => "sctp",
+            Category::Icmp => "icmp",
+            Category::Icmpv6 => "icmpv6",
+            Category::OtherIp => "other_ip",
+            Category::Fragment => "fragment",
+            Category::Truncated => "truncated",
+            Category::NonIp => "non_ip",
+        }
+    }
+
+    /// Index 0..9, for arrays keyed by category.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The transport of a category that carries ports.
+    pub fn transport(self) -> Option<Transport> {
+        match self {
+            Category::Tcp => Some(Transport::Tcp),
+            Category::Udp => Some(Transport::Udp),
+            Category::Sctp => Some(Transport::Sctp),
+            _ => None,
+        }
+    }
+}
+
+/// Why decoding stopped short of a transport header, for frames whose bytes
+/// did not hold what their headers announced. Ordinary non-IP traffic (ARP)
+/// and non-first fragments are not problems and carry no reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecodeProblem {
+    /// The link type is not one portclass decodes.
+    UnsupportedLinkType,
+    /// The frame is shorter than its link-layer header(s).
+    LinkHeaderTruncated,
+    /// The IP header is cut short by the capture length.
+    IpHeaderTruncated,
+    /// The IP header is invalid (version, header length or total length).
+    IpHeaderInvalid,
+    /// An IPv6 extension header or AH is cut short or overruns the payload.
+    ExtensionHeaderTruncated,
+    /// The TCP/UDP/SCTP header is too short to hold both ports.
+    PortsTruncated,
+}
+
+impl DecodeProblem {
+    /// All problems, in display order.
+    pub const ALL: [DecodeProblem; 6] = [
+        DecodeProblem::UnsupportedLinkType,
+        DecodeProblem::LinkHeaderTruncated,
+        DecodeProblem::IpHeaderTruncated,
+        DecodeProblem::IpHeaderInvalid,
+        DecodeProblem::ExtensionHeaderTruncated,
+        DecodeProblem::PortsTruncated,
+    ];
+
+    /// A stable snake_case key for JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            DecodeProblem::UnsupportedLinkType => "unsupported_link_type",
+            DecodeProblem::LinkHeaderTruncated => "link_header_truncated",
+            DecodeProblem::IpHeaderTruncated => "ip_header_truncated",
+            DecodeProblem::IpHeaderInvalid => "ip_header_invalid",
+            DecodeProblem::ExtensionHeaderTruncated => "extension_header_truncated",
+            DecodeProblem::PortsTruncated => "ports_truncated",
+        }
+    }
+
+    /// A short human description.
+    pub fn description(self) -> &'static str {
+        match self {
+            DecodeProblem::UnsupportedLinkType => "link type not decoded",
+            DecodeProblem::LinkHeaderTruncated => "frame shorter than its link header",
+            DecodeProblem::IpHeaderTruncated => "IP header cut short",
+            DecodeProblem::IpHeaderInvalid => "invalid IP header",
+            DecodeProblem::ExtensionHeaderTruncated => "IPv6 extension header cut short",
+            DecodeProblem::PortsTruncated => "transport header too short for ports",
+        }
+    }
+
+    /// Index 0..6, for arrays keyed by problem.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What decoding learned of one frame: a small `Copy` summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketInfo {
+    /// The frame's category under the counting rules.
+    pub category: Category,
+    /// Source port; meaningful only when `category` is tcp/udp/sctp.
+    pub src_port: u16,
+    /// Destination port; meaningful only when `category` is tcp/udp/sctp.
+    pub dst_port: u16,
+    /// Why decoding stopped early, if it did.
+    pub problem: Option<DecodeProblem>,
+}
+
+impl PacketInfo {
+    /// A frame with ports.
+    pub const fn ports(transport: Transport, src_port: u16, dst_port: u16) -> PacketInfo {
+        let category = match transport {
+            Transport::Tcp => Category::Tcp,
+            Transport::Udp => Category::Udp,
+            Transport::Sctp => Category::Sctp,
+        };
+        PacketInfo {
+            category,
+            src_port,
+            dst_port,
+            problem: None,
+        }
+    }
+
+    /// A frame without ports, with no decoding problem.
+    pub const fn plain(category: Category) -> PacketInfo {
+        PacketInfo {
+            category,
+            src_port: 0,
+            dst_port: 0,
+            problem: None,
+        }
+    }
+
+    /// A frame without ports whose decoding stopped for `problem`.
+    pub const fn problem(category: Category, problem: DecodeProblem) -> PacketInfo {
+        PacketInfo {
+            category,
+            src_port: 0,
+            dst_port: 0,
+            problem: Some(problem),
+        }
+    }
+
+    /// `(transport, src, dst)` when the frame carries ports.
+    pub fn transport_ports(&self) -> Option<(Transport, u16, u16)> {
+        self.category
+            .transport()
+            .map(|t| (t, self.src_port, self.dst_port))
+    }
+}
+
+/// The bytes of one layer: what was captured, and how many bytes the wire
+/// carried from here on (`reported`, from the original length). The two
+/// differ when the capture's snap length cut the frame; tshark's rules depend
+/// on both, so decode tracks both.
+#[derive(Clone, Copy, Debug)]
+struct Bytes<'a> {
+    captured: &'a [u8],
+    reported: usize,
+}
+
+impl<'a> Bytes<'a> {
+    /// The layer after skipping `n` header bytes (`n` may exceed what was
+    /// captured; the captured part then is empty).
+    fn skip(self, n: usize) -> Bytes<'a> {
+        Bytes {
+            captured: self.captured.get(n..).unwrap_or(&[]),
+            reported: self.reported.saturating_sub(n),
+        }
+    }
+
+    /// The same layer bounded to `len` reported bytes (a length field).
+    fn limit(self, len: usize) -> Bytes<'a> {
+        let reported = self.reported.min(len);
+        Bytes {
+            captured: &self.captured[..self.captured.len().min(reported)],
+            reported,
+        }
+    }
+
+    fn u8_at(&self, at: usize) -> Option<u8> {
+        self.captured.get(at).copied()
+    }
+
+    fn u16_at(&self, at: usize) -> Option<u16> {
+        match self.captured.get(at..at + 2) {
+            Some(&[a, b]) => Some(u16::from_be_bytes([a, b])),
+            _ => None,
+        }
+    }
+}
+
+/// Decodes one frame of link type `link` (captured bytes `data`, original wire
+/// length `orig_len`, `fcs_len` trailing FCS bytes) into a [`PacketInfo`].
+///
+/// The classification follows tshark's dissectors exactly (see the counting
+/// rules in the README): the first IPv4/IPv6 header and the header after it,
+/// skipping IPv6 extension headers and AH; tunnels and ICMP quotes are never
+/// looked into. Never panics, never allocates.
+pub fn decode(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> PacketInfo {
+    // The wire length counts the FCS; the layers above never see it.
+    let reported = (orig_len as usize)
+        .max(data.len())
+        .saturating_sub(usize::from(fcs_len));
+    let bytes = Bytes {
+        captured: &data[..data.len().min(reported)],
+        reported,
+    };
+    link::decode_link(link, bytes)
+}
+
+#[cfg(test)]
+mod tests;
