@@ -1,0 +1,1004 @@
+//! The port database: the built-in table, the system services file and a
+//! user file, merged into one sorted list.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::naming::{Naming, NamingRule, PortClass};
+use super::parse::{self, LineProblem, ParsedEntry};
+use super::{DYNAMIC, UNASSIGNED};
+use crate::decode::Transport;
+
+/// The built-in port database, compiled in from `port-db/services.tsv`.
+pub const BUILTIN_PORT_DB: &str = include_str!("../../port-db/services.tsv");
+
+/// How many bad lines of the system services file are listed one by one
+/// in [`PortDb::warnings`] before the rest are only counted.
+const LISTED_SYSTEM_PROBLEMS: usize = 5;
+
+/// Which layer an entry comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The table compiled into portclass (`port-db/services.tsv`).
+    Builtin,
+    /// The system services file, normally `/etc/services`.
+    System,
+    /// A file the user named (`--port-db FILE`).
+    User,
+}
+
+impl Source {
+    /// Lower-case name for output: `builtin`, `system` or `user`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Builtin => "builtin",
+            Source::System => "system",
+            Source::User => "user",
+        }
+    }
+
+    /// Order of entries for one (port, transport): the user's first, then
+    /// the built-in ones, then the system file's.
+    fn precedence(self) -> u8 {
+        match self {
+            Source::User => 0,
+            Source::Builtin => 1,
+            Source::System => 2,
+        }
+    }
+}
+
+/// One service name for one port and transport.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortEntry {
+    /// The port number.
+    pub port: u16,
+    /// The transport the assignment is for.
+    pub transport: Transport,
+    /// Short lower-case service keyword, e.g. `ssh`, `dns`, `https`.
+    pub service: String,
+    /// Free-text description.
+    pub description: String,
+    /// Other names from a services-format line (`discard 9/tcp sink null`
+    /// has aliases `sink` and `null`); empty for port-db lines.
+    pub aliases: Vec<String>,
+    /// The layer the entry comes from.
+    pub source: Source,
+}
+
+impl PortEntry {
+    /// The IANA class of the entry's port.
+    pub fn class(&self) -> PortClass {
+        PortClass::of(self.port)
+    }
+
+    /// Whether `name` is this entry's service keyword or one of its
+    /// aliases, ignoring ASCII case.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.service.eq_ignore_ascii_case(name)
+            || self
+                .aliases
+                .iter()
+                .any(|alias| alias.eq_ignore_ascii_case(name))
+    }
+
+    fn from_parsed(parsed: ParsedEntry, source: Source) -> Self {
+        PortEntry {
+            port: parsed.port,
+            transport: parsed.transport,
+            service: parsed.service,
+            description: parsed.description,
+            aliases: parsed.aliases,
+            source,
+        }
+    }
+
+    /// Sort key: entries of one (port, transport) sit together, in layer
+    /// precedence; a stable sort keeps file order within a layer.
+    fn sort_key(&self) -> (u16, Transport, u8) {
+        (self.port, self.transport, self.source.precedence())
+    }
+}
+
+/// Loading the user's port database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PortDbError {
+    /// The file could not be read.
+    #[error(
+        "cannot read the port database {}: {cause}; check the path given to --port-db",
+        path.display()
+    )]
+    Read {
+        /// The file named by the user.
+        path: PathBuf,
+        /// What the operating system said.
+        cause: io::Error,
+    },
+    /// A line of the file is malformed.
+    #[error(
+        "{}:{line}: {problem}{}; fix or delete that line",
+        path.display(),
+        more_note(*.other_bad_lines)
+    )]
+    Line {
+        /// The file named by the user.
+        path: PathBuf,
+        /// 1-based number of the first bad line.
+        line: usize,
+        /// What is wrong with it.
+        problem: LineProblem,
+        /// How many more lines after it are bad.
+        other_bad_lines: usize,
+    },
+}
+
+fn more_note(other_bad_lines: usize) -> String {
+    match other_bad_lines {
+        0 => String::new(),
+        1 => " (and 1 more bad line)".to_owned(),
+        n => format!(" (and {n} more bad lines)"),
+    }
+}
+
+/// A port-database query could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    /// Nothing was asked.
+    #[error(
+        "empty query: give a port (443), a port and transport (53/udp) or a service name (ssh)"
+    )]
+    Empty,
+    /// The query is not of the form PORT, PORT/TRANSPORT, NAME or NAME/TRANSPORT.
+    #[error(
+        "`{query}` is not a query: give a port (443), a port and transport (53/udp) or a service name (ssh)"
+    )]
+    Malformed {
+        /// The query as given.
+        query: String,
+    },
+    /// A number outside 0-65535.
+    #[error("`{query}`: {number} is not a port; ports run from 0 to 65535")]
+    PortOutOfRange {
+        /// The query as given.
+        query: String,
+        /// The number as written.
+        number: String,
+    },
+    /// The part after `/` is not a transport.
+    #[error("`{query}`: unknown transport `{transport}`; use tcp, udp or sctp, e.g. 53/udp")]
+    UnknownTransport {
+        /// The query as given.
+        query: String,
+        /// The part after `/`.
+        transport: String,
+    },
+}
+
+/// The merged port database: every entry of every layer, sorted by port,
+/// transport and layer precedence. Lookups by (transport, port) are binary
+/// searches.
+#[derive(Clone, Debug, Default)]
+pub struct PortDb {
+    entries: Vec<PortEntry>,
+    warnings: Vec<String>,
+}
+
+impl PortDb {
+    /// The built-in database alone.
+    ///
+    /// Its file is validated by the tests, so a bad line is a bug; in a
+    /// release build such a line is skipped rather than a panic.
+    pub fn builtin() -> PortDb {
+        let mut db = PortDb {
+            entries: builtin_entries(),
+            warnings: Vec::new(),
+        };
+        db.sort_and_dedup();
+        db
+    }
+
+    /// The built-in database, then the system services file, then the user
+    /// file.
+    ///
+    /// - `system` (normally `/etc/services`) only adds entries for
+    ///   (port, transport) pairs the built-in table lacks. A missing file is
+    ///   skipped silently; an unreadable one, and its bad lines, are skipped
+    ///   with a note in [`PortDb::warnings`].
+    /// - `user` entries, in the port-db or the `/etc/services` format
+    ///   (detected line by line), come first for the pairs they name; the
+    ///   lower layers' entries for those pairs stay listed after them. A
+    ///   missing, unreadable or malformed user file is an error.
+    ///
+    /// Within one pair, an entry whose service keyword a higher layer
+    /// already lists is dropped, so a user line that redefines `80 tcp http`
+    /// replaces the built-in description instead of repeating the name.
+    pub fn layered(system: Option<&Path>, user: Option<&Path>) -> Result<PortDb, PortDbError> {
+        let mut warnings = Vec::new();
+        let builtin = builtin_entries();
+        let system_entries = match system {
+            Some(path) => read_system_file(path, &mut warnings),
+            None => Vec::new(),
+        };
+        let user_entries = match user {
+            Some(path) => read_user_file(path)?,
+            None => Vec::new(),
+        };
+
+        let builtin_pairs: HashSet<(u16, Transport)> =
+            builtin.iter().map(|e| (e.port, e.transport)).collect();
+        let mut entries = builtin;
+        entries.extend(
+            system_entries
+                .into_iter()
+                .filter(|e| !builtin_pairs.contains(&(e.port, e.transport))),
+        );
+        entries.extend(user_entries);
+
+        let mut db = PortDb { entries, warnings };
+        db.sort_and_dedup();
+        Ok(db)
+    }
+
+    fn sort_and_dedup(&mut self) {
+        self.entries.sort_by_key(PortEntry::sort_key);
+        let mut seen = HashSet::new();
+        self.entries
+            .retain(|e| seen.insert((e.port, e.transport, e.service.clone())));
+    }
+
+    /// Problems met while loading the system services file, one message
+    /// each, for the caller to print as warnings.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Every entry for a transport and port, the primary one first, then the
+    /// conflicting ones; empty when the port is not in the database.
+    pub fn entries_for(&self, transport: Transport, port: u16) -> &[PortEntry] {
+        let key = (port, transport);
+        let start = self
+            .entries
+            .partition_point(|e| (e.port, e.transport) < key);
+        let length = self.entries[start..].partition_point(|e| (e.port, e.transport) == key);
+        &self.entries[start..start + length]
+    }
+
+    /// The entry shown for a transport and port by default.
+    pub fn primary(&self, transport: Transport, port: u16) -> Option<&PortEntry> {
+        self.entries_for(transport, port).first()
+    }
+
+    /// Whether any layer has an entry for this transport and port.
+    pub fn contains(&self, transport: Transport, port: u16) -> bool {
+        self.primary(transport, port).is_some()
+    }
+
+    /// The label a frame's row is shown under: the primary service of the
+    /// naming port, [`UNASSIGNED`] for a port with no entry, or [`DYNAMIC`].
+    pub fn label(&self, transport: Transport, naming: Naming) -> &str {
+        match naming {
+            Naming::Port(port) => self
+                .primary(transport, port)
+                .map_or(UNASSIGNED, |entry| entry.service.as_str()),
+            Naming::Dynamic => DYNAMIC,
+        }
+    }
+
+    /// Looks entries up by what a user types:
+    ///
+    /// - `443`: that port, all transports;
+    /// - `53/udp`: that port and transport;
+    /// - `ssh`, `HTTP`: every entry whose service keyword or alias equals
+    ///   the name, ignoring case;
+    /// - `dns/udp`: the same, for one transport.
+    ///
+    /// Entries come in database order (port, transport, primary first). A
+    /// query that matches nothing gives `Ok` of an empty list.
+    pub fn query(&self, query: &str) -> Result<Vec<&PortEntry>, QueryError> {
+        let trimmed = query.trim();
+        let malformed = || QueryError::Malformed {
+            query: trimmed.to_owned(),
+        };
+        if trimmed.is_empty() {
+            return Err(QueryError::Empty);
+        }
+        if trimmed.contains(char::is_whitespace) {
+            return Err(malformed());
+        }
+        let (subject, transport) = match trimmed.split_once('/') {
+            None => (trimmed, None),
+            Some((subject, transport_text)) => {
+                if transport_text.is_empty() {
+                    return Err(malformed());
+                }
+                let transport = Transport::parse(transport_text).ok_or_else(|| {
+                    QueryError::UnknownTransport {
+                        query: trimmed.to_owned(),
+                        transport: transport_text.to_owned(),
+                    }
+                })?;
+                (subject, Some(transport))
+            }
+        };
+        if subject.is_empty() {
+            return Err(malformed());
+        }
+        let transports: &[Transport] = match &transport {
+            Some(transport) => std::slice::from_ref(transport),
+            None => &Transport::ALL,
+        };
+
+        if let Some(port) = parse_query_port(subject, trimmed)? {
+            return Ok(transports
+                .iter()
+                .flat_map(|&transport| self.entries_for(transport, port))
+                .collect());
+        }
+        Ok(self
+            .entries
+            .iter()
+            .filter(|e| transports.contains(&e.transport) && e.is_named(subject))
+            .collect())
+    }
+
+    /// Number of entries in all layers.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the database has no entries at all.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All entries, by port, then transport, primary first.
+    pub fn entries(&self) -> impl Iterator<Item = &PortEntry> {
+        self.entries.iter()
+    }
+
+    /// The per-packet naming rule for this database. Builds two small
+    /// bitsets; call once and keep the result.
+    pub fn naming_rule(&self) -> NamingRule {
+        NamingRule::from_known_ports(self.entries.iter().map(|e| (e.transport, e.port)))
+    }
+}
+
+/// `Ok(Some(port))` for a number, `Ok(None)` for a name, an error for a
+/// number outside 0-65535 (including a signed one).
+fn parse_query_port(subject: &str, query: &str) -> Result<Option<u16>, QueryError> {
+    let digits = subject.strip_prefix(['+', '-']).unwrap_or(subject);
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let out_of_range = || QueryError::PortOutOfRange {
+        query: query.to_owned(),
+        number: subject.to_owned(),
+    };
+    if subject.starts_with('-') {
+        return Err(out_of_range());
+    }
+    digits.parse().map(Some).map_err(|_| out_of_range())
+}
+
+fn builtin_entries() -> Vec<PortEntry> {
+    let parsed = parse::parse_file(BUILTIN_PORT_DB.as_bytes());
+    debug_assert!(
+        parsed.problems.is_empty(),
+        "port-db/services.tsv has bad lines: {:?}",
+        parsed.problems
+    );
+    parsed
+        .entries
+        .into_iter()
+        .map(|e| PortEntry::from_parsed(e, Source::Builtin))
+        .collect()
+}
+
+/// Reads the system services file; every problem becomes a warning.
+fn read_system_file(path: &Path, warnings: &mut Vec<String>) -> Vec<PortEntry> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Vec::new(),
+        Err(error) => {
+            warnings.push(format!(
+                "skipped the system services file {}: {error}",
+                path.display()
+            ));
+            return Vec::new();
+        }
+    };
+    let parsed = parse::parse_file(&bytes);
+    for (line, problem) in parsed.problems.iter().take(LISTED_SYSTEM_PROBLEMS) {
+        warnings.push(format!("{}:{line}: skipped: {problem}", path.display()));
+    }
+    let unlisted = parsed.problems.len().saturating_sub(LISTED_SYSTEM_PROBLEMS);
+    if unlisted > 0 {
+        warnings.push(format!(
+            "{}: skipped {unlisted} more bad lines",
+            path.display()
+        ));
+    }
+    parsed
+        .entries
+        .into_iter()
+        .map(|e| PortEntry::from_parsed(e, Source::System))
+        .collect()
+}
+
+/// Reads the user's file; the first bad line is an error.
+fn read_user_file(path: &Path) -> Result<Vec<PortEntry>, PortDbError> {
+    let bytes = std::fs::read(path).map_err(|cause| PortDbError::Read {
+        path: path.to_owned(),
+        cause,
+    })?;
+    let parsed = parse::parse_file(&bytes);
+    if let Some((line, problem)) = parsed.problems.first() {
+        return Err(PortDbError::Line {
+            path: path.to_owned(),
+            line: *line,
+            problem: problem.clone(),
+            other_bad_lines: parsed.problems.len() - 1,
+        });
+    }
+    Ok(parsed
+        .entries
+        .into_iter()
+        .map(|e| PortEntry::from_parsed(e, Source::User))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Transport::{Sctp, Tcp, Udp};
+    use std::collections::HashMap;
+    use std::io::Write;
+
+    const SEED_PATH: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/seed/ports-article.txt"
+    );
+
+    fn temp_file(contents: &[u8]) -> tempfile::NamedTempFile {
+        let mut file = tempfile::NamedTempFile::new().expect("create temp file");
+        file.write_all(contents).expect("write temp file");
+        file
+    }
+
+    fn services(entries: &[PortEntry]) -> Vec<(&str, Source)> {
+        entries
+            .iter()
+            .map(|e| (e.service.as_str(), e.source))
+            .collect()
+    }
+
+    fn keys<'a>(entries: &[&'a PortEntry]) -> Vec<(u16, Transport, &'a str)> {
+        entries
+            .iter()
+            .map(|e| (e.port, e.transport, e.service.as_str()))
+            .collect()
+    }
+
+    // ---- the built-in file ----
+
+    #[test]
+    fn builtin_file_parses_without_problems() {
+        let parsed = parse::parse_file(BUILTIN_PORT_DB.as_bytes());
+        assert_eq!(parsed.problems, []);
+        // Every non-comment line is exactly PORT, TRANSPORT, SERVICE,
+        // DESCRIPTION separated by single tabs, so the file stays uniform.
+        for (index, line) in BUILTIN_PORT_DB.lines().enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(fields.len(), 4, "line {}: {line:?}", index + 1);
+            assert!(
+                fields.iter().all(|f| !f.is_empty() && f.trim() == *f),
+                "line {}: empty field or stray spaces: {line:?}",
+                index + 1
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_has_at_least_300_entries() {
+        let db = PortDb::builtin();
+        assert!(db.len() >= 300, "only {} entries", db.len());
+        assert_eq!(
+            db.len(),
+            parse::parse_file(BUILTIN_PORT_DB.as_bytes()).entries.len()
+        );
+    }
+
+    #[test]
+    fn builtin_has_no_duplicate_port_transport_service() {
+        let parsed = parse::parse_file(BUILTIN_PORT_DB.as_bytes());
+        let mut seen = HashSet::new();
+        for e in &parsed.entries {
+            assert!(
+                seen.insert((e.port, e.transport, e.service.clone())),
+                "duplicate {}/{} {}",
+                e.port,
+                e.transport.name(),
+                e.service
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_service_keywords_are_short_lower_case_words() {
+        let is_keyword = |name: &str| {
+            let mut bytes = name.bytes();
+            bytes
+                .next()
+                .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && bytes
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+.-".contains(&b))
+        };
+        for e in PortDb::builtin().entries() {
+            assert!(
+                is_keyword(&e.service),
+                "bad keyword {:?} on {}",
+                e.service,
+                e.port
+            );
+            assert!(e.service.len() <= 24, "keyword too long: {}", e.service);
+            assert!(
+                !e.description.is_empty(),
+                "{} has no description",
+                e.service
+            );
+            assert_eq!(e.source, Source::Builtin);
+            assert!(e.aliases.is_empty());
+        }
+    }
+
+    #[test]
+    fn builtin_covers_every_transport() {
+        let db = PortDb::builtin();
+        for transport in Transport::ALL {
+            assert!(
+                db.entries().any(|e| e.transport == transport),
+                "no {} entries",
+                transport.name()
+            );
+        }
+    }
+
+    /// Parses `| 22/TCP,UDP | SSH ... |` rows into (port, transport, description).
+    fn seed_rows(text: &str) -> Vec<(u16, Transport, String)> {
+        let mut rows = Vec::new();
+        for line in text.lines() {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let [_, key, description, _] = cells.as_slice() else {
+                continue;
+            };
+            let Some((port, transports)) = key.split_once('/') else {
+                continue;
+            };
+            let Ok(port) = port.parse::<u16>() else {
+                continue;
+            };
+            for name in transports.split(',') {
+                let transport = Transport::parse(name)
+                    .unwrap_or_else(|| panic!("seed row {line:?}: transport {name:?}"));
+                rows.push((port, transport, (*description).to_owned()));
+            }
+        }
+        rows
+    }
+
+    /// Every seed row is present with its description verbatim (exact
+    /// equality, after trimming the table cell).
+    #[test]
+    fn builtin_holds_every_seed_row() {
+        let Ok(seed) = std::fs::read_to_string(SEED_PATH) else {
+            eprintln!("skipping: ../shared/seed/ports-article.txt not found");
+            return;
+        };
+        let rows = seed_rows(&seed);
+        assert!(
+            rows.len() >= 190,
+            "seed table not recognised: {} rows",
+            rows.len()
+        );
+        let db = PortDb::builtin();
+        let missing: Vec<String> = rows
+            .iter()
+            .filter(|(port, transport, description)| {
+                !db.entries_for(*transport, *port)
+                    .iter()
+                    .any(|e| e.description == *description)
+            })
+            .map(|(port, transport, description)| {
+                format!("{port}/{} {description:?}", transport.name())
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "seed rows missing:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn builtin_spot_checks() {
+        let db = PortDb::builtin();
+        let primary = |transport, port| db.primary(transport, port).map(|e| e.service.as_str());
+        for (transport, port, service) in [
+            (Tcp, 22, "ssh"),
+            (Udp, 53, "dns"),
+            (Tcp, 53, "dns"),
+            (Tcp, 443, "https"),
+            (Udp, 443, "https"),
+            (Tcp, 80, "http"),
+            (Udp, 80, "skype"),
+            (Udp, 123, "ntp"),
+            (Tcp, 3306, "mysql"),
+            (Tcp, 5432, "postgresql"),
+            (Tcp, 27017, "mongodb"),
+            (Tcp, 6379, "redis"),
+            (Tcp, 3389, "rdp"),
+            (Udp, 5353, "mdns"),
+            (Udp, 51820, "wireguard"),
+            (Udp, 4789, "vxlan"),
+            (Udp, 2152, "gtp-u"),
+            (Sctp, 2905, "m3ua"),
+            (Sctp, 5060, "sip"),
+        ] {
+            assert_eq!(
+                primary(transport, port),
+                Some(service),
+                "{port}/{}",
+                transport.name()
+            );
+        }
+        assert_eq!(
+            services(db.entries_for(Tcp, 80)),
+            [("http", Source::Builtin), ("skype", Source::Builtin)]
+        );
+        assert_eq!(
+            services(db.entries_for(Udp, 443)),
+            [("https", Source::Builtin), ("quic", Source::Builtin)]
+        );
+        let smb_tcp = db.primary(Tcp, 445).map(|e| e.description.as_str());
+        let smb_udp = db.primary(Udp, 445).map(|e| e.description.as_str());
+        assert!(smb_tcp.is_some() && smb_udp.is_some() && smb_tcp != smb_udp);
+        assert!(!db.contains(Sctp, 80));
+        assert_eq!(db.entries_for(Tcp, 51234), []);
+    }
+
+    #[test]
+    fn entries_are_sorted_and_grouped() {
+        let db = PortDb::builtin();
+        let sorted = db
+            .entries
+            .windows(2)
+            .all(|pair| (pair[0].port, pair[0].transport) <= (pair[1].port, pair[1].transport));
+        assert!(sorted);
+        // entries_for finds exactly the entries a linear scan finds.
+        let mut by_pair: HashMap<(u16, Transport), usize> = HashMap::new();
+        for e in db.entries() {
+            *by_pair.entry((e.port, e.transport)).or_default() += 1;
+        }
+        for ((port, transport), count) in by_pair {
+            assert_eq!(db.entries_for(transport, port).len(), count);
+        }
+    }
+
+    // ---- layers ----
+
+    const SYSTEM_FILE: &[u8] = b"# test services file\n\
+        ssh\t\t22/tcp\t\t\t# SSH from the system file\n\
+        portclass-test\t40123/tcp\tpct\t# only the system file has this\n\
+        portclass-test\t40123/udp\tpct\n\
+        rtmp\t\t1/ddp\t\t\t# Routing Table Maintenance Protocol\n";
+
+    #[test]
+    fn system_file_fills_gaps_but_never_overrides_builtin() {
+        let system = temp_file(SYSTEM_FILE);
+        let db = PortDb::layered(Some(system.path()), None).expect("layers load");
+        assert_eq!(db.warnings(), [] as [String; 0]);
+        assert_eq!(
+            services(db.entries_for(Tcp, 22)),
+            [("ssh", Source::Builtin)]
+        );
+        let added = db.primary(Tcp, 40123).expect("system entry");
+        assert_eq!(added.service, "portclass-test");
+        assert_eq!(added.source, Source::System);
+        assert_eq!(added.description, "only the system file has this");
+        assert_eq!(added.aliases, ["pct"]);
+        assert_eq!(
+            db.primary(Udp, 40123).map(|e| e.description.as_str()),
+            Some("pct")
+        );
+        assert_eq!(db.len(), PortDb::builtin().len() + 2);
+        // Aliases answer queries too.
+        assert_eq!(
+            keys(&db.query("PCT").expect("query")),
+            [
+                (40123, Tcp, "portclass-test"),
+                (40123, Udp, "portclass-test")
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_system_file_is_silently_skipped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = PortDb::layered(Some(&dir.path().join("no-such-services")), None)
+            .expect("a missing system file is fine");
+        assert_eq!(db.warnings(), [] as [String; 0]);
+        assert_eq!(db.len(), PortDb::builtin().len());
+    }
+
+    #[test]
+    fn garbled_system_file_is_skipped_line_by_line_with_warnings() {
+        let mut garbled = b"good 40124/tcp\n".to_vec();
+        for n in 0..7 {
+            garbled.extend_from_slice(format!("bad{n} 70000/tcp\n").as_bytes());
+        }
+        garbled.extend_from_slice(b"\xff\xfe\n");
+        let system = temp_file(&garbled);
+        let db =
+            PortDb::layered(Some(system.path()), None).expect("system problems are not errors");
+        assert!(db.contains(Tcp, 40124));
+        let warnings = db.warnings();
+        assert_eq!(warnings.len(), LISTED_SYSTEM_PROBLEMS + 1, "{warnings:#?}");
+        assert!(
+            warnings[0].contains(":2: skipped: `70000` is not a port number"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[LISTED_SYSTEM_PROBLEMS].contains("skipped 3 more bad lines"));
+    }
+
+    #[test]
+    fn unreadable_system_file_is_a_warning() {
+        // A directory cannot be read as a file.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = PortDb::layered(Some(dir.path()), None).expect("not an error");
+        assert_eq!(db.warnings().len(), 1);
+        assert!(db.warnings()[0].contains("skipped the system services file"));
+        assert_eq!(db.len(), PortDb::builtin().len());
+    }
+
+    #[test]
+    fn user_file_comes_first_and_lower_layers_stay_listed() {
+        let system = temp_file(SYSTEM_FILE);
+        let user = temp_file(
+            b"# my site\n\
+              80\ttcp\tintranet\tOur intranet portal\n\
+              22 tcp ssh Bastion SSH\n\
+              webhook 40123/tcp # our webhook receiver\n\
+              9999\tsctp\tlab\n",
+        );
+        let db = PortDb::layered(Some(system.path()), Some(user.path())).expect("layers load");
+
+        // A new name goes first; the built-in conflicts follow in file order.
+        assert_eq!(
+            services(db.entries_for(Tcp, 80)),
+            [
+                ("intranet", Source::User),
+                ("http", Source::Builtin),
+                ("skype", Source::Builtin)
+            ]
+        );
+        // The same name replaces the built-in entry rather than repeating it.
+        let ssh = db.entries_for(Tcp, 22);
+        assert_eq!(services(ssh), [("ssh", Source::User)]);
+        assert_eq!(ssh[0].description, "Bastion SSH");
+        // The user also beats the system layer, which stays listed.
+        assert_eq!(
+            services(db.entries_for(Tcp, 40123)),
+            [
+                ("webhook", Source::User),
+                ("portclass-test", Source::System)
+            ]
+        );
+        // Pairs the user does not name keep their primary.
+        assert_eq!(
+            services(db.entries_for(Udp, 80)),
+            [("skype", Source::Builtin)]
+        );
+        assert_eq!(
+            db.primary(Sctp, 9999).map(|e| e.service.as_str()),
+            Some("lab")
+        );
+        assert_eq!(db.label(Tcp, Naming::Port(80)), "intranet");
+    }
+
+    #[test]
+    fn malformed_user_file_names_file_line_and_problem() {
+        let user = temp_file(b"# ok\n80 tcp web\n80 tcpp web\nweb 80\n");
+        let error = PortDb::layered(None, Some(user.path())).expect_err("must fail");
+        let PortDbError::Line {
+            path,
+            line,
+            problem,
+            other_bad_lines,
+        } = &error
+        else {
+            panic!("wrong error: {error}");
+        };
+        assert_eq!(path, user.path());
+        assert_eq!(*line, 3);
+        assert_eq!(
+            *problem,
+            LineProblem::UnknownTransport {
+                text: "tcpp".into()
+            }
+        );
+        assert_eq!(*other_bad_lines, 1);
+        let message = error.to_string();
+        let expected_start = format!("{}:3: `tcpp` is not a transport", user.path().display());
+        assert!(message.starts_with(&expected_start), "{message}");
+        assert!(message.contains("(and 1 more bad line)"), "{message}");
+        assert!(message.ends_with("; fix or delete that line"), "{message}");
+    }
+
+    #[test]
+    fn missing_user_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("my-ports.tsv");
+        let error = PortDb::layered(None, Some(&path)).expect_err("must fail");
+        assert!(
+            matches!(&error, PortDbError::Read { cause, .. } if cause.kind() == io::ErrorKind::NotFound)
+        );
+        let message = error.to_string();
+        assert!(message.contains("my-ports.tsv"), "{message}");
+        assert!(message.contains("--port-db"), "{message}");
+    }
+
+    #[test]
+    fn empty_user_file_changes_nothing() {
+        let user = temp_file(b"");
+        let db = PortDb::layered(None, Some(user.path())).expect("empty is fine");
+        assert_eq!(db.len(), PortDb::builtin().len());
+    }
+
+    // ---- queries ----
+
+    #[test]
+    fn query_by_port_spans_transports() {
+        let db = PortDb::builtin();
+        assert_eq!(
+            keys(&db.query("443").expect("query")),
+            [(443, Tcp, "https"), (443, Udp, "https"), (443, Udp, "quic")]
+        );
+        assert_eq!(
+            keys(&db.query(" 53/udp ").expect("query")),
+            [(53, Udp, "dns")]
+        );
+        assert_eq!(
+            keys(&db.query("53/UDP").expect("query")),
+            [(53, Udp, "dns")]
+        );
+        assert_eq!(
+            keys(&db.query("5060/sctp").expect("query")),
+            [(5060, Sctp, "sip")]
+        );
+        assert_eq!(db.query("65535").expect("query"), [] as [&PortEntry; 0]);
+    }
+
+    #[test]
+    fn query_by_name_ignores_case_and_can_filter_transport() {
+        let db = PortDb::builtin();
+        assert_eq!(
+            keys(&db.query("ssh").expect("query")),
+            [(22, Tcp, "ssh"), (22, Udp, "ssh")]
+        );
+        let http = db.query("HTTP").expect("query");
+        assert_eq!(keys(&http), [(80, Tcp, "http")]);
+        let vnc: Vec<u16> = db
+            .query("vnc")
+            .expect("query")
+            .iter()
+            .map(|e| e.port)
+            .collect();
+        assert_eq!(vnc, [5900, 5901, 5902, 5903]);
+        assert_eq!(
+            keys(&db.query("dns/udp").expect("query")),
+            [(53, Udp, "dns")]
+        );
+        assert_eq!(
+            db.query("no-such-service").expect("query"),
+            [] as [&PortEntry; 0]
+        );
+    }
+
+    #[test]
+    fn bad_queries_explain_themselves() {
+        let db = PortDb::builtin();
+        let cases = [
+            ("", QueryError::Empty),
+            ("   ", QueryError::Empty),
+            (
+                "70000",
+                QueryError::PortOutOfRange {
+                    query: "70000".into(),
+                    number: "70000".into(),
+                },
+            ),
+            (
+                "99999999999999999999/tcp",
+                QueryError::PortOutOfRange {
+                    query: "99999999999999999999/tcp".into(),
+                    number: "99999999999999999999".into(),
+                },
+            ),
+            (
+                "-1",
+                QueryError::PortOutOfRange {
+                    query: "-1".into(),
+                    number: "-1".into(),
+                },
+            ),
+            (
+                "53/foo",
+                QueryError::UnknownTransport {
+                    query: "53/foo".into(),
+                    transport: "foo".into(),
+                },
+            ),
+            (
+                "53/",
+                QueryError::Malformed {
+                    query: "53/".into(),
+                },
+            ),
+            (
+                "/udp",
+                QueryError::Malformed {
+                    query: "/udp".into(),
+                },
+            ),
+            (
+                "ssh tcp",
+                QueryError::Malformed {
+                    query: "ssh tcp".into(),
+                },
+            ),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(db.query(query), Err(expected), "{query:?}");
+        }
+        // Messages quote the query without surrounding blanks.
+        assert_eq!(
+            db.query(" 53/foo\n"),
+            Err(QueryError::UnknownTransport {
+                query: "53/foo".into(),
+                transport: "foo".into()
+            })
+        );
+        let message = db.query("53/foo").expect_err("bad").to_string();
+        assert!(message.contains("use tcp, udp or sctp"), "{message}");
+        let message = db.query("70000").expect_err("bad").to_string();
+        assert!(message.contains("0 to 65535"), "{message}");
+    }
+
+    #[test]
+    fn labels_for_namings() {
+        let db = PortDb::builtin();
+        assert_eq!(db.label(Tcp, Naming::Port(443)), "https");
+        assert_eq!(db.label(Tcp, Naming::Port(40000)), UNASSIGNED);
+        assert_eq!(db.label(Udp, Naming::Dynamic), DYNAMIC);
+        assert_eq!(Source::Builtin.name(), "builtin");
+        assert_eq!(Source::System.name(), "system");
+        assert_eq!(Source::User.name(), "user");
+    }
+
+    #[test]
+    fn naming_rule_knows_every_layer() {
+        let system = temp_file(SYSTEM_FILE);
+        let db = PortDb::layered(Some(system.path()), None).expect("layers load");
+        let rule = db.naming_rule();
+        assert_eq!(rule.name_frame(Tcp, 40123, 1500), Naming::Port(40123));
+        assert_eq!(
+            PortDb::builtin().naming_rule().name_frame(Tcp, 40123, 1500),
+            Naming::Port(1500)
+        );
+    }
+}
