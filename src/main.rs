@@ -1,3 +1,39 @@
-fn main() {
-    println!("Hello, world!");
+//! The `portclass` binary: parse, validate, run, and turn the result into an
+//! exit status. A closed output pipe (`| head`) ends quietly with status 0.
+
+use clap::Parser;
+use portclass::app::{self, AppError, EXIT_FAILED, EXIT_OK};
+use portclass::cli::Cli;
+use portclass::config::Settings;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_cli(cli) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("portclass: {error}");
+            return ExitCode::from(EXIT_FAILED);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut err = io::stderr();
+    let status = match app::run(&settings, &mut out, &mut err) {
+        Ok(status) => status,
+        Err(AppError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(error) => {
+            let _ = writeln!(err, "portclass: {error}");
+            EXIT_FAILED
+        }
+    };
+    // A pipe closed while the buffer drains is as quiet as one closed earlier.
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(err, "portclass: cannot write output: {e}");
+            ExitCode::from(EXIT_FAILED)
+        }
+        _ => ExitCode::from(status),
+    }
 }

@@ -1,0 +1,172 @@
+//! Wiring: runs a validated job over the pipeline capture → decode →
+//! classify → tally → render, with worker threads for several inputs. All
+//! output goes to the writers given, so tests run the whole app in-process.
+
+use crate::capture::{CaptureReader, Input};
+use crate::classify::{NamingRule, PortDb, PortDbError};
+use crate::config::{Job, NameSettings, PortsSettings, ReadSettings, Settings};
+use crate::decode::decode;
+use crate::render;
+use crate::tally::{InputStatus, Tally};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use thiserror::Error;
+
+/// Exit status: all inputs read completely.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: an input was only partly read (or a query found nothing).
+pub const EXIT_PARTIAL: u8 = 1;
+/// Exit status: an input could not be read at all, or bad usage.
+pub const EXIT_FAILED: u8 = 2;
+
+/// Errors that stop a run before or while writing its output.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// The port database could not be loaded.
+    #[error(transparent)]
+    PortDb(#[from] PortDbError),
+    /// Writing the output failed (a closed pipe is one such case).
+    #[error("cannot write output: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// Runs `settings`, writing results to `out` and diagnostics to `err`;
+/// returns the exit status.
+pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, AppError> {
+    let db = load_port_db(&settings.names, err)?;
+    match &settings.job {
+        Job::Read(read) => run_read(read, &settings.names, &db, out, err),
+        Job::Ports(ports) => run_ports(ports, &settings.names, &db, out, err),
+    }
+}
+
+fn load_port_db(names: &NameSettings, err: &mut dyn Write) -> Result<PortDb, AppError> {
+    let db = PortDb::layered(names.system_services.as_deref(), names.user_db.as_deref())?;
+    for warning in db.warnings() {
+        writeln!(err, "portclass: warning: {warning}")?;
+    }
+    Ok(db)
+}
+
+fn run_read(
+    settings: &ReadSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let rule = db.naming_rule();
+    let tally = read_inputs(&settings.inputs, &rule, settings.threads);
+    let mut exit = EXIT_OK;
+    for input in tally.inputs() {
+        match &input.status {
+            InputStatus::Complete => {}
+            InputStatus::Partial(message) => {
+                writeln!(err, "portclass: {message} (counted the {} packets before it)", input.total.packets)?;
+                exit = exit.max(EXIT_PARTIAL);
+            }
+            InputStatus::Failed(message) => {
+                writeln!(err, "portclass: {message}")?;
+                exit = EXIT_FAILED;
+            }
+        }
+    }
+    let view = render::ReadView::new(&tally, db, names.numeric);
+    render::write_read(&view, settings.format, settings.top, out)?;
+    out.flush()?;
+    Ok(exit)
+}
+
+/// Reads every input into one tally, `threads` inputs at a time.
+pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally {
+    let mut total = Tally::new();
+    if threads <= 1 || inputs.len() <= 1 {
+        for (position, input) in inputs.iter().enumerate() {
+            total += read_input(position, input, rule);
+        }
+        return total;
+    }
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<Tally>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(inputs.len()) {
+            let sender = sender.clone();
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let position = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(position) else {
+                        break;
+                    };
+                    if sender.send(read_input(position, input, rule)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // Merging as results arrive keeps at most one tally per worker alive.
+        for part in receiver {
+            total += part;
+        }
+    });
+    total.sort_inputs();
+    total
+}
+
+/// Reads one input to its end or its first error; everything read before an
+/// error is counted.
+pub fn read_input(position: usize, input: &Input, rule: &NamingRule) -> Tally {
+    let mut tally = Tally::new();
+    let mut reader = match CaptureReader::open(input) {
+        Ok(reader) => reader,
+        Err(error) => {
+            tally.failed_input(position, input.display_name(), error.to_string());
+            return tally;
+        }
+    };
+    let status = loop {
+        match reader.next_frame() {
+            Ok(Some(frame)) => {
+                let info = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
+                let naming = info
+                    .transport_ports()
+                    .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
+                tally.count(&info, naming, frame.orig_len, frame.link_type.0, frame.ts_nanos);
+            }
+            Ok(None) => break InputStatus::Complete,
+            Err(error) => break InputStatus::Partial(error.to_string()),
+        }
+    };
+    let format = reader.format().to_string();
+    tally.finish_input(position, input.display_name(), format, status);
+    tally
+}
+
+fn run_ports(
+    settings: &PortsSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let mut exit = EXIT_OK;
+    let mut entries = Vec::new();
+    for query in &settings.queries {
+        match db.query(query) {
+            Ok(found) if found.is_empty() => {
+                writeln!(err, "portclass: no port database entry matches {query:?}")?;
+                exit = exit.max(EXIT_PARTIAL);
+            }
+            Ok(found) => entries.extend(found),
+            Err(error) => {
+                writeln!(err, "portclass: {error}")?;
+                exit = EXIT_FAILED;
+            }
+        }
+    }
+    render::write_ports(&entries, settings.format, names.numeric, out)?;
+    out.flush()?;
+    Ok(exit)
+}

@@ -1,0 +1,130 @@
+//! Command-line definition (clap derive). Parsing only: no files or devices
+//! are touched here, and no other module is imported.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// portclass: which services are on this link, how much, who talked.
+///
+/// Reads packet captures, takes the TCP/UDP/SCTP ports from each frame,
+/// names the service behind them and tallies traffic per service.
+#[derive(Debug, Parser)]
+#[command(name = "portclass", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Port names options shared by all subcommands.
+    #[command(flatten)]
+    pub names: NameArgs,
+}
+
+/// Options that decide how ports are named.
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// Extra port names, over the built-in database and the system's
+    /// services file: the port-db/ format or the /etc/services format.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub port_db: Option<PathBuf>,
+
+    /// The system services file consulted for ports the built-in database
+    /// lacks.
+    #[arg(long, value_name = "FILE", global = true, default_value = "/etc/services")]
+    pub system_services: PathBuf,
+
+    /// Do not consult the system services file.
+    #[arg(long, global = true)]
+    pub no_system_services: bool,
+
+    /// Show port numbers only, no service names.
+    #[arg(short = 'n', long, global = true)]
+    pub numeric: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Tally saved captures (pcap or pcapng, optionally .gz or .zst) per
+    /// transport, port and service.
+    Read(ReadArgs),
+    /// Look up the port database by number (443, 53/udp) or name (ssh).
+    Ports(PortsArgs),
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON document (schema in the README).
+    Json,
+    /// Comma-separated values of the services table.
+    Csv,
+    /// Markdown tables, for tickets and wikis.
+    Markdown,
+}
+
+/// Arguments of `portclass read`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Capture files to read; `-` reads one from standard input. Several
+    /// files are combined into one tally.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<OsString>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Service rows to show in table and markdown output (0: all); the rest
+    /// are summed in one line. JSON and CSV always hold every row.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub top: usize,
+
+    /// Worker threads for several files (default: one per CPU, at most 8).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `portclass ports`.
+#[derive(Debug, Args)]
+pub struct PortsArgs {
+    /// Port numbers (`443`), port/transport (`53/udp`) or service names (`ssh`).
+    #[arg(required = true, value_name = "QUERY")]
+    pub queries: Vec<String>,
+
+    /// Output format (csv and markdown also work).
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn read_takes_files_and_format() {
+        let cli = Cli::try_parse_from(["portclass", "read", "a.pcap", "-", "--format", "json"])
+            .expect("valid command line");
+        match cli.command {
+            Command::Read(args) => {
+                assert_eq!(args.files, vec![OsString::from("a.pcap"), OsString::from("-")]);
+                assert_eq!(args.format, Format::Json);
+            }
+            Command::Ports(_) => panic!("parsed as ports"),
+        }
+    }
+
+    #[test]
+    fn read_requires_a_file() {
+        assert!(Cli::try_parse_from(["portclass", "read"]).is_err());
+    }
+}

@@ -1,0 +1,147 @@
+//! Turns parsed flags into a validated [`Settings`] before anything runs.
+
+use crate::capture::Input;
+use crate::cli::{Cli, Command, Format};
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Most worker threads `read` starts by default.
+const MAX_DEFAULT_THREADS: usize = 8;
+
+/// A command line that parsed but does not make sense.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// `-` (standard input) given more than once.
+    #[error("standard input (-) can be read only once; give it once among the files")]
+    StdinTwice,
+    /// `--threads 0`.
+    #[error("--threads must be at least 1")]
+    ZeroThreads,
+}
+
+/// How ports are named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameSettings {
+    /// The system services file, unless disabled.
+    pub system_services: Option<PathBuf>,
+    /// The user's port database file (`--port-db`).
+    pub user_db: Option<PathBuf>,
+    /// Numbers only.
+    pub numeric: bool,
+}
+
+/// What `read` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadSettings {
+    /// The captures, in command-line order.
+    pub inputs: Vec<Input>,
+    /// Output format.
+    pub format: Format,
+    /// Service rows shown by table and markdown (0: all).
+    pub top: usize,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// What `ports` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortsSettings {
+    /// The queries, as typed.
+    pub queries: Vec<String>,
+    /// Output format.
+    pub format: Format,
+}
+
+/// The subcommand to run, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// `portclass read`.
+    Read(ReadSettings),
+    /// `portclass ports`.
+    Ports(PortsSettings),
+}
+
+/// Everything a run needs, validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Port naming.
+    pub names: NameSettings,
+    /// The job.
+    pub job: Job,
+}
+
+impl Settings {
+    /// Validates a parsed command line.
+    pub fn from_cli(cli: Cli) -> Result<Settings, ConfigError> {
+        let names = NameSettings {
+            system_services: (!cli.names.no_system_services).then_some(cli.names.system_services),
+            user_db: cli.names.port_db,
+            numeric: cli.names.numeric,
+        };
+        let job = match cli.command {
+            Command::Read(args) => {
+                let inputs: Vec<Input> = args.files.iter().map(|f| Input::from_arg(f)).collect();
+                if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
+                    return Err(ConfigError::StdinTwice);
+                }
+                let threads = match args.threads {
+                    Some(0) => return Err(ConfigError::ZeroThreads),
+                    Some(n) => n,
+                    None => std::thread::available_parallelism()
+                        .map_or(1, |n| n.get())
+                        .min(MAX_DEFAULT_THREADS),
+                };
+                Job::Read(ReadSettings {
+                    threads: threads.min(inputs.len()).max(1),
+                    inputs,
+                    format: args.format,
+                    top: args.top,
+                })
+            }
+            Command::Ports(args) => Job::Ports(PortsSettings {
+                queries: args.queries,
+                format: args.format,
+            }),
+        };
+        Ok(Settings { names, job })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
+        Settings::from_cli(Cli::try_parse_from(args).expect("parses"))
+    }
+
+    #[test]
+    fn stdin_only_once() {
+        assert_eq!(
+            settings(&["portclass", "read", "-", "-"]),
+            Err(ConfigError::StdinTwice)
+        );
+    }
+
+    #[test]
+    fn threads_bounded_by_inputs() {
+        let s = settings(&["portclass", "read", "a", "b", "--threads", "6"]).expect("valid");
+        match s.job {
+            Job::Read(r) => assert_eq!(r.threads, 2),
+            Job::Ports(_) => panic!("wrong job"),
+        }
+        assert_eq!(
+            settings(&["portclass", "read", "a", "--threads", "0"]),
+            Err(ConfigError::ZeroThreads)
+        );
+    }
+
+    #[test]
+    fn system_services_can_be_disabled() {
+        let s = settings(&["portclass", "ports", "22", "--no-system-services"]).expect("valid");
+        assert_eq!(s.names.system_services, None);
+        let s = settings(&["portclass", "ports", "22"]).expect("valid");
+        assert_eq!(s.names.system_services, Some(PathBuf::from("/etc/services")));
+    }
+}

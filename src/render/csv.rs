@@ -1,0 +1,79 @@
+//! CSV (RFC 4180): the services table of `read`, the entries of `ports`.
+
+use super::{PortEntryView, ReadView};
+use std::io::{self, Write};
+
+/// Quotes a field when it holds a comma, quote or line break.
+fn field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
+    let line: Vec<String> = fields.iter().map(|f| field(f)).collect();
+    write!(out, "{}\r\n", line.join(","))
+}
+
+/// One row per service, largest first: the same rows as the JSON `services`.
+pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
+    row(
+        out,
+        &[
+            "transport", "port", "service", "source", "packets", "bytes", "share", "description",
+        ]
+        .map(String::from),
+    )?;
+    for s in &view.services {
+        row(
+            out,
+            &[
+                s.transport.to_string(),
+                s.port.map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+                s.service.clone().unwrap_or_default(),
+                s.source.unwrap_or("").to_string(),
+                s.packets.to_string(),
+                s.bytes.to_string(),
+                format!("{:.6}", s.share),
+                s.description.clone().unwrap_or_default(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// One row per port database entry.
+pub fn write_ports(entries: &[PortEntryView], out: &mut dyn Write) -> io::Result<()> {
+    row(
+        out,
+        &["port", "transport", "service", "class", "source", "description"].map(String::from),
+    )?;
+    for e in entries {
+        row(
+            out,
+            &[
+                e.port.to_string(),
+                e.transport.to_string(),
+                e.service.clone(),
+                e.class.to_string(),
+                e.source.to_string(),
+                e.description.clone(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn quotes_only_when_needed() {
+        assert_eq!(field("ssh"), "ssh");
+        assert_eq!(field("a, b"), "\"a, b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+}

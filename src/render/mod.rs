@@ -1,0 +1,420 @@
+//! render: a sorted view model of a tally, and its serialisation as a table,
+//! JSON, CSV or Markdown to any `io::Write`.
+
+mod csv;
+mod text;
+mod units;
+
+use crate::capture::LinkType;
+use crate::classify::{PortDb, PortEntry};
+use crate::cli::Format;
+use crate::decode::{Category, DecodeProblem, Transport};
+use crate::tally::{Counter, InputStatus, ServiceKey, Tally};
+use serde::Serialize;
+use std::io::{self, Write};
+
+pub use units::{format_bytes, format_count, format_rate, format_timestamp};
+
+/// The JSON schema identifier of `read --format json`; bumped on any
+/// incompatible change.
+pub const READ_SCHEMA: &str = "portclass.read/1";
+
+/// Packets and bytes, as serialised.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct CounterView {
+    /// Frames.
+    pub packets: u64,
+    /// Original wire bytes.
+    pub bytes: u64,
+}
+
+impl From<Counter> for CounterView {
+    fn from(c: Counter) -> CounterView {
+        CounterView {
+            packets: c.packets,
+            bytes: c.bytes,
+        }
+    }
+}
+
+/// One link type of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkTypeView {
+    /// The LINKTYPE_ number.
+    pub linktype: u16,
+    /// libpcap's name (`EN10MB`).
+    pub name: String,
+    /// A human description.
+    pub description: String,
+    /// Frames of this link type.
+    pub packets: u64,
+}
+
+/// One input of the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputView {
+    /// As named on the command line.
+    pub name: String,
+    /// File format (`pcapng`, `pcap (nanoseconds, big-endian)`, ...).
+    pub format: String,
+    /// `complete`, `partial` or `failed`.
+    pub status: &'static str,
+    /// What went wrong, for partial and failed inputs.
+    pub error: Option<String>,
+    /// Frames read.
+    pub packets: u64,
+    /// Their wire bytes.
+    pub bytes: u64,
+    /// Link types of this input.
+    pub link_types: Vec<LinkTypeView>,
+    /// First frame time (RFC 3339, UTC).
+    pub first_timestamp: Option<String>,
+    /// Last frame time (RFC 3339, UTC).
+    pub last_timestamp: Option<String>,
+}
+
+/// The nine categories of the counting rules, in their order.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TransportView {
+    /// TCP with ports.
+    pub tcp: CounterView,
+    /// UDP with ports.
+    pub udp: CounterView,
+    /// SCTP with ports.
+    pub sctp: CounterView,
+    /// ICMP.
+    pub icmp: CounterView,
+    /// ICMPv6.
+    pub icmpv6: CounterView,
+    /// Other IP protocols.
+    pub other_ip: CounterView,
+    /// Non-first fragments.
+    pub fragment: CounterView,
+    /// TCP/UDP/SCTP cut before the ports.
+    pub truncated: CounterView,
+    /// Frames without IP.
+    pub non_ip: CounterView,
+}
+
+/// One service row: the frames the naming rule attributed to one port (or to
+/// the dynamic range) of one transport.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceView {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// The naming port; `null` for the dynamic row.
+    pub port: Option<u16>,
+    /// The service name; `unassigned` or `dynamic` when the port database
+    /// has none; `null` with `--numeric`.
+    pub service: Option<String>,
+    /// Which port-database layer named it (`builtin`, `system`, `user`);
+    /// `null` when none did.
+    pub source: Option<&'static str>,
+    /// The database's description.
+    pub description: Option<String>,
+    /// Frames attributed.
+    pub packets: u64,
+    /// Their wire bytes.
+    pub bytes: u64,
+    /// Share of all bytes of the run, 0..1.
+    pub share: f64,
+}
+
+/// One port's traffic by direction.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PortView {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// The port.
+    pub port: u16,
+    /// Frames from this port.
+    pub src_packets: u64,
+    /// Their bytes.
+    pub src_bytes: u64,
+    /// Frames to this port.
+    pub dst_packets: u64,
+    /// Their bytes.
+    pub dst_bytes: u64,
+}
+
+/// Everything `read` shows, sorted for display.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReadView {
+    /// [`READ_SCHEMA`].
+    pub schema: &'static str,
+    /// The portclass version that wrote it.
+    pub portclass_version: &'static str,
+    /// The inputs, in command-line order.
+    pub inputs: Vec<InputView>,
+    /// All frames.
+    pub packets: u64,
+    /// Their wire bytes.
+    pub bytes: u64,
+    /// First frame time (RFC 3339, UTC).
+    pub first_timestamp: Option<String>,
+    /// Last frame time (RFC 3339, UTC).
+    pub last_timestamp: Option<String>,
+    /// Seconds from the first to the last frame.
+    pub duration_seconds: f64,
+    /// Average bits per second over the duration (`null` under 1 µs).
+    pub average_bits_per_second: Option<f64>,
+    /// Average packets per second over the duration.
+    pub average_packets_per_second: Option<f64>,
+    /// Link types of all inputs.
+    pub link_types: Vec<LinkTypeView>,
+    /// Traffic by category.
+    pub transport: TransportView,
+    /// Frames whose decoding stopped early, by reason (all reasons listed).
+    pub decode_problems: Vec<ProblemView>,
+    /// Service rows by bytes, largest first.
+    pub services: Vec<ServiceView>,
+    /// Ports by transport and number.
+    pub ports: Vec<PortView>,
+}
+
+/// A decode problem and how many frames had it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ProblemView {
+    /// Stable key (`ports_truncated`, ...).
+    pub problem: &'static str,
+    /// Human description.
+    pub description: &'static str,
+    /// Frames.
+    pub packets: u64,
+}
+
+fn link_type_views(link_types: &[(u16, u64)]) -> Vec<LinkTypeView> {
+    link_types
+        .iter()
+        .map(|&(id, packets)| {
+            let lt = LinkType(id);
+            LinkTypeView {
+                linktype: id,
+                name: lt.name(),
+                description: lt.description(),
+                packets,
+            }
+        })
+        .collect()
+}
+
+fn span_strings(span: Option<(i64, i64)>) -> (Option<String>, Option<String>) {
+    match span {
+        Some((first, last)) => (Some(format_timestamp(first)), Some(format_timestamp(last))),
+        None => (None, None),
+    }
+}
+
+impl ReadView {
+    /// Builds the view of `tally`, naming services from `db` (numbers only
+    /// when `numeric`).
+    pub fn new(tally: &Tally, db: &PortDb, numeric: bool) -> ReadView {
+        let total = tally.total();
+        let inputs = tally
+            .inputs()
+            .iter()
+            .map(|input| {
+                let (status, error) = match &input.status {
+                    InputStatus::Complete => ("complete", None),
+                    InputStatus::Partial(e) => ("partial", Some(e.clone())),
+                    InputStatus::Failed(e) => ("failed", Some(e.clone())),
+                };
+                let (first_timestamp, last_timestamp) = span_strings(input.time_span);
+                InputView {
+                    name: input.name.clone(),
+                    format: input.format.clone(),
+                    status,
+                    error,
+                    packets: input.total.packets,
+                    bytes: input.total.bytes,
+                    link_types: link_type_views(&input.link_types),
+                    first_timestamp,
+                    last_timestamp,
+                }
+            })
+            .collect();
+        let (first_timestamp, last_timestamp) = span_strings(tally.time_span());
+        let duration_seconds = tally
+            .time_span()
+            .map_or(0.0, |(first, last)| (last - first) as f64 / 1e9);
+        let (average_bits_per_second, average_packets_per_second) = if duration_seconds >= 1e-6 {
+            (
+                Some(total.bytes as f64 * 8.0 / duration_seconds),
+                Some(total.packets as f64 / duration_seconds),
+            )
+        } else {
+            (None, None)
+        };
+        let c = |category| CounterView::from(tally.category(category));
+        let transport = TransportView {
+            tcp: c(Category::Tcp),
+            udp: c(Category::Udp),
+            sctp: c(Category::Sctp),
+            icmp: c(Category::Icmp),
+            icmpv6: c(Category::Icmpv6),
+            other_ip: c(Category::OtherIp),
+            fragment: c(Category::Fragment),
+            truncated: c(Category::Truncated),
+            non_ip: c(Category::NonIp),
+        };
+        let decode_problems = DecodeProblem::ALL
+            .iter()
+            .map(|&p| ProblemView {
+                problem: p.name(),
+                description: p.description(),
+                packets: tally.problem(p),
+            })
+            .collect();
+        let mut services: Vec<ServiceView> = tally
+            .services()
+            .map(|(key, counter)| service_view(key, counter, total.bytes, db, numeric))
+            .collect();
+        // Largest first; ties in a fixed order so output is reproducible.
+        services.sort_by(|a, b| {
+            (b.bytes, b.packets)
+                .cmp(&(a.bytes, a.packets))
+                .then_with(|| a.transport.cmp(b.transport))
+                .then_with(|| a.port.unwrap_or(u16::MAX).cmp(&b.port.unwrap_or(u16::MAX)))
+        });
+        let ports = tally
+            .ports()
+            .map(|(transport, port, c)| PortView {
+                transport: transport.name(),
+                port,
+                src_packets: c.src.packets,
+                src_bytes: c.src.bytes,
+                dst_packets: c.dst.packets,
+                dst_bytes: c.dst.bytes,
+            })
+            .collect();
+        ReadView {
+            schema: READ_SCHEMA,
+            portclass_version: env!("CARGO_PKG_VERSION"),
+            inputs,
+            packets: total.packets,
+            bytes: total.bytes,
+            first_timestamp,
+            last_timestamp,
+            duration_seconds,
+            average_bits_per_second,
+            average_packets_per_second,
+            link_types: link_type_views(tally.link_types()),
+            transport,
+            decode_problems,
+            services,
+            ports,
+        }
+    }
+
+    /// The nine categories with their display names, in order.
+    pub fn transport_rows(&self) -> [(&'static str, CounterView); 9] {
+        let t = &self.transport;
+        [
+            ("tcp", t.tcp),
+            ("udp", t.udp),
+            ("sctp", t.sctp),
+            ("icmp", t.icmp),
+            ("icmpv6", t.icmpv6),
+            ("other_ip", t.other_ip),
+            ("fragment", t.fragment),
+            ("truncated", t.truncated),
+            ("non_ip", t.non_ip),
+        ]
+    }
+}
+
+fn service_view(
+    key: ServiceKey,
+    counter: Counter,
+    total_bytes: u64,
+    db: &PortDb,
+    numeric: bool,
+) -> ServiceView {
+    let share = if total_bytes == 0 {
+        0.0
+    } else {
+        counter.bytes as f64 / total_bytes as f64
+    };
+    let (transport, port, entry): (Transport, Option<u16>, Option<&PortEntry>) = match key {
+        ServiceKey::Port(t, p) => (t, Some(p), db.primary(t, p)),
+        ServiceKey::Dynamic(t) => (t, None, None),
+    };
+    let (service, source, description) = match (entry, port) {
+        (Some(e), _) => (
+            e.service.clone(),
+            Some(e.source.name()),
+            Some(e.description.clone()),
+        ),
+        (None, Some(_)) => ("unassigned".to_string(), None, None),
+        (None, None) => (
+            "dynamic".to_string(),
+            None,
+            Some("traffic between two dynamic ports (49152-65535)".to_string()),
+        ),
+    };
+    ServiceView {
+        transport: transport.name(),
+        port,
+        service: (!numeric).then_some(service),
+        source: if numeric { None } else { source },
+        description: if numeric { None } else { description },
+        packets: counter.packets,
+        bytes: counter.bytes,
+        share,
+    }
+}
+
+/// Writes `view` in `format`; `top` limits the service rows of table and
+/// markdown output (0: all).
+pub fn write_read(view: &ReadView, format: Format, top: usize, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, view)?;
+            writeln!(out)
+        }
+        Format::Csv => csv::write_services(view, out),
+        Format::Table => text::write_read(view, top, text::Style::Terminal, out),
+        Format::Markdown => text::write_read(view, top, text::Style::Markdown, out),
+    }
+}
+
+/// A port database entry, as `ports` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PortEntryView {
+    /// The port.
+    pub port: u16,
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// Service name.
+    pub service: String,
+    /// Description.
+    pub description: String,
+    /// Layer (`builtin`, `system`, `user`).
+    pub source: &'static str,
+    /// Port class (`well-known`, `registered`, `dynamic`).
+    pub class: &'static str,
+}
+
+/// Writes port database entries (from `ports QUERY`) in `format`.
+pub fn write_ports(entries: &[&PortEntry], format: Format, numeric: bool, out: &mut dyn Write) -> io::Result<()> {
+    let views: Vec<PortEntryView> = entries
+        .iter()
+        .map(|e| PortEntryView {
+            port: e.port,
+            transport: e.transport.name(),
+            service: e.service.clone(),
+            description: e.description.clone(),
+            source: e.source.name(),
+            class: crate::classify::PortClass::of(e.port).name(),
+        })
+        .collect();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &views)?;
+            writeln!(out)
+        }
+        Format::Csv => csv::write_ports(&views, out),
+        Format::Table => text::write_ports(&views, numeric, text::Style::Terminal, out),
+        Format::Markdown => text::write_ports(&views, numeric, text::Style::Markdown, out),
+    }
+}

@@ -1,0 +1,195 @@
+//! Terminal tables and Markdown, both drawn with comfy-table.
+
+use super::{PortEntryView, ReadView, format_bytes, format_count, format_rate};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use std::io::{self, Write};
+
+/// Which kind of text output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Box-drawn tables, sized to the terminal when there is one.
+    Terminal,
+    /// GitHub-flavoured Markdown tables under `##` headings.
+    Markdown,
+}
+
+fn new_table(style: Style, header: &[&str], right_aligned: &[usize]) -> Table {
+    let mut table = Table::new();
+    match style {
+        Style::Terminal => {
+            table
+                .load_style(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        Style::Markdown => {
+            table.load_style(presets::ASCII_MARKDOWN);
+        }
+    }
+    table.set_header(header.to_vec());
+    for &i in right_aligned {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
+}
+
+fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {
+    match style {
+        Style::Terminal => writeln!(out, "{title}"),
+        Style::Markdown => writeln!(out, "## {title}\n"),
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// Writes the `read` summary: capture facts, traffic by transport, services,
+/// decode problems.
+pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    if style == Style::Markdown {
+        writeln!(out, "# portclass traffic summary\n")?;
+    }
+    heading(out, style, "Capture")?;
+    let mut facts = match style {
+        Style::Terminal => {
+            let mut t = Table::new();
+            t.load_style(presets::NOTHING);
+            t
+        }
+        Style::Markdown => new_table(style, &["", ""], &[]),
+    };
+    for input in &view.inputs {
+        let links: Vec<String> = input.link_types.iter().map(|l| l.name.clone()).collect();
+        let mut line = format!(
+            "{} ({}; {}): {} packets, {}",
+            input.name,
+            if input.format.is_empty() { "unreadable" } else { &input.format },
+            if links.is_empty() { "-".to_string() } else { links.join(", ") },
+            format_count(input.packets),
+            format_bytes(input.bytes)
+        );
+        if let Some(error) = &input.error {
+            line.push_str(&format!(" [{}: {error}]", input.status));
+        }
+        facts.add_row(vec!["input".to_string(), line]);
+    }
+    facts.add_row(vec![
+        "packets".to_string(),
+        format_count(view.packets),
+    ]);
+    facts.add_row(vec![
+        "bytes".to_string(),
+        format!("{} ({} bytes)", format_bytes(view.bytes), format_count(view.bytes)),
+    ]);
+    let links: Vec<String> = view
+        .link_types
+        .iter()
+        .map(|l| format!("{} ({}): {}", l.name, l.description, format_count(l.packets)))
+        .collect();
+    facts.add_row(vec!["link types".to_string(), if links.is_empty() { "-".to_string() } else { links.join("; ") }]);
+    if let (Some(first), Some(last)) = (&view.first_timestamp, &view.last_timestamp) {
+        facts.add_row(vec!["first packet".to_string(), first.clone()]);
+        facts.add_row(vec!["last packet".to_string(), last.clone()]);
+        facts.add_row(vec!["duration".to_string(), format!("{:.3} s", view.duration_seconds)]);
+    }
+    if let (Some(bps), Some(pps)) = (view.average_bits_per_second, view.average_packets_per_second) {
+        facts.add_row(vec![
+            "average rate".to_string(),
+            format!("{}, {:.1} packets/s", format_rate(bps), pps),
+        ]);
+    }
+    writeln!(out, "{facts}\n")?;
+
+    heading(out, style, "Traffic by transport")?;
+    let mut transports = new_table(style, &["transport", "packets", "bytes", "share"], &[1, 2, 3]);
+    for (name, c) in view.transport_rows() {
+        if c.packets == 0 {
+            continue;
+        }
+        let share = if view.bytes == 0 { 0.0 } else { c.bytes as f64 / view.bytes as f64 };
+        transports.add_row(vec![
+            name.to_string(),
+            format_count(c.packets),
+            format_bytes(c.bytes),
+            percent(share),
+        ]);
+    }
+    writeln!(out, "{transports}\n")?;
+
+    heading(out, style, "Services by bytes")?;
+    let mut services = new_table(
+        style,
+        &["service", "port", "packets", "bytes", "share", "description", "source"],
+        &[2, 3, 4],
+    );
+    let shown = if top == 0 { view.services.len() } else { top.min(view.services.len()) };
+    for s in &view.services[..shown] {
+        let port = match s.port {
+            Some(p) => format!("{p}/{}", s.transport),
+            None => format!("49152-65535/{}", s.transport),
+        };
+        services.add_row(vec![
+            s.service.clone().unwrap_or_else(|| port.clone()),
+            port,
+            format_count(s.packets),
+            format_bytes(s.bytes),
+            percent(s.share),
+            s.description.clone().unwrap_or_default(),
+            s.source.unwrap_or("-").to_string(),
+        ]);
+    }
+    let rest = &view.services[shown..];
+    if !rest.is_empty() {
+        let packets: u64 = rest.iter().map(|s| s.packets).sum();
+        let bytes: u64 = rest.iter().map(|s| s.bytes).sum();
+        let share: f64 = rest.iter().map(|s| s.share).sum();
+        services.add_row(vec![
+            format!("({} more)", rest.len()),
+            String::new(),
+            format_count(packets),
+            format_bytes(bytes),
+            percent(share),
+            "use --top 0 to list every service".to_string(),
+            String::new(),
+        ]);
+    }
+    if view.services.is_empty() {
+        writeln!(out, "(no TCP, UDP or SCTP traffic with ports)\n")?;
+    } else {
+        writeln!(out, "{services}\n")?;
+    }
+
+    heading(out, style, "Decode problems")?;
+    let problems: Vec<_> = view.decode_problems.iter().filter(|p| p.packets > 0).collect();
+    if problems.is_empty() {
+        writeln!(out, "none: every frame decoded as far as its headers go")?;
+    } else {
+        let mut table = new_table(style, &["problem", "packets"], &[1]);
+        for p in problems {
+            table.add_row(vec![p.description.to_string(), format_count(p.packets)]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    Ok(())
+}
+
+/// Writes port database entries.
+pub fn write_ports(entries: &[PortEntryView], numeric: bool, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let header: &[&str] = if numeric {
+        &["port", "class", "source", "description"]
+    } else {
+        &["port", "service", "class", "source", "description"]
+    };
+    let mut table = new_table(style, header, &[]);
+    for e in entries {
+        let mut row = vec![format!("{}/{}", e.port, e.transport)];
+        if !numeric {
+            row.push(e.service.clone());
+        }
+        row.extend([e.class.to_string(), e.source.to_string(), e.description.clone()]);
+        table.add_row(row);
+    }
+    writeln!(out, "{table}")
+}

@@ -1,0 +1,111 @@
+//! Human units: counts with thousands separators, decimal byte sizes, bit
+//! rates and RFC 3339 timestamps.
+
+/// `1234567` → `1,234,567`.
+pub fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn scaled(value: f64, units: &[&str]) -> String {
+    let mut v = value;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < units.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{v:.0} {}", units[0])
+    } else {
+        format!("{v:.1} {}", units[unit])
+    }
+}
+
+/// Decimal byte sizes, as tshark and capinfos print them: `1.5 MB`.
+pub fn format_bytes(bytes: u64) -> String {
+    scaled(bytes as f64, &["B", "kB", "MB", "GB", "TB", "PB", "EB"])
+}
+
+/// Bits per second: `12.3 Mbit/s`.
+pub fn format_rate(bits_per_second: f64) -> String {
+    scaled(
+        bits_per_second,
+        &["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"],
+    )
+}
+
+/// Nanoseconds since the Unix epoch as RFC 3339 UTC with nanoseconds:
+/// `2026-11-26T06:17:00.123456789Z`.
+pub fn format_timestamp(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let nanos = ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let day_secs = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        day_secs / 3600,
+        day_secs % 3600 / 60,
+        day_secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian
+/// calendar (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_get_separators() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1000), "1,000");
+        assert_eq!(format_count(1_234_567), "1,234,567");
+        assert_eq!(format_count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn bytes_and_rates_scale() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(999), "999 B");
+        assert_eq!(format_bytes(1500), "1.5 kB");
+        assert_eq!(format_bytes(2_555_366), "2.6 MB");
+        assert_eq!(format_rate(12_300_000.0), "12.3 Mbit/s");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00.000000000Z");
+        // 2000-02-29 (a leap day) 12:34:56.5
+        assert_eq!(
+            format_timestamp(951_827_696_500_000_000),
+            "2000-02-29T12:34:56.500000000Z"
+        );
+        assert_eq!(format_timestamp(-1), "1969-12-31T23:59:59.999999999Z");
+        assert_eq!(
+            format_timestamp(1_764_137_820_123_456_789),
+            "2025-11-26T06:17:00.123456789Z"
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! tally: counters keyed by transport, port and service, plus the capture
+//! facts of each input. Tallies of separate inputs or threads merge with `+=`.
+//!
+//! Counting never allocates per packet: the port and service counters are
+//! flat 65,536-entry tables per transport, allocated on the first frame of
+//! that transport (3 MiB each).
+
+use crate::classify::Naming;
+use crate::decode::{Category, DecodeProblem, PacketInfo, Transport};
+use std::ops::AddAssign;
+
+/// Packets and bytes (original wire length).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counter {
+    /// Number of frames.
+    pub packets: u64,
+    /// Sum of their original wire lengths.
+    pub bytes: u64,
+}
+
+impl Counter {
+    #[inline]
+    fn add(&mut self, wire_len: u64) {
+        self.packets += 1;
+        self.bytes += wire_len;
+    }
+}
+
+impl AddAssign for Counter {
+    fn add_assign(&mut self, other: Counter) {
+        self.packets += other.packets;
+        self.bytes += other.bytes;
+    }
+}
+
+/// Traffic seen from one port, split by direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortCounters {
+    /// Frames whose source port this was.
+    pub src: Counter,
+    /// Frames whose destination port this was.
+    pub dst: Counter,
+}
+
+impl AddAssign for PortCounters {
+    fn add_assign(&mut self, other: PortCounters) {
+        self.src += other.src;
+        self.dst += other.dst;
+    }
+}
+
+const PORTS: usize = 1 << 16;
+
+/// The per-port and per-service counters of one transport.
+#[derive(Clone, Debug)]
+struct TransportTally {
+    ports: Box<[PortCounters]>,
+    services: Box<[Counter]>,
+    dynamic: Counter,
+}
+
+impl TransportTally {
+    fn new() -> Box<TransportTally> {
+        Box::new(TransportTally {
+            ports: vec![PortCounters::default(); PORTS].into_boxed_slice(),
+            services: vec![Counter::default(); PORTS].into_boxed_slice(),
+            dynamic: Counter::default(),
+        })
+    }
+}
+
+impl AddAssign<&TransportTally> for TransportTally {
+    fn add_assign(&mut self, other: &TransportTally) {
+        for (mine, theirs) in self.ports.iter_mut().zip(other.ports.iter()) {
+            *mine += *theirs;
+        }
+        for (mine, theirs) in self.services.iter_mut().zip(other.services.iter()) {
+            *mine += *theirs;
+        }
+        self.dynamic += other.dynamic;
+    }
+}
+
+/// Where a service row's frames were attributed by the naming rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceKey {
+    /// Frames named by this port.
+    Port(Transport, u16),
+    /// Frames between two dynamic ports, neither in the port database.
+    Dynamic(Transport),
+}
+
+/// How far an input was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputStatus {
+    /// Read to the end.
+    Complete,
+    /// Read up to an error; what came before it is counted.
+    Partial(String),
+    /// Could not be read at all.
+    Failed(String),
+}
+
+/// The capture facts of one input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputFacts {
+    /// Its position among the inputs of the run (0-based).
+    pub position: usize,
+    /// The input as named on the command line (`<stdin>` for `-`).
+    pub name: String,
+    /// The file format, as the capture reader describes it.
+    pub format: String,
+    /// Link types and their frame counts, in order of first appearance.
+    pub link_types: Vec<(u16, u64)>,
+    /// Frames and bytes read from this input.
+    pub total: Counter,
+    /// Earliest and latest frame timestamps (ns since the epoch).
+    pub time_span: Option<(i64, i64)>,
+    /// How far it was read.
+    pub status: InputStatus,
+}
+
+impl InputFacts {
+    /// Facts of an input not read yet.
+    pub fn new(position: usize, name: String) -> InputFacts {
+        InputFacts {
+            position,
+            name,
+            format: String::new(),
+            link_types: Vec::new(),
+            total: Counter::default(),
+            time_span: None,
+            status: InputStatus::Complete,
+        }
+    }
+}
+
+/// Counts for any number of frames from any number of inputs.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    total: Counter,
+    categories: [Counter; Category::ALL.len()],
+    problems: [u64; DecodeProblem::ALL.len()],
+    transports: [Option<Box<TransportTally>>; Transport::ALL.len()],
+    time_span: Option<(i64, i64)>,
+    link_types: Vec<(u16, u64)>,
+    inputs: Vec<InputFacts>,
+}
+
+impl Tally {
+    /// An empty tally.
+    pub fn new() -> Tally {
+        Tally::default()
+    }
+
+    /// Counts one frame: its category, ports and service attribution
+    /// (`naming`, from the classify rule, for frames with ports), decode
+    /// problem, link type and timestamp. The hot path: no allocation except
+    /// on the first frame of a new transport or link type.
+    #[inline]
+    pub fn count(
+        &mut self,
+        info: &PacketInfo,
+        naming: Option<Naming>,
+        wire_len: u32,
+        link_type: u16,
+        ts_nanos: i64,
+    ) {
+        let wire_len = u64::from(wire_len);
+        self.total.add(wire_len);
+        self.categories[info.category.index()].add(wire_len);
+        if let Some(problem) = info.problem {
+            self.problems[problem.index()] += 1;
+        }
+        if let (Some(transport), Some(naming)) = (info.category.transport(), naming) {
+            let t = self.transports[transport.index()].get_or_insert_with(TransportTally::new);
+            t.ports[usize::from(info.src_port)].src.add(wire_len);
+            t.ports[usize::from(info.dst_port)].dst.add(wire_len);
+            match naming {
+                Naming::Port(p) => t.services[usize::from(p)].add(wire_len),
+                Naming::Dynamic => t.dynamic.add(wire_len),
+            }
+        }
+        self.time_span = Some(match self.time_span {
+            None => (ts_nanos, ts_nanos),
+            Some((first, last)) => (first.min(ts_nanos), last.max(ts_nanos)),
+        });
+        match self.link_types.iter_mut().find(|(lt, _)| *lt == link_type) {
+            Some((_, n)) => *n += 1,
+            None => self.link_types.push((link_type, 1)),
+        }
+    }
+
+    /// Records the facts of one input whose frames this tally counted
+    /// (`format` and `status` describe the input; the counts come from the
+    /// tally itself, so call this once, after the input's last frame, on a
+    /// tally that holds only that input's frames).
+    pub fn finish_input(
+        &mut self,
+        position: usize,
+        name: String,
+        format: String,
+        status: InputStatus,
+    ) {
+        let facts = InputFacts {
+            position,
+            name,
+            format,
+            link_types: self.link_types.clone(),
+            total: self.total,
+            time_span: self.time_span,
+            status,
+        };
+        self.inputs.push(facts);
+    }
+
+    /// Records an input that could not be read at all.
+    pub fn failed_input(&mut self, position: usize, name: String, error: String) {
+        let mut facts = InputFacts::new(position, name);
+        facts.status = InputStatus::Failed(error);
+        self.inputs.push(facts);
+    }
+
+    /// All frames.
+    pub fn total(&self) -> Counter {
+        self.total
+    }
+
+    /// Frames of one category.
+    pub fn category(&self, category: Category) -> Counter {
+        self.categories[category.index()]
+    }
+
+    /// How many frames stopped decoding for `problem`.
+    pub fn problem(&self, problem: DecodeProblem) -> u64 {
+        self.problems[problem.index()]
+    }
+
+    /// Earliest and latest timestamps (ns since the epoch) of all frames.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        self.time_span
+    }
+
+    /// Link types and their frame counts.
+    pub fn link_types(&self) -> &[(u16, u64)] {
+        &self.link_types
+    }
+
+    /// The inputs counted, in the order they were finished or merged.
+    pub fn inputs(&self) -> &[InputFacts] {
+        &self.inputs
+    }
+
+    /// Puts the inputs back in command-line order (merging from several
+    /// threads finishes them in any order).
+    pub fn sort_inputs(&mut self) {
+        self.inputs.sort_by_key(|i| i.position);
+    }
+
+    /// Every port seen, with its counters, ordered by transport then port.
+    pub fn ports(&self) -> impl Iterator<Item = (Transport, u16, PortCounters)> + '_ {
+        self.each_transport().flat_map(|(transport, t)| {
+            t.ports
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.src.packets != 0 || c.dst.packets != 0)
+                .map(move |(port, c)| (transport, port as u16, *c))
+        })
+    }
+
+    /// Every service row with traffic, ordered by transport then port, with
+    /// each transport's dynamic row last.
+    pub fn services(&self) -> impl Iterator<Item = (ServiceKey, Counter)> + '_ {
+        self.each_transport().flat_map(|(transport, t)| {
+            let named = t
+                .services
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.packets != 0)
+                .map(move |(port, c)| (ServiceKey::Port(transport, port as u16), *c));
+            let dynamic = (t.dynamic.packets != 0).then_some((ServiceKey::Dynamic(transport), t.dynamic));
+            named.chain(dynamic)
+        })
+    }
+
+    fn each_transport(&self) -> impl Iterator<Item = (Transport, &TransportTally)> {
+        Transport::ALL
+            .into_iter()
+            .filter_map(|t| self.transports[t.index()].as_deref().map(|tt| (t, tt)))
+    }
+}
+
+impl AddAssign<&Tally> for Tally {
+    fn add_assign(&mut self, other: &Tally) {
+        self.total += other.total;
+        for (mine, theirs) in self.categories.iter_mut().zip(other.categories) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.problems.iter_mut().zip(other.problems) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.transports.iter_mut().zip(other.transports.iter()) {
+            match (mine.as_deref_mut(), theirs.as_deref()) {
+                (_, None) => {}
+                (Some(m), Some(t)) => *m += t,
+                (None, Some(t)) => *mine = Some(Box::new(t.clone())),
+            }
+        }
+        self.time_span = match (self.time_span, other.time_span) {
+            (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+            (a, b) => a.or(b),
+        };
+        for &(lt, n) in &other.link_types {
+            match self.link_types.iter_mut().find(|(l, _)| *l == lt) {
+                Some((_, m)) => *m += n,
+                None => self.link_types.push((lt, n)),
+            }
+        }
+        self.inputs.extend(other.inputs.iter().cloned());
+    }
+}
+
+impl AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        *self += &other;
+    }
+}
