@@ -1,0 +1,178 @@
+//! capture: reading saved captures (pcap, pcapng, optionally gzip- or
+//! zstd-compressed, from a file or stdin) into frames borrowed from one large
+//! read buffer.
+//!
+//! Why not libpcap's `pcap_open_offline`: it reads through a 4 KiB stdio
+//! buffer, refuses pcapng files whose interfaces have different link types,
+//! gives no byte offsets for errors and cannot read compressed streams. The
+//! `pcap` crate is used here only for link-type names.
+//!
+//! What the reader accepts and refuses follows tshark 4.0 (the project's
+//! oracle) record for record, except where noted on [`CaptureReader`].
+
+mod byte_order;
+mod classic;
+mod error;
+mod input;
+mod pcapng;
+mod reader;
+
+#[cfg(test)]
+mod testdata;
+#[cfg(test)]
+mod tests;
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::path::PathBuf;
+
+pub use classic::PcapVariant;
+pub use error::{CaptureError, CaptureErrorKind};
+pub use reader::{CaptureFormat, CaptureReader, Compression};
+
+/// The largest captured length of one record that the reader accepts, in
+/// bytes. libpcap and tshark use the same limit; a record claiming more is
+/// taken as damage ([`CaptureErrorKind::RecordTooLarge`]).
+pub const MAX_CAPTURED_LEN: u32 = 262_144;
+
+/// A link-layer header type as stored in capture files (a `LINKTYPE_*`
+/// value from the tcpdump.org registry, not a platform `DLT_*` value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LinkType(pub u16);
+
+impl LinkType {
+    /// BSD loopback: 4-byte host-order address family, then the packet.
+    pub const NULL: LinkType = LinkType(0);
+    /// Ethernet (10 Mb and up).
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// PPP, RFC 1661 framing.
+    pub const PPP: LinkType = LinkType(9);
+    /// FDDI.
+    pub const FDDI: LinkType = LinkType(10);
+    /// Raw IP as written with `DLT_RAW` = 12 (most platforms).
+    pub const RAW_12: LinkType = LinkType(12);
+    /// Raw IP as written with `DLT_RAW` = 14 (OpenBSD).
+    pub const RAW_14: LinkType = LinkType(14);
+    /// PPP in HDLC-like framing (RFC 1662).
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    /// Raw IP: the packet begins with an IPv4 or IPv6 header.
+    pub const RAW: LinkType = LinkType(101);
+    /// Cisco HDLC.
+    pub const C_HDLC: LinkType = LinkType(104);
+    /// IEEE 802.11 wireless, no radio header.
+    pub const IEEE802_11: LinkType = LinkType(105);
+    /// OpenBSD loopback: 4-byte network-order address family.
+    pub const LOOP: LinkType = LinkType(108);
+    /// Linux "cooked" capture, version 1.
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    /// IEEE 802.11 with a radiotap header.
+    pub const IEEE802_11_RADIOTAP: LinkType = LinkType(127);
+    /// Per-Packet Information header, then the packet.
+    pub const PPI: LinkType = LinkType(192);
+    /// Raw IPv4.
+    pub const IPV4: LinkType = LinkType(228);
+    /// Raw IPv6.
+    pub const IPV6: LinkType = LinkType(229);
+    /// Linux netfilter log (NFLOG) messages.
+    pub const NFLOG: LinkType = LinkType(239);
+    /// Linux "cooked" capture, version 2.
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// Not a link type: marks a pcapng Custom Block, a record that holds no
+    /// packet but that tshark lists (and counts) as a frame. `data` is the
+    /// custom data after the enterprise number, `orig_len` its length.
+    /// Decoding must treat it as a non-IP frame. 65535 is not a registered
+    /// LINKTYPE value.
+    pub const PCAPNG_CUSTOM_BLOCK: LinkType = LinkType(0xffff);
+
+    /// The short name libpcap uses (`"EN10MB"`, `"RAW"`, `"LINUX_SLL2"`), or
+    /// `"LINKTYPE_<n>"` when libpcap does not know the type.
+    pub fn name(self) -> String {
+        if self == LinkType::PCAPNG_CUSTOM_BLOCK {
+            return "PCAPNG_CUSTOM_BLOCK".to_owned();
+        }
+        ::pcap::Linktype(self.libpcap_dlt())
+            .get_name()
+            .unwrap_or_else(|_| format!("LINKTYPE_{}", self.0))
+    }
+
+    /// libpcap's one-line description (`"Ethernet"`, `"Raw IP"`), or
+    /// `"link type <n>"` when libpcap does not know the type.
+    pub fn description(self) -> String {
+        if self == LinkType::PCAPNG_CUSTOM_BLOCK {
+            return "pcapng custom block, no packet".to_owned();
+        }
+        ::pcap::Linktype(self.libpcap_dlt())
+            .get_description()
+            .unwrap_or_else(|_| format!("link type {}", self.0))
+    }
+
+    /// libpcap names `DLT_*` values, which differ from the `LINKTYPE_*`
+    /// values stored in files for a handful of old types; map those to the
+    /// `DLT_*` values libpcap uses on Linux and most other platforms.
+    fn libpcap_dlt(self) -> i32 {
+        match self.0 {
+            100 => 11,      // ATM_RFC1483
+            101 | 14 => 12, // RAW (14 is DLT_RAW on OpenBSD)
+            102 => 15,      // SLIP_BSDOS
+            103 => 16,      // PPP_BSDOS
+            106 => 19,      // ATM_CLIP
+            n => i32::from(n),
+        }
+    }
+}
+
+impl fmt::Display for LinkType {
+    /// `"1 EN10MB (Ethernet)"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.0, self.name(), self.description())
+    }
+}
+
+/// Where a capture comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A file path (a FIFO or device works too).
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+impl Input {
+    /// Interprets a command-line argument: `-` means standard input,
+    /// anything else is a path.
+    pub fn from_arg(arg: &OsStr) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+
+    /// The name used in messages: the path as given, or `<stdin>`.
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Path(path) => path.display().to_string(),
+            Input::Stdin => "<stdin>".to_owned(),
+        }
+    }
+}
+
+/// One captured frame, borrowed from the reader's buffer until the next call
+/// to [`CaptureReader::next_frame`].
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    /// The captured bytes (possibly fewer than `orig_len`: snaplen truncation
+    /// is normal). Includes `fcs_len` FCS bytes at the end when known.
+    pub data: &'a [u8],
+    /// The length of the frame on the wire, as recorded. It may be smaller
+    /// than `data.len()` in odd files; both are kept as given, like tshark.
+    pub orig_len: u32,
+    /// Time stamp in nanoseconds since the Unix epoch (0 for pcapng Simple
+    /// Packet Blocks, which carry none).
+    pub ts_nanos: i64,
+    /// The link-layer header type of `data`.
+    pub link_type: LinkType,
+    /// Number of FCS bytes at the end of `data` when the file says so (pcap
+    /// link-type field FCS bits, pcapng `if_fcslen` or `epb_flags`), else 0.
+    pub fcs_len: u8,
+}
