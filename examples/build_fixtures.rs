@@ -1,0 +1,1369 @@
+//! Builds portclass's small edge-case capture fixtures.
+//!
+//! ```text
+//! cargo run --example build_fixtures -- fixtures/
+//! ```
+//!
+//! Every file is deterministic (fixed addresses, ports, payloads and
+//! timestamps starting at 2025-01-01T00:00:00Z), so re-running the example
+//! reproduces the committed fixtures byte for byte. Packets are built with
+//! etherparse's `PacketBuilder` where it can express them; tunnels, SCTP,
+//! LLDP/STP and the non-Ethernet link layers are assembled by hand around
+//! builder output. The pcap/pcapng containers are written by hand
+//! (little-endian, microsecond timestamps, snaplen 65535).
+//!
+//! The expected figures for each file come from tshark (see
+//! `fixtures/regen.sh` and `fixtures/README.md`), not from this program.
+
+use etherparse::{
+    ArpHardwareId, ArpOperation, ArpPacket, EtherType, Ethernet2Header, IpAuthHeader, IpFragOffset,
+    IpHeaders, IpNumber, Ipv4Extensions, Ipv4Header, Ipv4Options, Ipv6Extensions,
+    Ipv6FragmentHeader, Ipv6Header, Ipv6RawExtHeader, Ipv6RoutingExtensions, LinuxSllPacketType,
+    PacketBuilder, PacketBuilderStep, TcpOptionElement, UdpHeader, VlanId, icmpv4, icmpv6,
+};
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+/// `(link type, interface name)` per pcapng interface.
+type Interfaces = Vec<(u32, &'static str)>;
+/// Builds the frames of one Ethernet pcap fixture.
+type FixtureFn = fn() -> Result<Vec<Frame>>;
+
+/// 2025-01-01T00:00:00Z; packet `i` of a file is stamped BASE + i ms.
+const BASE_TS_SEC: u64 = 1_735_689_600;
+const SNAPLEN: u32 = 65_535;
+
+// pcap / pcapng link types
+const LINKTYPE_NULL: u32 = 0;
+const LINKTYPE_ETHERNET: u32 = 1;
+const LINKTYPE_RAW: u32 = 101;
+const LINKTYPE_LOOP: u32 = 108;
+const LINKTYPE_LINUX_SLL: u32 = 113;
+const LINKTYPE_IPV4: u32 = 228;
+const LINKTYPE_IPV6: u32 = 229;
+const LINKTYPE_LINUX_SLL2: u32 = 276;
+
+// addresses: locally administered MACs, documentation IPv4/IPv6 prefixes
+const MAC_CLIENT: [u8; 6] = [0x02, 0x00, 0x00, 0xc1, 0x1e, 0x01];
+const MAC_SERVER: [u8; 6] = [0x02, 0x00, 0x00, 0x5e, 0x7e, 0x02];
+const MAC_ROUTER: [u8; 6] = [0x02, 0x00, 0x00, 0x0a, 0x7e, 0xfe];
+const MAC_BCAST: [u8; 6] = [0xff; 6];
+const V4_CLIENT: [u8; 4] = [192, 0, 2, 10];
+const V4_SERVER: [u8; 4] = [198, 51, 100, 20];
+const V4_ROUTER: [u8; 4] = [192, 0, 2, 1];
+const V4_TUN_A: [u8; 4] = [203, 0, 113, 1];
+const V4_TUN_B: [u8; 4] = [203, 0, 113, 2];
+const V6_CLIENT: [u8; 16] = v6(0x0001, 0x10);
+const V6_SERVER: [u8; 16] = v6(0x0002, 0x20);
+const V6_ROUTER: [u8; 16] = v6(0x0001, 0x01);
+
+/// `2001:db8:<net>::<host>`
+const fn v6(net: u16, host: u8) -> [u8; 16] {
+    let n = net.to_be_bytes();
+    [
+        0x20, 0x01, 0x0d, 0xb8, n[0], n[1], 0, 0, 0, 0, 0, 0, 0, 0, 0, host,
+    ]
+}
+
+/// One captured frame: the captured bytes plus the original wire length
+/// (larger than `data.len()` for snaplen-truncated records).
+struct Frame {
+    data: Vec<u8>,
+    orig_len: u32,
+    iface: u32,
+}
+
+impl Frame {
+    fn full(data: Vec<u8>) -> Frame {
+        let orig_len = data.len() as u32;
+        Frame {
+            data,
+            orig_len,
+            iface: 0,
+        }
+    }
+
+    /// Keeps only the first `keep` bytes, as a capture with a small snaplen would.
+    fn cut(mut data: Vec<u8>, keep: usize) -> Frame {
+        let orig_len = data.len() as u32;
+        assert!(keep < data.len(), "cut must remove something");
+        data.truncate(keep);
+        Frame {
+            data,
+            orig_len,
+            iface: 0,
+        }
+    }
+
+    fn on(mut self, iface: u32) -> Frame {
+        self.iface = iface;
+        self
+    }
+}
+
+/// Serializes any finished `PacketBuilderStep` (they share no trait).
+macro_rules! build {
+    ($builder:expr, $payload:expr) => {{
+        let builder = $builder;
+        let payload: &[u8] = $payload;
+        let mut out = Vec::with_capacity(builder.size(payload.len()));
+        builder.write(&mut out, payload)?;
+        out
+    }};
+}
+
+// ------------------------------------------------------------------ helpers
+
+fn eth(src: [u8; 6], dst: [u8; 6]) -> PacketBuilderStep<Ethernet2Header> {
+    PacketBuilder::ethernet2(src, dst)
+}
+
+fn eth_c2s() -> PacketBuilderStep<Ethernet2Header> {
+    eth(MAC_CLIENT, MAC_SERVER)
+}
+
+fn eth_s2c() -> PacketBuilderStep<Ethernet2Header> {
+    eth(MAC_SERVER, MAC_CLIENT)
+}
+
+/// Ethernet II header + payload for ether types the builder does not know.
+fn eth_raw(src: [u8; 6], dst: [u8; 6], ether_type: u16, payload: &[u8]) -> Vec<u8> {
+    let header = Ethernet2Header {
+        source: src,
+        destination: dst,
+        ether_type: EtherType(ether_type),
+    };
+    let mut out = header.to_bytes().to_vec();
+    out.extend_from_slice(payload);
+    out
+}
+
+fn ipv4_header(src: [u8; 4], dst: [u8; 4], ttl: u8, id: u16) -> Ipv4Header {
+    Ipv4Header {
+        source: src,
+        destination: dst,
+        time_to_live: ttl,
+        identification: id,
+        ..Default::default()
+    }
+}
+
+fn ipv6_header(src: [u8; 16], dst: [u8; 16], hop_limit: u8) -> Ipv6Header {
+    Ipv6Header {
+        source: src,
+        destination: dst,
+        hop_limit,
+        ..Default::default()
+    }
+}
+
+/// IPv4 header (+ options/AH) for an opaque payload (see [`finish_raw`]).
+fn ip4_raw_headers(ip: Ipv4Header, exts: Ipv4Extensions) -> IpHeaders {
+    IpHeaders::Ipv4(ip, exts)
+}
+
+/// IPv6 header (+ extension headers) for an opaque payload (see [`finish_raw`]).
+fn ip6_raw_headers(ip: Ipv6Header, exts: Ipv6Extensions) -> IpHeaders {
+    IpHeaders::Ipv6(ip, exts)
+}
+
+/// Serializes an IP-level builder whose payload is opaque bytes of IP
+/// protocol `proto` (the builder fills in next-header fields and lengths).
+fn finish_raw(step: PacketBuilderStep<IpHeaders>, proto: u8, payload: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(step.size(payload.len()));
+    step.write(&mut out, IpNumber(proto), payload)?;
+    Ok(out)
+}
+
+fn vlan(id: u16) -> Result<VlanId> {
+    Ok(VlanId::try_new(id)?)
+}
+
+fn frag_offset(units_of_8: u16) -> Result<IpFragOffset> {
+    Ok(IpFragOffset::try_new(units_of_8)?)
+}
+
+/// A DNS query for `name` (type `qtype`, class IN) with the given id.
+fn dns_query(id: u16, name: &str, qtype: u16) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&[0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]); // RD, 1 question
+    for label in name.split('.') {
+        m.push(label.len() as u8);
+        m.extend_from_slice(label.as_bytes());
+    }
+    m.push(0);
+    m.extend_from_slice(&qtype.to_be_bytes());
+    m.extend_from_slice(&[0, 1]);
+    m
+}
+
+/// The answer to `dns_query(id, name, 1)`: one A record.
+fn dns_answer_a(id: u16, name: &str, addr: [u8; 4]) -> Vec<u8> {
+    let mut m = dns_query(id, name, 1);
+    m[2] = 0x81; // QR, RD
+    m[3] = 0x80; // RA
+    m[7] = 1; // ANCOUNT
+    m.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x0e, 0x10, 0, 4]);
+    m.extend_from_slice(&addr);
+    m
+}
+
+/// A large DNS answer (`count` TXT records of `len` bytes each) to a TXT
+/// query for `name`: the kind of response that gets fragmented.
+fn dns_answer_txt(id: u16, name: &str, count: u8, len: u8) -> Vec<u8> {
+    let mut m = dns_query(id, name, 16);
+    m[2] = 0x81;
+    m[3] = 0x80;
+    m[7] = count;
+    for i in 0..count {
+        m.extend_from_slice(&[0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0x01, 0x2c]);
+        m.extend_from_slice(&(u16::from(len) + 1).to_be_bytes());
+        m.push(len);
+        m.extend((0..len).map(|j| b'a' + (i.wrapping_add(j) % 26)));
+    }
+    m
+}
+
+/// `n` bytes of deterministic filler.
+fn filler(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+/// CRC-32C (Castagnoli), as used by the SCTP checksum.
+fn crc32c(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// SCTP common header + chunks, with a valid CRC-32C checksum.
+fn sctp_packet(sport: u16, dport: u16, vtag: u32, chunks: &[Vec<u8>]) -> Vec<u8> {
+    let mut p = Vec::new();
+    p.extend_from_slice(&sport.to_be_bytes());
+    p.extend_from_slice(&dport.to_be_bytes());
+    p.extend_from_slice(&vtag.to_be_bytes());
+    p.extend_from_slice(&[0; 4]);
+    for c in chunks {
+        p.extend_from_slice(c);
+    }
+    let crc = crc32c(&p);
+    // RFC 9260 appendix A: the CRC is stored least significant byte first
+    p[8..12].copy_from_slice(&crc.to_le_bytes());
+    p
+}
+
+/// One SCTP chunk: type, flags, value (padded to 4 bytes; length excludes padding).
+fn sctp_chunk(kind: u8, flags: u8, value: &[u8]) -> Vec<u8> {
+    let len = (4 + value.len()) as u16;
+    let mut c = vec![kind, flags];
+    c.extend_from_slice(&len.to_be_bytes());
+    c.extend_from_slice(value);
+    while c.len() % 4 != 0 {
+        c.push(0);
+    }
+    c
+}
+
+/// INIT / INIT ACK fixed part: tag, a_rwnd, out streams, in streams, TSN.
+fn sctp_init_value(tag: u32, tsn: u32, params: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&tag.to_be_bytes());
+    v.extend_from_slice(&106_496u32.to_be_bytes());
+    v.extend_from_slice(&10u16.to_be_bytes());
+    v.extend_from_slice(&65_535u16.to_be_bytes());
+    v.extend_from_slice(&tsn.to_be_bytes());
+    v.extend_from_slice(params);
+    v
+}
+
+// ------------------------------------------------------------ file writers
+
+fn timestamp_us(index: usize) -> u64 {
+    BASE_TS_SEC * 1_000_000 + index as u64 * 1_000
+}
+
+/// Classic pcap: magic a1b2c3d4 written little-endian, v2.4, µs timestamps.
+fn write_pcap(path: &Path, linktype: u32, frames: &[Frame]) -> Result<()> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes()); // thiszone
+    out.extend_from_slice(&0u32.to_le_bytes()); // sigfigs
+    out.extend_from_slice(&SNAPLEN.to_le_bytes());
+    out.extend_from_slice(&linktype.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        let ts = timestamp_us(i);
+        out.extend_from_slice(&((ts / 1_000_000) as u32).to_le_bytes());
+        out.extend_from_slice(&((ts % 1_000_000) as u32).to_le_bytes());
+        out.extend_from_slice(&(f.data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&f.orig_len.to_le_bytes());
+        out.extend_from_slice(&f.data);
+    }
+    fs::write(path, out)?;
+    Ok(())
+}
+
+fn pad4(v: &mut Vec<u8>) {
+    while v.len() % 4 != 0 {
+        v.push(0);
+    }
+}
+
+/// pcapng option: code, length, value padded to 32 bits.
+fn pcapng_option(out: &mut Vec<u8>, code: u16, value: &[u8]) {
+    out.extend_from_slice(&code.to_le_bytes());
+    out.extend_from_slice(&(value.len() as u16).to_le_bytes());
+    out.extend_from_slice(value);
+    pad4(out);
+}
+
+/// Wraps a block body into type + total length + body + total length.
+fn pcapng_block(out: &mut Vec<u8>, block_type: u32, body: &[u8]) {
+    let total = (12 + body.len()) as u32;
+    out.extend_from_slice(&block_type.to_le_bytes());
+    out.extend_from_slice(&total.to_le_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(&total.to_le_bytes());
+}
+
+/// pcapng (little-endian section): SHB, one IDB per `(linktype, name)`, one
+/// EPB per frame. Interfaces use the default µs timestamp resolution.
+fn write_pcapng(path: &Path, interfaces: &[(u32, &str)], frames: &[Frame]) -> Result<()> {
+    let mut out = Vec::new();
+
+    let mut shb = Vec::new();
+    shb.extend_from_slice(&0x1a2b_3c4du32.to_le_bytes()); // byte-order magic
+    shb.extend_from_slice(&1u16.to_le_bytes());
+    shb.extend_from_slice(&0u16.to_le_bytes());
+    shb.extend_from_slice(&u64::MAX.to_le_bytes()); // section length unknown
+    pcapng_option(&mut shb, 4, b"portclass examples/build_fixtures.rs"); // shb_userappl
+    pcapng_option(&mut shb, 0, &[]);
+    pcapng_block(&mut out, 0x0a0d_0d0a, &shb);
+
+    for &(linktype, name) in interfaces {
+        let mut idb = Vec::new();
+        idb.extend_from_slice(&u16::try_from(linktype)?.to_le_bytes());
+        idb.extend_from_slice(&0u16.to_le_bytes());
+        idb.extend_from_slice(&SNAPLEN.to_le_bytes());
+        pcapng_option(&mut idb, 2, name.as_bytes()); // if_name
+        pcapng_option(&mut idb, 0, &[]);
+        pcapng_block(&mut out, 1, &idb);
+    }
+
+    for (i, f) in frames.iter().enumerate() {
+        assert!((f.iface as usize) < interfaces.len());
+        let ts = timestamp_us(i);
+        let mut epb = Vec::new();
+        epb.extend_from_slice(&f.iface.to_le_bytes());
+        epb.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+        epb.extend_from_slice(&(ts as u32).to_le_bytes());
+        epb.extend_from_slice(&(f.data.len() as u32).to_le_bytes());
+        epb.extend_from_slice(&f.orig_len.to_le_bytes());
+        epb.extend_from_slice(&f.data);
+        pad4(&mut epb);
+        pcapng_block(&mut out, 6, &epb);
+    }
+    fs::write(path, out)?;
+    Ok(())
+}
+
+// ----------------------------------------------------------------- fixtures
+
+/// 802.1Q single tags and QinQ (802.1ad outer + 802.1Q inner, and the older
+/// 0x8100/0x8100 stacking), carrying DNS over UDP 53 and HTTPS SYNs to 443.
+fn vlan_qinq() -> Result<Vec<Frame>> {
+    let q = dns_query(0x1001, "www.example.com", 1);
+    let a = dns_answer_a(0x1001, "www.example.com", [192, 0, 2, 80]);
+    let mut frames = vec![
+        // 802.1Q VLAN 100: DNS query and answer over IPv4
+        build!(
+            eth_c2s()
+                .single_vlan(vlan(100)?)
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .udp(51000, 53),
+            &q
+        ),
+        build!(
+            eth_s2c()
+                .single_vlan(vlan(100)?)
+                .ipv4(V4_SERVER, V4_CLIENT, 64)
+                .udp(53, 51000),
+            &a
+        ),
+        // 802.1Q VLAN 100: TCP SYN to 443
+        build!(
+            eth_c2s()
+                .single_vlan(vlan(100)?)
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(51001, 443, 1000, 64240)
+                .syn(),
+            &[]
+        ),
+        // 802.1Q VLAN 100: DNS query over IPv6
+        build!(
+            eth_c2s()
+                .single_vlan(vlan(100)?)
+                .ipv6(V6_CLIENT, V6_SERVER, 64)
+                .udp(51005, 53),
+            &dns_query(0x1005, "www.example.com", 28)
+        ),
+        // 802.1ad S-tag 300 + 802.1Q C-tag 100: DNS query, TCP SYN, SYN-ACK
+        build!(
+            eth_c2s()
+                .double_vlan(vlan(300)?, vlan(100)?)
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .udp(51002, 53),
+            &dns_query(0x1002, "mail.example.com", 15)
+        ),
+        build!(
+            eth_c2s()
+                .double_vlan(vlan(300)?, vlan(100)?)
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(51003, 443, 2000, 64240)
+                .syn(),
+            &[]
+        ),
+        build!(
+            eth_s2c()
+                .double_vlan(vlan(300)?, vlan(100)?)
+                .ipv4(V4_SERVER, V4_CLIENT, 64)
+                .tcp(443, 51003, 9000, 65160)
+                .syn()
+                .ack(2001),
+            &[]
+        ),
+    ];
+    // 0x8100 outer + 0x8100 inner (pre-802.1ad QinQ): take a single-tagged
+    // frame (tag 20) and put a second 0x8100 tag (VLAN 200) in front of it.
+    let mut legacy = build!(
+        eth_c2s()
+            .single_vlan(vlan(20)?)
+            .ipv4(V4_CLIENT, V4_SERVER, 64)
+            .tcp(51004, 443, 3000, 64240)
+            .syn(),
+        &[]
+    );
+    legacy.splice(12..12, [0x81, 0x00, 0x00, 0xc8]);
+    frames.push(legacy);
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// IPv4 headers with options (IHL 6, 8, 15) and with an AH header, carrying
+/// an SSH (TCP 22) handshake.
+fn ipv4_options() -> Result<Vec<Frame>> {
+    let mss = [
+        TcpOptionElement::MaximumSegmentSize(1460),
+        TcpOptionElement::SelectiveAcknowledgementPermitted,
+        TcpOptionElement::Timestamp(1_000_000, 0),
+        TcpOptionElement::Noop,
+        TcpOptionElement::WindowScale(7),
+    ];
+    let with_opts = |src, dst, opts: &[u8]| -> Result<IpHeaders> {
+        let mut ip = ipv4_header(src, dst, 64, 0x2222);
+        ip.options = Ipv4Options::try_from(opts)?;
+        Ok(IpHeaders::Ipv4(ip, Default::default()))
+    };
+    // Router Alert (RFC 2113): IHL 6
+    let router_alert = [0x94, 0x04, 0x00, 0x00];
+    // Record Route with 9 empty slots + EOL: 40 bytes of options, IHL 15
+    let mut record_route = vec![0x07, 39, 4];
+    record_route.extend_from_slice(&[0; 36]);
+    record_route.push(0x00);
+    // Timestamp (type 68, flag 0: timestamps only), two slots: IHL 8
+    let timestamp = [0x44, 12, 9, 0x00, 0x00, 0x36, 0xee, 0x80, 0, 0, 0, 0];
+
+    let syn = build!(
+        eth_c2s()
+            .ip(with_opts(V4_CLIENT, V4_SERVER, &router_alert)?)
+            .tcp(50022, 22, 0x1000_0000, 64240)
+            .syn()
+            .options(&mss)?,
+        &[]
+    );
+    let syn_ack = build!(
+        eth_s2c()
+            .ip(with_opts(V4_SERVER, V4_CLIENT, &record_route)?)
+            .tcp(22, 50022, 0x2000_0000, 65160)
+            .syn()
+            .ack(0x1000_0001)
+            .options(&mss)?,
+        &[]
+    );
+    let banner = build!(
+        eth_s2c()
+            .ip(with_opts(V4_SERVER, V4_CLIENT, &timestamp)?)
+            .tcp(22, 50022, 0x2000_0001, 509)
+            .ack(0x1000_0001)
+            .psh(),
+        b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"
+    );
+    // IPv4 + AH (HMAC-SHA1-96 ICV) + TCP 22
+    let icv = filler(12, 0xa5);
+    let ah = IpAuthHeader::new(IpNumber::TCP, 0x0000_1001, 1, &icv)?;
+    let ah_hdrs = IpHeaders::Ipv4(
+        ipv4_header(V4_CLIENT, V4_SERVER, 64, 0x2223),
+        Ipv4Extensions { auth: Some(ah) },
+    );
+    let ah_pkt = build!(
+        eth_c2s()
+            .ip(ah_hdrs)
+            .tcp(50022, 22, 0x1000_0001, 502)
+            .ack(0x2000_0021)
+            .psh(),
+        b"SSH-2.0-OpenSSH_9.6\r\n"
+    );
+    Ok([syn, syn_ack, banner, ah_pkt]
+        .into_iter()
+        .map(Frame::full)
+        .collect())
+}
+
+/// IPv6 extension header chains (hop-by-hop, destination options, routing,
+/// AH) in front of UDP/TCP, plus ESP and "no next header" (no ports).
+fn ipv6_ext() -> Result<Vec<Frame>> {
+    // Router Alert (MLD) + PadN(0): 6 bytes -> 8-byte header
+    let hbh =
+        |next: IpNumber| Ipv6RawExtHeader::new_raw(next, &[0x05, 0x02, 0x00, 0x00, 0x01, 0x00]);
+    // PadN(4): 6 bytes -> 8-byte header
+    let dst_opts = |next: IpNumber| Ipv6RawExtHeader::new_raw(next, &[0x01, 0x04, 0, 0, 0, 0]);
+    // Segment Routing Header (type 4), segments left 0, one segment
+    let mut srh_body = vec![4, 0, 0, 0, 0, 0];
+    srh_body.extend_from_slice(&V6_SERVER);
+    let srh = |next: IpNumber| Ipv6RawExtHeader::new_raw(next, &srh_body);
+    let icv = filler(12, 0x3c);
+    let any = IpNumber(0); // next-header fields are rewritten by the builder
+
+    let mut frames = Vec::new();
+    // 1. hop-by-hop + UDP 53
+    let exts = Ipv6Extensions {
+        hop_by_hop_options: Some(hbh(any)?),
+        ..Default::default()
+    };
+    frames.push(build!(
+        eth_c2s()
+            .ip(IpHeaders::Ipv6(ipv6_header(V6_CLIENT, V6_SERVER, 64), exts))
+            .udp(50053, 53),
+        &dns_query(0x6001, "ipv6.example.com", 28)
+    ));
+    // 2. hop-by-hop + destination options + routing + UDP 123
+    let exts = Ipv6Extensions {
+        hop_by_hop_options: Some(hbh(any)?),
+        destination_options: Some(dst_opts(any)?),
+        routing: Some(Ipv6RoutingExtensions {
+            routing: srh(any)?,
+            final_destination_options: None,
+        }),
+        ..Default::default()
+    };
+    let mut ntp = vec![0x23];
+    ntp.resize(48, 0);
+    frames.push(build!(
+        eth_c2s()
+            .ip(IpHeaders::Ipv6(ipv6_header(V6_CLIENT, V6_SERVER, 64), exts))
+            .udp(50123, 123),
+        &ntp
+    ));
+    // 3. destination options + routing + destination options + TCP 443
+    let exts = Ipv6Extensions {
+        destination_options: Some(dst_opts(any)?),
+        routing: Some(Ipv6RoutingExtensions {
+            routing: srh(any)?,
+            final_destination_options: Some(dst_opts(any)?),
+        }),
+        ..Default::default()
+    };
+    frames.push(build!(
+        eth_c2s()
+            .ip(IpHeaders::Ipv6(ipv6_header(V6_CLIENT, V6_SERVER, 64), exts))
+            .tcp(50443, 443, 7000, 64800)
+            .syn(),
+        &[]
+    ));
+    // 4. AH + TCP 22
+    let exts = Ipv6Extensions {
+        auth: Some(IpAuthHeader::new(any, 0x0000_2002, 7, &icv)?),
+        ..Default::default()
+    };
+    frames.push(build!(
+        eth_s2c()
+            .ip(IpHeaders::Ipv6(ipv6_header(V6_SERVER, V6_CLIENT, 64), exts))
+            .tcp(22, 50022, 8000, 65000)
+            .syn()
+            .ack(7001),
+        &[]
+    ));
+    // 5. hop-by-hop + AH + UDP 514
+    let exts = Ipv6Extensions {
+        hop_by_hop_options: Some(hbh(any)?),
+        auth: Some(IpAuthHeader::new(any, 0x0000_2003, 8, &icv)?),
+        ..Default::default()
+    };
+    frames.push(build!(
+        eth_c2s()
+            .ip(IpHeaders::Ipv6(ipv6_header(V6_CLIENT, V6_SERVER, 64), exts))
+            .udp(50514, 514),
+        b"<134>Jan  1 00:00:00 host app: hello over AH"
+    ));
+    // 6. ESP (50): encrypted, no visible ports -> other_ip
+    let mut esp = vec![0, 0, 0x30, 0x03, 0, 0, 0, 9]; // SPI, sequence
+    esp.extend_from_slice(&filler(48, 0x77));
+    frames.push(finish_raw(
+        eth_c2s().ip(ip6_raw_headers(
+            ipv6_header(V6_CLIENT, V6_SERVER, 64),
+            Default::default(),
+        )),
+        50,
+        &esp,
+    )?);
+    // 7. destination options followed by No Next Header (59) -> other_ip
+    let exts = Ipv6Extensions {
+        destination_options: Some(dst_opts(any)?),
+        ..Default::default()
+    };
+    frames.push(finish_raw(
+        eth_c2s().ip(ip6_raw_headers(ipv6_header(V6_CLIENT, V6_SERVER, 64), exts)),
+        59,
+        &[],
+    )?);
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// IPv4 and IPv6 UDP datagrams split into a first fragment (ports) and two
+/// non-first fragments (no ports), plus a "tiny" first TCP fragment holding
+/// only 8 bytes of TCP header and a first fragment too short for the ports.
+fn fragments() -> Result<Vec<Frame>> {
+    let mut frames = Vec::new();
+
+    // IPv4: 3077-byte UDP datagram (53 -> 50053, a DNS answer with twelve
+    // 240-byte TXT records) in 1480 + 1480 + 117 bytes
+    let payload = dns_answer_txt(0x5353, "big.example.com", 12, 240);
+    let total = UdpHeader::LEN + payload.len();
+    let udp = UdpHeader::with_ipv4_checksum(
+        53,
+        50053,
+        &ipv4_header(V4_SERVER, V4_CLIENT, 64, 0),
+        &payload,
+    )?;
+    let mut datagram = udp.to_bytes().to_vec();
+    datagram.extend_from_slice(&payload);
+    for (start, end, mf) in [(0, 1480, true), (1480, 2960, true), (2960, total, false)] {
+        let mut ip = ipv4_header(V4_SERVER, V4_CLIENT, 64, 0x7a01);
+        ip.dont_fragment = false;
+        ip.more_fragments = mf;
+        ip.fragment_offset = frag_offset((start / 8) as u16)?;
+        frames.push(finish_raw(
+            eth_s2c().ip(ip4_raw_headers(ip, Default::default())),
+            17,
+            &datagram[start..end],
+        )?);
+    }
+
+    // IPv6: the same answer (53 -> 50054) in 1232 + 1232 + 613 bytes
+    let ip6 = ipv6_header(V6_SERVER, V6_CLIENT, 64);
+    let udp = UdpHeader::with_ipv6_checksum(53, 50054, &ip6, &payload)?;
+    let mut datagram = udp.to_bytes().to_vec();
+    datagram.extend_from_slice(&payload);
+    for (start, end, mf) in [(0, 1232, true), (1232, 2464, true), (2464, total, false)] {
+        let exts = Ipv6Extensions {
+            fragment: Some(Ipv6FragmentHeader::new(
+                IpNumber::UDP,
+                frag_offset((start / 8) as u16)?,
+                mf,
+                0x0bad_cafe,
+            )),
+            ..Default::default()
+        };
+        frames.push(finish_raw(
+            eth_s2c().ip(ip6_raw_headers(ip6.clone(), exts)),
+            17,
+            &datagram[start..end],
+        )?);
+    }
+
+    // IPv4 "tiny fragment" (RFC 1858): the first fragment holds only the
+    // first 8 bytes of the TCP header (ports + sequence number).
+    let tcp_pkt = build!(
+        PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 64)
+            .tcp(50080, 80, 0x3000_0000, 64240)
+            .ack(0x4000_0000)
+            .psh(),
+        b"GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n"
+    );
+    let tcp_seg = &tcp_pkt[20..];
+    for (start, end, mf) in [(0, 8, true), (8, tcp_seg.len(), false)] {
+        let mut ip = ipv4_header(V4_CLIENT, V4_SERVER, 64, 0x7a02);
+        ip.dont_fragment = false;
+        ip.more_fragments = mf;
+        ip.fragment_offset = frag_offset((start / 8) as u16)?;
+        frames.push(finish_raw(
+            eth_c2s().ip(ip4_raw_headers(ip, Default::default())),
+            6,
+            &tcp_seg[start..end],
+        )?);
+    }
+
+    // IPv4 first fragment (offset 0, MF) carrying only 3 bytes of a UDP
+    // header: too short for both ports (and not a multiple of 8 bytes).
+    let mut ip = ipv4_header(V4_CLIENT, V4_SERVER, 64, 0x7a03);
+    ip.dont_fragment = false;
+    ip.more_fragments = true;
+    frames.push(finish_raw(
+        eth_c2s().ip(ip4_raw_headers(ip, Default::default())),
+        17,
+        &[0xc3, 0x50, 0x00],
+    )?);
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// Records whose captured bytes end inside the transport ports (0..3 bytes
+/// of the header), one boundary case with exactly 4 bytes, and records cut
+/// inside the Ethernet, IPv4 and IPv6 headers.
+fn truncated() -> Result<Vec<Frame>> {
+    const L2: usize = 14;
+    const V4: usize = L2 + 20;
+    const V6: usize = L2 + 40;
+    let syn = |sport, dport| -> Result<Vec<u8>> {
+        Ok(build!(
+            eth_c2s()
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(sport, dport, 1, 64240)
+                .syn(),
+            &[]
+        ))
+    };
+    let udp4 = |sport, dport| -> Result<Vec<u8>> {
+        Ok(build!(
+            eth_c2s().ipv4(V4_CLIENT, V4_SERVER, 64).udp(sport, dport),
+            &dns_query(0x7001, "cut.example.com", 1)
+        ))
+    };
+    let tcp6 = build!(
+        eth_c2s()
+            .ipv6(V6_CLIENT, V6_SERVER, 64)
+            .tcp(50006, 443, 1, 64800)
+            .syn(),
+        &[]
+    );
+    let udp6 = build!(
+        eth_c2s().ipv6(V6_CLIENT, V6_SERVER, 64).udp(50007, 53),
+        &dns_query(0x7002, "cut.example.com", 28)
+    );
+    let sctp = finish_raw(
+        eth_c2s().ip(ip4_raw_headers(
+            ipv4_header(V4_CLIENT, V4_SERVER, 64, 0x5c7),
+            Default::default(),
+        )),
+        132,
+        &sctp_packet(
+            36412,
+            38412,
+            0,
+            &[sctp_chunk(1, 0, &sctp_init_value(0x1234_5678, 1, &[]))],
+        ),
+    )?;
+    // a frame whose IPv4 total length promises more than the frame holds
+    // (caplen == orig_len: the frame itself is short, not the snaplen)
+    let mut short_frame = syn(50010, 443)?;
+    short_frame.truncate(V4 + 2);
+
+    let frames = vec![
+        Frame::cut(syn(50001, 443)?, V4),      // 0 bytes of TCP
+        Frame::cut(syn(50002, 22)?, V4 + 1),   // 1 byte of TCP
+        Frame::cut(syn(50003, 80)?, V4 + 3),   // 3 bytes of TCP
+        Frame::cut(udp4(50004, 53)?, V4 + 2),  // 2 bytes of UDP
+        Frame::cut(udp4(50005, 123)?, V4),     // 0 bytes of UDP
+        Frame::cut(tcp6, V6 + 2),              // 2 bytes of TCP over IPv6
+        Frame::cut(udp6, V6 + 3),              // 3 bytes of UDP over IPv6
+        Frame::cut(sctp, V4 + 3),              // 3 bytes of SCTP
+        Frame::cut(syn(50008, 8080)?, V4 + 4), // boundary: both ports present
+        Frame::cut(syn(50009, 443)?, L2 + 12), // inside the IPv4 header
+        Frame::cut(udp4(50011, 53)?, L2 + 12), // inside the IPv4 header (before addresses)
+        Frame::full(short_frame),              // IPv4 total_len > frame
+        Frame::cut(syn(50012, 443)?, 10),      // inside the Ethernet header
+    ];
+    // and one IPv6 record cut inside the IPv6 header (addresses incomplete)
+    let tcp6b = build!(
+        eth_c2s()
+            .ipv6(V6_CLIENT, V6_SERVER, 64)
+            .tcp(50013, 443, 1, 64800)
+            .syn(),
+        &[]
+    );
+    let mut frames = frames;
+    frames.push(Frame::cut(tcp6b, L2 + 24));
+    Ok(frames)
+}
+
+/// ICMP errors quoting the offending packet's IP + transport header; those
+/// inner ports must never be counted. The quoted UDP/161 request itself is
+/// included once so its ports count exactly once.
+fn icmp_errors() -> Result<Vec<Frame>> {
+    let snmp_get = filler(40, 0x30);
+    let original = build!(
+        eth_c2s().ipv4(V4_CLIENT, V4_SERVER, 64).udp(50161, 161),
+        &snmp_get
+    );
+    // quote = inner IP header + first 8 bytes of its payload (RFC 792)
+    let quote4 = original[14..14 + 28].to_vec();
+
+    let tcp_inner = build!(
+        PacketBuilder::ipv4(V4_CLIENT, [203, 0, 113, 99], 1)
+            .tcp(50443, 443, 0x5000_0000, 64240)
+            .syn(),
+        &[]
+    );
+    let big_inner = build!(
+        PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 64)
+            .tcp(50444, 443, 0x5100_0000, 64240)
+            .ack(1)
+            .psh(),
+        &filler(1400, 0x44)
+    );
+    let tcp6_inner = build!(
+        PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 64)
+            .tcp(50022, 22, 0x6000_0000, 64800)
+            .syn(),
+        &[]
+    );
+    let udp6_inner = build!(
+        PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 64).udp(50053, 53),
+        &filler(1400, 0x66)
+    );
+    let trace6_inner = build!(
+        PacketBuilder::ipv6(V6_CLIENT, v6(0x0099, 0x99), 1).udp(50100, 33434),
+        &filler(24, 0)
+    );
+
+    let frames = vec![
+        original,
+        // port unreachable quoting IPv4/UDP 50161 -> 161
+        build!(
+            eth_s2c().ipv4(V4_SERVER, V4_CLIENT, 64).icmpv4(
+                etherparse::Icmpv4Type::DestinationUnreachable(icmpv4::DestUnreachableHeader::Port)
+            ),
+            &quote4
+        ),
+        // TTL exceeded in transit (from a router) quoting IPv4/TCP 50443 -> 443
+        build!(
+            eth(MAC_ROUTER, MAC_CLIENT)
+                .ipv4(V4_ROUTER, V4_CLIENT, 255)
+                .icmpv4(etherparse::Icmpv4Type::TimeExceeded(
+                    icmpv4::TimeExceededCode::TtlExceededInTransit
+                )),
+            &tcp_inner[..28]
+        ),
+        // fragmentation needed (MTU 1400) quoting the IPv4/TCP header + 64 bytes
+        build!(
+            eth(MAC_ROUTER, MAC_CLIENT)
+                .ipv4(V4_ROUTER, V4_CLIENT, 255)
+                .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
+                    icmpv4::DestUnreachableHeader::FragmentationNeeded { next_hop_mtu: 1400 }
+                )),
+            &big_inner[..20 + 20 + 64]
+        ),
+        // ICMPv6 destination unreachable (administratively prohibited)
+        // quoting IPv6/TCP 50022 -> 22
+        build!(
+            eth_s2c().ipv6(V6_SERVER, V6_CLIENT, 64).icmpv6(
+                etherparse::Icmpv6Type::DestinationUnreachable(
+                    icmpv6::DestUnreachableCode::Prohibited
+                )
+            ),
+            &tcp6_inner
+        ),
+        // ICMPv6 packet too big (MTU 1280) quoting IPv6/UDP 50053 -> 53
+        build!(
+            eth(MAC_ROUTER, MAC_CLIENT)
+                .ipv6(V6_ROUTER, V6_CLIENT, 255)
+                .icmpv6(etherparse::Icmpv6Type::PacketTooBig { mtu: 1280 }),
+            &udp6_inner[..1280 - 48]
+        ),
+        // ICMPv6 time exceeded quoting a traceroute probe to UDP 33434
+        build!(
+            eth(MAC_ROUTER, MAC_CLIENT)
+                .ipv6(V6_ROUTER, V6_CLIENT, 255)
+                .icmpv6(etherparse::Icmpv6Type::TimeExceeded(
+                    icmpv6::TimeExceededCode::HopLimitExceeded
+                )),
+            &trace6_inner
+        ),
+    ];
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// Tunnels: only the outer header may classify a frame. GRE (47), IPv4 in
+/// IPv4 (4), 6in4 (41), 4in6, and VXLAN (outer UDP 4789 counts, inner never).
+fn tunnels() -> Result<Vec<Frame>> {
+    let mut frames = Vec::new();
+    let outer4 = |proto: u8, inner: &[u8]| -> Result<Vec<u8>> {
+        finish_raw(
+            eth(MAC_ROUTER, MAC_SERVER).ip(ip4_raw_headers(
+                ipv4_header(V4_TUN_A, V4_TUN_B, 64, 0x9e01),
+                Default::default(),
+            )),
+            proto,
+            inner,
+        )
+    };
+    // GRE (no flags, protocol 0x0800) carrying IPv4/TCP 50080 -> 80
+    let inner = build!(
+        PacketBuilder::ipv4([10, 1, 1, 1], [10, 2, 2, 2], 63)
+            .tcp(50080, 80, 0x7000_0000, 64240)
+            .syn(),
+        &[]
+    );
+    let mut gre = vec![0x00, 0x00, 0x08, 0x00];
+    gre.extend_from_slice(&inner);
+    frames.push(outer4(47, &gre)?);
+    // GRE with key (K bit, key 42) carrying IPv4/UDP 50053 -> 53
+    let inner = build!(
+        PacketBuilder::ipv4([10, 1, 1, 1], [10, 2, 2, 53], 63).udp(50053, 53),
+        &dns_query(0x4701, "gre.example.com", 1)
+    );
+    let mut gre = vec![0x20, 0x00, 0x08, 0x00, 0, 0, 0, 42];
+    gre.extend_from_slice(&inner);
+    frames.push(outer4(47, &gre)?);
+    // IPv4-in-IPv4 carrying IPv4/UDP 50123 -> 123
+    let mut ntp = vec![0x23];
+    ntp.resize(48, 0);
+    let inner = build!(
+        PacketBuilder::ipv4([10, 1, 1, 1], [10, 2, 2, 123], 63).udp(50123, 123),
+        &ntp
+    );
+    frames.push(outer4(4, &inner)?);
+    // 6in4 carrying IPv6/TCP 50443 -> 443
+    let inner = build!(
+        PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 63)
+            .tcp(50443, 443, 0x7100_0000, 64800)
+            .syn(),
+        &[]
+    );
+    frames.push(outer4(41, &inner)?);
+    // 4in6 (IPv6 next header 4) carrying IPv4/TCP 50022 -> 22
+    let inner = build!(
+        PacketBuilder::ipv4([10, 1, 1, 1], [10, 2, 2, 22], 63)
+            .tcp(50022, 22, 0x7200_0000, 64240)
+            .syn(),
+        &[]
+    );
+    frames.push(finish_raw(
+        eth(MAC_ROUTER, MAC_SERVER).ip(ip6_raw_headers(
+            ipv6_header(V6_ROUTER, V6_SERVER, 64),
+            Default::default(),
+        )),
+        4,
+        &inner,
+    )?);
+    // VXLAN: outer UDP 54789 -> 4789, VNI 5001, inner Ethernet/IPv4/TCP 80
+    let inner = build!(
+        eth([0x02, 0, 0, 0, 0xaa, 1], [0x02, 0, 0, 0, 0xbb, 2])
+            .ipv4([10, 9, 0, 1], [10, 9, 0, 2], 64)
+            .tcp(50081, 80, 0x7300_0000, 64240)
+            .syn(),
+        &[]
+    );
+    let mut vxlan = vec![0x08, 0, 0, 0, 0x00, 0x13, 0x89, 0x00];
+    vxlan.extend_from_slice(&inner);
+    frames.push(build!(
+        eth(MAC_ROUTER, MAC_SERVER)
+            .ipv4(V4_TUN_A, V4_TUN_B, 64)
+            .udp(54789, 4789),
+        &vxlan
+    ));
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// SCTP (IP protocol 132): an S1AP/NGAP-style INIT and INIT ACK over IPv4
+/// and M3UA (2905) DATA + SACK over IPv6. Common header written by hand.
+fn sctp() -> Result<Vec<Frame>> {
+    let ip4 = |src, dst, payload: &[u8]| -> Result<Vec<u8>> {
+        finish_raw(
+            eth(
+                if src == V4_CLIENT {
+                    MAC_CLIENT
+                } else {
+                    MAC_SERVER
+                },
+                if src == V4_CLIENT {
+                    MAC_SERVER
+                } else {
+                    MAC_CLIENT
+                },
+            )
+            .ip(ip4_raw_headers(
+                ipv4_header(src, dst, 64, 0x5c70),
+                Default::default(),
+            )),
+            132,
+            payload,
+        )
+    };
+    let ip6 = |src, dst, payload: &[u8]| -> Result<Vec<u8>> {
+        finish_raw(
+            eth(MAC_CLIENT, MAC_SERVER).ip(ip6_raw_headers(
+                ipv6_header(src, dst, 64),
+                Default::default(),
+            )),
+            132,
+            payload,
+        )
+    };
+    // INIT with a Supported Address Types parameter (IPv4)
+    let init = sctp_chunk(
+        1,
+        0,
+        &sctp_init_value(0x1111_2222, 100, &[0x00, 0x0c, 0x00, 0x06, 0x00, 0x05]),
+    );
+    // INIT ACK with a 16-byte State Cookie parameter
+    let mut cookie = vec![0x00, 0x07, 0x00, 0x14];
+    cookie.extend_from_slice(&filler(16, 0xc0));
+    let init_ack = sctp_chunk(2, 0, &sctp_init_value(0x3333_4444, 500, &cookie));
+    // DATA: TSN 1, stream 0, ssn 0, PPID 3 (M3UA), 24-byte M3UA ASPUP
+    let mut data = Vec::new();
+    data.extend_from_slice(&1u32.to_be_bytes());
+    data.extend_from_slice(&[0, 0, 0, 0]);
+    data.extend_from_slice(&3u32.to_be_bytes());
+    data.extend_from_slice(&[1, 0, 3, 1, 0, 0, 0, 8]); // M3UA v1, ASPSM ASPUP, len 8
+    let data = sctp_chunk(0, 0x03, &data);
+    let mut sack = Vec::new();
+    sack.extend_from_slice(&1u32.to_be_bytes()); // cumulative TSN ack
+    sack.extend_from_slice(&106_496u32.to_be_bytes());
+    sack.extend_from_slice(&[0, 0, 0, 0]);
+    let sack = sctp_chunk(3, 0, &sack);
+
+    let frames = vec![
+        ip4(V4_CLIENT, V4_SERVER, &sctp_packet(36412, 38412, 0, &[init]))?,
+        ip4(
+            V4_SERVER,
+            V4_CLIENT,
+            &sctp_packet(38412, 36412, 0x1111_2222, &[init_ack]),
+        )?,
+        ip6(
+            V6_CLIENT,
+            V6_SERVER,
+            &sctp_packet(2905, 2905, 0x5555_6666, &[data]),
+        )?,
+        ip6(
+            V6_SERVER,
+            V6_CLIENT,
+            &sctp_packet(2905, 2905, 0x7777_8888, &[sack]),
+        )?,
+    ];
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// One pcapng, eight interfaces with different link types, each carrying
+/// UDP or TCP.
+fn linktypes() -> Result<(Interfaces, Vec<Frame>)> {
+    let interfaces = vec![
+        (LINKTYPE_ETHERNET, "eth0"),
+        (LINKTYPE_LINUX_SLL, "any (SLL)"),
+        (LINKTYPE_LINUX_SLL2, "any (SLL2)"),
+        (LINKTYPE_RAW, "tun0 (raw IP)"),
+        (LINKTYPE_NULL, "lo0 (BSD NULL)"),
+        (LINKTYPE_LOOP, "enc0 (OpenBSD LOOP)"),
+        (LINKTYPE_IPV4, "ipv4"),
+        (LINKTYPE_IPV6, "ipv6"),
+    ];
+    let udp4 = |sport, dport, payload: &[u8]| -> Result<Vec<u8>> {
+        Ok(build!(
+            PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 64).udp(sport, dport),
+            payload
+        ))
+    };
+    let tcp4 = |sport, dport| -> Result<Vec<u8>> {
+        Ok(build!(
+            PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(sport, dport, 42, 64240)
+                .syn(),
+            &[]
+        ))
+    };
+    let udp6 = |sport, dport, payload: &[u8]| -> Result<Vec<u8>> {
+        Ok(build!(
+            PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 64).udp(sport, dport),
+            payload
+        ))
+    };
+    let tcp6 = |sport, dport| -> Result<Vec<u8>> {
+        Ok(build!(
+            PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 64)
+                .tcp(sport, dport, 42, 64800)
+                .syn(),
+            &[]
+        ))
+    };
+    let with_prefix = |prefix: &[u8], packet: Vec<u8>| {
+        let mut v = prefix.to_vec();
+        v.extend_from_slice(&packet);
+        v
+    };
+    let q = dns_query(0x2001, "link.example.com", 1);
+    let mut mac8 = [0u8; 8];
+    mac8[..6].copy_from_slice(&MAC_CLIENT);
+    // SLL2: protocol, reserved, ifindex, ARPHRD_ETHER, packet type, addr len, addr
+    let sll2 = |proto: u16| {
+        let mut h = proto.to_be_bytes().to_vec();
+        h.extend_from_slice(&[0, 0]);
+        h.extend_from_slice(&2u32.to_be_bytes());
+        h.extend_from_slice(&1u16.to_be_bytes());
+        h.push(4); // outgoing
+        h.push(6);
+        h.extend_from_slice(&mac8);
+        h
+    };
+
+    let frames = vec![
+        // 0 Ethernet
+        Frame::full(build!(
+            eth_c2s().ipv4(V4_CLIENT, V4_SERVER, 64).udp(50001, 53),
+            &q
+        ))
+        .on(0),
+        // 1 Linux SLL (v1), outgoing, IPv4/TCP 443
+        Frame::full(build!(
+            PacketBuilder::linux_sll(LinuxSllPacketType::OUTGOING, 6, mac8)
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(50002, 443, 42, 64240)
+                .syn(),
+            &[]
+        ))
+        .on(1),
+        // 2 Linux SLL2, IPv6/UDP 123
+        Frame::full(with_prefix(&sll2(0x86dd), udp6(50003, 123, &[0x23; 48])?)).on(2),
+        // 3 raw IP: one IPv4 and one IPv6 packet
+        Frame::full(udp4(50004, 514, b"<14>raw ip syslog")?).on(3),
+        Frame::full(tcp6(50005, 22)?).on(3),
+        // 4 BSD NULL: 4-byte address family in the file's (little-endian) byte order
+        Frame::full(with_prefix(&2u32.to_le_bytes(), tcp4(50006, 80)?)).on(4),
+        Frame::full(with_prefix(&24u32.to_le_bytes(), udp6(50007, 53, &q)?)).on(4), // AF_INET6 (NetBSD/OpenBSD)
+        Frame::full(with_prefix(&28u32.to_le_bytes(), tcp6(50008, 443)?)).on(4), // AF_INET6 (FreeBSD)
+        Frame::full(with_prefix(&30u32.to_le_bytes(), tcp6(50009, 993)?)).on(4), // AF_INET6 (macOS)
+        // 5 LOOP: address family in network byte order
+        Frame::full(with_prefix(
+            &2u32.to_be_bytes(),
+            udp4(50010, 161, &[0x30; 24])?,
+        ))
+        .on(5),
+        Frame::full(with_prefix(&24u32.to_be_bytes(), tcp6(50011, 8080)?)).on(5),
+        // 6 LINKTYPE_IPV4
+        Frame::full(tcp4(50012, 3306)?).on(6),
+        // 7 LINKTYPE_IPV6
+        Frame::full(udp6(50013, 547, &[1, 0, 0, 1])?).on(7),
+    ];
+    Ok((interfaces, frames))
+}
+
+/// Port-range classification: dynamic/dynamic UDP, ephemeral -> well-known,
+/// two unassigned registered ports, mDNS 5353 <-> 5353, and the 49151/49152
+/// boundary.
+fn dynamic_ports() -> Result<Vec<Frame>> {
+    let udp = |src, dst, sport, dport, payload: &[u8]| -> Result<Vec<u8>> {
+        Ok(build!(
+            eth(
+                if src == V4_CLIENT {
+                    MAC_CLIENT
+                } else {
+                    MAC_SERVER
+                },
+                if src == V4_CLIENT {
+                    MAC_SERVER
+                } else {
+                    MAC_CLIENT
+                }
+            )
+            .ipv4(src, dst, 64)
+            .udp(sport, dport),
+            payload
+        ))
+    };
+    let frames = vec![
+        // both ports >= 49152
+        udp(V4_CLIENT, V4_SERVER, 50000, 60000, b"ping from 50000")?,
+        udp(V4_SERVER, V4_CLIENT, 60000, 50000, b"pong from 60000")?,
+        // ephemeral client -> 443
+        build!(
+            eth_c2s()
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(51234, 443, 100, 64240)
+                .syn(),
+            &[]
+        ),
+        build!(
+            eth_s2c()
+                .ipv4(V4_SERVER, V4_CLIENT, 64)
+                .tcp(443, 51234, 900, 65160)
+                .syn()
+                .ack(101),
+            &[]
+        ),
+        // two registered ports with no service name
+        build!(
+            eth_c2s()
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(40000, 40001, 200, 64240)
+                .syn(),
+            &[]
+        ),
+        build!(
+            eth_s2c()
+                .ipv4(V4_SERVER, V4_CLIENT, 64)
+                .tcp(40001, 40000, 800, 65160)
+                .syn()
+                .ack(201),
+            &[]
+        ),
+        // mDNS, same port on both sides, IPv4 and IPv6 multicast
+        build!(
+            eth(MAC_CLIENT, [0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb])
+                .ipv4(V4_CLIENT, [224, 0, 0, 251], 255)
+                .udp(5353, 5353),
+            &dns_query(0, "_ipp._tcp.local", 12)
+        ),
+        build!(
+            eth(MAC_CLIENT, [0x33, 0x33, 0x00, 0x00, 0x00, 0xfb])
+                .ipv6(
+                    v6(0x0001, 0x10),
+                    [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xfb],
+                    255
+                )
+                .udp(5353, 5353),
+            &dns_query(0, "_ipp._tcp.local", 12)
+        ),
+        // the registered/dynamic boundary
+        udp(V4_CLIENT, V4_SERVER, 49151, 49152, b"boundary")?,
+    ];
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// Frames without any IP header: ARP request/reply, LLDP, an unknown
+/// ether type, an 802.3/LLC spanning-tree BPDU and a VLAN-tagged ARP.
+fn non_ip() -> Result<Vec<Frame>> {
+    let arp = |op, smac: [u8; 6], sip: [u8; 4], tmac: [u8; 6], tip: [u8; 4]| {
+        ArpPacket::new(
+            ArpHardwareId::ETHERNET,
+            EtherType::IPV4,
+            op,
+            &smac,
+            &sip,
+            &tmac,
+            &tip,
+        )
+    };
+    let mut request = Vec::new();
+    eth(MAC_CLIENT, MAC_BCAST)
+        .arp(arp(
+            ArpOperation::REQUEST,
+            MAC_CLIENT,
+            V4_CLIENT,
+            [0; 6],
+            V4_ROUTER,
+        )?)
+        .write(&mut request)?;
+    let mut reply = Vec::new();
+    eth(MAC_ROUTER, MAC_CLIENT)
+        .arp(arp(
+            ArpOperation::REPLY,
+            MAC_ROUTER,
+            V4_ROUTER,
+            MAC_CLIENT,
+            V4_CLIENT,
+        )?)
+        .write(&mut reply)?;
+    let mut tagged = Vec::new();
+    eth(MAC_CLIENT, MAC_BCAST)
+        .single_vlan(vlan(100)?)
+        .arp(arp(
+            ArpOperation::REQUEST,
+            MAC_CLIENT,
+            V4_CLIENT,
+            [0; 6],
+            [192, 0, 2, 77],
+        )?)
+        .write(&mut tagged)?;
+
+    // LLDP: chassis id (MAC), port id (interface name), TTL, system name, end
+    let tlv = |t: u16, value: &[u8]| {
+        let mut v = ((t << 9) | value.len() as u16).to_be_bytes().to_vec();
+        v.extend_from_slice(value);
+        v
+    };
+    let mut lldp = Vec::new();
+    lldp.extend(tlv(1, &[&[4u8][..], &MAC_ROUTER[..]].concat()));
+    lldp.extend(tlv(2, &[&[5u8][..], b"ge-0/0/1"].concat()));
+    lldp.extend(tlv(3, &120u16.to_be_bytes()));
+    lldp.extend(tlv(5, b"sw-core-1"));
+    lldp.extend(tlv(0, &[]));
+    let lldp = eth_raw(MAC_ROUTER, [0x01, 0x80, 0xc2, 0, 0, 0x0e], 0x88cc, &lldp);
+
+    // IEEE 802 local experimental ether type 0x88b5
+    let unknown = eth_raw(MAC_CLIENT, MAC_SERVER, 0x88b5, &filler(46, 0x5a));
+
+    // 802.3 frame (length field 38) + LLC 42/42/03 + STP configuration BPDU
+    let mut bpdu = vec![0x42, 0x42, 0x03, 0, 0, 0, 0, 0x00];
+    let bridge = [0x80, 0x00, 0x02, 0, 0, 0x0a, 0x7e, 0xfe];
+    bpdu.extend_from_slice(&bridge); // root id
+    bpdu.extend_from_slice(&0u32.to_be_bytes()); // root path cost
+    bpdu.extend_from_slice(&bridge); // bridge id
+    bpdu.extend_from_slice(&[0x80, 0x01]); // port id
+    for secs in [0u16, 20, 2, 15] {
+        bpdu.extend_from_slice(&(secs * 256).to_be_bytes());
+    }
+    let stp = eth_raw(
+        MAC_ROUTER,
+        [0x01, 0x80, 0xc2, 0, 0, 0],
+        bpdu.len() as u16,
+        &bpdu,
+    );
+
+    Ok([request, reply, lldp, unknown, stp, tagged]
+        .into_iter()
+        .map(Frame::full)
+        .collect())
+}
+
+fn main() -> Result<()> {
+    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fixtures".into()));
+    fs::create_dir_all(&dir)?;
+
+    let pcaps: [(&str, FixtureFn); 10] = [
+        ("vlan-qinq.pcap", vlan_qinq),
+        ("ipv4-options.pcap", ipv4_options),
+        ("ipv6-ext.pcap", ipv6_ext),
+        ("fragments.pcap", fragments),
+        ("truncated.pcap", truncated),
+        ("icmp-errors.pcap", icmp_errors),
+        ("tunnels.pcap", tunnels),
+        ("sctp.pcap", sctp),
+        ("dynamic-ports.pcap", dynamic_ports),
+        ("non-ip.pcap", non_ip),
+    ];
+    for (name, make) in pcaps {
+        let frames = make()?;
+        write_pcap(&dir.join(name), LINKTYPE_ETHERNET, &frames)?;
+        println!("{name}: {} packets", frames.len());
+    }
+    let (interfaces, frames) = linktypes()?;
+    write_pcapng(&dir.join("linktypes.pcapng"), &interfaces, &frames)?;
+    println!(
+        "linktypes.pcapng: {} packets on {} interfaces",
+        frames.len(),
+        interfaces.len()
+    );
+    Ok(())
+}
