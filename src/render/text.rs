@@ -1,7 +1,7 @@
 //! Terminal tables and Markdown, both drawn with comfy-table.
 
 use super::{PortEntryView, ReadView, format_bytes, format_count, format_rate};
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use std::io::{self, Write};
 
 /// Which kind of text output.
@@ -52,55 +52,62 @@ pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write
         writeln!(out, "# portclass traffic summary\n")?;
     }
     heading(out, style, "Capture")?;
-    let mut facts = match style {
-        Style::Terminal => {
-            let mut t = Table::new();
-            t.load_style(presets::NOTHING);
-            t
-        }
-        Style::Markdown => new_table(style, &["", ""], &[]),
-    };
+    let mut facts: Vec<(String, String)> = Vec::new();
     for input in &view.inputs {
-        let links: Vec<String> = input.link_types.iter().map(|l| l.name.clone()).collect();
+        let links: Vec<&str> = input.link_types.iter().map(|l| l.name.as_str()).collect();
         let mut line = format!(
-            "{} ({}; {}): {} packets, {}",
+            "{}: {}, {}; {} packets, {}",
             input.name,
             if input.format.is_empty() { "unreadable" } else { &input.format },
             if links.is_empty() { "-".to_string() } else { links.join(", ") },
             format_count(input.packets),
             format_bytes(input.bytes)
         );
-        if let Some(error) = &input.error {
-            line.push_str(&format!(" [{}: {error}]", input.status));
+        if input.status != "complete" {
+            line.push_str(&format!(" ({})", input.status));
         }
-        facts.add_row(vec!["input".to_string(), line]);
+        facts.push(("input".to_string(), line));
     }
-    facts.add_row(vec![
-        "packets".to_string(),
-        format_count(view.packets),
-    ]);
-    facts.add_row(vec![
+    facts.push(("packets".to_string(), format_count(view.packets)));
+    facts.push((
         "bytes".to_string(),
         format!("{} ({} bytes)", format_bytes(view.bytes), format_count(view.bytes)),
-    ]);
+    ));
     let links: Vec<String> = view
         .link_types
         .iter()
         .map(|l| format!("{} ({}): {}", l.name, l.description, format_count(l.packets)))
         .collect();
-    facts.add_row(vec!["link types".to_string(), if links.is_empty() { "-".to_string() } else { links.join("; ") }]);
+    facts.push((
+        "link types".to_string(),
+        if links.is_empty() { "-".to_string() } else { links.join("; ") },
+    ));
     if let (Some(first), Some(last)) = (&view.first_timestamp, &view.last_timestamp) {
-        facts.add_row(vec!["first packet".to_string(), first.clone()]);
-        facts.add_row(vec!["last packet".to_string(), last.clone()]);
-        facts.add_row(vec!["duration".to_string(), format!("{:.3} s", view.duration_seconds)]);
+        facts.push(("first packet".to_string(), first.clone()));
+        facts.push(("last packet".to_string(), last.clone()));
+        facts.push(("duration".to_string(), format!("{:.6} s", view.duration_seconds)));
     }
     if let (Some(bps), Some(pps)) = (view.average_bits_per_second, view.average_packets_per_second) {
-        facts.add_row(vec![
+        facts.push((
             "average rate".to_string(),
             format!("{}, {:.1} packets/s", format_rate(bps), pps),
-        ]);
+        ));
     }
-    writeln!(out, "{facts}\n")?;
+    match style {
+        Style::Terminal => {
+            for (label, value) in &facts {
+                writeln!(out, "  {label:<13} {value}")?;
+            }
+            writeln!(out)?;
+        }
+        Style::Markdown => {
+            let mut table = new_table(style, &["", ""], &[]);
+            for (label, value) in facts {
+                table.add_row(vec![label, value]);
+            }
+            writeln!(out, "{table}\n")?;
+        }
+    }
 
     heading(out, style, "Traffic by transport")?;
     let mut transports = new_table(style, &["transport", "packets", "bytes", "share"], &[1, 2, 3]);
@@ -124,6 +131,10 @@ pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write
         &["service", "port", "packets", "bytes", "share", "description", "source"],
         &[2, 3, 4],
     );
+    if let Some(column) = services.column_mut(5) {
+        // Descriptions wrap rather than widen the table past a screen.
+        column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(48)));
+    }
     let shown = if top == 0 { view.services.len() } else { top.min(view.services.len()) };
     for s in &view.services[..shown] {
         let port = match s.port {
