@@ -319,7 +319,7 @@ fn write_pcap(path: &Path, linktype: u32, frames: &[Frame]) -> Result<()> {
 }
 
 fn pad4(v: &mut Vec<u8>) {
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
 }

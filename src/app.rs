@@ -4,6 +4,7 @@
 
 use crate::capture::{CaptureReader, Input};
 use crate::classify::{NamingRule, PortDb, PortDbError};
+use crate::cli::Format;
 use crate::config::{Job, NameSettings, PortsSettings, ReadSettings, Settings};
 use crate::decode::decode;
 use crate::render;
@@ -63,7 +64,12 @@ fn run_read(
         match &input.status {
             InputStatus::Complete => {}
             InputStatus::Partial(message) => {
-                writeln!(err, "portclass: {message} (counted the {} packets before it)", input.total.packets)?;
+                let packets = input.total.packets;
+                let noun = if packets == 1 { "packet" } else { "packets" };
+                writeln!(
+                    err,
+                    "portclass: {message} ({packets} {noun} before it counted)"
+                )?;
                 exit = exit.max(EXIT_PARTIAL);
             }
             InputStatus::Failed(message) => {
@@ -71,6 +77,15 @@ fn run_read(
                 exit = EXIT_FAILED;
             }
         }
+    }
+    // With nothing read at all, a summary of zeros is noise for a person;
+    // machine formats still get their (empty, statused) document.
+    let nothing_read = tally
+        .inputs()
+        .iter()
+        .all(|i| matches!(i.status, InputStatus::Failed(_)));
+    if nothing_read && matches!(settings.format, Format::Table | Format::Markdown) {
+        return Ok(exit);
     }
     let view = render::ReadView::new(&tally, db, names.numeric);
     render::write_read(&view, settings.format, settings.top, out)?;
@@ -133,7 +148,13 @@ pub fn read_input(position: usize, input: &Input, rule: &NamingRule) -> Tally {
                 let naming = info
                     .transport_ports()
                     .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
-                tally.count(&info, naming, frame.orig_len, frame.link_type.0, frame.ts_nanos);
+                tally.count(
+                    &info,
+                    naming,
+                    frame.orig_len,
+                    frame.link_type.0,
+                    frame.ts_nanos,
+                );
             }
             Ok(None) => break InputStatus::Complete,
             Err(error) => break InputStatus::Partial(error.to_string()),

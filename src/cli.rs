@@ -31,7 +31,12 @@ pub struct NameArgs {
 
     /// The system services file consulted for ports the built-in database
     /// lacks.
-    #[arg(long, value_name = "FILE", global = true, default_value = "/etc/services")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        default_value = "/etc/services"
+    )]
     pub system_services: PathBuf,
 
     /// Do not consult the system services file.
@@ -116,7 +121,10 @@ mod tests {
             .expect("valid command line");
         match cli.command {
             Command::Read(args) => {
-                assert_eq!(args.files, vec![OsString::from("a.pcap"), OsString::from("-")]);
+                assert_eq!(
+                    args.files,
+                    vec![OsString::from("a.pcap"), OsString::from("-")]
+                );
                 assert_eq!(args.format, Format::Json);
             }
             Command::Ports(_) => panic!("parsed as ports"),

@@ -142,6 +142,9 @@ mod tests {
         let s = settings(&["portclass", "ports", "22", "--no-system-services"]).expect("valid");
         assert_eq!(s.names.system_services, None);
         let s = settings(&["portclass", "ports", "22"]).expect("valid");
-        assert_eq!(s.names.system_services, Some(PathBuf::from("/etc/services")));
+        assert_eq!(
+            s.names.system_services,
+            Some(PathBuf::from("/etc/services"))
+        );
     }
 }

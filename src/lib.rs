@@ -4,11 +4,11 @@
 //! [`tally`] → [`render`]; [`app`] wires it together.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod capture;
 pub mod classify;
-pub mod decode;
-pub mod app;
 pub mod cli;
 pub mod config;
+pub mod decode;
 pub mod render;
 pub mod tally;

@@ -286,7 +286,10 @@ fn decode_loop(bytes: Bytes<'_>) -> PacketInfo {
     let Some(&[a, b, c, d]) = bytes.captured.get(..loopback::HEADER_LEN) else {
         return LINK_TRUNCATED;
     };
-    decode_family(u32::from_be_bytes([a, b, c, d]), bytes.skip(loopback::HEADER_LEN))
+    decode_family(
+        u32::from_be_bytes([a, b, c, d]),
+        bytes.skip(loopback::HEADER_LEN),
+    )
 }
 
 /// A loopback header value: an EtherType above 1500, else a BSD family.
@@ -391,7 +394,8 @@ fn decode_ppi(bytes: Bytes<'_>) -> PacketInfo {
         Some(&[_, _, lo, hi, d0, d1, d2, d3]) => {
             let len = usize::from(u16::from_le_bytes([lo, hi]));
             let inner = u32::from_le_bytes([d0, d1, d2, d3]);
-            if len < HEADER_MIN || bytes.captured.len() < len || inner == u32::from(LinkType::PPI.0) {
+            if len < HEADER_MIN || bytes.captured.len() < len || inner == u32::from(LinkType::PPI.0)
+            {
                 return LINK_TRUNCATED;
             }
             match u16::try_from(inner) {
@@ -437,7 +441,9 @@ fn decode_nflog(bytes: Bytes<'_>) -> PacketInfo {
             break;
         }
         if read(t0, t1) & 0x7fff == TYPE_PAYLOAD {
-            let payload = bytes.skip(offset + TLV_HEADER_LEN).limit(len - TLV_HEADER_LEN);
+            let payload = bytes
+                .skip(offset + TLV_HEADER_LEN)
+                .limit(len - TLV_HEADER_LEN);
             return match family {
                 AF_INET => decode_ipv4(payload),
                 AF_INET6 => decode_ipv6_checked(payload),

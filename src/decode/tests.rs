@@ -46,7 +46,9 @@ fn vlan_tcp4(outer: u16, inner: Option<u16>, src: u16, dst: u16) -> Vec<u8> {
     .ipv4(V4_A, V4_B, 64)
     .tcp(src, dst, 7, 512);
     let mut frame = Vec::new();
-    builder.write(&mut frame, b"GET / HTTP/1.1\r\n").expect("build");
+    builder
+        .write(&mut frame, b"GET / HTTP/1.1\r\n")
+        .expect("build");
     frame
 }
 
@@ -130,73 +132,384 @@ fn golden_frames_agree_with_tshark() {
     };
     let ports_udp = Category::Udp;
     let cases: Vec<(&str, Vec<u8>, Option<u32>, Category)> = vec![
-        ("IPv4 header cut at 10 bytes", ethernet(0x0800, &ipv4(17, udp, None, 0)[..10]), None, Category::OtherIp),
-        ("IPv4 total length 0 means offload", ethernet(0x0800, &ipv4(17, udp, Some(0), 0)), None, ports_udp),
-        ("IPv4 total length below header", ethernet(0x0800, &ipv4(17, udp, Some(10), 0)), None, Category::OtherIp),
-        ("IPv4 total length leaves 2 UDP bytes", ethernet(0x0800, &ipv4(17, udp, Some(22), 0)), None, Category::Truncated),
-        ("IPv4 total length beyond the frame", ethernet(0x0800, &ipv4(17, udp, Some(1000), 0)), None, ports_udp),
-        ("TCP with 3 bytes", ethernet(0x0800, &ipv4(6, &tcp_hdr[..3], None, 0)), None, Category::Truncated),
-        ("TCP with 4 bytes", ethernet(0x0800, &ipv4(6, &tcp_hdr[..4], None, 0)), None, Category::Tcp),
-        ("first fragment carries ports", ethernet(0x0800, &ipv4(17, udp, None, 0x2000)), None, ports_udp),
-        ("non-first fragment", ethernet(0x0800, &ipv4(17, udp, None, 1)), None, Category::Fragment),
-        ("non-first ICMP fragment", ethernet(0x0800, &ipv4(1, &[8, 0, 0, 0], None, 1)), None, Category::Fragment),
-        ("GRE", ethernet(0x0800, &ipv4(47, &[0; 8], None, 0)), None, Category::OtherIp),
-        ("ICMP with 1 byte", ethernet(0x0800, &ipv4(1, &[8], None, 0)), None, Category::Icmp),
-        ("ICMP with no bytes", ethernet(0x0800, &ipv4(1, &[], None, 0)), None, Category::OtherIp),
-        ("TCP with no bytes", ethernet(0x0800, &ipv4(6, &[], None, 0)), None, Category::OtherIp),
-        ("Ethernet cut at 10 bytes", MAC_A[..].repeat(2)[..10].to_vec(), None, Category::NonIp),
-        ("EtherType IPv4, no bytes", ethernet(0x0800, &[]), None, Category::OtherIp),
-        ("EtherType IPv6, no bytes", ethernet(0x86dd, &[]), None, Category::OtherIp),
-        ("EtherType IPv6 holding IPv4", ethernet(0x86dd, &ipv4(17, udp, None, 0)), None, Category::NonIp),
-        ("EtherType IPv4 holding IPv6", ethernet(0x0800, &ipv6(17, udp, None)), None, Category::OtherIp),
+        (
+            "IPv4 header cut at 10 bytes",
+            ethernet(0x0800, &ipv4(17, udp, None, 0)[..10]),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "IPv4 total length 0 means offload",
+            ethernet(0x0800, &ipv4(17, udp, Some(0), 0)),
+            None,
+            ports_udp,
+        ),
+        (
+            "IPv4 total length below header",
+            ethernet(0x0800, &ipv4(17, udp, Some(10), 0)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "IPv4 total length leaves 2 UDP bytes",
+            ethernet(0x0800, &ipv4(17, udp, Some(22), 0)),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "IPv4 total length beyond the frame",
+            ethernet(0x0800, &ipv4(17, udp, Some(1000), 0)),
+            None,
+            ports_udp,
+        ),
+        (
+            "TCP with 3 bytes",
+            ethernet(0x0800, &ipv4(6, &tcp_hdr[..3], None, 0)),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "TCP with 4 bytes",
+            ethernet(0x0800, &ipv4(6, &tcp_hdr[..4], None, 0)),
+            None,
+            Category::Tcp,
+        ),
+        (
+            "first fragment carries ports",
+            ethernet(0x0800, &ipv4(17, udp, None, 0x2000)),
+            None,
+            ports_udp,
+        ),
+        (
+            "non-first fragment",
+            ethernet(0x0800, &ipv4(17, udp, None, 1)),
+            None,
+            Category::Fragment,
+        ),
+        (
+            "non-first ICMP fragment",
+            ethernet(0x0800, &ipv4(1, &[8, 0, 0, 0], None, 1)),
+            None,
+            Category::Fragment,
+        ),
+        (
+            "GRE",
+            ethernet(0x0800, &ipv4(47, &[0; 8], None, 0)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "ICMP with 1 byte",
+            ethernet(0x0800, &ipv4(1, &[8], None, 0)),
+            None,
+            Category::Icmp,
+        ),
+        (
+            "ICMP with no bytes",
+            ethernet(0x0800, &ipv4(1, &[], None, 0)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "TCP with no bytes",
+            ethernet(0x0800, &ipv4(6, &[], None, 0)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "Ethernet cut at 10 bytes",
+            MAC_A[..].repeat(2)[..10].to_vec(),
+            None,
+            Category::NonIp,
+        ),
+        (
+            "EtherType IPv4, no bytes",
+            ethernet(0x0800, &[]),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "EtherType IPv6, no bytes",
+            ethernet(0x86dd, &[]),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "EtherType IPv6 holding IPv4",
+            ethernet(0x86dd, &ipv4(17, udp, None, 0)),
+            None,
+            Category::NonIp,
+        ),
+        (
+            "EtherType IPv4 holding IPv6",
+            ethernet(0x0800, &ipv6(17, udp, None)),
+            None,
+            Category::OtherIp,
+        ),
         ("ARP", ethernet(0x0806, &[0; 28]), None, Category::NonIp),
-        ("IPv6 UDP", ethernet(0x86dd, &ipv6(17, udp, None)), None, ports_udp),
-        ("IPv6 payload length 0, UDP", ethernet(0x86dd, &ipv6(17, udp, Some(0))), None, Category::Truncated),
-        ("IPv6 payload length 0, ICMPv6", ethernet(0x86dd, &ipv6(58, &[], Some(0))), None, Category::Icmpv6),
-        ("IPv6 payload length 3", ethernet(0x86dd, &ipv6(17, udp, Some(3))), None, Category::Truncated),
-        ("IPv6 header cut at 30 bytes", ethernet(0x86dd, &ipv6(17, udp, None)[..30]), None, Category::OtherIp),
-        ("hop-by-hop then UDP", ethernet(0x86dd, &ipv6(0, &[options_header(17), udp.to_vec()].concat(), None)), None, ports_udp),
-        ("hop-by-hop with nothing after", ethernet(0x86dd, &ipv6(0, &options_header(17), None)), None, Category::OtherIp),
-        ("destination options with nothing after", ethernet(0x86dd, &ipv6(60, &options_header(17), None)), None, Category::OtherIp),
-        ("routing header with nothing after", ethernet(0x86dd, &ipv6(43, &options_header(17), None)), None, Category::Truncated),
-        ("hop-by-hop longer than the packet", ethernet(0x86dd, &ipv6(0, &[vec![17, 10, 0, 0, 0, 0, 0, 0], udp.to_vec()].concat(), None)), None, Category::OtherIp),
-        ("first fragment header", ethernet(0x86dd, &ipv6(44, &[fragment_header(17, 0, true), udp.to_vec()].concat(), None)), None, ports_udp),
-        ("non-first fragment header with data", ethernet(0x86dd, &ipv6(44, &[fragment_header(17, 5, true), udp.to_vec()].concat(), None)), None, Category::Fragment),
-        ("non-first fragment header, no data", ethernet(0x86dd, &ipv6(44, &fragment_header(17, 5, true), None)), None, Category::Truncated),
-        ("fragment header then destination options", ethernet(0x86dd, &ipv6(44, &[fragment_header(60, 0, true), options_header(17), udp.to_vec()].concat(), None)), None, ports_udp),
-        ("AH then UDP", ethernet(0x86dd, &ipv6(51, &[vec![17, 4], vec![0; 22], udp.to_vec()].concat(), None)), None, ports_udp),
-        ("AH with nothing after", ethernet(0x86dd, &ipv6(51, &[vec![17, 4], vec![0; 22]].concat(), None)), None, Category::Truncated),
-        ("IPv4 AH then UDP", ethernet(0x0800, &ipv4(51, &[vec![17, 4], vec![0; 22], udp.to_vec()].concat(), None, 0)), None, ports_udp),
-        ("ESP", ethernet(0x86dd, &ipv6(50, &[0; 16], None)), None, Category::OtherIp),
-        ("no next header", ethernet(0x86dd, &ipv6(59, &[], None)), None, Category::OtherIp),
-        ("UDP-Lite is not UDP", ethernet(0x0800, &ipv4(136, udp, None, 0)), None, Category::OtherIp),
-        ("SCTP", ethernet(0x0800, &ipv4(132, &[0x0b, 0x59, 0x0b, 0x59, 0, 0, 0, 0, 0, 0, 0, 0], None, 0)), None, Category::Sctp),
-        ("SCTP with 2 bytes", ethernet(0x0800, &ipv4(132, &[0x0b, 0x59], None, 0)), None, Category::Truncated),
+        (
+            "IPv6 UDP",
+            ethernet(0x86dd, &ipv6(17, udp, None)),
+            None,
+            ports_udp,
+        ),
+        (
+            "IPv6 payload length 0, UDP",
+            ethernet(0x86dd, &ipv6(17, udp, Some(0))),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "IPv6 payload length 0, ICMPv6",
+            ethernet(0x86dd, &ipv6(58, &[], Some(0))),
+            None,
+            Category::Icmpv6,
+        ),
+        (
+            "IPv6 payload length 3",
+            ethernet(0x86dd, &ipv6(17, udp, Some(3))),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "IPv6 header cut at 30 bytes",
+            ethernet(0x86dd, &ipv6(17, udp, None)[..30]),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "hop-by-hop then UDP",
+            ethernet(
+                0x86dd,
+                &ipv6(0, &[options_header(17), udp.to_vec()].concat(), None),
+            ),
+            None,
+            ports_udp,
+        ),
+        (
+            "hop-by-hop with nothing after",
+            ethernet(0x86dd, &ipv6(0, &options_header(17), None)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "destination options with nothing after",
+            ethernet(0x86dd, &ipv6(60, &options_header(17), None)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "routing header with nothing after",
+            ethernet(0x86dd, &ipv6(43, &options_header(17), None)),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "hop-by-hop longer than the packet",
+            ethernet(
+                0x86dd,
+                &ipv6(
+                    0,
+                    &[vec![17, 10, 0, 0, 0, 0, 0, 0], udp.to_vec()].concat(),
+                    None,
+                ),
+            ),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "first fragment header",
+            ethernet(
+                0x86dd,
+                &ipv6(
+                    44,
+                    &[fragment_header(17, 0, true), udp.to_vec()].concat(),
+                    None,
+                ),
+            ),
+            None,
+            ports_udp,
+        ),
+        (
+            "non-first fragment header with data",
+            ethernet(
+                0x86dd,
+                &ipv6(
+                    44,
+                    &[fragment_header(17, 5, true), udp.to_vec()].concat(),
+                    None,
+                ),
+            ),
+            None,
+            Category::Fragment,
+        ),
+        (
+            "non-first fragment header, no data",
+            ethernet(0x86dd, &ipv6(44, &fragment_header(17, 5, true), None)),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "fragment header then destination options",
+            ethernet(
+                0x86dd,
+                &ipv6(
+                    44,
+                    &[
+                        fragment_header(60, 0, true),
+                        options_header(17),
+                        udp.to_vec(),
+                    ]
+                    .concat(),
+                    None,
+                ),
+            ),
+            None,
+            ports_udp,
+        ),
+        (
+            "AH then UDP",
+            ethernet(
+                0x86dd,
+                &ipv6(51, &[vec![17, 4], vec![0; 22], udp.to_vec()].concat(), None),
+            ),
+            None,
+            ports_udp,
+        ),
+        (
+            "AH with nothing after",
+            ethernet(
+                0x86dd,
+                &ipv6(51, &[vec![17, 4], vec![0; 22]].concat(), None),
+            ),
+            None,
+            Category::Truncated,
+        ),
+        (
+            "IPv4 AH then UDP",
+            ethernet(
+                0x0800,
+                &ipv4(
+                    51,
+                    &[vec![17, 4], vec![0; 22], udp.to_vec()].concat(),
+                    None,
+                    0,
+                ),
+            ),
+            None,
+            ports_udp,
+        ),
+        (
+            "ESP",
+            ethernet(0x86dd, &ipv6(50, &[0; 16], None)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "no next header",
+            ethernet(0x86dd, &ipv6(59, &[], None)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "UDP-Lite is not UDP",
+            ethernet(0x0800, &ipv4(136, udp, None, 0)),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "SCTP",
+            ethernet(
+                0x0800,
+                &ipv4(
+                    132,
+                    &[0x0b, 0x59, 0x0b, 0x59, 0, 0, 0, 0, 0, 0, 0, 0],
+                    None,
+                    0,
+                ),
+            ),
+            None,
+            Category::Sctp,
+        ),
+        (
+            "SCTP with 2 bytes",
+            ethernet(0x0800, &ipv4(132, &[0x0b, 0x59], None, 0)),
+            None,
+            Category::Truncated,
+        ),
         // Snap length cuts: the wire had more than was captured.
-        ("IPv4 header only captured, TCP on the wire", ethernet(0x0800, &ipv4(6, &tcp_hdr, None, 0)[..20]), Some(74), Category::Truncated),
-        ("IPv4 header only, total length beyond frame", ethernet(0x0800, &ipv4(6, &tcp_hdr, None, 0)[..20]), None, Category::OtherIp),
-        ("UDP cut at 3 bytes by snap length", ethernet(0x0800, &ipv4(17, udp, None, 0)[..23]), Some(60), Category::Truncated),
-        ("non-first fragment, header cut at 10 bytes", ethernet(0x0800, &ipv4(17, udp, None, 0x10)[..10]), None, Category::Fragment),
-        ("non-first fragment, header cut at 7 bytes", ethernet(0x0800, &ipv4(17, udp, None, 0x10)[..7]), None, Category::OtherIp),
-        ("802.3 length with LLC/SNAP IPv4", {
-            let ip = ipv4(17, udp, None, 0);
-            let mut f = Vec::from(MAC_B);
-            f.extend(MAC_A);
-            f.extend(((8 + ip.len()) as u16).to_be_bytes());
-            f.extend([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]);
-            f.extend(ip);
-            f
-        }, None, ports_udp),
-        ("VLAN cut inside the tag", ethernet(0x8100, &[0, 5]), None, Category::NonIp),
-        ("MPLS then IPv4", ethernet(0x8847, &[vec![0, 1, 1, 64], ipv4(17, udp, None, 0)].concat()), None, ports_udp),
-        ("PPPoE session then IPv4", {
-            let ip = ipv4(17, udp, None, 0);
-            let mut p = vec![0x11, 0, 0, 1];
-            p.extend(((2 + ip.len()) as u16).to_be_bytes());
-            p.extend([0, 0x21]);
-            p.extend(ip);
-            ethernet(0x8864, &p)
-        }, None, ports_udp),
+        (
+            "IPv4 header only captured, TCP on the wire",
+            ethernet(0x0800, &ipv4(6, &tcp_hdr, None, 0)[..20]),
+            Some(74),
+            Category::Truncated,
+        ),
+        (
+            "IPv4 header only, total length beyond frame",
+            ethernet(0x0800, &ipv4(6, &tcp_hdr, None, 0)[..20]),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "UDP cut at 3 bytes by snap length",
+            ethernet(0x0800, &ipv4(17, udp, None, 0)[..23]),
+            Some(60),
+            Category::Truncated,
+        ),
+        (
+            "non-first fragment, header cut at 10 bytes",
+            ethernet(0x0800, &ipv4(17, udp, None, 0x10)[..10]),
+            None,
+            Category::Fragment,
+        ),
+        (
+            "non-first fragment, header cut at 7 bytes",
+            ethernet(0x0800, &ipv4(17, udp, None, 0x10)[..7]),
+            None,
+            Category::OtherIp,
+        ),
+        (
+            "802.3 length with LLC/SNAP IPv4",
+            {
+                let ip = ipv4(17, udp, None, 0);
+                let mut f = Vec::from(MAC_B);
+                f.extend(MAC_A);
+                f.extend(((8 + ip.len()) as u16).to_be_bytes());
+                f.extend([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]);
+                f.extend(ip);
+                f
+            },
+            None,
+            ports_udp,
+        ),
+        (
+            "VLAN cut inside the tag",
+            ethernet(0x8100, &[0, 5]),
+            None,
+            Category::NonIp,
+        ),
+        (
+            "MPLS then IPv4",
+            ethernet(
+                0x8847,
+                &[vec![0, 1, 1, 64], ipv4(17, udp, None, 0)].concat(),
+            ),
+            None,
+            ports_udp,
+        ),
+        (
+            "PPPoE session then IPv4",
+            {
+                let ip = ipv4(17, udp, None, 0);
+                let mut p = vec![0x11, 0, 0, 1];
+                p.extend(((2 + ip.len()) as u16).to_be_bytes());
+                p.extend([0, 0x21]);
+                p.extend(ip);
+                ethernet(0x8864, &p)
+            },
+            None,
+            ports_udp,
+        ),
     ];
     for (name, frame, orig_len, expected) in cases {
         let orig = orig_len.unwrap_or(frame.len() as u32);
@@ -231,11 +544,23 @@ fn link_types_reach_ip() {
         (LinkType::NULL, with(&2u32.to_be_bytes(), &ip4), udp),
         (LinkType::NULL, with(&24u32.to_le_bytes(), &ip6), udp),
         (LinkType::NULL, with(&30u32.to_le_bytes(), &ip6), udp),
-        (LinkType::NULL, with(&7u32.to_le_bytes(), &ip4), Category::NonIp),
-        (LinkType::NULL, with(&2u32.to_le_bytes(), &[]), Category::OtherIp),
+        (
+            LinkType::NULL,
+            with(&7u32.to_le_bytes(), &ip4),
+            Category::NonIp,
+        ),
+        (
+            LinkType::NULL,
+            with(&2u32.to_le_bytes(), &[]),
+            Category::OtherIp,
+        ),
         (LinkType::NULL, vec![2, 0], Category::NonIp),
         (LinkType::LOOP, with(&2u32.to_be_bytes(), &ip4), udp),
-        (LinkType::LOOP, with(&2u32.to_le_bytes(), &ip4), Category::NonIp),
+        (
+            LinkType::LOOP,
+            with(&2u32.to_le_bytes(), &ip4),
+            Category::NonIp,
+        ),
         (LinkType::RAW, ip4.clone(), udp),
         (LinkType::RAW, ip6.clone(), udp),
         (LinkType::RAW_12, ip4.clone(), udp),
@@ -248,12 +573,28 @@ fn link_types_reach_ip() {
         (LinkType::IPV6, ip4.clone(), Category::NonIp),
         (LinkType::LINUX_SLL, with(&sll(0x0800), &ip4), udp),
         (LinkType::LINUX_SLL, with(&sll(0x86dd), &ip6), udp),
-        (LinkType::LINUX_SLL, with(&sll(0x0806), &[0; 28]), Category::NonIp),
-        (LinkType::LINUX_SLL, with(&sll(0x8100), &[vec![0, 5, 8, 0], ip4.clone()].concat()), udp),
-        (LinkType::LINUX_SLL, sll(0x0800)[..10].to_vec(), Category::NonIp),
+        (
+            LinkType::LINUX_SLL,
+            with(&sll(0x0806), &[0; 28]),
+            Category::NonIp,
+        ),
+        (
+            LinkType::LINUX_SLL,
+            with(&sll(0x8100), &[vec![0, 5, 8, 0], ip4.clone()].concat()),
+            udp,
+        ),
+        (
+            LinkType::LINUX_SLL,
+            sll(0x0800)[..10].to_vec(),
+            Category::NonIp,
+        ),
         (LinkType::LINUX_SLL2, with(&sll2(0x0800), &ip4), udp),
         (LinkType::LINUX_SLL2, with(&sll2(0x86dd), &ip6), udp),
-        (LinkType::LINUX_SLL2, sll2(0x0800)[..5].to_vec(), Category::NonIp),
+        (
+            LinkType::LINUX_SLL2,
+            sll2(0x0800)[..5].to_vec(),
+            Category::NonIp,
+        ),
         (LinkType::PPP, with(&[0xff, 0x03, 0x00, 0x21], &ip4), udp),
         (LinkType::PPP, with(&[0x00, 0x57], &ip6), udp),
         (LinkType::PPP, with(&[0x21], &ip4), udp),
@@ -262,7 +603,10 @@ fn link_types_reach_ip() {
     ];
     for (link, frame, expected) in cases {
         let info = whole(link, &frame);
-        assert_eq!(info.category, expected, "link {link:?} frame {frame:02x?}: {info:?}");
+        assert_eq!(
+            info.category, expected,
+            "link {link:?} frame {frame:02x?}: {info:?}"
+        );
     }
     assert_eq!(
         whole(LinkType(285), &ip4).problem,

@@ -22,7 +22,14 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
     row(
         out,
         &[
-            "transport", "port", "service", "source", "packets", "bytes", "share", "description",
+            "transport",
+            "port",
+            "service",
+            "source",
+            "packets",
+            "bytes",
+            "share",
+            "description",
         ]
         .map(String::from),
     )?;
@@ -31,7 +38,8 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
             out,
             &[
                 s.transport.to_string(),
-                s.port.map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+                s.port
+                    .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
                 s.service.clone().unwrap_or_default(),
                 s.source.unwrap_or("").to_string(),
                 s.packets.to_string(),
@@ -48,7 +56,15 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
 pub fn write_ports(entries: &[PortEntryView], out: &mut dyn Write) -> io::Result<()> {
     row(
         out,
-        &["port", "transport", "service", "class", "source", "description"].map(String::from),
+        &[
+            "port",
+            "transport",
+            "service",
+            "class",
+            "source",
+            "description",
+        ]
+        .map(String::from),
     )?;
     for e in entries {
         row(

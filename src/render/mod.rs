@@ -366,7 +366,12 @@ fn service_view(
 
 /// Writes `view` in `format`; `top` limits the service rows of table and
 /// markdown output (0: all).
-pub fn write_read(view: &ReadView, format: Format, top: usize, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_read(
+    view: &ReadView,
+    format: Format,
+    top: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, view)?;
@@ -396,7 +401,12 @@ pub struct PortEntryView {
 }
 
 /// Writes port database entries (from `ports QUERY`) in `format`.
-pub fn write_ports(entries: &[&PortEntry], format: Format, numeric: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_ports(
+    entries: &[&PortEntry],
+    format: Format,
+    numeric: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let views: Vec<PortEntryView> = entries
         .iter()
         .map(|e| PortEntryView {

@@ -47,47 +47,84 @@ fn percent(share: f64) -> String {
 
 /// Writes the `read` summary: capture facts, traffic by transport, services,
 /// decode problems.
-pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_read(
+    view: &ReadView,
+    top: usize,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if style == Style::Markdown {
         writeln!(out, "# portclass traffic summary\n")?;
     }
     heading(out, style, "Capture")?;
     let mut facts: Vec<(String, String)> = Vec::new();
     for input in &view.inputs {
+        if input.status == "failed" {
+            facts.push((
+                "input".to_string(),
+                format!("{}: could not be read", input.name),
+            ));
+            continue;
+        }
         let links: Vec<&str> = input.link_types.iter().map(|l| l.name.as_str()).collect();
         let mut line = format!(
             "{}: {}, {}; {} packets, {}",
             input.name,
-            if input.format.is_empty() { "unreadable" } else { &input.format },
-            if links.is_empty() { "-".to_string() } else { links.join(", ") },
+            input.format,
+            if links.is_empty() {
+                "-".to_string()
+            } else {
+                links.join(", ")
+            },
             format_count(input.packets),
             format_bytes(input.bytes)
         );
         if input.status != "complete" {
-            line.push_str(&format!(" ({})", input.status));
+            line.push_str(&format!(" ({}: read up to damage)", input.status));
         }
         facts.push(("input".to_string(), line));
     }
     facts.push(("packets".to_string(), format_count(view.packets)));
     facts.push((
         "bytes".to_string(),
-        format!("{} ({} bytes)", format_bytes(view.bytes), format_count(view.bytes)),
+        format!(
+            "{} ({} bytes)",
+            format_bytes(view.bytes),
+            format_count(view.bytes)
+        ),
     ));
     let links: Vec<String> = view
         .link_types
         .iter()
-        .map(|l| format!("{} ({}): {}", l.name, l.description, format_count(l.packets)))
+        .map(|l| {
+            format!(
+                "{} ({}): {}",
+                l.name,
+                l.description,
+                format_count(l.packets)
+            )
+        })
         .collect();
     facts.push((
         "link types".to_string(),
-        if links.is_empty() { "-".to_string() } else { links.join("; ") },
+        if links.is_empty() {
+            "-".to_string()
+        } else {
+            links.join("; ")
+        },
     ));
     if let (Some(first), Some(last)) = (&view.first_timestamp, &view.last_timestamp) {
         facts.push(("first packet".to_string(), first.clone()));
         facts.push(("last packet".to_string(), last.clone()));
-        facts.push(("duration".to_string(), format!("{:.6} s", view.duration_seconds)));
+        facts.push((
+            "duration".to_string(),
+            format!("{:.6} s", view.duration_seconds),
+        ));
     }
-    if let (Some(bps), Some(pps)) = (view.average_bits_per_second, view.average_packets_per_second) {
+    if let (Some(bps), Some(pps)) = (
+        view.average_bits_per_second,
+        view.average_packets_per_second,
+    ) {
         facts.push((
             "average rate".to_string(),
             format!("{}, {:.1} packets/s", format_rate(bps), pps),
@@ -110,12 +147,20 @@ pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write
     }
 
     heading(out, style, "Traffic by transport")?;
-    let mut transports = new_table(style, &["transport", "packets", "bytes", "share"], &[1, 2, 3]);
+    let mut transports = new_table(
+        style,
+        &["transport", "packets", "bytes", "share"],
+        &[1, 2, 3],
+    );
     for (name, c) in view.transport_rows() {
         if c.packets == 0 {
             continue;
         }
-        let share = if view.bytes == 0 { 0.0 } else { c.bytes as f64 / view.bytes as f64 };
+        let share = if view.bytes == 0 {
+            0.0
+        } else {
+            c.bytes as f64 / view.bytes as f64
+        };
         transports.add_row(vec![
             name.to_string(),
             format_count(c.packets),
@@ -123,19 +168,35 @@ pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write
             percent(share),
         ]);
     }
-    writeln!(out, "{transports}\n")?;
+    if view.packets == 0 {
+        writeln!(out, "(no frames)\n")?;
+    } else {
+        writeln!(out, "{transports}\n")?;
+    }
 
     heading(out, style, "Services by bytes")?;
     let mut services = new_table(
         style,
-        &["service", "port", "packets", "bytes", "share", "description", "source"],
+        &[
+            "service",
+            "port",
+            "packets",
+            "bytes",
+            "share",
+            "description",
+            "source",
+        ],
         &[2, 3, 4],
     );
     if let Some(column) = services.column_mut(5) {
         // Descriptions wrap rather than widen the table past a screen.
         column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(48)));
     }
-    let shown = if top == 0 { view.services.len() } else { top.min(view.services.len()) };
+    let shown = if top == 0 {
+        view.services.len()
+    } else {
+        top.min(view.services.len())
+    };
     for s in &view.services[..shown] {
         let port = match s.port {
             Some(p) => format!("{p}/{}", s.transport),
@@ -173,7 +234,11 @@ pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write
     }
 
     heading(out, style, "Decode problems")?;
-    let problems: Vec<_> = view.decode_problems.iter().filter(|p| p.packets > 0).collect();
+    let problems: Vec<_> = view
+        .decode_problems
+        .iter()
+        .filter(|p| p.packets > 0)
+        .collect();
     if problems.is_empty() {
         writeln!(out, "none: every frame decoded as far as its headers go")?;
     } else {
@@ -187,7 +252,12 @@ pub fn write_read(view: &ReadView, top: usize, style: Style, out: &mut dyn Write
 }
 
 /// Writes port database entries.
-pub fn write_ports(entries: &[PortEntryView], numeric: bool, style: Style, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_ports(
+    entries: &[PortEntryView],
+    numeric: bool,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let header: &[&str] = if numeric {
         &["port", "class", "source", "description"]
     } else {
@@ -199,7 +269,11 @@ pub fn write_ports(entries: &[PortEntryView], numeric: bool, style: Style, out: 
         if !numeric {
             row.push(e.service.clone());
         }
-        row.extend([e.class.to_string(), e.source.to_string(), e.description.clone()]);
+        row.extend([
+            e.class.to_string(),
+            e.source.to_string(),
+            e.description.clone(),
+        ]);
         table.add_row(row);
     }
     writeln!(out, "{table}")

@@ -278,7 +278,8 @@ impl Tally {
                 .enumerate()
                 .filter(|(_, c)| c.packets != 0)
                 .map(move |(port, c)| (ServiceKey::Port(transport, port as u16), *c));
-            let dynamic = (t.dynamic.packets != 0).then_some((ServiceKey::Dynamic(transport), t.dynamic));
+            let dynamic =
+                (t.dynamic.packets != 0).then_some((ServiceKey::Dynamic(transport), t.dynamic));
             named.chain(dynamic)
         })
     }
