@@ -4,10 +4,9 @@
 
 use crate::capture::{CaptureReader, Input};
 use crate::classify::{NamingRule, PortDb, PortDbError};
-use crate::cli::Format;
 use crate::config::{Job, NameSettings, PortsSettings, ReadSettings, Settings};
 use crate::decode::decode;
-use crate::render;
+use crate::render::{self, Format};
 use crate::tally::{InputStatus, Tally};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,7 +1,8 @@
 //! Turns parsed flags into a validated [`Settings`] before anything runs.
 
 use crate::capture::Input;
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{self, Cli, Command};
+use crate::render::Format;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -70,6 +71,15 @@ pub struct Settings {
     pub job: Job,
 }
 
+fn format(format: cli::Format) -> Format {
+    match format {
+        cli::Format::Table => Format::Table,
+        cli::Format::Json => Format::Json,
+        cli::Format::Csv => Format::Csv,
+        cli::Format::Markdown => Format::Markdown,
+    }
+}
+
 impl Settings {
     /// Validates a parsed command line.
     pub fn from_cli(cli: Cli) -> Result<Settings, ConfigError> {
@@ -94,13 +104,13 @@ impl Settings {
                 Job::Read(ReadSettings {
                     threads: threads.min(inputs.len()).max(1),
                     inputs,
-                    format: args.format,
+                    format: format(args.format),
                     top: args.top,
                 })
             }
             Command::Ports(args) => Job::Ports(PortsSettings {
                 queries: args.queries,
-                format: args.format,
+                format: format(args.format),
             }),
         };
         Ok(Settings { names, job })

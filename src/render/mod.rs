@@ -7,13 +7,25 @@ mod units;
 
 use crate::capture::LinkType;
 use crate::classify::{PortDb, PortEntry};
-use crate::cli::Format;
 use crate::decode::{Category, DecodeProblem, Transport};
 use crate::tally::{Counter, InputStatus, ServiceKey, Tally};
 use serde::Serialize;
 use std::io::{self, Write};
 
 pub use units::{format_bytes, format_count, format_rate, format_timestamp};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON document.
+    Json,
+    /// Comma-separated values.
+    Csv,
+    /// Markdown tables.
+    Markdown,
+}
 
 /// The JSON schema identifier of `read --format json`; bumped on any
 /// incompatible change.

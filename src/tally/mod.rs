@@ -326,3 +326,161 @@ impl AddAssign for Tally {
         *self += &other;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A frame as the tally sees it: decode summary, naming, length, time.
+    type Frame = (PacketInfo, Option<Naming>, u32, u16, i64);
+
+    fn frame(category_pick: u8, src: u16, dst: u16, len: u32, ts: i64) -> Frame {
+        let info = match category_pick % 6 {
+            0 => PacketInfo::ports(Transport::Tcp, src, dst),
+            1 => PacketInfo::ports(Transport::Udp, src, dst),
+            2 => PacketInfo::ports(Transport::Sctp, src, dst),
+            3 => PacketInfo::problem(Category::Truncated, DecodeProblem::PortsTruncated),
+            4 => PacketInfo::plain(Category::Icmp),
+            _ => PacketInfo::plain(Category::NonIp),
+        };
+        // Any deterministic attribution will do for counting tests.
+        let naming = info.transport_ports().map(|(_, s, d)| {
+            if s.min(d) >= 49152 {
+                Naming::Dynamic
+            } else {
+                Naming::Port(s.min(d))
+            }
+        });
+        (info, naming, len, u16::from(category_pick % 2), ts)
+    }
+
+    fn count_all(frames: &[Frame]) -> Tally {
+        let mut tally = Tally::new();
+        for (info, naming, len, link, ts) in frames {
+            tally.count(info, *naming, *len, *link, *ts);
+        }
+        tally
+    }
+
+    fn summary(
+        t: &Tally,
+    ) -> (
+        Counter,
+        Vec<Counter>,
+        Vec<u64>,
+        Vec<(Transport, u16, PortCounters)>,
+        Vec<(ServiceKey, Counter)>,
+        Option<(i64, i64)>,
+        Vec<(u16, u64)>,
+    ) {
+        let mut links = t.link_types().to_vec();
+        links.sort();
+        (
+            t.total(),
+            Category::ALL.iter().map(|&c| t.category(c)).collect(),
+            DecodeProblem::ALL.iter().map(|&p| t.problem(p)).collect(),
+            t.ports().collect(),
+            t.services().collect(),
+            t.time_span(),
+            links,
+        )
+    }
+
+    #[test]
+    fn counts_each_frame_once_in_every_view() {
+        let frames = [
+            frame(0, 51234, 443, 100, 5),
+            frame(0, 443, 51234, 1500, 7),
+            frame(1, 60000, 50001, 80, 3),
+            frame(3, 0, 0, 60, 9),
+            frame(5, 0, 0, 42, 1),
+        ];
+        let t = count_all(&frames);
+        assert_eq!(
+            t.total(),
+            Counter {
+                packets: 5,
+                bytes: 1782
+            }
+        );
+        assert_eq!(
+            t.category(Category::Tcp),
+            Counter {
+                packets: 2,
+                bytes: 1600
+            }
+        );
+        assert_eq!(t.problem(DecodeProblem::PortsTruncated), 1);
+        assert_eq!(t.time_span(), Some((1, 9)));
+        let services: Vec<_> = t.services().collect();
+        assert_eq!(
+            services,
+            vec![
+                (
+                    ServiceKey::Port(Transport::Tcp, 443),
+                    Counter {
+                        packets: 2,
+                        bytes: 1600
+                    }
+                ),
+                (
+                    ServiceKey::Dynamic(Transport::Udp),
+                    Counter {
+                        packets: 1,
+                        bytes: 80
+                    }
+                ),
+            ]
+        );
+        let port_443: Vec<_> = t.ports().filter(|p| p.1 == 443).collect();
+        assert_eq!(
+            port_443[0].2.src,
+            Counter {
+                packets: 1,
+                bytes: 1500
+            }
+        );
+        assert_eq!(
+            port_443[0].2.dst,
+            Counter {
+                packets: 1,
+                bytes: 100
+            }
+        );
+    }
+
+    #[test]
+    fn counters_do_not_overflow_past_4_gib() {
+        let mut t = Tally::new();
+        let info = PacketInfo::ports(Transport::Tcp, 1, 2);
+        for _ in 0..3 {
+            t.count(&info, Some(Naming::Port(1)), u32::MAX, 1, 0);
+        }
+        assert_eq!(t.total().bytes, 3 * u64::from(u32::MAX));
+    }
+
+    proptest! {
+        // Each case allocates several 3 MiB tallies; fewer cases keep the
+        // debug-build test quick.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Merge law: counting A then B equals counting A and B apart and
+        /// adding the tallies, whichever way round.
+        #[test]
+        fn merging_equals_counting_together(
+            frames in proptest::collection::vec((any::<u8>(), any::<u16>(), any::<u16>(), 0u32..70_000, -5i64..5), 0..60),
+            split in 0usize..60,
+        ) {
+            let frames: Vec<Frame> = frames.into_iter().map(|(c, s, d, l, ts)| frame(c, s, d, l, ts)).collect();
+            let split = split.min(frames.len());
+            let together = count_all(&frames);
+            let mut merged = count_all(&frames[..split]);
+            merged += count_all(&frames[split..]);
+            let mut reversed = count_all(&frames[split..]);
+            reversed += &count_all(&frames[..split]);
+            prop_assert_eq!(summary(&merged), summary(&together));
+            prop_assert_eq!(summary(&reversed), summary(&together));
+        }
+    }
+}
