@@ -213,6 +213,10 @@ pub(super) struct PcapngFile {
     pub sections: u32,
     /// Interfaces of the current section, by id.
     interfaces: Vec<Interface>,
+    /// A fault met after the first section header while reading ahead in
+    /// `open`: the file did open, so it is reported by the first `next`, as
+    /// damage before packet 1 (a partly read file, not an unreadable one).
+    deferred: Option<Fault>,
 }
 
 impl PcapngFile {
@@ -227,12 +231,28 @@ impl PcapngFile {
             endian: Endian::Little,
             sections: 0,
             interfaces: Vec::new(),
+            deferred: None,
         };
-        while let Some(header) = file.peek_block(input)? {
-            if header.is_frame() {
-                break;
+        // The first section header must be whole, or this is no capture.
+        match file.peek_block(input)? {
+            Some(header) => file.read_other_block(input, header, link_types)?,
+            None => return Err(cut_short("a section header block", None, input.offset())),
+        }
+        loop {
+            match file.peek_block(input) {
+                Ok(Some(header)) if header.is_frame() => break,
+                Ok(Some(header)) => {
+                    if let Err(fault) = file.read_other_block(input, header, link_types) {
+                        file.deferred = Some(fault);
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(fault) => {
+                    file.deferred = Some(fault);
+                    break;
+                }
             }
-            file.read_other_block(input, header, link_types)?;
         }
         Ok(file)
     }
@@ -245,14 +265,23 @@ impl PcapngFile {
         packet: u64,
         link_types: &mut Vec<LinkType>,
     ) -> Result<Option<Frame<'a>>, Fault> {
+        // Damage between packets is damage met while looking for `packet`.
+        let at_packet = |mut fault: Fault| {
+            fault.packet.get_or_insert(packet);
+            fault
+        };
+        if let Some(fault) = self.deferred.take() {
+            return Err(at_packet(fault));
+        }
         loop {
-            let Some(header) = self.peek_block(input)? else {
+            let Some(header) = self.peek_block(input).map_err(at_packet)? else {
                 return Ok(None);
             };
             if header.is_frame() {
                 return self.read_packet_block(input, header, packet).map(Some);
             }
-            self.read_other_block(input, header, link_types)?;
+            self.read_other_block(input, header, link_types)
+                .map_err(at_packet)?;
         }
     }
 

@@ -188,7 +188,7 @@ pub fn write_read(
         ],
         &[2, 3, 4],
     );
-    if let Some(column) = services.column_mut(5) {
+    if let (Style::Terminal, Some(column)) = (style, services.column_mut(5)) {
         // Descriptions wrap rather than widen the table past a screen.
         column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(48)));
     }
