@@ -51,19 +51,27 @@ impl AddAssign for PortCounters {
 
 const PORTS: usize = 1 << 16;
 
+/// Per-port counters as plain arrays: `[src_packets, src_bytes, dst_packets,
+/// dst_bytes]`. Zeroed arrays of integers are allocated as zero pages (no
+/// memset, no page touched until used), which keeps start-up cheap; one
+/// port's four counters share a cache line.
+type PortSlot = [u64; 4];
+/// `[packets, bytes]` of one service row.
+type ServiceSlot = [u64; 2];
+
 /// The per-port and per-service counters of one transport.
 #[derive(Clone, Debug)]
 struct TransportTally {
-    ports: Box<[PortCounters]>,
-    services: Box<[Counter]>,
+    ports: Box<[PortSlot]>,
+    services: Box<[ServiceSlot]>,
     dynamic: Counter,
 }
 
 impl TransportTally {
     fn new() -> Box<TransportTally> {
         Box::new(TransportTally {
-            ports: vec![PortCounters::default(); PORTS].into_boxed_slice(),
-            services: vec![Counter::default(); PORTS].into_boxed_slice(),
+            ports: vec![[0; 4]; PORTS].into_boxed_slice(),
+            services: vec![[0; 2]; PORTS].into_boxed_slice(),
             dynamic: Counter::default(),
         })
     }
@@ -72,10 +80,13 @@ impl TransportTally {
 impl AddAssign<&TransportTally> for TransportTally {
     fn add_assign(&mut self, other: &TransportTally) {
         for (mine, theirs) in self.ports.iter_mut().zip(other.ports.iter()) {
-            *mine += *theirs;
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m += t;
+            }
         }
         for (mine, theirs) in self.services.iter_mut().zip(other.services.iter()) {
-            *mine += *theirs;
+            mine[0] += theirs[0];
+            mine[1] += theirs[1];
         }
         self.dynamic += other.dynamic;
     }
@@ -174,10 +185,18 @@ impl Tally {
         }
         if let (Some(transport), Some(naming)) = (info.category.transport(), naming) {
             let t = self.transports[transport.index()].get_or_insert_with(TransportTally::new);
-            t.ports[usize::from(info.src_port)].src.add(wire_len);
-            t.ports[usize::from(info.dst_port)].dst.add(wire_len);
+            let src = &mut t.ports[usize::from(info.src_port)];
+            src[0] += 1;
+            src[1] += wire_len;
+            let dst = &mut t.ports[usize::from(info.dst_port)];
+            dst[2] += 1;
+            dst[3] += wire_len;
             match naming {
-                Naming::Port(p) => t.services[usize::from(p)].add(wire_len),
+                Naming::Port(p) => {
+                    let service = &mut t.services[usize::from(p)];
+                    service[0] += 1;
+                    service[1] += wire_len;
+                }
                 Naming::Dynamic => t.dynamic.add(wire_len),
             }
         }
@@ -263,8 +282,20 @@ impl Tally {
             t.ports
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.src.packets != 0 || c.dst.packets != 0)
-                .map(move |(port, c)| (transport, port as u16, *c))
+                .filter(|(_, c)| c[0] != 0 || c[2] != 0)
+                .map(move |(port, c)| {
+                    let counters = PortCounters {
+                        src: Counter {
+                            packets: c[0],
+                            bytes: c[1],
+                        },
+                        dst: Counter {
+                            packets: c[2],
+                            bytes: c[3],
+                        },
+                    };
+                    (transport, port as u16, counters)
+                })
         })
     }
 
@@ -276,8 +307,14 @@ impl Tally {
                 .services
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.packets != 0)
-                .map(move |(port, c)| (ServiceKey::Port(transport, port as u16), *c));
+                .filter(|(_, c)| c[0] != 0)
+                .map(move |(port, c)| {
+                    let counter = Counter {
+                        packets: c[0],
+                        bytes: c[1],
+                    };
+                    (ServiceKey::Port(transport, port as u16), counter)
+                });
             let dynamic =
                 (t.dynamic.packets != 0).then_some((ServiceKey::Dynamic(transport), t.dynamic));
             named.chain(dynamic)
