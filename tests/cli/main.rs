@@ -1,0 +1,17 @@
+//! End-to-end tests of the `portclass` binary: each runs the real executable
+//! on the committed fixtures, or on files derived from them in a temporary
+//! directory, and checks its output against tshark's expected figures
+//! (`fixtures/expected/*.json`) or against figures computed from the inputs
+//! themselves. One integration binary, one module per area.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod closed_pipe;
+mod fixtures;
+mod formats;
+mod inputs;
+mod name_layers;
+mod naming;
+mod ports;

@@ -1,0 +1,115 @@
+//! The `ports` subcommand: look-ups by number, number/transport and name;
+//! conflicts; bad queries (exit 2) and queries that match nothing (exit 1).
+
+use crate::common::*;
+use serde_json::Value;
+
+fn ports_json(queries: &[&str]) -> (Run, Vec<Value>) {
+    let mut args = vec!["ports", "--no-system-services", "--format", "json"];
+    args.extend_from_slice(queries);
+    let run = portclass(&args);
+    let entries = run
+        .json()
+        .as_array()
+        .expect("ports JSON is an array")
+        .clone();
+    (run, entries)
+}
+
+fn has(entries: &[Value], port: u64, transport: &str, service: &str) -> bool {
+    entries
+        .iter()
+        .any(|e| e["port"] == port && e["transport"] == transport && e["service"] == service)
+}
+
+#[test]
+fn port_22_is_ssh() {
+    let run = portclass(&["ports", "--no-system-services", "22"]);
+    run.assert_code(0);
+    let text = run.stdout_text();
+    assert!(text.contains("22/tcp") && text.contains("ssh"), "{text}");
+
+    let (run, entries) = ports_json(&["22"]);
+    run.assert_code(0);
+    assert!(has(&entries, 22, "tcp", "ssh"), "{entries:?}");
+    assert!(entries.iter().all(|e| e["port"] == 22), "{entries:?}");
+}
+
+#[test]
+fn port_80_lists_http_first_then_the_skype_conflict() {
+    let run = portclass(&["ports", "--no-system-services", "80"]);
+    run.assert_code(0);
+    let text = run.stdout_text();
+    assert!(text.contains("http") && text.contains("skype"), "{text}");
+
+    let (_, entries) = ports_json(&["80"]);
+    let tcp: Vec<&Value> = entries.iter().filter(|e| e["transport"] == "tcp").collect();
+    let names: Vec<&str> = tcp.iter().filter_map(|e| e["service"].as_str()).collect();
+    assert_eq!(names.first(), Some(&"http"), "primary of 80/tcp: {names:?}");
+    assert!(names.contains(&"skype"), "80/tcp conflict: {names:?}");
+}
+
+#[test]
+fn port_and_transport_query_gives_full_entries() {
+    let (run, entries) = ports_json(&["53/udp"]);
+    run.assert_code(0);
+    assert!(!entries.is_empty());
+    for e in &entries {
+        for key in ["port", "transport", "service", "description", "source"] {
+            assert!(
+                e.get(key).is_some_and(|v| !v.is_null()),
+                "`{key}` missing in {e}"
+            );
+        }
+        assert_eq!(
+            (&e["port"], &e["transport"]),
+            (&Value::from(53), &Value::from("udp")),
+            "{e}"
+        );
+    }
+    let dns = entries
+        .iter()
+        .find(|e| e["service"] == "dns")
+        .expect("dns on 53/udp");
+    assert_eq!(dns["source"], "builtin");
+    assert!(
+        dns["description"].as_str().is_some_and(|d| !d.is_empty()),
+        "{dns}"
+    );
+}
+
+#[test]
+fn name_query_finds_the_port() {
+    let (run, entries) = ports_json(&["ssh"]);
+    run.assert_code(0);
+    assert!(has(&entries, 22, "tcp", "ssh"), "{entries:?}");
+}
+
+#[test]
+fn malformed_queries_exit_2_with_a_message() {
+    for (query, mentions) in [
+        ("99999", "99999"),
+        ("53/xyz", "xyz"),
+        ("65536/udp", "65536"),
+    ] {
+        let run = portclass(&["ports", "--no-system-services", query]);
+        run.assert_code(2);
+        let lines = run.stderr_lines();
+        assert_eq!(lines.len(), 1, "{query}: {}", run.stderr);
+        assert!(lines[0].contains(mentions), "{query}: {}", lines[0]);
+    }
+}
+
+#[test]
+fn query_matching_nothing_exits_1() {
+    // 40123/tcp is unassigned in the built-in database (the sample's socat).
+    let (run, entries) = ports_json(&["40123/tcp"]);
+    run.assert_code(1);
+    assert!(entries.is_empty(), "{entries:?}");
+    assert!(run.stderr.contains("40123"), "{}", run.stderr);
+
+    // One miss among hits: the hits are still listed, the status says 1.
+    let (run, entries) = ports_json(&["22", "40123/tcp"]);
+    run.assert_code(1);
+    assert!(has(&entries, 22, "tcp", "ssh"), "{entries:?}");
+}
