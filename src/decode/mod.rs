@@ -41,6 +41,7 @@ impl Transport {
     }
 }
 
+mod fast;
 mod ip;
 mod link;
 
@@ -281,7 +282,19 @@ impl<'a> Bytes<'a> {
 /// rules in the README): the first IPv4/IPv6 header and the header after it,
 /// skipping IPv6 extension headers and AH; tunnels and ICMP quotes are never
 /// looked into. Never panics, never allocates.
+#[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> PacketInfo {
+    if link == LinkType::ETHERNET
+        && fcs_len == 0
+        && let Some(info) = fast::ethernet_tcp_udp(data, orig_len)
+    {
+        return info;
+    }
+    decode_general(link, data, orig_len, fcs_len)
+}
+
+/// The full decoder, for every frame the fast path does not take.
+fn decode_general(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> PacketInfo {
     // The wire length counts the FCS; the layers above never see it.
     let reported = (orig_len as usize)
         .max(data.len())

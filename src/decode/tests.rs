@@ -673,3 +673,69 @@ proptest! {
         let _ = decode(LinkType::ETHERNET, &bytes, orig, 4);
     }
 }
+
+proptest! {
+    /// The fast path answers exactly as the general decoder does, or not at
+    /// all: on Ethernet frames whose first bytes are forced towards the fast
+    /// path's cases, and on arbitrary ones.
+    #[test]
+    fn fast_path_agrees_with_the_general_decoder(
+        mut bytes in proptest::collection::vec(any::<u8>(), 0..80),
+        ethertype in proptest::sample::select(vec![0x0800u16, 0x86dd, 0x8100]),
+        version_ihl in proptest::sample::select(vec![0x45u8, 0x46, 0x65, 0x60, 0x44]),
+        protocol in proptest::sample::select(vec![6u8, 17, 132, 1, 0, 44]),
+        small_lengths in proptest::bool::ANY,
+        orig_extra in 0u32..40,
+        orig_less in 0u32..40,
+    ) {
+        if bytes.len() > 20 {
+            bytes[12..14].copy_from_slice(&ethertype.to_be_bytes());
+            bytes[14] = version_ihl;
+        }
+        if bytes.len() > 60 {
+            bytes[14 + 9] = protocol;
+            bytes[14 + 6] = protocol;
+            if small_lengths {
+                bytes[16] = 0;
+                bytes[18] = 0;
+                bytes[20] &= 0xe0;
+            }
+        }
+        let len = bytes.len() as u32;
+        for orig in [len, len + orig_extra, len.saturating_sub(orig_less)] {
+            if let Some(fast) = fast::ethernet_tcp_udp(&bytes, orig) {
+                prop_assert_eq!(fast, decode_general(LinkType::ETHERNET, &bytes, orig, 0));
+            }
+            prop_assert_eq!(
+                decode(LinkType::ETHERNET, &bytes, orig, 0),
+                decode_general(LinkType::ETHERNET, &bytes, orig, 0)
+            );
+        }
+    }
+}
+
+#[test]
+fn typical_frames_take_the_fast_path_and_odd_ones_do_not() {
+    let udp4 = eth_udp4(5353, 53, b"query");
+    let tcp6 = eth_tcp6(51234, 443, b"");
+    for frame in [&udp4, &tcp6] {
+        assert_eq!(
+            fast::ethernet_tcp_udp(frame, frame.len() as u32),
+            Some(decode_general(
+                LinkType::ETHERNET,
+                frame,
+                frame.len() as u32,
+                0
+            ))
+        );
+    }
+    // Tagged, fragmented, or cut inside the ports: the general decoder.
+    assert_eq!(fast::ethernet_tcp_udp(&vlan_tcp4(5, None, 1, 2), 100), None);
+    let fragment = ethernet(0x0800, &ipv4(17, &UDP_1234_53, None, 1));
+    assert_eq!(
+        fast::ethernet_tcp_udp(&fragment, fragment.len() as u32),
+        None
+    );
+    let short = ethernet(0x0800, &ipv4(17, &UDP_1234_53, Some(22), 0));
+    assert_eq!(fast::ethernet_tcp_udp(&short, short.len() as u32), None);
+}
