@@ -1,5 +1,6 @@
-//! The one error type of `capture`: what went wrong, in which input, at which
-//! packet and byte offset, and what to do about it.
+//! The one error type of `capture`: what went wrong, in which input (a file,
+//! or an interface for live capture), at which packet and byte offset, and
+//! what to do about it.
 
 use std::io;
 
@@ -83,7 +84,88 @@ pub enum CaptureErrorKind {
         /// The decompressor's message.
         message: String,
     },
+    /// Live capture: the process may not open the interface (libpcap says
+    /// "Operation not permitted" or "Permission denied").
+    #[error("{}", PERMISSION_WHAT)]
+    PermissionDenied {
+        /// libpcap's message (`"socket: Operation not permitted"`).
+        message: String,
+    },
+    /// Live capture: the interface does not exist.
+    #[error("no such interface")]
+    NoSuchDevice {
+        /// libpcap's message (`"No such device exists"`).
+        message: String,
+    },
+    /// Live capture: the interface exists but is down.
+    #[error("the interface is down")]
+    DeviceDown {
+        /// libpcap's message (`"That device is not up"`).
+        message: String,
+    },
+    /// Live capture: no interface was given and libpcap knows none.
+    #[error("no capture device found")]
+    NoDefaultDevice,
+    /// Live capture: listing the capture devices failed.
+    #[error("cannot list the capture devices: {message}")]
+    DeviceList {
+        /// libpcap's message.
+        message: String,
+    },
+    /// Live capture: libpcap refused the capture filter.
+    #[error("bad capture filter \"{filter}\": {message}")]
+    BadFilter {
+        /// The filter expression as given.
+        filter: String,
+        /// libpcap's message (`"syntax error in filter expression"`).
+        message: String,
+    },
+    /// Live capture: opening the interface failed for another reason.
+    #[error("cannot capture: {message}")]
+    CannotCapture {
+        /// libpcap's message.
+        message: String,
+    },
+    /// Live capture: reading failed after the capture had started, usually
+    /// because the interface was removed (`"The interface disappeared"`).
+    #[error("the interface stopped delivering packets: {message}")]
+    DeviceGone {
+        /// libpcap's message.
+        message: String,
+    },
+    /// Live capture: libpcap's packet statistics could not be read.
+    #[error("cannot read the capture statistics: {message}")]
+    Stats {
+        /// libpcap's message.
+        message: String,
+    },
+    /// Live capture: the file to save packets in could not be created (the
+    /// error's input is that file).
+    #[error("cannot create the capture file: {message}")]
+    CannotCreate {
+        /// The operating system's message, through libpcap.
+        message: String,
+    },
+    /// Live capture: writing the file of saved packets failed (the error's
+    /// input is that file).
+    #[error("cannot write the capture file: {message}")]
+    Write {
+        /// The operating system's message.
+        message: String,
+    },
 }
+
+/// What [`CaptureErrorKind::PermissionDenied`] says is missing.
+#[cfg(target_os = "linux")]
+const PERMISSION_WHAT: &str = "capturing needs root or the CAP_NET_RAW capability";
+#[cfg(not(target_os = "linux"))]
+const PERMISSION_WHAT: &str = "capturing needs root or read access to the packet capture device";
+
+/// How to get the permission [`CaptureErrorKind::PermissionDenied`] lacks.
+#[cfg(target_os = "linux")]
+const PERMISSION_HINT: &str = "run sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v portclass)\" once, or run portclass with sudo";
+#[cfg(not(target_os = "linux"))]
+const PERMISSION_HINT: &str = "run portclass with sudo";
 
 impl CaptureErrorKind {
     /// What the user can do about it, if there is something to say.
@@ -112,6 +194,23 @@ impl CaptureErrorKind {
             CaptureErrorKind::Decompression { .. } => {
                 Some("the compressed file is damaged or incomplete")
             }
+            CaptureErrorKind::PermissionDenied { .. } => Some(PERMISSION_HINT),
+            CaptureErrorKind::NoSuchDevice { .. } => {
+                Some("portclass interfaces lists the capture devices")
+            }
+            CaptureErrorKind::DeviceDown { .. } => {
+                Some("bring it up, or capture on another one (portclass interfaces lists them)")
+            }
+            CaptureErrorKind::NoDefaultDevice => {
+                Some("give one with -i (portclass interfaces lists them)")
+            }
+            CaptureErrorKind::DeviceList { .. }
+            | CaptureErrorKind::BadFilter { .. }
+            | CaptureErrorKind::CannotCapture { .. }
+            | CaptureErrorKind::DeviceGone { .. }
+            | CaptureErrorKind::Stats { .. }
+            | CaptureErrorKind::CannotCreate { .. }
+            | CaptureErrorKind::Write { .. } => None,
         }
     }
 }
@@ -135,10 +234,14 @@ fn describe_start(first_bytes: &[u8], compression: Compression) -> String {
 ///
 /// `Display` gives one line:
 /// `<input>: <what went wrong>[ at packet N, byte offset O][: <what to do>]`.
-/// Byte offsets count from the start of the (decompressed) content.
+/// Byte offsets count from the start of the (decompressed) content. The
+/// input is a file name, `<stdin>`, an interface name, or `default
+/// interface`; errors that concern no input (no capture device at all) have
+/// an empty input and print without the `<input>: ` prefix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{input}: {kind}{location}{hint}",
+    "{prefix}{kind}{location}{hint}",
+    prefix = if input.is_empty() { String::new() } else { format!("{input}: ") },
     location = describe_location(*.packet, *.offset),
     hint = kind.hint().map(|h| format!(": {h}")).unwrap_or_default()
 )]
@@ -173,7 +276,9 @@ impl CaptureError {
         &self.kind
     }
 
-    /// The input's display name (path as given, or `<stdin>`).
+    /// The input's display name: path as given, `<stdin>`, the interface
+    /// of a live capture (`default interface` when none was chosen yet), or
+    /// empty when the error concerns no input.
     pub fn input(&self) -> &str {
         &self.input
     }

@@ -1,11 +1,12 @@
 //! capture: reading saved captures (pcap, pcapng, optionally gzip- or
 //! zstd-compressed, from a file or stdin) into frames borrowed from one large
-//! read buffer.
+//! read buffer, and capturing live from an interface through libpcap
+//! ([`LiveCapture`]) into frames borrowed from libpcap's buffer.
 //!
-//! Why not libpcap's `pcap_open_offline`: it reads through a 4 KiB stdio
-//! buffer, refuses pcapng files whose interfaces have different link types,
-//! gives no byte offsets for errors and cannot read compressed streams. The
-//! `pcap` crate is used here only for link-type names.
+//! Why not libpcap's `pcap_open_offline` for files: it reads through a 4 KiB
+//! stdio buffer, refuses pcapng files whose interfaces have different link
+//! types, gives no byte offsets for errors and cannot read compressed
+//! streams. For files the `pcap` crate is used only for link-type names.
 //!
 //! What the reader accepts and refuses follows tshark 4.0 (the project's
 //! oracle) record for record, except where noted on [`CaptureReader`].
@@ -14,6 +15,7 @@ mod byte_order;
 mod classic;
 mod error;
 mod input;
+mod live;
 mod pcapng;
 mod reader;
 
@@ -28,6 +30,10 @@ use std::path::PathBuf;
 
 pub use classic::PcapVariant;
 pub use error::{CaptureError, CaptureErrorKind};
+pub use live::{
+    CaptureStats, IDLE_WAIT, InterfaceInfo, LiveCapture, LiveOptions, default_interface,
+    list_interfaces,
+};
 pub use reader::{CaptureFormat, CaptureReader, Compression};
 
 /// The largest captured length of one record that the reader accepts, in
@@ -157,8 +163,9 @@ impl Input {
     }
 }
 
-/// One captured frame, borrowed from the reader's buffer until the next call
-/// to [`CaptureReader::next_frame`].
+/// One captured frame, borrowed from the reader's (or libpcap's) buffer until
+/// the next call to [`CaptureReader::next_frame`] or
+/// [`LiveCapture::next_frame`].
 #[derive(Clone, Copy, Debug)]
 pub struct Frame<'a> {
     /// The captured bytes (possibly fewer than `orig_len`: snaplen truncation
