@@ -1,0 +1,830 @@
+//! The `/metrics` endpoint of `portclass live --metrics`: a tiny HTTP/1.1
+//! server, on one thread of its own, that serves the body the live loop last
+//! published, for a Prometheus server to scrape.
+//!
+//! One connection at a time, `Connection: close`: a scrape every few seconds
+//! needs nothing more, and it keeps the server's cost fixed whatever clients
+//! do. Every connection is bounded: the request head must arrive within
+//! [`HEAD_TIMEOUT`] and fit in [`HEAD_LIMIT`] bytes, and the response must be
+//! taken within [`WRITE_TIMEOUT`], so a slow or hostile client delays the
+//! next scrape by seconds at most and never hangs the server.
+
+use crate::render::prometheus::CONTENT_TYPE;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{
+    IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs,
+};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+/// Largest request head (request line and headers) read, in bytes; a longer
+/// one gets `431`.
+pub const HEAD_LIMIT: usize = 8 * 1024;
+/// How long a client has to send its whole request head.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a client has to take the whole response.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// After the response, how long the server reads and discards what the
+/// client still sends (closing with unread data would reset the connection
+/// and could destroy the response before the client reads it).
+const LINGER_TIMEOUT: Duration = Duration::from_millis(500);
+/// Most bytes discarded while lingering.
+const LINGER_LIMIT: usize = 64 * 1024;
+/// How long the accept loop rests after a failed accept (such as running out
+/// of file descriptors), so that it does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+/// How long `drop` tries to connect to the server to wake its accept loop.
+const WAKE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Why the metrics server could not start; each names the address given.
+#[derive(Debug, Error)]
+pub enum MetricsError {
+    /// The address is not `ADDR:PORT`.
+    #[error("--metrics expects ADDR:PORT (like 127.0.0.1:9917 or [::1]:9917), got {given:?}{hint}")]
+    BadAddress {
+        /// The address as given.
+        given: String,
+        /// What to change, starting with `"; "`, or empty.
+        hint: &'static str,
+    },
+    /// The host name of the address could not be resolved.
+    #[error("cannot listen on {given}: cannot resolve the host: {source}")]
+    Resolve {
+        /// The address as given.
+        given: String,
+        /// The resolver's error.
+        source: io::Error,
+    },
+    /// Binding or listening failed.
+    #[error("cannot listen on {addr}: {source}{hint}")]
+    Listen {
+        /// The address tried (the given one, resolved).
+        addr: String,
+        /// The operating system's error.
+        source: io::Error,
+        /// What to do about it, starting with `"; "`, or empty.
+        hint: &'static str,
+    },
+    /// The server thread could not be started.
+    #[error("cannot start the metrics server for {addr}: {source}")]
+    Thread {
+        /// The address listened on.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: io::Error,
+    },
+}
+
+/// The body served at `/metrics`: swapped whole by `publish`, cloned (a
+/// reference count) by each request.
+type SharedBody = Arc<Mutex<Arc<[u8]>>>;
+
+/// Time limits of one connection; tests shorten them.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    head_timeout: Duration,
+    write_timeout: Duration,
+    linger_timeout: Duration,
+}
+
+impl Limits {
+    const DEFAULT: Limits = Limits {
+        head_timeout: HEAD_TIMEOUT,
+        write_timeout: WRITE_TIMEOUT,
+        linger_timeout: LINGER_TIMEOUT,
+    };
+}
+
+/// A running `/metrics` server. Dropping it stops the server thread and
+/// closes the listening socket.
+pub struct MetricsServer {
+    local_addr: SocketAddr,
+    body: SharedBody,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl MetricsServer {
+    /// Binds ADDR:PORT (e.g. `127.0.0.1:9917`, `[::1]:0`, `0.0.0.0:9917`, or
+    /// a host name such as `localhost:9917`) and starts serving; port 0
+    /// picks a free port (see [`local_addr`](Self::local_addr)). Until the
+    /// first [`publish`](Self::publish), `/metrics` serves an empty body.
+    pub fn start(addr: &str) -> Result<MetricsServer, MetricsError> {
+        MetricsServer::start_with(addr, Limits::DEFAULT)
+    }
+
+    fn start_with(addr: &str, limits: Limits) -> Result<MetricsServer, MetricsError> {
+        let listener = bind(addr)?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| MetricsError::Listen {
+                addr: addr.to_string(),
+                source,
+                hint: "",
+            })?;
+        let body: SharedBody = Arc::new(Mutex::new(Arc::from(&[][..])));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let body = Arc::clone(&body);
+            let stop = Arc::clone(&stop);
+            thread::Builder::new()
+                .name("portclass-metrics".to_string())
+                .spawn(move || serve(&listener, &body, &stop, limits))
+                .map_err(|source| MetricsError::Thread {
+                    addr: local_addr,
+                    source,
+                })?
+        };
+        Ok(MetricsServer {
+            local_addr,
+            body,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The address listened on, with the actual port when 0 was asked for.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Replaces the body served at `/metrics` (the live loop calls this every
+    /// interval and at the end). Requests being answered keep the body they
+    /// started with.
+    pub fn publish(&self, body: Vec<u8>) {
+        let body: Arc<[u8]> = body.into();
+        // The server thread never panics holding the lock; if it ever did,
+        // the body is still whole, so carry on with it.
+        let mut current = self.body.lock().unwrap_or_else(PoisonError::into_inner);
+        let old = std::mem::replace(&mut *current, body);
+        drop(current);
+        // A large old body is freed outside the lock.
+        drop(old);
+    }
+}
+
+impl fmt::Debug for MetricsServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsServer")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for MetricsServer {
+    /// Stops the server: sets the stop flag, then connects to the server so
+    /// that its blocking `accept` returns and it sees the flag. Returns once
+    /// the connection being answered, if any, is done (bounded by the
+    /// connection time limits).
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        let woken = TcpStream::connect_timeout(&wake_addr(self.local_addr), WAKE_TIMEOUT).is_ok();
+        if let Some(thread) = self.thread.take() {
+            // Without the wake-up connection (a firewall dropping connections
+            // to this host's own address), joining could wait forever; the
+            // thread then stops at its next connection instead.
+            if woken || thread.is_finished() {
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+/// Where `drop` connects to reach the listener: the bound address, with a
+/// wildcard (0.0.0.0, ::) replaced by the loopback address of its family.
+fn wake_addr(local: SocketAddr) -> SocketAddr {
+    let ip = match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, local.port())
+}
+
+/// Resolves `given` (`ADDR:PORT`) and listens on the first of its addresses
+/// that works.
+fn bind(given: &str) -> Result<TcpListener, MetricsError> {
+    let addrs = resolve(given)?;
+    let mut first_error = None;
+    for addr in &addrs {
+        match TcpListener::bind(addr) {
+            Ok(listener) => return Ok(listener),
+            Err(source) => {
+                first_error.get_or_insert((*addr, source));
+            }
+        }
+    }
+    match first_error {
+        Some((addr, source)) => Err(MetricsError::Listen {
+            addr: addr.to_string(),
+            hint: listen_hint(&source),
+            source,
+        }),
+        None => Err(MetricsError::Resolve {
+            given: given.to_string(),
+            source: io::Error::other("no addresses found"),
+        }),
+    }
+}
+
+/// The socket addresses `given` names: an IP address and port, or a host
+/// name and port.
+fn resolve(given: &str) -> Result<Vec<SocketAddr>, MetricsError> {
+    if let Ok(addr) = given.parse::<SocketAddr>() {
+        return Ok(vec![addr]);
+    }
+    let bad = |hint| MetricsError::BadAddress {
+        given: given.to_string(),
+        hint,
+    };
+    let Some((host, port)) = given.rsplit_once(':') else {
+        return Err(bad("; the port is missing"));
+    };
+    let Ok(port) = port.parse::<u16>() else {
+        return Err(bad("; the port must be a number from 0 to 65535"));
+    };
+    if host.is_empty() {
+        return Err(bad(
+            "; name the address to listen on: 0.0.0.0:PORT for all IPv4 interfaces, \
+             [::]:PORT for IPv6",
+        ));
+    }
+    if host.contains(':') || host.starts_with('[') {
+        return Err(bad("; write an IPv6 address in brackets, like [::1]:9917"));
+    }
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|source| MetricsError::Resolve {
+            given: given.to_string(),
+            source,
+        })?
+        .collect();
+    Ok(addrs)
+}
+
+/// What to do about a failed bind, by its kind.
+fn listen_hint(error: &io::Error) -> &'static str {
+    match error.kind() {
+        io::ErrorKind::PermissionDenied => {
+            "; ports below 1024 need root or the CAP_NET_BIND_SERVICE capability"
+        }
+        io::ErrorKind::AddrInUse => {
+            "; another process listens there: pick another port (0 picks a free one)"
+        }
+        io::ErrorKind::AddrNotAvailable => "; no interface of this host has that address",
+        _ => "",
+    }
+}
+
+/// The server thread: answers connections one at a time until `stop`.
+fn serve(listener: &TcpListener, body: &SharedBody, stop: &AtomicBool, limits: Limits) {
+    for connection in listener.incoming() {
+        if stop.load(Ordering::Acquire) {
+            break;
+        }
+        match connection {
+            // One client's failure is that client's problem: go on serving.
+            Ok(stream) => {
+                let _ = answer(stream, body, limits);
+            }
+            Err(_) => thread::sleep(ACCEPT_BACKOFF),
+        }
+    }
+}
+
+/// A response ready to send.
+struct Response {
+    status: &'static str,
+    content_type: &'static str,
+    /// Extra header lines, each ending in CRLF.
+    extra_headers: &'static str,
+    body: Arc<[u8]>,
+    /// Headers only (a `HEAD` request).
+    head_only: bool,
+}
+
+impl Response {
+    fn new(status: &'static str, content_type: &'static str, body: Arc<[u8]>) -> Response {
+        Response {
+            status,
+            content_type,
+            extra_headers: "",
+            body,
+            head_only: false,
+        }
+    }
+
+    fn text(status: &'static str, text: &'static str) -> Response {
+        Response::new(
+            status,
+            "text/plain; charset=utf-8",
+            Arc::from(text.as_bytes()),
+        )
+    }
+}
+
+/// The page at `/`.
+const INDEX_PAGE: &str = concat!(
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>portclass</title></head>\n",
+    "<body><h1>portclass ",
+    env!("CARGO_PKG_VERSION"),
+    "</h1>\n<p>Live traffic by service, in the Prometheus text format: ",
+    "<a href=\"/metrics\">/metrics</a></p></body></html>\n"
+);
+
+/// Reads one request and answers it; errors are the client's connection
+/// failing.
+fn answer(mut stream: TcpStream, body: &SharedBody, limits: Limits) -> io::Result<()> {
+    let deadline = Instant::now() + limits.head_timeout;
+    let response = match read_head(&mut stream, deadline)? {
+        Head::Complete(head) => route(&head, body),
+        Head::TooLarge => Response::text(
+            "431 Request Header Fields Too Large",
+            "request head too large\n",
+        ),
+        // Nothing to answer: the client closed or ran out of time.
+        Head::Incomplete => return Ok(()),
+    };
+    // The head and the small bodies go out in one segment; a large body
+    // follows without waiting for an acknowledgement.
+    stream.set_nodelay(true)?;
+    let deadline = Instant::now() + limits.write_timeout;
+    let head = format!(
+        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
+        response.status,
+        response.content_type,
+        response.body.len(),
+        response.extra_headers,
+    );
+    write_by(&mut stream, head.as_bytes(), deadline)?;
+    if !response.head_only {
+        write_by(&mut stream, &response.body, deadline)?;
+    }
+    stream.shutdown(Shutdown::Write)?;
+    linger(&mut stream, Instant::now() + limits.linger_timeout);
+    Ok(())
+}
+
+/// What reading a request head gave.
+enum Head {
+    /// The head, without the blank line that ends it.
+    Complete(Vec<u8>),
+    /// More than [`HEAD_LIMIT`] bytes without the end of the head.
+    TooLarge,
+    /// The client closed the connection or the deadline passed first.
+    Incomplete,
+}
+
+/// Reads up to the blank line that ends a request head, by `deadline`.
+fn read_head(stream: &mut TcpStream, deadline: Instant) -> io::Result<Head> {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let Some(remaining) = remaining(deadline) else {
+            return Ok(Head::Incomplete);
+        };
+        stream.set_read_timeout(Some(remaining))?;
+        let room = (HEAD_LIMIT - head.len()).min(chunk.len());
+        let n = match stream.read(&mut chunk[..room]) {
+            Ok(0) => return Ok(Head::Incomplete),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) if is_timeout(&e) => return Ok(Head::Incomplete),
+            Err(e) => return Err(e),
+        };
+        // The end may straddle two reads: search from a little before.
+        let from = head.len().saturating_sub(3);
+        head.extend_from_slice(&chunk[..n]);
+        if let Some(end) = head_end(&head[from..]) {
+            head.truncate(from + end);
+            return Ok(Head::Complete(head));
+        }
+        if head.len() >= HEAD_LIMIT {
+            return Ok(Head::TooLarge);
+        }
+    }
+}
+
+/// Where the head ends in `bytes`: the position of the blank line (CRLF
+/// CRLF, or a bare LF LF from a lax client).
+fn head_end(bytes: &[u8]) -> Option<usize> {
+    let crlf = bytes.windows(4).position(|w| w == b"\r\n\r\n");
+    let lf = bytes.windows(2).position(|w| w == b"\n\n");
+    match (crlf, lf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Picks the response to a request head.
+fn route(head: &[u8], body: &SharedBody) -> Response {
+    let request_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let request_line = request_line.strip_suffix(b"\r").unwrap_or(request_line);
+    let Ok(request_line) = std::str::from_utf8(request_line) else {
+        return Response::text("400 Bad Request", "bad request\n");
+    };
+    let mut parts = request_line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Response::text("400 Bad Request", "bad request\n");
+    };
+    if !matches!(version, "HTTP/1.0" | "HTTP/1.1") || !target.starts_with('/') {
+        return Response::text("400 Bad Request", "bad request\n");
+    }
+    let head_only = match method {
+        "GET" => false,
+        // Every general-purpose server answers HEAD like GET (RFC 9110).
+        "HEAD" => true,
+        _ => {
+            let mut response =
+                Response::text("405 Method Not Allowed", "method not allowed: use GET\n");
+            response.extra_headers = "Allow: GET, HEAD\r\n";
+            return response;
+        }
+    };
+    let path = target.split_once('?').map_or(target, |(path, _)| path);
+    let mut response = match path {
+        "/metrics" => {
+            let current = body.lock().unwrap_or_else(PoisonError::into_inner);
+            Response::new("200 OK", CONTENT_TYPE, Arc::clone(&current))
+        }
+        "/" => Response::new(
+            "200 OK",
+            "text/html; charset=utf-8",
+            Arc::from(INDEX_PAGE.as_bytes()),
+        ),
+        _ => Response::text("404 Not Found", "not found: metrics are at /metrics\n"),
+    };
+    response.head_only = head_only;
+    response
+}
+
+/// Writes all of `bytes` by `deadline`.
+fn write_by(stream: &mut TcpStream, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let remaining = remaining(deadline).ok_or(io::ErrorKind::TimedOut)?;
+        stream.set_write_timeout(Some(remaining))?;
+        match stream.write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads and discards what the client still sends, until it closes, up to
+/// [`LINGER_LIMIT`] bytes or `deadline`.
+fn linger(stream: &mut TcpStream, deadline: Instant) {
+    let mut chunk = [0u8; 4096];
+    let mut discarded = 0;
+    while discarded < LINGER_LIMIT {
+        let Some(remaining) = remaining(deadline) else {
+            return;
+        };
+        if stream.set_read_timeout(Some(remaining)).is_err() {
+            return;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => discarded += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Time left until `deadline`; `None` once it has passed (a zero timeout
+/// would mean "no timeout" to the socket).
+fn remaining(deadline: Instant) -> Option<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    (!left.is_zero()).then_some(left)
+}
+
+/// Whether a read error is the read timeout (`WouldBlock` on Unix,
+/// `TimedOut` on Windows).
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Short limits, so the tests that wait for a timeout are quick.
+    const QUICK: Limits = Limits {
+        head_timeout: Duration::from_millis(300),
+        write_timeout: Duration::from_secs(5),
+        linger_timeout: Duration::from_millis(300),
+    };
+
+    /// How long a test client waits for an answer before failing: a bound
+    /// that keeps a broken server from hanging the tests, not a timing
+    /// assertion.
+    const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+    fn quick_server() -> MetricsServer {
+        MetricsServer::start_with("127.0.0.1:0", QUICK).unwrap()
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+        stream.set_write_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+        stream
+    }
+
+    /// A parsed response: status code, headers (names lowercased), body.
+    #[derive(Debug)]
+    struct Reply {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    }
+
+    impl Reply {
+        fn header(&self, name: &str) -> Option<&str> {
+            self.headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        }
+    }
+
+    fn parse_reply(raw: &[u8]) -> Reply {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(raw)));
+        let head = std::str::from_utf8(&raw[..end]).unwrap();
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap();
+        let mut parts = status_line.splitn(3, ' ');
+        assert_eq!(parts.next(), Some("HTTP/1.1"));
+        let status = parts.next().unwrap().parse().unwrap();
+        let headers = lines
+            .map(|line| {
+                let (name, value) = line.split_once(": ").unwrap();
+                (name.to_ascii_lowercase(), value.to_string())
+            })
+            .collect();
+        Reply {
+            status,
+            headers,
+            body: raw[end + 4..].to_vec(),
+        }
+    }
+
+    /// Sends `request` raw and reads the whole reply (the server closes).
+    fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
+        let mut stream = connect(addr);
+        stream.write_all(request).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        parse_reply(&raw)
+    }
+
+    fn get(addr: SocketAddr, target: &str) -> Reply {
+        let request = format!("GET {target} HTTP/1.1\r\nHost: test\r\nUser-Agent: t\r\n\r\n");
+        exchange(addr, request.as_bytes())
+    }
+
+    #[test]
+    fn serves_the_latest_published_body() {
+        let server = quick_server();
+        let addr = server.local_addr();
+        assert_ne!(addr.port(), 0);
+
+        let before = get(addr, "/metrics");
+        assert_eq!(before.status, 200);
+        assert!(before.body.is_empty());
+
+        server.publish(b"portclass_packets_total{interface=\"lo\"} 1\n".to_vec());
+        let reply = get(addr, "/metrics");
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/plain; version=0.0.4; charset=utf-8")
+        );
+        assert_eq!(reply.header("content-length"), Some("42"));
+        assert_eq!(reply.header("connection"), Some("close"));
+        assert_eq!(reply.body, b"portclass_packets_total{interface=\"lo\"} 1\n");
+
+        server.publish(b"second\n".to_vec());
+        let reply = get(addr, "/metrics?name[]=x");
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, b"second\n");
+    }
+
+    #[test]
+    fn serves_a_large_body_whole() {
+        let server = quick_server();
+        let body: Vec<u8> = (0..3_000_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        server.publish(body.clone());
+        let reply = get(server.local_addr(), "/metrics");
+        assert_eq!(reply.header("content-length"), Some("3000000"));
+        assert!(reply.body == body);
+    }
+
+    #[test]
+    fn head_requests_get_the_headers_only() {
+        let server = quick_server();
+        server.publish(b"x 1\n".to_vec());
+        let reply = exchange(server.local_addr(), b"HEAD /metrics HTTP/1.1\r\n\r\n");
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-length"), Some("4"));
+        assert!(reply.body.is_empty());
+    }
+
+    #[test]
+    fn the_root_page_links_to_metrics() {
+        let server = quick_server();
+        let reply = get(server.local_addr(), "/");
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            reply.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let page = String::from_utf8(reply.body).unwrap();
+        assert!(page.contains("<a href=\"/metrics\">"));
+    }
+
+    #[test]
+    fn other_paths_methods_and_garbage_are_refused() {
+        let server = quick_server();
+        let addr = server.local_addr();
+        assert_eq!(get(addr, "/metricsx").status, 404);
+        assert_eq!(get(addr, "/favicon.ico").status, 404);
+
+        let post = exchange(
+            addr,
+            b"POST /metrics HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+        );
+        assert_eq!(post.status, 405);
+        assert_eq!(post.header("allow"), Some("GET, HEAD"));
+        assert_eq!(exchange(addr, b"DELETE / HTTP/1.1\r\n\r\n").status, 405);
+
+        assert_eq!(exchange(addr, b"hello\r\n\r\n").status, 400);
+        assert_eq!(exchange(addr, b"GET /metrics SPDY/9\r\n\r\n").status, 400);
+        assert_eq!(exchange(addr, b"GET metrics HTTP/1.1\r\n\r\n").status, 400);
+        assert_eq!(exchange(addr, b"\xff\xfe /x HTTP/1.1\r\n\r\n").status, 400);
+        // Lax line ends are accepted.
+        assert_eq!(exchange(addr, b"GET /metrics HTTP/1.0\n\n").status, 200);
+        // And the server still serves after all that.
+        assert_eq!(get(addr, "/metrics").status, 200);
+    }
+
+    #[test]
+    fn an_oversized_head_gets_431() {
+        let server = quick_server();
+        let mut request = b"GET /metrics HTTP/1.1\r\nX-Padding: ".to_vec();
+        request.resize(4 * HEAD_LIMIT, b'a');
+        let reply = exchange(server.local_addr(), &request);
+        assert_eq!(reply.status, 431);
+        // A head just under the limit is fine.
+        let mut request = b"GET /metrics HTTP/1.1\r\nX-Padding: ".to_vec();
+        request.resize(HEAD_LIMIT - 4, b'a');
+        request.extend_from_slice(b"\r\n\r\n");
+        assert_eq!(exchange(server.local_addr(), &request).status, 200);
+    }
+
+    #[test]
+    fn silent_and_slow_clients_do_not_block_the_next_request() {
+        let server = quick_server();
+        server.publish(b"ok\n".to_vec());
+        let addr = server.local_addr();
+        // Connected, sending nothing, holding the connection open.
+        let silent = connect(addr);
+        // Half a request line, then nothing.
+        let mut partial = connect(addr);
+        partial.write_all(b"GET /metr").unwrap();
+        // Answered once the server gives up on the two above.
+        let reply = get(addr, "/metrics");
+        assert_eq!(reply.body, b"ok\n");
+        // The server closed both without an answer.
+        for mut stream in [silent, partial] {
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+            assert!(rest.is_empty());
+        }
+    }
+
+    /// Drops `server` on another thread and waits (bounded) for it.
+    fn drop_bounded(server: MetricsServer) {
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || {
+            drop(server);
+            let _ = done.send(());
+        });
+        finished
+            .recv_timeout(CLIENT_TIMEOUT)
+            .expect("dropping the server did not return");
+    }
+
+    #[test]
+    fn dropping_the_server_frees_the_port() {
+        let server = quick_server();
+        let addr = server.local_addr();
+        assert_eq!(get(addr, "/metrics").status, 200);
+        drop_bounded(server);
+        // Nobody listens any more, and the port can be bound again.
+        assert!(TcpStream::connect(addr).is_err());
+        let again = TcpListener::bind(addr).unwrap();
+        drop(again);
+        let server = MetricsServer::start_with(&addr.to_string(), QUICK).unwrap();
+        assert_eq!(server.local_addr(), addr);
+        assert_eq!(get(addr, "/").status, 200);
+    }
+
+    #[test]
+    fn dropping_returns_with_a_silent_client_connected() {
+        let server = quick_server();
+        let silent = connect(server.local_addr());
+        drop_bounded(server);
+        drop(silent);
+    }
+
+    #[test]
+    fn listens_on_ipv6_and_wildcard_addresses() {
+        let server = MetricsServer::start_with("0.0.0.0:0", QUICK).unwrap();
+        let port = server.local_addr().port();
+        let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        assert_eq!(get(loopback, "/").status, 200);
+        drop_bounded(server);
+
+        // Only where this host has IPv6 loopback.
+        if TcpListener::bind("[::1]:0").is_ok() {
+            let server = MetricsServer::start_with("[::1]:0", QUICK).unwrap();
+            assert!(server.local_addr().is_ipv6());
+            assert_eq!(get(server.local_addr(), "/").status, 200);
+            drop_bounded(server);
+        }
+    }
+
+    #[test]
+    fn bad_addresses_name_what_was_given() {
+        let cases = [
+            ("9917", "the port is missing"),
+            ("127.0.0.1", "the port is missing"),
+            ("127.0.0.1:99999", "a number from 0 to 65535"),
+            ("127.0.0.1:http", "a number from 0 to 65535"),
+            (":9917", "0.0.0.0:PORT"),
+            ("::1:9917", "in brackets"),
+            ("[::1:9917", "in brackets"),
+            ("", "the port is missing"),
+        ];
+        for (given, hint) in cases {
+            let message = MetricsServer::start(given).unwrap_err().to_string();
+            assert!(
+                message.starts_with("--metrics expects ADDR:PORT"),
+                "{message}"
+            );
+            assert!(message.contains(&format!("got {given:?}")), "{message}");
+            assert!(message.contains(hint), "{given}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_port_in_use_is_a_clear_error() {
+        let first = quick_server();
+        let addr = first.local_addr();
+        let error = MetricsServer::start(&addr.to_string()).unwrap_err();
+        assert!(matches!(error, MetricsError::Listen { .. }));
+        let message = error.to_string();
+        assert!(
+            message.starts_with(&format!("cannot listen on {addr}: ")),
+            "{message}"
+        );
+        assert!(
+            message.contains("another process listens there"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn wildcard_addresses_are_woken_through_loopback() {
+        let v4 = "0.0.0.0:9917".parse().unwrap();
+        assert_eq!(wake_addr(v4), "127.0.0.1:9917".parse().unwrap());
+        let v6 = "[::]:9917".parse().unwrap();
+        assert_eq!(wake_addr(v6), "[::1]:9917".parse().unwrap());
+        let other = "192.0.2.1:9917".parse().unwrap();
+        assert_eq!(wake_addr(other), other);
+    }
+
+    #[test]
+    fn head_end_finds_crlf_and_lax_blank_lines() {
+        assert_eq!(head_end(b"GET / HTTP/1.1\r\n\r\n"), Some(14));
+        assert_eq!(head_end(b"GET / HTTP/1.1\n\n"), Some(14));
+        assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: x\r\n"), None);
+    }
+}

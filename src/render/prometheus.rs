@@ -1,0 +1,723 @@
+//! Prometheus text exposition format 0.0.4: the counters of a live capture,
+//! served by `portclass live --metrics` for a Prometheus server to scrape.
+//!
+//! Names follow the Prometheus conventions: a `portclass_` prefix,
+//! snake_case, base units (bytes), and a `_total` suffix on every counter.
+//! Every series carries an `interface` label so that one Prometheus can
+//! scrape many sensors (and several interfaces per host) and aggregate them.
+//! Families and series come in a fixed order, the order of the view, so the
+//! output of the same view is byte-for-byte the same.
+
+use super::ReadView;
+use std::io::{self, Write};
+
+/// The HTTP `Content-Type` of this format.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+pub use super::live::CaptureStatsView;
+
+/// The `service` label of the dynamic row, and its `port` label.
+const DYNAMIC: &str = "dynamic";
+
+/// Writes the metrics of `view`, captured on `interface`, with the capture
+/// statistics `stats` when given, in the Prometheus text format 0.0.4.
+pub fn write_metrics(
+    view: &ReadView,
+    interface: &str,
+    stats: Option<&CaptureStatsView>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut e = Exposition { out, interface };
+
+    e.family(
+        "portclass_info",
+        Kind::Gauge,
+        "Version of the portclass serving these metrics; the value is always 1.",
+    )?;
+    e.sample("portclass_info", &[("version", view.portclass_version)], 1)?;
+
+    e.family(
+        "portclass_packets_total",
+        Kind::Counter,
+        "Frames counted since the capture started.",
+    )?;
+    e.sample("portclass_packets_total", &[], view.packets)?;
+    e.family(
+        "portclass_bytes_total",
+        Kind::Counter,
+        "Original wire bytes of the frames counted.",
+    )?;
+    e.sample("portclass_bytes_total", &[], view.bytes)?;
+
+    let rows = view.transport_rows();
+    e.family(
+        "portclass_transport_packets_total",
+        Kind::Counter,
+        "Frames by category of the counting rules (all nine categories, always present).",
+    )?;
+    for (category, counter) in rows {
+        e.sample(
+            "portclass_transport_packets_total",
+            &[("category", category)],
+            counter.packets,
+        )?;
+    }
+    e.family(
+        "portclass_transport_bytes_total",
+        Kind::Counter,
+        "Original wire bytes by category of the counting rules.",
+    )?;
+    for (category, counter) in rows {
+        e.sample(
+            "portclass_transport_bytes_total",
+            &[("category", category)],
+            counter.bytes,
+        )?;
+    }
+
+    // A family without samples is legal but says nothing: the service
+    // families appear with the first frame that has ports.
+    if !view.services.is_empty() {
+        write_services(&mut e, view)?;
+    }
+
+    e.family(
+        "portclass_decode_problems_total",
+        Kind::Counter,
+        "Frames whose decoding stopped early, by reason (all reasons, always present).",
+    )?;
+    for p in &view.decode_problems {
+        e.sample(
+            "portclass_decode_problems_total",
+            &[("problem", p.problem)],
+            p.packets,
+        )?;
+    }
+
+    if let Some(stats) = stats {
+        e.family(
+            "portclass_capture_received_packets_total",
+            Kind::Counter,
+            "Packets the capture received, as libpcap reports them.",
+        )?;
+        e.sample(
+            "portclass_capture_received_packets_total",
+            &[],
+            stats.received,
+        )?;
+        e.family(
+            "portclass_capture_dropped_packets_total",
+            Kind::Counter,
+            "Packets lost before portclass saw them: by the kernel for lack of \
+             buffer space, or by the network interface or its driver.",
+        )?;
+        e.sample(
+            "portclass_capture_dropped_packets_total",
+            &[("by", "kernel")],
+            stats.dropped,
+        )?;
+        e.sample(
+            "portclass_capture_dropped_packets_total",
+            &[("by", "interface")],
+            stats.if_dropped,
+        )?;
+    }
+    Ok(())
+}
+
+/// The two service families: one series per service row of the view.
+fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
+    // The port and service labels of each row, worked out once for both.
+    let rows: Vec<(&str, String, String, u64, u64)> = view
+        .services
+        .iter()
+        .map(|s| {
+            let port = s
+                .port
+                .map_or_else(|| DYNAMIC.to_string(), |p| p.to_string());
+            // With --numeric the view names no service: the port stands in.
+            let service = s.service.clone().unwrap_or_else(|| port.clone());
+            (s.transport, port, service, s.packets, s.bytes)
+        })
+        .collect();
+    e.family(
+        "portclass_service_packets_total",
+        Kind::Counter,
+        "Frames with ports by the service the naming rule attributed them to; \
+         port and service are \"dynamic\" for frames between two unknown dynamic ports.",
+    )?;
+    for (transport, port, service, packets, _) in &rows {
+        e.sample(
+            "portclass_service_packets_total",
+            &[
+                ("transport", transport),
+                ("port", port),
+                ("service", service),
+            ],
+            *packets,
+        )?;
+    }
+    e.family(
+        "portclass_service_bytes_total",
+        Kind::Counter,
+        "Original wire bytes of frames with ports by attributed service.",
+    )?;
+    for (transport, port, service, _, bytes) in &rows {
+        e.sample(
+            "portclass_service_bytes_total",
+            &[
+                ("transport", transport),
+                ("port", port),
+                ("service", service),
+            ],
+            *bytes,
+        )?;
+    }
+    Ok(())
+}
+
+/// The metric types this format uses.
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+        }
+    }
+}
+
+/// Writes families and samples, with the `interface` label on every sample.
+struct Exposition<'a> {
+    out: &'a mut dyn Write,
+    interface: &'a str,
+}
+
+impl Exposition<'_> {
+    /// The `# HELP` and `# TYPE` lines that open a family.
+    fn family(&mut self, name: &str, kind: Kind, help: &str) -> io::Result<()> {
+        // HELP text escapes only backslash and line feed.
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+        writeln!(self.out, "# HELP {name} {help}")?;
+        writeln!(self.out, "# TYPE {name} {}", kind.name())
+    }
+
+    /// One sample line: `name{interface="..",labels..} value`.
+    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: u64) -> io::Result<()> {
+        let mut line = String::with_capacity(128);
+        line.push_str(name);
+        line.push_str("{interface=\"");
+        escape_label_value(self.interface, &mut line);
+        line.push('"');
+        for (label, value) in labels {
+            line.push(',');
+            line.push_str(label);
+            line.push_str("=\"");
+            escape_label_value(value, &mut line);
+            line.push('"');
+        }
+        line.push_str("} ");
+        line.push_str(&value.to_string());
+        line.push('\n');
+        self.out.write_all(line.as_bytes())
+    }
+}
+
+/// Appends `value` with backslash, double quote and line feed escaped, as
+/// the format requires inside a quoted label value.
+fn escape_label_value(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::{PortDb, PortEntry};
+    use crate::decode::{Category, DecodeProblem, PacketInfo, Transport};
+    use crate::tally::Tally;
+    use std::collections::{BTreeMap, HashSet};
+
+    /// One parsed family: its HELP, TYPE and samples.
+    #[derive(Debug)]
+    struct Family {
+        name: String,
+        kind: String,
+        samples: Vec<Sample>,
+    }
+
+    #[derive(Debug)]
+    struct Sample {
+        labels: Labels,
+        value: u64,
+    }
+
+    fn valid_metric_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    }
+
+    fn valid_label_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with("__")
+    }
+
+    /// Label names and values, in order.
+    type Labels = Vec<(String, String)>;
+
+    /// Parses `{k="v",...}` (from after the name); returns the labels and
+    /// the rest of the line.
+    fn parse_labels(s: &str) -> Result<(Labels, &str), String> {
+        let mut rest = s.strip_prefix('{').ok_or("labels must open with {")?;
+        let mut labels = Vec::new();
+        loop {
+            if let Some(after) = rest.strip_prefix('}') {
+                return Ok((labels, after));
+            }
+            if !labels.is_empty() {
+                rest = rest
+                    .strip_prefix(',')
+                    .ok_or("labels must be comma-separated")?;
+            }
+            let eq = rest.find('=').ok_or("label without =")?;
+            let name = &rest[..eq];
+            if !valid_label_name(name) {
+                return Err(format!("bad label name {name:?}"));
+            }
+            rest = rest[eq + 1..]
+                .strip_prefix('"')
+                .ok_or("label value must be quoted")?;
+            let mut value = String::new();
+            let mut chars = rest.char_indices();
+            let end = loop {
+                match chars.next() {
+                    None => return Err("unterminated label value".into()),
+                    Some((i, '"')) => break i,
+                    Some((_, '\\')) => match chars.next() {
+                        Some((_, '\\')) => value.push('\\'),
+                        Some((_, '"')) => value.push('"'),
+                        Some((_, 'n')) => value.push('\n'),
+                        other => return Err(format!("bad escape {other:?}")),
+                    },
+                    Some((_, c)) => value.push(c),
+                }
+            };
+            rest = &rest[end + 1..];
+            if labels.iter().any(|(n, _)| n == name) {
+                return Err(format!("label {name} twice"));
+            }
+            labels.push((name.to_string(), value));
+        }
+    }
+
+    /// A strict parser of what this module writes: every family opens with
+    /// HELP then TYPE, its samples follow at once, every sample line is
+    /// `name{labels} value` with `interface` first, counters end in `_total`,
+    /// no family or series appears twice.
+    fn parse(text: &str) -> Result<Vec<Family>, String> {
+        if !text.ends_with('\n') {
+            return Err("output must end with a line feed".into());
+        }
+        let mut families: Vec<Family> = Vec::new();
+        let mut series = HashSet::new();
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            if let Some(help) = line.strip_prefix("# HELP ") {
+                let (name, text) = help.split_once(' ').ok_or("HELP without text")?;
+                if text.is_empty() || !valid_metric_name(name) {
+                    return Err(format!("bad HELP line {line:?}"));
+                }
+                let type_line = lines.next().ok_or("HELP without TYPE")?;
+                let kind = type_line
+                    .strip_prefix(&format!("# TYPE {name} "))
+                    .ok_or_else(|| format!("HELP {name} not followed by its TYPE"))?;
+                match kind {
+                    "counter" if name.ends_with("_total") => {}
+                    "gauge" if !name.ends_with("_total") => {}
+                    _ => return Err(format!("{name}: bad type {kind:?} for its name")),
+                }
+                if families.iter().any(|f| f.name == name) {
+                    return Err(format!("family {name} twice"));
+                }
+                families.push(Family {
+                    name: name.to_string(),
+                    kind: kind.to_string(),
+                    samples: Vec::new(),
+                });
+                continue;
+            }
+            if line.starts_with('#') || line.is_empty() {
+                return Err(format!("unexpected line {line:?}"));
+            }
+            let family = families
+                .last_mut()
+                .ok_or_else(|| format!("sample before any HELP/TYPE: {line:?}"))?;
+            let rest = line
+                .strip_prefix(family.name.as_str())
+                .ok_or_else(|| format!("sample {line:?} outside its family"))?;
+            let (labels, rest) = parse_labels(rest)?;
+            let value = rest
+                .strip_prefix(' ')
+                .and_then(|v| v.parse::<u64>().ok())
+                .ok_or_else(|| format!("bad value in {line:?}"))?;
+            if labels.first().map(|(n, _)| n.as_str()) != Some("interface") {
+                return Err(format!("{line:?}: interface must be the first label"));
+            }
+            if !series.insert((family.name.clone(), labels.clone())) {
+                return Err(format!("series twice: {line:?}"));
+            }
+            family.samples.push(Sample { labels, value });
+        }
+        if let Some(empty) = families.iter().find(|f| f.samples.is_empty()) {
+            return Err(format!("family {} has no samples", empty.name));
+        }
+        Ok(families)
+    }
+
+    /// Parsed output keyed by family, then by labels (without interface).
+    type Values = BTreeMap<String, BTreeMap<Labels, u64>>;
+
+    fn values(families: &[Family], interface: &str) -> Values {
+        let mut map = Values::new();
+        for f in families {
+            let entry = map.entry(f.name.clone()).or_default();
+            for s in &f.samples {
+                assert_eq!(s.labels[0].1, interface);
+                entry.insert(s.labels[1..].to_vec(), s.value);
+            }
+        }
+        map
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn render(view: &ReadView, interface: &str, stats: Option<&CaptureStatsView>) -> String {
+        let mut out = Vec::new();
+        write_metrics(view, interface, stats, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A UDP port the builtin database does not know.
+    fn unassigned_udp_port(db: &PortDb) -> u16 {
+        (1024..49152)
+            .find(|&p| db.primary(Transport::Udp, p).is_none())
+            .unwrap()
+    }
+
+    /// A tally of a few frames of every kind, named by the real rule.
+    fn sample_tally(db: &PortDb) -> Tally {
+        let rule = db.naming_rule();
+        let unassigned = unassigned_udp_port(db);
+        let frames = [
+            (PacketInfo::ports(Transport::Tcp, 51234, 443), 1500),
+            (PacketInfo::ports(Transport::Tcp, 443, 51234), 1500),
+            (PacketInfo::ports(Transport::Tcp, 51234, 443), 100),
+            (PacketInfo::ports(Transport::Tcp, 40000, 22), 200),
+            (PacketInfo::ports(Transport::Udp, 60000, 50001), 80),
+            (PacketInfo::ports(Transport::Udp, 50000, unassigned), 90),
+            (PacketInfo::plain(Category::Icmp), 70),
+            (
+                PacketInfo::problem(Category::Truncated, DecodeProblem::PortsTruncated),
+                60,
+            ),
+            (PacketInfo::plain(Category::NonIp), 42),
+        ];
+        let mut tally = Tally::new();
+        for (i, (info, len)) in frames.iter().enumerate() {
+            let naming = info
+                .transport_ports()
+                .map(|(t, s, d)| rule.name_frame(t, s, d));
+            tally.count(info, naming, *len, 1, i as i64);
+        }
+        tally
+    }
+
+    #[test]
+    fn output_parses_strictly_and_matches_the_view() {
+        let db = PortDb::builtin();
+        let view = ReadView::new(&sample_tally(&db), &db, false);
+        let stats = CaptureStatsView {
+            received: 1000,
+            dropped: 7,
+            if_dropped: 3,
+        };
+        let text = render(&view, "eth0", Some(&stats));
+        let families = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let v = values(&families, "eth0");
+
+        let names: Vec<&str> = families.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "portclass_info",
+                "portclass_packets_total",
+                "portclass_bytes_total",
+                "portclass_transport_packets_total",
+                "portclass_transport_bytes_total",
+                "portclass_service_packets_total",
+                "portclass_service_bytes_total",
+                "portclass_decode_problems_total",
+                "portclass_capture_received_packets_total",
+                "portclass_capture_dropped_packets_total",
+            ]
+        );
+        assert_eq!(families[0].kind, "gauge");
+        assert!(families[1..].iter().all(|f| f.kind == "counter"));
+
+        let version = labels(&[("version", env!("CARGO_PKG_VERSION"))]);
+        assert_eq!(v["portclass_info"][&version], 1);
+        assert_eq!(v["portclass_packets_total"][&vec![]], 9);
+        assert_eq!(v["portclass_bytes_total"][&vec![]], 3642);
+        assert_eq!((view.packets, view.bytes), (9, 3642));
+
+        // All nine categories, zeros included, as the view has them.
+        assert_eq!(v["portclass_transport_packets_total"].len(), 9);
+        assert_eq!(v["portclass_transport_bytes_total"].len(), 9);
+        for (category, counter) in view.transport_rows() {
+            let key = labels(&[("category", category)]);
+            assert_eq!(
+                v["portclass_transport_packets_total"][&key],
+                counter.packets
+            );
+            assert_eq!(v["portclass_transport_bytes_total"][&key], counter.bytes);
+        }
+        let tcp = labels(&[("category", "tcp")]);
+        assert_eq!(v["portclass_transport_bytes_total"][&tcp], 3300);
+        let sctp = labels(&[("category", "sctp")]);
+        assert_eq!(v["portclass_transport_packets_total"][&sctp], 0);
+
+        // One series per service row, in the view's order.
+        let service_samples = &families[5].samples;
+        assert_eq!(service_samples.len(), view.services.len());
+        for (row, sample) in view.services.iter().zip(service_samples) {
+            assert_eq!(sample.labels[1], ("transport".into(), row.transport.into()));
+            assert_eq!(sample.value, row.packets);
+        }
+        for row in &view.services {
+            let port = row.port.map_or("dynamic".to_string(), |p| p.to_string());
+            let service = row.service.clone().unwrap();
+            let key = labels(&[
+                ("transport", row.transport),
+                ("port", &port),
+                ("service", &service),
+            ]);
+            assert_eq!(v["portclass_service_packets_total"][&key], row.packets);
+            assert_eq!(v["portclass_service_bytes_total"][&key], row.bytes);
+        }
+        let https = labels(&[("transport", "tcp"), ("port", "443"), ("service", "https")]);
+        assert_eq!(v["portclass_service_bytes_total"][&https], 3100);
+        let dynamic = labels(&[
+            ("transport", "udp"),
+            ("port", "dynamic"),
+            ("service", "dynamic"),
+        ]);
+        assert_eq!(v["portclass_service_packets_total"][&dynamic], 1);
+        let unassigned = unassigned_udp_port(&db).to_string();
+        let unassigned = labels(&[
+            ("transport", "udp"),
+            ("port", &unassigned),
+            ("service", "unassigned"),
+        ]);
+        assert_eq!(v["portclass_service_bytes_total"][&unassigned], 90);
+
+        // Every reason, zeros included.
+        assert_eq!(
+            v["portclass_decode_problems_total"].len(),
+            DecodeProblem::ALL.len()
+        );
+        for p in &view.decode_problems {
+            let key = labels(&[("problem", p.problem)]);
+            assert_eq!(v["portclass_decode_problems_total"][&key], p.packets);
+        }
+        let ports = labels(&[("problem", "ports_truncated")]);
+        assert_eq!(v["portclass_decode_problems_total"][&ports], 1);
+
+        assert_eq!(v["portclass_capture_received_packets_total"][&vec![]], 1000);
+        let dropped = &v["portclass_capture_dropped_packets_total"];
+        assert_eq!(dropped[&labels(&[("by", "kernel")])], 7);
+        assert_eq!(dropped[&labels(&[("by", "interface")])], 3);
+    }
+
+    #[test]
+    fn without_capture_stats_there_are_no_capture_families() {
+        let db = PortDb::builtin();
+        let view = ReadView::new(&sample_tally(&db), &db, false);
+        let text = render(&view, "eth0", None);
+        let families = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert!(!families.iter().any(|f| f.name.contains("capture")));
+    }
+
+    #[test]
+    fn an_empty_tally_still_has_every_fixed_series() {
+        let view = ReadView::new(&Tally::new(), &PortDb::builtin(), false);
+        let text = render(&view, "eth0", None);
+        let families = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let names: Vec<&str> = families.iter().map(|f| f.name.as_str()).collect();
+        // No service rows: the service families are left out, not empty.
+        assert!(!names.iter().any(|n| n.starts_with("portclass_service_")));
+        let v = values(&families, "eth0");
+        assert_eq!(v["portclass_transport_bytes_total"].len(), 9);
+        assert_eq!(v["portclass_decode_problems_total"].len(), 6);
+        assert_eq!(v["portclass_packets_total"][&vec![]], 0);
+    }
+
+    #[test]
+    fn numeric_views_use_the_port_as_the_service_label() {
+        let db = PortDb::builtin();
+        let view = ReadView::new(&sample_tally(&db), &db, true);
+        let text = render(&view, "eth0", None);
+        let families = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let v = values(&families, "eth0");
+        let https = labels(&[("transport", "tcp"), ("port", "443"), ("service", "443")]);
+        assert_eq!(v["portclass_service_packets_total"][&https], 3);
+        let dynamic = labels(&[
+            ("transport", "udp"),
+            ("port", "dynamic"),
+            ("service", "dynamic"),
+        ]);
+        assert_eq!(v["portclass_service_bytes_total"][&dynamic], 80);
+    }
+
+    #[test]
+    fn label_values_escape_and_round_trip() {
+        let db = PortDb::builtin();
+        let mut view = ReadView::new(&sample_tally(&db), &db, false);
+        // Service names can come from a user database; Windows interface
+        // names hold backslashes.
+        let service = "a \"quoted\" \\ back\nslash";
+        let interface = format!("{}\"\n", r"\Device\NPF_{x}");
+        view.services[0].service = Some(service.to_string());
+        let text = render(&view, &interface, None);
+        assert!(text.contains(r#"service="a \"quoted\" \\ back\nslash""#));
+        assert!(text.contains(r#"{interface="\\Device\\NPF_{x}\"\n""#));
+        let families = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let v = values(&families, &interface);
+        let row = &view.services[0];
+        let key = labels(&[
+            ("transport", row.transport),
+            ("port", &row.port.unwrap().to_string()),
+            ("service", service),
+        ]);
+        assert_eq!(v["portclass_service_bytes_total"][&key], row.bytes);
+    }
+
+    #[test]
+    fn the_strict_parser_rejects_what_it_should() {
+        let bad = [
+            "x_total{interface=\"a\"} 1\n",
+            "# HELP x_total h\n# TYPE x_total counter\nx_total{interface=\"a\"} 1",
+            "# HELP x h\n# TYPE x counter\nx{interface=\"a\"} 1\n",
+            "# HELP x_total h\n# TYPE x_total counter\nx_total{interface=\"a\\t\"} 1\n",
+            "# HELP x_total h\n# TYPE x_total counter\nx_total{port=\"1\"} 1\n",
+            "# HELP x_total h\n# TYPE x_total counter\nx_total{interface=\"a\"} 1\nx_total{interface=\"a\"} 2\n",
+            "# HELP x_total h\n# TYPE x_total counter\ny_total{interface=\"a\"} 1\n",
+            "# HELP x_total h\n# TYPE x_total counter\n",
+        ];
+        for text in bad {
+            assert!(parse(text).is_err(), "accepted {text:?}");
+        }
+    }
+
+    /// The whole output for one HTTPS frame, as a scrape sees it.
+    #[test]
+    fn snapshot_of_a_one_frame_view() {
+        let db = PortDb::builtin();
+        let rule = db.naming_rule();
+        let mut tally = Tally::new();
+        let info = PacketInfo::ports(Transport::Tcp, 51234, 443);
+        tally.count(
+            &info,
+            Some(rule.name_frame(Transport::Tcp, 51234, 443)),
+            1500,
+            1,
+            0,
+        );
+        let https: Option<&PortEntry> = db.primary(Transport::Tcp, 443);
+        assert_eq!(https.map(|e| e.service.as_str()), Some("https"));
+        let view = ReadView::new(&tally, &db, false);
+        let stats = CaptureStatsView {
+            received: 2,
+            dropped: 1,
+            if_dropped: 0,
+        };
+        let text =
+            render(&view, "eth0", Some(&stats)).replace(env!("CARGO_PKG_VERSION"), "VERSION");
+        let expected = r#"# HELP portclass_info Version of the portclass serving these metrics; the value is always 1.
+# TYPE portclass_info gauge
+portclass_info{interface="eth0",version="VERSION"} 1
+# HELP portclass_packets_total Frames counted since the capture started.
+# TYPE portclass_packets_total counter
+portclass_packets_total{interface="eth0"} 1
+# HELP portclass_bytes_total Original wire bytes of the frames counted.
+# TYPE portclass_bytes_total counter
+portclass_bytes_total{interface="eth0"} 1500
+# HELP portclass_transport_packets_total Frames by category of the counting rules (all nine categories, always present).
+# TYPE portclass_transport_packets_total counter
+portclass_transport_packets_total{interface="eth0",category="tcp"} 1
+portclass_transport_packets_total{interface="eth0",category="udp"} 0
+portclass_transport_packets_total{interface="eth0",category="sctp"} 0
+portclass_transport_packets_total{interface="eth0",category="icmp"} 0
+portclass_transport_packets_total{interface="eth0",category="icmpv6"} 0
+portclass_transport_packets_total{interface="eth0",category="other_ip"} 0
+portclass_transport_packets_total{interface="eth0",category="fragment"} 0
+portclass_transport_packets_total{interface="eth0",category="truncated"} 0
+portclass_transport_packets_total{interface="eth0",category="non_ip"} 0
+# HELP portclass_transport_bytes_total Original wire bytes by category of the counting rules.
+# TYPE portclass_transport_bytes_total counter
+portclass_transport_bytes_total{interface="eth0",category="tcp"} 1500
+portclass_transport_bytes_total{interface="eth0",category="udp"} 0
+portclass_transport_bytes_total{interface="eth0",category="sctp"} 0
+portclass_transport_bytes_total{interface="eth0",category="icmp"} 0
+portclass_transport_bytes_total{interface="eth0",category="icmpv6"} 0
+portclass_transport_bytes_total{interface="eth0",category="other_ip"} 0
+portclass_transport_bytes_total{interface="eth0",category="fragment"} 0
+portclass_transport_bytes_total{interface="eth0",category="truncated"} 0
+portclass_transport_bytes_total{interface="eth0",category="non_ip"} 0
+# HELP portclass_service_packets_total Frames with ports by the service the naming rule attributed them to; port and service are "dynamic" for frames between two unknown dynamic ports.
+# TYPE portclass_service_packets_total counter
+portclass_service_packets_total{interface="eth0",transport="tcp",port="443",service="https"} 1
+# HELP portclass_service_bytes_total Original wire bytes of frames with ports by attributed service.
+# TYPE portclass_service_bytes_total counter
+portclass_service_bytes_total{interface="eth0",transport="tcp",port="443",service="https"} 1500
+# HELP portclass_decode_problems_total Frames whose decoding stopped early, by reason (all reasons, always present).
+# TYPE portclass_decode_problems_total counter
+portclass_decode_problems_total{interface="eth0",problem="unsupported_link_type"} 0
+portclass_decode_problems_total{interface="eth0",problem="link_header_truncated"} 0
+portclass_decode_problems_total{interface="eth0",problem="ip_header_truncated"} 0
+portclass_decode_problems_total{interface="eth0",problem="ip_header_invalid"} 0
+portclass_decode_problems_total{interface="eth0",problem="extension_header_truncated"} 0
+portclass_decode_problems_total{interface="eth0",problem="ports_truncated"} 0
+# HELP portclass_capture_received_packets_total Packets the capture received, as libpcap reports them.
+# TYPE portclass_capture_received_packets_total counter
+portclass_capture_received_packets_total{interface="eth0"} 2
+# HELP portclass_capture_dropped_packets_total Packets lost before portclass saw them: by the kernel for lack of buffer space, or by the network interface or its driver.
+# TYPE portclass_capture_dropped_packets_total counter
+portclass_capture_dropped_packets_total{interface="eth0",by="kernel"} 1
+portclass_capture_dropped_packets_total{interface="eth0",by="interface"} 0
+"#;
+        assert_eq!(text, expected);
+    }
+}
