@@ -54,6 +54,10 @@ pub enum Command {
     /// Tally saved captures (pcap or pcapng, optionally .gz or .zst) per
     /// transport, port and service.
     Read(ReadArgs),
+    /// Capture from a network interface and show per-service traffic live.
+    Live(LiveArgs),
+    /// List the capture devices with their addresses and state.
+    Interfaces(InterfacesArgs),
     /// Look up the port database by number (443, 53/udp) or name (ssh).
     Ports(PortsArgs),
 }
@@ -93,6 +97,62 @@ pub struct ReadArgs {
     pub threads: Option<usize>,
 }
 
+/// Arguments of `portclass live`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Interface to capture on (default: the device libpcap picks).
+    #[arg(short, long, value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// Capture filter in BPF syntax (as tcpdump), e.g. "tcp port 443".
+    #[arg(short = 'f', long, value_name = "BPF")]
+    pub filter: Option<String>,
+
+    /// Seconds between screen refreshes and snapshots (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value_t = 1.0)]
+    pub interval: f64,
+
+    /// Stop after this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+
+    /// Stop after this many packets.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Bytes to capture of each packet (ports need only the first hundred or so).
+    #[arg(short = 's', long, value_name = "N", default_value_t = 262_144)]
+    pub snaplen: u32,
+
+    /// Do not put the interface into promiscuous mode.
+    #[arg(long)]
+    pub no_promisc: bool,
+
+    /// Also save the captured packets to this pcap file.
+    #[arg(short = 'w', long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+
+    /// Output format; on a terminal, `table` is a screen redrawn in place.
+    #[arg(long = "format", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<String>,
+
+    /// Service rows to show per snapshot and in the final table (0: all).
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub top: usize,
+}
+
+/// Arguments of `portclass interfaces`.
+#[derive(Debug, Args)]
+pub struct InterfacesArgs {
+    /// Output format.
+    #[arg(long = "format", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
 /// Arguments of `portclass ports`.
 #[derive(Debug, Args)]
 pub struct PortsArgs {
@@ -127,7 +187,36 @@ mod tests {
                 );
                 assert_eq!(args.format, Format::Json);
             }
-            Command::Ports(_) => panic!("parsed as ports"),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn live_takes_capture_options() {
+        let cli = Cli::try_parse_from([
+            "portclass",
+            "live",
+            "-i",
+            "eth0",
+            "-f",
+            "udp",
+            "--count",
+            "5",
+            "--duration",
+            "2.5",
+            "--no-promisc",
+            "--format",
+            "json",
+        ])
+        .expect("valid command line");
+        match cli.command {
+            Command::Live(args) => {
+                assert_eq!(args.interface.as_deref(), Some("eth0"));
+                assert_eq!(args.filter.as_deref(), Some("udp"));
+                assert_eq!((args.count, args.duration), (Some(5), Some(2.5)));
+                assert!(args.no_promisc);
+            }
+            other => panic!("parsed as {other:?}"),
         }
     }
 

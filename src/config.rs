@@ -1,16 +1,17 @@
 //! Turns parsed flags into a validated [`Settings`] before anything runs.
 
-use crate::capture::Input;
+use crate::capture::{Input, LiveOptions, MAX_CAPTURED_LEN};
 use crate::cli::{self, Cli, Command};
 use crate::render::Format;
 use std::path::PathBuf;
+use std::time::Duration;
 use thiserror::Error;
 
 /// Most worker threads `read` starts by default.
 const MAX_DEFAULT_THREADS: usize = 8;
 
 /// A command line that parsed but does not make sense.
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error, PartialEq)]
 pub enum ConfigError {
     /// `-` (standard input) given more than once.
     #[error("standard input (-) can be read only once; give it once among the files")]
@@ -18,6 +19,20 @@ pub enum ConfigError {
     /// `--threads 0`.
     #[error("--threads must be at least 1")]
     ZeroThreads,
+    /// A duration that is not a positive number of seconds.
+    #[error("{flag} must be a positive number of seconds, got {value}")]
+    BadSeconds {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: f64,
+    },
+    /// `--count 0`.
+    #[error("--count must be at least 1")]
+    ZeroCount,
+    /// `--snaplen` out of range.
+    #[error("--snaplen must be between 64 and 262144 bytes, got {0}")]
+    BadSnaplen(u32),
 }
 
 /// How ports are named.
@@ -54,16 +69,39 @@ pub struct PortsSettings {
 }
 
 /// The subcommand to run, validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Job {
     /// `portclass read`.
     Read(ReadSettings),
+    /// `portclass live`.
+    Live(LiveSettings),
+    /// `portclass interfaces`.
+    Interfaces(Format),
     /// `portclass ports`.
     Ports(PortsSettings),
 }
 
+/// What `live` does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LiveSettings {
+    /// Capture device and options.
+    pub capture: LiveOptions,
+    /// Time between snapshots.
+    pub interval: Duration,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Stop after this many packets.
+    pub count: Option<u64>,
+    /// Output format.
+    pub format: Format,
+    /// Where to serve Prometheus metrics.
+    pub metrics: Option<String>,
+    /// Service rows shown.
+    pub top: usize,
+}
+
 /// Everything a run needs, validated.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Port naming.
     pub names: NameSettings,
@@ -78,6 +116,43 @@ fn format(format: cli::Format) -> Format {
         cli::Format::Csv => Format::Csv,
         cli::Format::Markdown => Format::Markdown,
     }
+}
+
+fn seconds(flag: &'static str, value: f64) -> Result<Duration, ConfigError> {
+    // At least a millisecond, at most a year: anything else is a typo.
+    if value.is_finite() && (0.001..=31_536_000.0).contains(&value) {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(ConfigError::BadSeconds { flag, value })
+    }
+}
+
+fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
+    if args.count == Some(0) {
+        return Err(ConfigError::ZeroCount);
+    }
+    if !(64..=MAX_CAPTURED_LEN).contains(&args.snaplen) {
+        return Err(ConfigError::BadSnaplen(args.snaplen));
+    }
+    Ok(LiveSettings {
+        capture: LiveOptions {
+            device: args.interface,
+            filter: args.filter,
+            snaplen: args.snaplen,
+            promisc: !args.no_promisc,
+            write: args.write,
+            ..LiveOptions::default()
+        },
+        interval: seconds("--interval", args.interval)?,
+        duration: args
+            .duration
+            .map(|d| seconds("--duration", d))
+            .transpose()?,
+        count: args.count,
+        format: format(args.format),
+        metrics: args.metrics,
+        top: args.top,
+    })
 }
 
 impl Settings {
@@ -108,6 +183,8 @@ impl Settings {
                     top: args.top,
                 })
             }
+            Command::Live(args) => Job::Live(live_settings(args)?),
+            Command::Interfaces(args) => Job::Interfaces(format(args.format)),
             Command::Ports(args) => Job::Ports(PortsSettings {
                 queries: args.queries,
                 format: format(args.format),
@@ -121,6 +198,37 @@ impl Settings {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn live_durations_are_validated() {
+        assert!(matches!(
+            settings(&["portclass", "live", "--interval", "0"]),
+            Err(ConfigError::BadSeconds {
+                flag: "--interval",
+                ..
+            })
+        ));
+        assert!(matches!(
+            settings(&["portclass", "live", "--duration=-1"]),
+            Err(ConfigError::BadSeconds {
+                flag: "--duration",
+                ..
+            })
+        ));
+        assert_eq!(
+            settings(&["portclass", "live", "--count", "0"]),
+            Err(ConfigError::ZeroCount)
+        );
+        let s =
+            settings(&["portclass", "live", "--duration", "2.5", "--no-promisc"]).expect("valid");
+        match s.job {
+            Job::Live(live) => {
+                assert_eq!(live.duration, Some(Duration::from_millis(2500)));
+                assert!(!live.capture.promisc);
+            }
+            other => panic!("wrong job {other:?}"),
+        }
+    }
 
     fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
         Settings::from_cli(Cli::try_parse_from(args).expect("parses"))
@@ -139,7 +247,7 @@ mod tests {
         let s = settings(&["portclass", "read", "a", "b", "--threads", "6"]).expect("valid");
         match s.job {
             Job::Read(r) => assert_eq!(r.threads, 2),
-            Job::Ports(_) => panic!("wrong job"),
+            other => panic!("wrong job {other:?}"),
         }
         assert_eq!(
             settings(&["portclass", "read", "a", "--threads", "0"]),

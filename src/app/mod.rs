@@ -2,7 +2,10 @@
 //! classify → tally → render, with worker threads for several inputs. All
 //! output goes to the writers given, so tests run the whole app in-process.
 
-use crate::capture::{CaptureReader, Input};
+mod live;
+pub mod metrics;
+
+use crate::capture::{CaptureReader, Frame, Input};
 use crate::classify::{NamingRule, PortDb, PortDbError};
 use crate::config::{Job, NameSettings, PortsSettings, ReadSettings, Settings};
 use crate::decode::decode;
@@ -37,6 +40,8 @@ pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Res
     let db = load_port_db(&settings.names, err)?;
     match &settings.job {
         Job::Read(read) => run_read(read, &settings.names, &db, out, err),
+        Job::Live(live) => live::run_live(live, &settings.names, &db, out, err),
+        Job::Interfaces(format) => live::run_interfaces(*format, out, err),
         Job::Ports(ports) => run_ports(ports, &settings.names, &db, out, err),
     }
 }
@@ -129,6 +134,22 @@ pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally
     total
 }
 
+/// One frame through the pipeline: decode, name its service, count it.
+#[inline]
+pub(crate) fn count_frame(tally: &mut Tally, rule: &NamingRule, frame: &Frame<'_>) {
+    let info = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
+    let naming = info
+        .transport_ports()
+        .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
+    tally.count(
+        &info,
+        naming,
+        frame.orig_len,
+        frame.link_type.0,
+        frame.ts_nanos,
+    );
+}
+
 /// Reads one input to its end or its first error; everything read before an
 /// error is counted.
 pub fn read_input(position: usize, input: &Input, rule: &NamingRule) -> Tally {
@@ -142,19 +163,7 @@ pub fn read_input(position: usize, input: &Input, rule: &NamingRule) -> Tally {
     };
     let status = loop {
         match reader.next_frame() {
-            Ok(Some(frame)) => {
-                let info = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
-                let naming = info
-                    .transport_ports()
-                    .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
-                tally.count(
-                    &info,
-                    naming,
-                    frame.orig_len,
-                    frame.link_type.0,
-                    frame.ts_nanos,
-                );
-            }
+            Ok(Some(frame)) => count_frame(&mut tally, rule, &frame),
             Ok(None) => break InputStatus::Complete,
             Err(error) => break InputStatus::Partial(error.to_string()),
         }

@@ -2,6 +2,8 @@
 //! JSON, CSV or Markdown to any `io::Write`.
 
 mod csv;
+pub mod live;
+pub mod prometheus;
 mod text;
 mod units;
 

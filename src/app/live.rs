@@ -1,0 +1,377 @@
+//! `portclass live`: the capture loop. Frames go through the same decode →
+//! classify → tally path as `read`; every interval the interval's tally is
+//! added to the running totals and shown (a screen redrawn in place on a
+//! terminal, a snapshot otherwise), and published for Prometheus. It ends on
+//! Ctrl-C, SIGTERM, `q`, `--duration`, `--count` or a capture error, and then
+//! prints the summary of everything counted.
+
+use super::metrics::MetricsServer;
+use super::{AppError, EXIT_FAILED, EXIT_OK, count_frame};
+use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
+use crate::classify::PortDb;
+use crate::config::{LiveSettings, NameSettings};
+use crate::render::live::{
+    CaptureStatsView, InterfaceView, LiveSort, LiveStatus, live_rows, write_interfaces,
+    write_screen, write_snapshot, write_summary,
+};
+use crate::render::prometheus::write_metrics;
+use crate::render::{Format, ReadView};
+use crate::tally::{InputStatus, Tally};
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::{cursor, execute, queue, terminal};
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Frames read between looks at the clock, the signal flag and the keys:
+/// often enough to be prompt, rarely enough to cost nothing per packet.
+const FRAMES_BETWEEN_CHECKS: u32 = 256;
+
+fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+impl From<CaptureStats> for CaptureStatsView {
+    fn from(s: CaptureStats) -> CaptureStatsView {
+        CaptureStatsView {
+            received: s.received,
+            dropped: s.dropped,
+            if_dropped: s.if_dropped,
+        }
+    }
+}
+
+/// The terminal in raw mode on the alternate screen; restored on drop, and
+/// by a panic hook should anything panic while it is up.
+struct Screen;
+
+impl Screen {
+    fn enter() -> io::Result<Screen> {
+        terminal::enable_raw_mode()?;
+        let screen = Screen;
+        execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            Screen::restore();
+            previous(info);
+        }));
+        Ok(screen)
+    }
+
+    fn restore() {
+        let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+        let _ = terminal::disable_raw_mode();
+    }
+
+    fn draw(&self, frame: &[u8]) -> io::Result<()> {
+        let mut stdout = io::stdout().lock();
+        queue!(
+            stdout,
+            cursor::MoveTo(0, 0),
+            terminal::Clear(terminal::ClearType::All)
+        )?;
+        stdout.write_all(frame)?;
+        stdout.flush()
+    }
+
+    /// What the keyboard asked for since the last look.
+    fn keys(&self) -> KeyAction {
+        let mut action = KeyAction::None;
+        while event::poll(Duration::ZERO).unwrap_or(false) {
+            let Ok(Event::Key(key)) = event::read() else {
+                continue;
+            };
+            if key.kind != KeyEventKind::Press {
+                continue;
+            }
+            match key.code {
+                KeyCode::Char('q') | KeyCode::Esc => return KeyAction::Quit,
+                // Raw mode turns Ctrl-C into a key rather than a signal.
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return KeyAction::Quit;
+                }
+                KeyCode::Char('s') => action = KeyAction::ToggleSort,
+                _ => {}
+            }
+        }
+        action
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        Screen::restore();
+    }
+}
+
+enum KeyAction {
+    None,
+    Quit,
+    ToggleSort,
+}
+
+/// Runs `portclass live`.
+pub fn run_live(
+    settings: &LiveSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let rule = db.naming_rule();
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Without the handler the default action still ends the process;
+        // only the summary would be lost, so a failure is not fatal.
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    let mut capture = match LiveCapture::open(&settings.capture) {
+        Ok(capture) => capture,
+        Err(error) => {
+            writeln!(err, "portclass: {error}")?;
+            return Ok(EXIT_FAILED);
+        }
+    };
+    if capture.chose_default() {
+        writeln!(
+            err,
+            "portclass: capturing on {}, the default device (choose another with -i; portclass interfaces lists them)",
+            capture.device()
+        )?;
+    }
+    let metrics = match settings
+        .metrics
+        .as_deref()
+        .map(MetricsServer::start)
+        .transpose()
+    {
+        Ok(server) => server,
+        Err(error) => {
+            writeln!(err, "portclass: {error}")?;
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let screen = if settings.format == Format::Table && io::stdout().is_terminal() {
+        Some(Screen::enter()?)
+    } else {
+        None
+    };
+
+    let started = Instant::now();
+    let deadline = settings.duration.map(|d| started + d);
+    let mut next_tick = started + settings.interval;
+    let mut last_tick = started;
+    let mut totals = Tally::new();
+    let mut interval = Tally::new();
+    let mut frames: u64 = 0;
+    let mut sort = LiveSort::Rate;
+    let mut input_status = InputStatus::Complete;
+    let mut exit = EXIT_OK;
+    let mut first_snapshot = true;
+    let mut status = LiveStatus {
+        interface: capture.device().to_string(),
+        filter: capture.filter().map(str::to_string),
+        elapsed_seconds: 0.0,
+        stats: None,
+    };
+    // Shows the interval just ended and folds it into the totals.
+    let mut tick = |interval: &mut Tally,
+                    totals: &mut Tally,
+                    capture: &mut LiveCapture,
+                    status: &mut LiveStatus,
+                    since: Instant,
+                    sort: LiveSort,
+                    out: &mut dyn Write|
+     -> io::Result<()> {
+        let now = Instant::now();
+        let seconds = now.duration_since(since).as_secs_f64();
+        *totals += &*interval;
+        status.elapsed_seconds = now.duration_since(started).as_secs_f64();
+        status.stats = capture.stats().ok().map(CaptureStatsView::from);
+        let interval_view = ReadView::new(interval, db, names.numeric);
+        let totals_view = ReadView::new(totals, db, names.numeric);
+        match &screen {
+            Some(screen) => {
+                let size = terminal::size().unwrap_or((100, 40));
+                let rows = live_rows(&interval_view, &totals_view, seconds, sort);
+                let mut frame = Vec::new();
+                write_screen(status, &totals_view, &rows, sort, size, &mut frame)?;
+                screen.draw(&frame)?;
+            }
+            None => {
+                write_snapshot(
+                    settings.format,
+                    status,
+                    &interval_view,
+                    &totals_view,
+                    seconds,
+                    now_nanos(),
+                    settings.top,
+                    first_snapshot,
+                    out,
+                )?;
+                first_snapshot = false;
+                out.flush()?;
+            }
+        }
+        if let Some(server) = &metrics {
+            let mut body = Vec::new();
+            write_metrics(
+                &totals_view,
+                &status.interface,
+                status.stats.as_ref(),
+                &mut body,
+            )?;
+            server.publish(body);
+        }
+        *interval = Tally::new();
+        Ok(())
+    };
+
+    'capture: loop {
+        for _ in 0..FRAMES_BETWEEN_CHECKS {
+            match capture.next_frame() {
+                Ok(Some(frame)) => {
+                    count_frame(&mut interval, &rule, &frame);
+                    frames += 1;
+                    if settings.count == Some(frames) {
+                        break 'capture;
+                    }
+                }
+                // The read timeout passed: a chance to look at the clock.
+                Ok(None) => break,
+                Err(error) => {
+                    input_status = InputStatus::Partial(error.to_string());
+                    exit = EXIT_FAILED;
+                    break 'capture;
+                }
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            break;
+        }
+        if let Some(screen) = &screen {
+            match screen.keys() {
+                KeyAction::Quit => break,
+                KeyAction::ToggleSort => sort = sort.toggled(),
+                KeyAction::None => {}
+            }
+        }
+        if now >= next_tick {
+            tick(
+                &mut interval,
+                &mut totals,
+                &mut capture,
+                &mut status,
+                last_tick,
+                sort,
+                out,
+            )?;
+            last_tick = now;
+            next_tick += settings.interval;
+            if next_tick < now {
+                // Far behind (a slow terminal): skip the missed ticks.
+                next_tick = now + settings.interval;
+            }
+        }
+    }
+
+    // The end: count what the last interval holds, restore the terminal,
+    // then print the summary of everything.
+    totals += &interval;
+    status.elapsed_seconds = started.elapsed().as_secs_f64();
+    status.stats = capture.stats().ok().map(CaptureStatsView::from);
+    drop(screen);
+    if let Err(error) = capture.flush() {
+        writeln!(err, "portclass: {error}")?;
+        exit = EXIT_FAILED;
+    }
+    if let InputStatus::Partial(message) = &input_status {
+        writeln!(
+            err,
+            "portclass: {message} (the summary below counts everything before it)"
+        )?;
+    }
+    let link = capture.link_type();
+    totals.finish_input(
+        0,
+        status.interface.clone(),
+        format!("live capture ({})", link.name()),
+        input_status,
+    );
+    let totals_view = ReadView::new(&totals, db, names.numeric);
+    if let Some(server) = &metrics {
+        let mut body = Vec::new();
+        write_metrics(
+            &totals_view,
+            &status.interface,
+            status.stats.as_ref(),
+            &mut body,
+        )?;
+        server.publish(body);
+    }
+    write_summary(
+        settings.format,
+        &status,
+        &totals_view,
+        settings.top,
+        now_nanos(),
+        !first_snapshot,
+        out,
+    )?;
+    out.flush()?;
+    Ok(exit)
+}
+
+/// Runs `portclass interfaces`.
+pub fn run_interfaces(
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let interfaces = match list_interfaces() {
+        Ok(list) => list,
+        Err(error) => {
+            writeln!(err, "portclass: {error}")?;
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let default = default_interface().ok().flatten();
+    let views: Vec<InterfaceView> = interfaces
+        .into_iter()
+        .map(|i| {
+            let mut state = vec![if i.up { "up" } else { "down" }];
+            if i.running {
+                state.push("running");
+            }
+            if i.loopback {
+                state.push("loopback");
+            }
+            if i.wireless {
+                state.push("wireless");
+            }
+            match i.connected {
+                Some(true) => state.push("connected"),
+                Some(false) => state.push("disconnected"),
+                None => {}
+            }
+            InterfaceView {
+                default: default.as_deref() == Some(i.name.as_str()),
+                name: i.name,
+                description: i.description,
+                addresses: i.addresses,
+                state,
+            }
+        })
+        .collect();
+    write_interfaces(&views, format, out)?;
+    out.flush()?;
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,556 @@
+//! Live capture output: the screen redrawn in place on a terminal, one
+//! snapshot per interval otherwise (NDJSON lines for JSON), and the final
+//! summary (`read`'s, plus capture statistics).
+
+use super::text::{self, Style};
+use super::{
+    Format, ReadView, ServiceView, TransportView, format_bytes, format_count, format_rate,
+    format_timestamp,
+};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+/// libpcap's counters for the capture.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct CaptureStatsView {
+    /// Packets the capture received (before the filter, as libpcap counts).
+    pub received: u64,
+    /// Packets dropped by the kernel for lack of buffer space.
+    pub dropped: u64,
+    /// Packets dropped by the interface or its driver.
+    pub if_dropped: u64,
+}
+
+/// What the live screen is sorted by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveSort {
+    /// Bytes in the last interval.
+    Rate,
+    /// Bytes since the start.
+    Total,
+}
+
+impl LiveSort {
+    /// The other order.
+    pub fn toggled(self) -> LiveSort {
+        match self {
+            LiveSort::Rate => LiveSort::Total,
+            LiveSort::Total => LiveSort::Rate,
+        }
+    }
+}
+
+/// Where and how long the capture has run.
+#[derive(Clone, Debug)]
+pub struct LiveStatus {
+    /// The interface.
+    pub interface: String,
+    /// The BPF filter, if any.
+    pub filter: Option<String>,
+    /// Seconds since the capture started.
+    pub elapsed_seconds: f64,
+    /// libpcap's counters, when it could give them.
+    pub stats: Option<CaptureStatsView>,
+}
+
+/// One service row of a live snapshot: its rate over the last interval and
+/// its totals.
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveServiceRow {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// The naming port; `null` for the dynamic row.
+    pub port: Option<u16>,
+    /// Service name (`null` with `--numeric`).
+    pub service: Option<String>,
+    /// Packets per second over the last interval.
+    pub packets_per_second: f64,
+    /// Bits per second over the last interval.
+    pub bits_per_second: f64,
+    /// Packets since the start.
+    pub total_packets: u64,
+    /// Bytes since the start.
+    pub total_bytes: u64,
+    /// Share of all bytes since the start, 0..1.
+    pub share: f64,
+}
+
+/// Joins the interval's service rows to the running totals' rows, sorted.
+pub fn live_rows(
+    interval: &ReadView,
+    totals: &ReadView,
+    interval_seconds: f64,
+    sort: LiveSort,
+) -> Vec<LiveServiceRow> {
+    let recent: HashMap<(&str, Option<u16>), &ServiceView> = interval
+        .services
+        .iter()
+        .map(|s| ((s.transport, s.port), s))
+        .collect();
+    let seconds = interval_seconds.max(1e-9);
+    let mut rows: Vec<(u64, LiveServiceRow)> = totals
+        .services
+        .iter()
+        .map(|s| {
+            let (packets, bytes) = recent
+                .get(&(s.transport, s.port))
+                .map_or((0, 0), |r| (r.packets, r.bytes));
+            let row = LiveServiceRow {
+                transport: s.transport,
+                port: s.port,
+                service: s.service.clone(),
+                packets_per_second: packets as f64 / seconds,
+                bits_per_second: bytes as f64 * 8.0 / seconds,
+                total_packets: s.packets,
+                total_bytes: s.bytes,
+                share: s.share,
+            };
+            (bytes, row)
+        })
+        .collect();
+    match sort {
+        // Totals are already ordered; a stable sort keeps that order among
+        // services equally busy in the interval.
+        LiveSort::Rate => rows.sort_by_key(|row| std::cmp::Reverse(row.0)),
+        LiveSort::Total => {}
+    }
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+fn port_label(transport: &str, port: Option<u16>) -> String {
+    match port {
+        Some(p) => format!("{p}/{transport}"),
+        None => format!("49152-65535/{transport}"),
+    }
+}
+
+fn stats_line(stats: Option<CaptureStatsView>) -> String {
+    match stats {
+        Some(s) => format!(
+            "received {}, dropped by kernel {}, by interface {}",
+            format_count(s.received),
+            format_count(s.dropped),
+            format_count(s.if_dropped)
+        ),
+        None => "capture statistics unavailable".to_string(),
+    }
+}
+
+/// The rows as a table: service, port, rate, totals, share.
+fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
+    let mut table = Table::new();
+    match style {
+        Style::Terminal => {
+            table
+                .load_style(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        Style::Markdown => {
+            table.load_style(presets::ASCII_MARKDOWN);
+        }
+    }
+    table.set_header(vec![
+        "service",
+        "port",
+        "packets/s",
+        "bits/s",
+        "packets",
+        "bytes",
+        "share",
+    ]);
+    for i in 2..7 {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let shown = if top == 0 {
+        rows.len()
+    } else {
+        top.min(rows.len())
+    };
+    for r in &rows[..shown] {
+        let port = port_label(r.transport, r.port);
+        table.add_row(vec![
+            r.service.clone().unwrap_or_else(|| port.clone()),
+            port,
+            format!("{:.1}", r.packets_per_second),
+            format_rate(r.bits_per_second),
+            format_count(r.total_packets),
+            format_bytes(r.total_bytes),
+            format!("{:.1}%", r.share * 100.0),
+        ]);
+    }
+    if rows.len() > shown {
+        table.add_row(vec![
+            format!("({} more)", rows.len() - shown),
+            String::new(),
+            format!(
+                "{:.1}",
+                rows[shown..]
+                    .iter()
+                    .map(|r| r.packets_per_second)
+                    .sum::<f64>()
+            ),
+            format_rate(rows[shown..].iter().map(|r| r.bits_per_second).sum()),
+            format_count(rows[shown..].iter().map(|r| r.total_packets).sum()),
+            format_bytes(rows[shown..].iter().map(|r| r.total_bytes).sum()),
+            String::new(),
+        ]);
+    }
+    table
+}
+
+fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
+    vec![
+        format!(
+            "portclass live: {}{}",
+            status.interface,
+            status
+                .filter
+                .as_ref()
+                .map_or(String::new(), |f| format!(", filter \"{f}\""))
+        ),
+        format!(
+            "elapsed {:.1} s; seen {} packets, {}; {}",
+            status.elapsed_seconds,
+            format_count(totals.packets),
+            format_bytes(totals.bytes),
+            stats_line(status.stats)
+        ),
+    ]
+}
+
+/// The terminal screen: header, then services ranked by `rows`' order,
+/// fitted to `width` columns and `height` lines.
+pub fn write_screen(
+    status: &LiveStatus,
+    totals: &ReadView,
+    rows: &[LiveServiceRow],
+    sort: LiveSort,
+    (width, height): (u16, u16),
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut lines = header_lines(status, totals);
+    lines.push(format!(
+        "sorted by {} (s: sort by {}, q: quit)",
+        match sort {
+            LiveSort::Rate => "current rate",
+            LiveSort::Total => "total bytes",
+        },
+        match sort {
+            LiveSort::Rate => "total",
+            LiveSort::Total => "rate",
+        }
+    ));
+    lines.push(String::new());
+    // Header lines, the table's 3 frame/heading lines and the "more" row.
+    let room = usize::from(height).saturating_sub(lines.len() + 5).max(1);
+    let mut table = rows_table(rows, room, Style::Terminal);
+    table.set_width(width);
+    if rows.is_empty() {
+        lines.push("(no TCP, UDP or SCTP traffic with ports yet)".to_string());
+    } else {
+        lines.extend(table.lines());
+    }
+    // Raw mode: every line ends with an explicit carriage return.
+    for line in lines {
+        write!(out, "{line}\r\n")?;
+    }
+    Ok(())
+}
+
+/// Counts of one interval or of the whole run, as in an NDJSON line.
+#[derive(Clone, Debug, Serialize)]
+pub struct CountsView<'a> {
+    /// Frames.
+    pub packets: u64,
+    /// Wire bytes.
+    pub bytes: u64,
+    /// The nine categories.
+    pub transport: TransportView,
+    /// Service rows, largest first.
+    pub services: &'a [ServiceView],
+}
+
+impl<'a> From<&'a ReadView> for CountsView<'a> {
+    fn from(view: &'a ReadView) -> CountsView<'a> {
+        CountsView {
+            packets: view.packets,
+            bytes: view.bytes,
+            transport: view.transport,
+            services: &view.services,
+        }
+    }
+}
+
+/// One NDJSON line per interval.
+#[derive(Serialize)]
+struct IntervalLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: String,
+    interface: &'a str,
+    filter: Option<&'a str>,
+    interval_seconds: f64,
+    elapsed_seconds: f64,
+    interval: CountsView<'a>,
+    totals: CountsView<'a>,
+    capture_stats: Option<CaptureStatsView>,
+}
+
+/// A snapshot when stdout is not a terminal: a JSON line, CSV rows, or a
+/// text/Markdown block. `now_nanos` stamps it.
+#[allow(clippy::too_many_arguments)]
+pub fn write_snapshot(
+    format: Format,
+    status: &LiveStatus,
+    interval: &ReadView,
+    totals: &ReadView,
+    interval_seconds: f64,
+    now_nanos: i64,
+    top: usize,
+    first: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let rows = live_rows(interval, totals, interval_seconds, LiveSort::Rate);
+    match format {
+        Format::Json => {
+            let line = IntervalLine {
+                kind: "interval",
+                timestamp: format_timestamp(now_nanos),
+                interface: &status.interface,
+                filter: status.filter.as_deref(),
+                interval_seconds,
+                elapsed_seconds: status.elapsed_seconds,
+                interval: interval.into(),
+                totals: totals.into(),
+                capture_stats: status.stats,
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            writeln!(out)
+        }
+        Format::Csv => write_csv_rows(&rows, "interval", now_nanos, first, out),
+        Format::Table | Format::Markdown => {
+            let style = if format == Format::Markdown {
+                Style::Markdown
+            } else {
+                Style::Terminal
+            };
+            let stamp = format_timestamp(now_nanos);
+            match style {
+                Style::Markdown => writeln!(out, "## {stamp}\n")?,
+                Style::Terminal => writeln!(out, "== {stamp}")?,
+            }
+            for line in header_lines(status, totals) {
+                writeln!(out, "{line}")?;
+            }
+            writeln!(out)?;
+            if rows.is_empty() {
+                writeln!(out, "(no TCP, UDP or SCTP traffic with ports yet)\n")
+            } else {
+                writeln!(out, "{}\n", rows_table(&rows, top, style))
+            }
+        }
+    }
+}
+
+fn write_csv_rows(
+    rows: &[LiveServiceRow],
+    scope: &str,
+    now_nanos: i64,
+    header: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if header {
+        write!(
+            out,
+            "timestamp,scope,transport,port,service,packets_per_second,bits_per_second,packets,bytes,share\r\n"
+        )?;
+    }
+    let stamp = format_timestamp(now_nanos);
+    for r in rows {
+        let service = r.service.clone().unwrap_or_default();
+        let service = if service.contains([',', '"']) {
+            format!("\"{}\"", service.replace('"', "\"\""))
+        } else {
+            service
+        };
+        write!(
+            out,
+            "{stamp},{scope},{},{},{service},{:.3},{:.1},{},{},{:.6}\r\n",
+            r.transport,
+            r.port
+                .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+            r.packets_per_second,
+            r.bits_per_second,
+            r.total_packets,
+            r.total_bytes,
+            r.share
+        )?;
+    }
+    Ok(())
+}
+
+/// The final summary as JSON: `read`'s document plus the live fields.
+#[derive(Serialize)]
+struct SummaryDocument<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    interface: &'a str,
+    filter: Option<&'a str>,
+    capture_stats: Option<CaptureStatsView>,
+    #[serde(flatten)]
+    view: &'a ReadView,
+}
+
+/// The final summary: `read`'s output for the whole capture, plus the
+/// interface, filter and capture statistics. JSON is one line, so that a
+/// stream of NDJSON snapshots stays valid NDJSON.
+pub fn write_summary(
+    format: Format,
+    status: &LiveStatus,
+    totals: &ReadView,
+    top: usize,
+    now_nanos: i64,
+    wrote_csv_header: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            let document = SummaryDocument {
+                kind: "summary",
+                interface: &status.interface,
+                filter: status.filter.as_deref(),
+                capture_stats: status.stats,
+                view: totals,
+            };
+            serde_json::to_writer(&mut *out, &document)?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            let rows = live_rows(totals, totals, status.elapsed_seconds, LiveSort::Total);
+            write_csv_rows(&rows, "total", now_nanos, !wrote_csv_header, out)
+        }
+        Format::Table | Format::Markdown => {
+            let style = if format == Format::Markdown {
+                Style::Markdown
+            } else {
+                Style::Terminal
+            };
+            text::write_read(totals, top, style, out)?;
+            writeln!(out)?;
+            let capture = format!(
+                "{} ({}), {:.1} s: {}",
+                status.interface,
+                status
+                    .filter
+                    .as_ref()
+                    .map_or("no filter".to_string(), |f| format!("filter \"{f}\"")),
+                status.elapsed_seconds,
+                stats_line(status.stats)
+            );
+            match style {
+                Style::Markdown => writeln!(out, "## Capture statistics\n\n{capture}"),
+                Style::Terminal => writeln!(out, "Capture statistics\n  {capture}"),
+            }
+        }
+    }
+}
+
+/// Rows of `portclass interfaces`.
+#[derive(Clone, Debug, Serialize)]
+pub struct InterfaceView {
+    /// Device name.
+    pub name: String,
+    /// libpcap's description.
+    pub description: Option<String>,
+    /// Addresses with prefix lengths.
+    pub addresses: Vec<String>,
+    /// `up`/`down`, `running`, `loopback`, `wireless`, ...
+    pub state: Vec<&'static str>,
+    /// Whether this is the device `live` uses without `-i`.
+    pub default: bool,
+}
+
+/// Writes the capture devices.
+pub fn write_interfaces(
+    interfaces: &[InterfaceView],
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, interfaces)?;
+            writeln!(out)
+        }
+        Format::Csv => {
+            write!(out, "name,default,state,addresses,description\r\n")?;
+            for i in interfaces {
+                write!(
+                    out,
+                    "{},{},{},{},\"{}\"\r\n",
+                    i.name,
+                    i.default,
+                    i.state.join(" "),
+                    i.addresses.join(" "),
+                    i.description
+                        .clone()
+                        .unwrap_or_default()
+                        .replace('"', "\"\"")
+                )?;
+            }
+            Ok(())
+        }
+        Format::Table | Format::Markdown => {
+            let mut table = Table::new();
+            if format == Format::Markdown {
+                table.load_style(presets::ASCII_MARKDOWN);
+            } else {
+                table
+                    .load_style(presets::UTF8_FULL_CONDENSED)
+                    .set_content_arrangement(ContentArrangement::Dynamic);
+            }
+            table.set_header(vec!["interface", "state", "addresses", "description"]);
+            for i in interfaces {
+                let name = if i.default {
+                    format!("{} (default)", i.name)
+                } else {
+                    i.name.clone()
+                };
+                table.add_row(vec![
+                    name,
+                    i.state.join(", "),
+                    i.addresses.join("\n"),
+                    i.description.clone().unwrap_or_default(),
+                ]);
+            }
+            writeln!(out, "{table}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CounterView;
+    use super::*;
+
+    #[test]
+    fn sort_toggles() {
+        assert_eq!(LiveSort::Rate.toggled(), LiveSort::Total);
+        assert_eq!(LiveSort::Total.toggled(), LiveSort::Rate);
+    }
+
+    #[test]
+    fn counter_view_is_plain() {
+        let c = CounterView {
+            packets: 1,
+            bytes: 2,
+        };
+        assert_eq!(
+            serde_json::to_string(&c).ok().as_deref(),
+            Some(r#"{"packets":1,"bytes":2}"#)
+        );
+    }
+}
