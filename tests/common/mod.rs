@@ -15,6 +15,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// Network namespaces and real traffic, for the live-capture tests.
+pub mod netns;
+
 /// The nine categories of the counting rules, in their order.
 pub const CATEGORIES: [&str; 9] = [
     "tcp",

@@ -1,0 +1,54 @@
+//! A BPF filter decides what is counted: of datagrams to two ports, only
+//! the filtered port's appear, and the summary names the filter.
+
+use crate::common::netns::NetPair;
+use crate::common::*;
+use crate::session::*;
+
+#[test]
+fn only_frames_passing_the_filter_are_counted() {
+    let Some(net) = NetPair::new() else { return };
+    let filter = "udp dst port 40123";
+    let wanted = 10;
+    let mut live = start_capturing(
+        &net,
+        &[
+            "-f",
+            filter,
+            "--count",
+            &wanted.to_string(),
+            "--duration",
+            "15",
+            "--no-promisc",
+        ],
+    );
+    // The others first: were they counted, `--count` would stop on them.
+    send_udp4(&net, &[(5353, 20), (40124, 20), (40123, wanted)]);
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    check_summary(summary, &net.ns_b, Some(filter));
+    assert_eq!(u64_of(summary, "packets"), wanted, "packets");
+    assert_eq!(
+        category(summary, "udp"),
+        (wanted, wanted * UDP4_FRAME),
+        "transport.udp"
+    );
+    assert_only_category(summary, "udp");
+    let ports = tool_ports(summary);
+    assert_eq!(
+        ports.keys().collect::<Vec<_>>(),
+        ["udp/40123", &format!("udp/{SRC_PORT}")],
+        "port rows"
+    );
+    assert_eq!(
+        ports["udp/40123"],
+        [0, 0, wanted, wanted * UDP4_FRAME],
+        "udp/40123"
+    );
+    let rows = service_figures(summary);
+    assert_eq!(
+        rows.into_iter().collect::<Vec<_>>(),
+        [("udp/40123".to_string(), (wanted, wanted * UDP4_FRAME))],
+        "service rows"
+    );
+}

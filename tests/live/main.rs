@@ -1,0 +1,23 @@
+//! End-to-end tests of `portclass live` and `portclass interfaces` on real
+//! traffic: each test makes two fresh network namespaces joined by a veth
+//! pair (`tests/common/netns.rs`), runs the binary capturing in one, sends
+//! an exact number of datagrams or connections from the other with python
+//! sockets, and checks the counts. Nothing leaves the namespaces; each
+//! namespace and every process in it is gone when the test ends, pass or
+//! fail. Without root, or without network namespaces, each test prints a
+//! notice and passes.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod errors;
+mod filter;
+mod harness;
+mod interfaces;
+mod metrics;
+mod session;
+mod snaplen;
+mod stopping;
+mod tcp;
+mod udp;
+mod write;

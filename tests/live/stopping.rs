@@ -1,0 +1,125 @@
+//! How a live run ends: after `--count` frames exactly, after `--duration`
+//! seconds, or on SIGINT or SIGTERM, each time with exit status 0 and the
+//! summary of everything counted before.
+
+use crate::common::netns::{NetPair, Side};
+use crate::common::*;
+use crate::session::*;
+use serde_json::Value;
+use std::time::Duration;
+
+#[test]
+fn count_stops_after_exactly_that_many_frames() {
+    let Some(net) = NetPair::new() else { return };
+    // `--duration` only as a backstop: the run must end by `--count`, well
+    // before it (STOP_TIMEOUT is shorter).
+    let mut live = start_capturing(&net, &["-f", "udp", "--count", "10", "--duration", "60"]);
+    send_udp4(&net, &[(5353, 15)]);
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    check_summary(summary, &net.ns_b, Some("udp"));
+    assert_eq!(u64_of(summary, "packets"), 10, "packets after --count 10");
+    assert_eq!(u64_of(summary, "bytes"), 10 * UDP4_FRAME, "bytes");
+    assert_eq!(
+        tool_ports(summary).get("udp/5353"),
+        Some(&[0, 0, 10, 10 * UDP4_FRAME]),
+        "udp/5353"
+    );
+}
+
+#[test]
+fn duration_stops_the_run_with_interval_lines_on_the_way() {
+    let Some(net) = NetPair::new() else { return };
+    let mut live = start(
+        &net,
+        &["-f", "udp", "--duration", "1.5", "--interval", "0.2"],
+    );
+    let out = finish(&mut live);
+    check_summary(&out.summary, &net.ns_b, Some("udp"));
+    assert_eq!(u64_of(&out.summary, "packets"), 0, "no traffic was sent");
+    // One line per interval even when nothing arrives: 1.5 s of 0.2 s.
+    assert!(
+        out.intervals.len() >= 3,
+        "{} interval lines in 1.5 s at --interval 0.2:\n{}",
+        out.intervals.len(),
+        out.run.stdout_text()
+    );
+}
+
+#[test]
+fn sigint_ends_the_run_with_the_summary() {
+    stops_on_signal("INT");
+}
+
+#[test]
+fn sigterm_ends_the_run_with_the_summary() {
+    stops_on_signal("TERM");
+}
+
+/// Sends 12 datagrams, waits until an interval line has counted them, then
+/// sends signal `name`: the run ends with status 0 and a summary of the 12.
+fn stops_on_signal(name: &str) {
+    let Some(net) = NetPair::new() else { return };
+    let sent = 12;
+    let mut live = start_capturing(
+        &net,
+        &["-f", "udp", "--duration", "60", "--interval", "0.2"],
+    );
+    send_udp4(&net, &[(53, sent)]);
+    live.wait_for_stdout(
+        "an interval line with every datagram counted",
+        Duration::from_secs(5),
+        |lines| {
+            lines.iter().any(|line| {
+                serde_json::from_str::<Value>(line)
+                    .is_ok_and(|v| v["totals"]["packets"].as_u64() == Some(sent))
+            })
+        },
+    );
+    live.signal(name);
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    check_summary(summary, &net.ns_b, Some("udp"));
+    assert_eq!(u64_of(summary, "packets"), sent, "packets before SIG{name}");
+    assert_eq!(
+        service_figures(summary).get("udp/53"),
+        Some(&(sent, sent * UDP4_FRAME)),
+        "udp/53 (dns) before SIG{name}"
+    );
+}
+
+#[test]
+fn interface_going_away_ends_with_status_2_after_the_summary() {
+    let Some(net) = NetPair::new() else { return };
+    let sent = 8;
+    let mut live = start_capturing(
+        &net,
+        &["-f", "udp", "--duration", "60", "--interval", "0.2"],
+    );
+    send_udp4(&net, &[(53, sent)]);
+    live.wait_for_stdout(
+        "an interval line with every datagram counted",
+        Duration::from_secs(5),
+        |lines| {
+            lines.iter().any(|line| {
+                serde_json::from_str::<Value>(line)
+                    .is_ok_and(|v| v["totals"]["packets"].as_u64() == Some(sent))
+            })
+        },
+    );
+    net.run_ok(Side::B, &["ip", "link", "delete", &net.ns_b]);
+    let run = live.wait(STOP_TIMEOUT).into_run();
+    run.assert_code(2);
+    let (_, summary) = ndjson(&run);
+    check_summary(&summary, &net.ns_b, Some("udp"));
+    assert_eq!(
+        u64_of(&summary, "packets"),
+        sent,
+        "packets before the interface went"
+    );
+    assert!(
+        run.stderr.contains(&net.ns_b),
+        "stderr does not name the interface:\n{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,141 @@
+//! TCP: real connections to a server on port 8080, captured by portclass
+//! (with `--write`) and by tcpdump at the same time. The live summary, the
+//! file portclass wrote and tcpdump's file all give the same counts; every
+//! frame is in the `http-alt` row; every connection's SYN is there.
+
+use crate::common::netns::{NetPair, Side, TCP_CLIENT, TCP_SERVER, python};
+use crate::common::*;
+use crate::session::*;
+use std::time::Duration;
+
+/// Connections over IPv4, and as many over IPv6.
+const CONNECTIONS: u64 = 4;
+
+#[test]
+fn connections_match_tcpdump_and_the_written_file() {
+    let Some(net) = NetPair::new() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let written = dir.path().join("live.pcap");
+    let dumped = dir.path().join("tcpdump.pcap");
+    let filter = "tcp port 8080";
+    let ifindex = net.ifindex(Side::B);
+
+    let mut server = net.spawn(
+        Side::B,
+        &[
+            python(),
+            "-c",
+            TCP_SERVER,
+            "8080",
+            &(2 * CONNECTIONS).to_string(),
+        ],
+    );
+    server.wait_for_stdout("`ready`", Duration::from_secs(5), |lines| {
+        lines.iter().any(|l| l == "ready")
+    });
+    let dumped_arg = dumped.to_string_lossy().into_owned();
+    let mut tcpdump = net.spawn(
+        Side::B,
+        &[
+            "tcpdump",
+            "-i",
+            &net.ns_b,
+            "-U",
+            "--immediate-mode",
+            "-w",
+            &dumped_arg,
+            filter,
+        ],
+    );
+    let written_arg = written.to_string_lossy().into_owned();
+    let mut live = start(
+        &net,
+        &[
+            "-f",
+            filter,
+            "--duration",
+            "3",
+            "--interval",
+            "0.5",
+            "--write",
+            &written_arg,
+        ],
+    );
+    tcpdump.wait_capturing(ifindex);
+    live.wait_capturing(ifindex);
+
+    let n = CONNECTIONS.to_string();
+    net.run_ok(
+        Side::A,
+        &[python(), "-c", TCP_CLIENT, &net.v4_b, "8080", &n],
+    );
+    net.run_ok(
+        Side::A,
+        &[python(), "-c", TCP_CLIENT, &net.v6_b, "8080", &n],
+    );
+    let served = server.wait(Duration::from_secs(10));
+    assert!(served.status.success(), "server: {}", served.stderr);
+
+    let out = finish(&mut live);
+    tcpdump.signal("INT");
+    let dump = tcpdump.wait(STOP_TIMEOUT);
+    assert!(dump.status.success(), "tcpdump: {}", dump.stderr);
+
+    let summary = &out.summary;
+    check_summary(summary, &net.ns_b, Some(filter));
+    let (packets, bytes) = (u64_of(summary, "packets"), u64_of(summary, "bytes"));
+    assert_eq!(category(summary, "tcp"), (packets, bytes), "transport.tcp");
+    assert_only_category(summary, "tcp");
+    let row = service_row(summary, "tcp", Some(8080))
+        .unwrap_or_else(|| panic!("no tcp/8080 service row in {summary}"));
+    assert_eq!(row["service"], "http-alt", "tcp/8080 service name");
+    assert_eq!(
+        (u64_of(row, "packets"), u64_of(row, "bytes")),
+        (packets, bytes),
+        "every frame is named by port 8080"
+    );
+    let port = tool_ports(summary)["tcp/8080"];
+    assert_eq!(
+        (port[0] + port[2], port[1] + port[3]),
+        (packets, bytes),
+        "tcp/8080 is one end of every frame"
+    );
+
+    let data = std::fs::read(&written).expect("--write file");
+    let flags = tcp_flags(&data);
+    assert_eq!(flags.len() as u64, packets, "frames in the --write file");
+    let syn = flags.iter().filter(|f| *f & 0x12 == 0x02).count() as u64;
+    let syn_ack = flags.iter().filter(|f| *f & 0x12 == 0x12).count() as u64;
+    assert!(
+        syn >= 2 * CONNECTIONS && syn_ack >= 2 * CONNECTIONS,
+        "{syn} SYN and {syn_ack} SYN-ACK frames for {} connections",
+        2 * CONNECTIONS
+    );
+
+    assert_same_tally("--write file", summary, &read_back(&written));
+    assert_same_counts("tcpdump's file", summary, &read_back(&dumped));
+}
+
+/// The TCP flags byte of every Ethernet/IPv4-or-IPv6/TCP frame of a classic
+/// pcap file (or a pcapng file's enhanced packet blocks).
+fn tcp_flags(data: &[u8]) -> Vec<u8> {
+    let pcapng = data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+    capture_records(data)
+        .iter()
+        .filter_map(|r| {
+            let record = &data[r.start..r.end];
+            let frame = if pcapng {
+                record.get(28..)?
+            } else {
+                record.get(16..)?
+            };
+            let ip = frame.get(14..)?;
+            let tcp = match frame.get(12..14)? {
+                [0x08, 0x00] if ip.get(9) == Some(&6) => ip.get(usize::from(ip[0] & 0x0f) * 4..)?,
+                [0x86, 0xdd] if ip.get(6) == Some(&6) => ip.get(40..)?,
+                _ => return None,
+            };
+            tcp.get(13).copied()
+        })
+        .collect()
+}
