@@ -6,6 +6,7 @@
 //! Measured: the general path's layer-by-layer bookkeeping cost about a
 //! quarter of the per-frame time on typical traffic.
 
+use super::ip::{ipv4_addresses, ipv6_addresses};
 use super::{PacketInfo, Transport};
 
 const ETHERNET_LEN: usize = 14;
@@ -49,7 +50,8 @@ pub(super) fn ethernet_tcp_udp(data: &[u8], orig_len: u32) -> Option<PacketInfo>
             if ip[0] != 0x45 || offset != 0 || !fits {
                 return None;
             }
-            Some(ports(transport(ip[9])?, &ip[IPV4_LEN..]))
+            let (src, dst) = ipv4_addresses(ip);
+            Some(ports(transport(ip[9])?, &ip[IPV4_LEN..]).with_addresses(src, dst))
         }
         [0x86, 0xdd] => {
             let ip = data.get(ETHERNET_LEN..ETHERNET_LEN + IPV6_LEN + PORTS_LEN)?;
@@ -58,7 +60,8 @@ pub(super) fn ethernet_tcp_udp(data: &[u8], orig_len: u32) -> Option<PacketInfo>
             if ip[0] >> 4 != 6 || !fits {
                 return None;
             }
-            Some(ports(transport(ip[6])?, &ip[IPV6_LEN..]))
+            let (src, dst) = ipv6_addresses(ip);
+            Some(ports(transport(ip[6])?, &ip[IPV6_LEN..]).with_addresses(src, dst))
         }
         _ => None,
     }

@@ -15,6 +15,7 @@
 
 use super::{Bytes, Category, DecodeProblem, PacketInfo, Transport};
 use etherparse::{IpNumber, Ipv6RawExtHeaderSlice};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// IPv4 header fields (RFC 791).
 mod ipv4 {
@@ -22,6 +23,8 @@ mod ipv4 {
     pub const TOTAL_LEN: usize = 2;
     pub const FLAGS_FRAGMENT: usize = 6;
     pub const PROTOCOL: usize = 9;
+    pub const SOURCE: usize = 12;
+    pub const DESTINATION: usize = 16;
     pub const MIN_HEADER_LEN: usize = 20;
     pub const FRAGMENT_OFFSET_MASK: u16 = 0x1fff;
 }
@@ -30,6 +33,8 @@ mod ipv4 {
 mod ipv6 {
     pub const PAYLOAD_LEN: usize = 4;
     pub const NEXT_HEADER: usize = 6;
+    pub const SOURCE: usize = 8;
+    pub const DESTINATION: usize = 24;
     pub const HEADER_LEN: usize = 40;
 }
 
@@ -70,6 +75,7 @@ pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
                 src_port: 0,
                 dst_port: 0,
                 problem: info.problem,
+                addresses: None,
             };
         }
         _ => return PacketInfo::problem(Category::OtherIp, DecodeProblem::IpHeaderInvalid),
@@ -103,11 +109,36 @@ pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
     if non_first_fragment {
         return PacketInfo::plain(Category::Fragment);
     }
+    let (src, dst) = ipv4_addresses(captured);
     let payload = bytes.limit(total_len).skip(header_len);
     if payload.reported == 0 {
-        return PacketInfo::plain(Category::OtherIp);
+        return PacketInfo::plain(Category::OtherIp).with_addresses(src, dst);
     }
-    walk_headers(IpNumber(captured[ipv4::PROTOCOL]), payload).0
+    walk_headers(IpNumber(captured[ipv4::PROTOCOL]), payload)
+        .0
+        .with_addresses(src, dst)
+}
+
+/// The addresses of a whole IPv4 header.
+#[inline]
+pub(super) fn ipv4_addresses(header: &[u8]) -> (IpAddr, IpAddr) {
+    let at = |i: usize| {
+        let mut a = [0; 4];
+        a.copy_from_slice(&header[i..i + 4]);
+        IpAddr::V4(Ipv4Addr::from(a))
+    };
+    (at(ipv4::SOURCE), at(ipv4::DESTINATION))
+}
+
+/// The addresses of a whole IPv6 fixed header.
+#[inline]
+pub(super) fn ipv6_addresses(header: &[u8]) -> (IpAddr, IpAddr) {
+    let at = |i: usize| {
+        let mut a = [0; 16];
+        a.copy_from_slice(&header[i..i + 16]);
+        IpAddr::V6(Ipv6Addr::from(a))
+    };
+    (at(ipv6::SOURCE), at(ipv6::DESTINATION))
 }
 
 /// Decodes bytes that a link layer announced as IPv6 (tshark's `ipv6`):
@@ -131,7 +162,9 @@ fn decode_ipv6(bytes: Bytes<'_>) -> (PacketInfo, bool) {
     }
     let payload_len = bytes.u16_at(ipv6::PAYLOAD_LEN).map_or(0, usize::from);
     let next = IpNumber(bytes.captured[ipv6::NEXT_HEADER]);
-    walk_headers(next, bytes.skip(ipv6::HEADER_LEN).limit(payload_len))
+    let (src, dst) = ipv6_addresses(bytes.captured);
+    let (info, saw_fragment) = walk_headers(next, bytes.skip(ipv6::HEADER_LEN).limit(payload_len));
+    (info.with_addresses(src, dst), saw_fragment)
 }
 
 /// Follows IPv6 extension headers and AH to the transport header. Iterative,
@@ -151,6 +184,7 @@ fn walk_headers(mut next: IpNumber, mut payload: Bytes<'_>) -> (PacketInfo, bool
                 src_port: 0,
                 dst_port: 0,
                 problem,
+                addresses: None,
             },
             non_first_fragment,
         )

@@ -46,6 +46,7 @@ mod ip;
 mod link;
 
 use crate::capture::LinkType;
+use std::net::IpAddr;
 
 /// The nine traffic categories of the counting rules. Every frame falls in
 /// exactly one.
@@ -188,6 +189,8 @@ pub struct PacketInfo {
     pub dst_port: u16,
     /// Why decoding stopped early, if it did.
     pub problem: Option<DecodeProblem>,
+    /// Source and destination of the first IP header, when it was whole.
+    pub addresses: Option<(IpAddr, IpAddr)>,
 }
 
 impl PacketInfo {
@@ -203,6 +206,7 @@ impl PacketInfo {
             src_port,
             dst_port,
             problem: None,
+            addresses: None,
         }
     }
 
@@ -213,6 +217,7 @@ impl PacketInfo {
             src_port: 0,
             dst_port: 0,
             problem: None,
+            addresses: None,
         }
     }
 
@@ -223,7 +228,15 @@ impl PacketInfo {
             src_port: 0,
             dst_port: 0,
             problem: Some(problem),
+            addresses: None,
         }
+    }
+
+    /// The same summary with the addresses of its IP header.
+    #[inline]
+    pub(crate) const fn with_addresses(mut self, src: IpAddr, dst: IpAddr) -> PacketInfo {
+        self.addresses = Some((src, dst));
+        self
     }
 
     /// `(transport, src, dst)` when the frame carries ports.

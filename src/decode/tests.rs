@@ -6,6 +6,7 @@
 use super::*;
 use etherparse::{PacketBuilder, VlanId};
 use proptest::prelude::*;
+use std::net::IpAddr;
 
 const MAC_A: [u8; 6] = [0, 1, 2, 3, 4, 5];
 const MAC_B: [u8; 6] = [6, 7, 8, 9, 10, 11];
@@ -101,21 +102,28 @@ fn fragment_header(next: u8, offset: u16, more: bool) -> Vec<u8> {
 
 #[test]
 fn builder_packets_slice_back() {
+    let v4 = (IpAddr::from(V4_A), IpAddr::from(V4_B));
+    let v6 = (IpAddr::from(V6_A), IpAddr::from(V6_B));
     assert_eq!(
         whole(LinkType::ETHERNET, &eth_udp4(5353, 53, b"query")),
-        PacketInfo::ports(Transport::Udp, 5353, 53)
+        PacketInfo::ports(Transport::Udp, 5353, 53).with_addresses(v4.0, v4.1)
     );
     assert_eq!(
         whole(LinkType::ETHERNET, &eth_tcp6(51234, 443, b"")),
-        PacketInfo::ports(Transport::Tcp, 51234, 443)
+        PacketInfo::ports(Transport::Tcp, 51234, 443).with_addresses(v6.0, v6.1)
     );
     assert_eq!(
         whole(LinkType::ETHERNET, &vlan_tcp4(5, None, 40000, 80)),
-        PacketInfo::ports(Transport::Tcp, 40000, 80)
+        PacketInfo::ports(Transport::Tcp, 40000, 80).with_addresses(v4.0, v4.1)
     );
     assert_eq!(
         whole(LinkType::ETHERNET, &vlan_tcp4(100, Some(200), 40000, 80)),
-        PacketInfo::ports(Transport::Tcp, 40000, 80)
+        PacketInfo::ports(Transport::Tcp, 40000, 80).with_addresses(v4.0, v4.1)
+    );
+    // Frames without a whole IP header carry no addresses.
+    assert_eq!(
+        whole(LinkType::ETHERNET, &ethernet(0x0806, &[0; 28])).addresses,
+        None
     );
 }
 
@@ -625,20 +633,20 @@ fn deep_extension_chains_do_not_overflow_the_stack() {
     chain.extend(UDP_1234_53);
     let frame = ethernet(0x86dd, &ipv6(0, &chain, Some(u16::MAX)));
     let info = whole(LinkType::ETHERNET, &frame);
-    assert_eq!(info, PacketInfo::ports(Transport::Udp, 1234, 53));
+    assert_eq!(info.transport_ports(), Some((Transport::Udp, 1234, 53)));
 }
 
 proptest! {
     #[test]
     fn any_udp4_ports_round_trip(src: u16, dst: u16, payload in proptest::collection::vec(any::<u8>(), 0..64)) {
         let frame = eth_udp4(src, dst, &payload);
-        prop_assert_eq!(whole(LinkType::ETHERNET, &frame), PacketInfo::ports(Transport::Udp, src, dst));
+        prop_assert_eq!(whole(LinkType::ETHERNET, &frame).transport_ports(), Some((Transport::Udp, src, dst)));
     }
 
     #[test]
     fn any_tcp6_ports_round_trip(src: u16, dst: u16) {
         let frame = eth_tcp6(src, dst, b"x");
-        prop_assert_eq!(whole(LinkType::ETHERNET, &frame), PacketInfo::ports(Transport::Tcp, src, dst));
+        prop_assert_eq!(whole(LinkType::ETHERNET, &frame).transport_ports(), Some((Transport::Tcp, src, dst)));
     }
 
     /// Cut at every length with the original length kept: ports exactly when
