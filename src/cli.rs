@@ -54,6 +54,11 @@ pub enum Command {
     /// Tally saved captures (pcap or pcapng, optionally .gz or .zst) per
     /// transport, port and service.
     Read(ReadArgs),
+    /// Write a traffic report (HTML with charts, Markdown, JSON or CSV) from
+    /// captures or JSON summaries.
+    Report(ReportArgs),
+    /// Merge JSON summaries of read, live or report into one.
+    Merge(MergeArgs),
     /// Capture from a network interface and show per-service traffic live.
     Live(LiveArgs),
     /// List the capture devices with their addresses and state.
@@ -95,6 +100,78 @@ pub struct ReadArgs {
     /// Worker threads for several files (default: one per CPU, at most 8).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+/// Report output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page with charts (light and dark mode).
+    Html,
+    /// Markdown, for tickets and wikis.
+    Markdown,
+    /// One JSON document (schema portclass.report/1, a superset of read's).
+    Json,
+    /// One table as CSV (choose it with --table).
+    Csv,
+}
+
+/// The tables `report --format csv` can write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportTableArg {
+    /// Services with direction.
+    Services,
+    /// Top hosts.
+    Hosts,
+    /// Top conversations.
+    Conversations,
+    /// Services over time.
+    Timeseries,
+}
+
+/// Arguments of `portclass report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Captures (pcap/pcapng, .gz, .zst; `-` for stdin) or JSON summaries
+    /// from read, live, report or merge, combined into one report.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<OsString>,
+
+    /// Write the report here instead of standard output.
+    #[arg(short, long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ReportFormat::Html)]
+    pub format: ReportFormat,
+
+    /// Rows per table and services charted (0: all rows).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+
+    /// Time-series bucket width, e.g. 1s, 30s, 5m, 1h, 250ms (default: chosen
+    /// from the capture's length).
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+
+    /// The table written by --format csv.
+    #[arg(long, value_enum, default_value_t = ReportTableArg::Services)]
+    pub table: ReportTableArg,
+
+    /// Worker threads for several inputs (default: one per CPU, at most 8).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Arguments of `portclass merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON summaries from `read`, `live`, `report` or `merge` (--format json).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Write the merged summary here instead of standard output.
+    #[arg(short, long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `portclass live`.

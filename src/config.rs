@@ -30,6 +30,9 @@ pub enum ConfigError {
     /// `--count 0`.
     #[error("--count must be at least 1")]
     ZeroCount,
+    /// A `--bucket` that is not a duration.
+    #[error("--bucket expects a duration such as 1s, 30s, 5m, 1h or 250ms, got {0:?}")]
+    BadBucket(String),
     /// `--snaplen` out of range.
     #[error("--snaplen must be between 64 and 262144 bytes, got {0}")]
     BadSnaplen(u32),
@@ -73,6 +76,10 @@ pub struct PortsSettings {
 pub enum Job {
     /// `portclass read`.
     Read(ReadSettings),
+    /// `portclass report`.
+    Report(ReportSettings),
+    /// `portclass merge`.
+    Merge(MergeSettings),
     /// `portclass live`.
     Live(LiveSettings),
     /// `portclass interfaces`.
@@ -100,6 +107,34 @@ pub struct LiveSettings {
     pub top: usize,
 }
 
+/// What `report` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportSettings {
+    /// Captures and JSON summaries, in command-line order.
+    pub inputs: Vec<Input>,
+    /// Where to write (stdout when `None`).
+    pub out: Option<PathBuf>,
+    /// Output format.
+    pub format: cli::ReportFormat,
+    /// Rows per table.
+    pub top: usize,
+    /// Time-series bucket width (automatic when `None`).
+    pub bucket_ns: Option<u64>,
+    /// The CSV table.
+    pub table: cli::ReportTableArg,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// What `merge` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeSettings {
+    /// The JSON summaries.
+    pub inputs: Vec<PathBuf>,
+    /// Where to write (stdout when `None`).
+    pub out: Option<PathBuf>,
+}
+
 /// Everything a run needs, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -115,6 +150,45 @@ fn format(format: cli::Format) -> Format {
         cli::Format::Json => Format::Json,
         cli::Format::Csv => Format::Csv,
         cli::Format::Markdown => Format::Markdown,
+    }
+}
+
+/// Worker threads for `inputs` inputs: as asked, else one per CPU (at most
+/// [`MAX_DEFAULT_THREADS`]), never more than the inputs.
+fn worker_threads(asked: Option<usize>, inputs: usize) -> Result<usize, ConfigError> {
+    let threads = match asked {
+        Some(0) => return Err(ConfigError::ZeroThreads),
+        Some(n) => n,
+        None => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_DEFAULT_THREADS),
+    };
+    Ok(threads.min(inputs).max(1))
+}
+
+/// `250ms`, `1s`, `1.5s`, `30s`, `5m`, `1h`, `1d` (or a bare number of
+/// seconds) in nanoseconds.
+pub fn parse_duration_ns(text: &str) -> Result<u64, ConfigError> {
+    let bad = || ConfigError::BadBucket(text.to_string());
+    let t = text.trim();
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let value: f64 = number.trim().parse().map_err(|_| bad())?;
+    let scale = match unit.trim() {
+        "ns" => 1.0,
+        "us" => 1e3,
+        "ms" => 1e6,
+        "" | "s" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        "d" => 86_400e9,
+        _ => return Err(bad()),
+    };
+    let ns = value * scale;
+    if ns.is_finite() && (1.0..=1e18).contains(&ns) {
+        Ok(ns.round() as u64)
+    } else {
+        Err(bad())
     }
 }
 
@@ -169,20 +243,34 @@ impl Settings {
                 if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
                     return Err(ConfigError::StdinTwice);
                 }
-                let threads = match args.threads {
-                    Some(0) => return Err(ConfigError::ZeroThreads),
-                    Some(n) => n,
-                    None => std::thread::available_parallelism()
-                        .map_or(1, |n| n.get())
-                        .min(MAX_DEFAULT_THREADS),
-                };
+                let threads = worker_threads(args.threads, inputs.len())?;
                 Job::Read(ReadSettings {
-                    threads: threads.min(inputs.len()).max(1),
+                    threads,
                     inputs,
                     format: format(args.format),
                     top: args.top,
                 })
             }
+            Command::Report(args) => {
+                let inputs: Vec<Input> = args.files.iter().map(|f| Input::from_arg(f)).collect();
+                if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
+                    return Err(ConfigError::StdinTwice);
+                }
+                let threads = worker_threads(args.threads, inputs.len())?;
+                Job::Report(ReportSettings {
+                    bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
+                    inputs,
+                    out: args.out,
+                    format: args.format,
+                    top: args.top,
+                    table: args.table,
+                    threads,
+                })
+            }
+            Command::Merge(args) => Job::Merge(MergeSettings {
+                inputs: args.files,
+                out: args.out,
+            }),
             Command::Live(args) => Job::Live(live_settings(args)?),
             Command::Interfaces(args) => Job::Interfaces(format(args.format)),
             Command::Ports(args) => Job::Ports(PortsSettings {
@@ -198,6 +286,18 @@ impl Settings {
 mod tests {
     use super::*;
     use clap::Parser;
+
+    #[test]
+    fn bucket_durations_parse() {
+        assert_eq!(parse_duration_ns("250ms"), Ok(250_000_000));
+        assert_eq!(parse_duration_ns("1.5s"), Ok(1_500_000_000));
+        assert_eq!(parse_duration_ns("5m"), Ok(300_000_000_000));
+        assert_eq!(parse_duration_ns("2"), Ok(2_000_000_000));
+        assert_eq!(parse_duration_ns("1h"), Ok(3_600_000_000_000));
+        for bad in ["", "abc", "5 parsecs", "-1s", "0s", "1e30s"] {
+            assert!(parse_duration_ns(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn live_durations_are_validated() {

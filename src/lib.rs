@@ -11,4 +11,5 @@ pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod render;
+pub mod summary;
 pub mod tally;

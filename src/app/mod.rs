@@ -4,12 +4,16 @@
 
 mod live;
 pub mod metrics;
+mod progress;
+mod report;
 
-use crate::capture::{CaptureReader, Frame, Input};
+use crate::capture::{CaptureReader, Frame, Input, ProgressCounter};
+use crate::classify::Naming;
 use crate::classify::{NamingRule, PortDb, PortDbError};
 use crate::config::{Job, NameSettings, PortsSettings, ReadSettings, Settings};
-use crate::decode::decode;
+use crate::decode::{PacketInfo, decode};
 use crate::render::{self, Format};
+use crate::tally::report::ReportTally;
 use crate::tally::{InputStatus, Tally};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +44,8 @@ pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Res
     let db = load_port_db(&settings.names, err)?;
     match &settings.job {
         Job::Read(read) => run_read(read, &settings.names, &db, out, err),
+        Job::Report(report) => report::run_report(report, &settings.names, &db, out, err),
+        Job::Merge(merge) => report::run_merge(merge, &settings.names, &db, out, err),
         Job::Live(live) => live::run_live(live, &settings.names, &db, out, err),
         Job::Interfaces(format) => live::run_interfaces(*format, out, err),
         Job::Ports(ports) => run_ports(ports, &settings.names, &db, out, err),
@@ -97,17 +103,24 @@ fn run_read(
     Ok(exit)
 }
 
-/// Reads every input into one tally, `threads` inputs at a time.
-pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally {
-    let mut total = Tally::new();
+/// Runs `work` on every input, `threads` inputs at a time, and hands each
+/// result to `merge` as it arrives (so at most one result per worker is
+/// alive at once).
+pub(crate) fn each_input<I: Sync, T: Send>(
+    inputs: &[I],
+    threads: usize,
+    work: impl Fn(usize, &I) -> T + Sync,
+    mut merge: impl FnMut(T),
+) {
     if threads <= 1 || inputs.len() <= 1 {
         for (position, input) in inputs.iter().enumerate() {
-            total += read_input(position, input, rule);
+            merge(work(position, input));
         }
-        return total;
+        return;
     }
     let next = AtomicUsize::new(0);
-    let (sender, receiver) = mpsc::channel::<Tally>();
+    let (sender, receiver) = mpsc::channel::<T>();
+    let work = &work;
     std::thread::scope(|scope| {
         for _ in 0..threads.min(inputs.len()) {
             let sender = sender.clone();
@@ -118,30 +131,97 @@ pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally
                     let Some(input) = inputs.get(position) else {
                         break;
                     };
-                    if sender.send(read_input(position, input, rule)).is_err() {
+                    if sender.send(work(position, input)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(sender);
-        // Merging as results arrive keeps at most one tally per worker alive.
         for part in receiver {
-            total += part;
+            merge(part);
         }
     });
+}
+
+/// Reads every input into one tally, `threads` inputs at a time.
+pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally {
+    let progress = progress::Progress::start(inputs);
+    let counter = progress.as_ref().map(progress::Progress::counter);
+    let mut total = Tally::new();
+    each_input(
+        inputs,
+        threads,
+        |position, input| {
+            let mut tally = Tally::new();
+            read_input(&mut tally, position, input, rule, counter);
+            tally
+        },
+        |part| total += part,
+    );
     total.sort_inputs();
     total
 }
 
+/// Where decoded frames are counted: `read`'s tally or the report's.
+pub(crate) trait FrameSink {
+    /// Counts one decoded frame.
+    fn count(
+        &mut self,
+        info: &PacketInfo,
+        naming: Option<Naming>,
+        wire_len: u32,
+        link_type: u16,
+        ts_nanos: i64,
+    );
+    /// The tally holding the inputs' facts.
+    fn base(&mut self) -> &mut Tally;
+}
+
+impl FrameSink for Tally {
+    #[inline]
+    fn count(
+        &mut self,
+        info: &PacketInfo,
+        naming: Option<Naming>,
+        wire_len: u32,
+        link_type: u16,
+        ts_nanos: i64,
+    ) {
+        Tally::count(self, info, naming, wire_len, link_type, ts_nanos);
+    }
+
+    fn base(&mut self) -> &mut Tally {
+        self
+    }
+}
+
+impl FrameSink for ReportTally {
+    #[inline]
+    fn count(
+        &mut self,
+        info: &PacketInfo,
+        naming: Option<Naming>,
+        wire_len: u32,
+        link_type: u16,
+        ts_nanos: i64,
+    ) {
+        ReportTally::count(self, info, naming, wire_len, link_type, ts_nanos);
+    }
+
+    fn base(&mut self) -> &mut Tally {
+        &mut self.base
+    }
+}
+
 /// One frame through the pipeline: decode, name its service, count it.
 #[inline]
-pub(crate) fn count_frame(tally: &mut Tally, rule: &NamingRule, frame: &Frame<'_>) {
+pub(crate) fn count_frame<S: FrameSink>(sink: &mut S, rule: &NamingRule, frame: &Frame<'_>) {
     let info = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
     let naming = info
         .transport_ports()
         .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
-    tally.count(
+    sink.count(
         &info,
         naming,
         frame.orig_len,
@@ -150,27 +230,37 @@ pub(crate) fn count_frame(tally: &mut Tally, rule: &NamingRule, frame: &Frame<'_
     );
 }
 
-/// Reads one input to its end or its first error; everything read before an
-/// error is counted.
-pub fn read_input(position: usize, input: &Input, rule: &NamingRule) -> Tally {
-    let mut tally = Tally::new();
-    let mut reader = match CaptureReader::open(input) {
+/// Reads one input into `sink` to its end or its first error; everything
+/// read before an error is counted.
+pub(crate) fn read_input<S: FrameSink>(
+    sink: &mut S,
+    position: usize,
+    input: &Input,
+    rule: &NamingRule,
+    progress: Option<&ProgressCounter>,
+) {
+    let opened = match progress {
+        Some(counter) => CaptureReader::open_with_progress(input, counter),
+        None => CaptureReader::open(input),
+    };
+    let mut reader = match opened {
         Ok(reader) => reader,
         Err(error) => {
-            tally.failed_input(position, input.display_name(), error.to_string());
-            return tally;
+            sink.base()
+                .failed_input(position, input.display_name(), error.to_string());
+            return;
         }
     };
     let status = loop {
         match reader.next_frame() {
-            Ok(Some(frame)) => count_frame(&mut tally, rule, &frame),
+            Ok(Some(frame)) => count_frame(sink, rule, &frame),
             Ok(None) => break InputStatus::Complete,
             Err(error) => break InputStatus::Partial(error.to_string()),
         }
     };
     let format = reader.format().to_string();
-    tally.finish_input(position, input.display_name(), format, status);
-    tally
+    sink.base()
+        .finish_input(position, input.display_name(), format, status);
 }
 
 fn run_ports(

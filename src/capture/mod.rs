@@ -34,7 +34,7 @@ pub use live::{
     CaptureStats, IDLE_WAIT, InterfaceInfo, LiveCapture, LiveOptions, default_interface,
     list_interfaces,
 };
-pub use reader::{CaptureFormat, CaptureReader, Compression};
+pub use reader::{CaptureFormat, CaptureReader, Compression, ProgressCounter};
 
 /// The largest captured length of one record that the reader accepts, in
 /// bytes. libpcap and tshark use the same limit; a record claiming more is

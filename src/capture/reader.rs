@@ -5,6 +5,8 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 
@@ -159,6 +161,24 @@ impl CaptureReader {
             Input::Stdin => (Box::new(io::stdin()), false),
         };
         CaptureReader::start(InputBuffer::new(source), name, regular_file)
+    }
+
+    /// Like [`CaptureReader::open`], and adds every byte read from the
+    /// input (before decompression) to `progress`, for a progress display.
+    pub fn open_with_progress(
+        input: &Input,
+        progress: &ProgressCounter,
+    ) -> Result<CaptureReader, CaptureError> {
+        let name = input.display_name();
+        let (source, regular_file): (Source, bool) = match input {
+            Input::Path(path) => open_file(path, &name)?,
+            Input::Stdin => (Box::new(io::stdin()), false),
+        };
+        let counted = CountingReader {
+            inner: source,
+            counter: Arc::clone(progress),
+        };
+        CaptureReader::start(InputBuffer::new(Box::new(counted)), name, regular_file)
     }
 
     /// Reads a capture from any byte stream (read to its end, like a file);
@@ -332,6 +352,24 @@ fn decompressor(raw: Source, compression: Compression) -> io::Result<Source> {
 
 /// Opens a path; also says whether it is a regular file (not a FIFO or
 /// device).
+/// Bytes read from inputs so far, shared with a progress display.
+pub type ProgressCounter = Arc<AtomicU64>;
+
+/// A reader that adds what it reads to a shared counter (once per read
+/// call, i.e. per MiB for a file: nothing per packet).
+struct CountingReader {
+    inner: Source,
+    counter: ProgressCounter,
+}
+
+impl Read for CountingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 fn open_file(path: &Path, name: &str) -> Result<(Source, bool), CaptureError> {
     let file = File::open(path).map_err(|err| {
         let kind = if err.kind() == io::ErrorKind::IsADirectory {

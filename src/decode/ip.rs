@@ -98,16 +98,26 @@ pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
         return PacketInfo::problem(Category::OtherIp, DecodeProblem::IpHeaderTruncated);
     };
     let non_first_fragment = flags_fragment & ipv4::FRAGMENT_OFFSET_MASK != 0;
+    // The addresses, when the fixed part of the header was captured (even
+    // if options were cut or the frame is a fragment).
+    let addresses = (captured.len() >= ipv4::MIN_HEADER_LEN).then(|| ipv4_addresses(captured));
+    let with_addresses = |info: PacketInfo| match addresses {
+        Some((src, dst)) => info.with_addresses(src, dst),
+        None => info,
+    };
     if captured.len() < header_len {
         let category = if non_first_fragment {
             Category::Fragment
         } else {
             Category::OtherIp
         };
-        return PacketInfo::problem(category, DecodeProblem::IpHeaderTruncated);
+        return with_addresses(PacketInfo::problem(
+            category,
+            DecodeProblem::IpHeaderTruncated,
+        ));
     }
     if non_first_fragment {
-        return PacketInfo::plain(Category::Fragment);
+        return with_addresses(PacketInfo::plain(Category::Fragment));
     }
     let (src, dst) = ipv4_addresses(captured);
     let payload = bytes.limit(total_len).skip(header_len);

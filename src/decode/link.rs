@@ -141,19 +141,27 @@ fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
 }
 
 /// What follows an EtherType: IP, VLAN tags, MPLS, PPPoE.
-fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
+fn decode_ethertype(mut ethertype: u16, mut bytes: Bytes<'_>) -> PacketInfo {
+    // Tags are skipped in a loop, not by recursion: a frame can hold tens of
+    // thousands.
+    while matches!(
+        EtherType(ethertype),
+        EtherType::VLAN_TAGGED_FRAME
+            | EtherType::PROVIDER_BRIDGING
+            | EtherType::VLAN_DOUBLE_TAGGED_FRAME
+            | EtherType(ETHERTYPE_QINQ_OLD)
+    ) {
+        match bytes.u16_at(vlan::INNER_TYPE) {
+            Some(inner) if bytes.captured.len() >= vlan::LEN => {
+                ethertype = inner;
+                bytes = bytes.skip(vlan::LEN);
+            }
+            _ => return LINK_TRUNCATED,
+        }
+    }
     match EtherType(ethertype) {
         EtherType::IPV4 => decode_ipv4(bytes),
         EtherType::IPV6 => decode_ipv6_checked(bytes),
-        EtherType::VLAN_TAGGED_FRAME
-        | EtherType::PROVIDER_BRIDGING
-        | EtherType::VLAN_DOUBLE_TAGGED_FRAME
-        | EtherType(ETHERTYPE_QINQ_OLD) => match bytes.u16_at(vlan::INNER_TYPE) {
-            Some(inner) if bytes.captured.len() >= vlan::LEN => {
-                decode_ethertype(inner, bytes.skip(vlan::LEN))
-            }
-            _ => LINK_TRUNCATED,
-        },
         EtherType(ETHERTYPE_MPLS_UNICAST) | EtherType(ETHERTYPE_MPLS_MULTICAST) => {
             decode_mpls(bytes)
         }
@@ -166,6 +174,14 @@ fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
         _ => NON_IP,
     }
 }
+
+/// Most Ethernet pseudowires nested in one frame. Every cycle of the link
+/// layer (Ethernet → MPLS → Ethernet, also through PPPoE or LLC) enters one,
+/// so this bounds the recursion, hence the stack, whatever the frame holds.
+/// tshark stops at 500 protocol layers (`gui.max_tree_depth`), which a plain
+/// chain of Ethernet pseudowires without control word reaches at the 100th;
+/// a deeper frame is non-IP to both.
+pub(super) const MAX_PSEUDOWIRES: u8 = 99;
 
 /// MPLS label stack entries (4 bytes each) up to the bottom-of-stack bit,
 /// then IP guessed from the version nibble, as tshark does.
@@ -187,10 +203,17 @@ fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
         Some(6) => decode_ipv6_checked(bytes),
         // Pseudowire associated channel: control traffic.
         Some(1) => NON_IP,
+        Some(_) if bytes.pseudowires >= MAX_PSEUDOWIRES => NON_IP,
         // An Ethernet pseudowire, with a 4-byte control word when the first
         // nibble is 0 and the bytes do not already look like Ethernet.
-        Some(0) if !looks_like_ethernet(bytes) => decode_ethernet(bytes.skip(4)),
-        Some(_) => decode_ethernet(bytes),
+        Some(first) => {
+            bytes.pseudowires += 1;
+            if first == 0 && !looks_like_ethernet(bytes) {
+                decode_ethernet(bytes.skip(4))
+            } else {
+                decode_ethernet(bytes)
+            }
+        }
         None => LINK_TRUNCATED,
     }
 }

@@ -255,6 +255,9 @@ impl PacketInfo {
 struct Bytes<'a> {
     captured: &'a [u8],
     reported: usize,
+    /// Ethernet pseudowires (Ethernet inside MPLS) around this layer: the
+    /// one way the link layer nests, bounded by `link::MAX_PSEUDOWIRES`.
+    pseudowires: u8,
 }
 
 impl<'a> Bytes<'a> {
@@ -264,6 +267,7 @@ impl<'a> Bytes<'a> {
         Bytes {
             captured: self.captured.get(n..).unwrap_or(&[]),
             reported: self.reported.saturating_sub(n),
+            ..self
         }
     }
 
@@ -273,6 +277,7 @@ impl<'a> Bytes<'a> {
         Bytes {
             captured: &self.captured[..self.captured.len().min(reported)],
             reported,
+            ..self
         }
     }
 
@@ -315,6 +320,7 @@ fn decode_general(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> Pa
     let bytes = Bytes {
         captured: &data[..data.len().min(reported)],
         reported,
+        pseudowires: 0,
     };
     link::decode_link(link, bytes)
 }

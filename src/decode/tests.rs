@@ -747,3 +747,56 @@ fn typical_frames_take_the_fast_path_and_odd_ones_do_not() {
     let short = ethernet(0x0800, &ipv4(17, &UDP_1234_53, Some(22), 0));
     assert_eq!(fast::ethernet_tcp_udp(&short, short.len() as u32), None);
 }
+
+/// Found by fuzzing (fuzz/regressions/decode/): nesting as deep as a
+/// 256 KiB frame allows overflowed the stack of a reading thread.
+#[test]
+fn deep_link_layer_nesting_does_not_exhaust_the_stack() {
+    const MAX_FRAME: usize = crate::capture::MAX_CAPTURED_LEN as usize;
+    let udp = ipv4(17, &UDP_1234_53, None, 0);
+    let ports_udp = PacketInfo::ports(Transport::Udp, 1234, 53);
+    // 802.1Q tags as many as fit, then IPv4: tags are followed in a loop.
+    let tags = (MAX_FRAME - 14 - udp.len()) / 4;
+    let mut tagged = ethernet(0x8100, &[]);
+    for _ in 1..tags {
+        tagged.extend([0, 1, 0x81, 0]);
+    }
+    tagged.extend([0, 1, 0x08, 0]);
+    tagged.extend(&udp);
+    // Ethernet pseudowires inside MPLS, `depth` deep, then IPv4.
+    let inner = udp.clone();
+    let pseudowires = move |depth: usize| {
+        let mut frame = ethernet(0x8847, &[]);
+        for _ in 1..depth {
+            frame.extend([0, 0, 1, 64]);
+            frame.extend(ethernet(0x8847, &[]));
+        }
+        frame.extend([0, 0, 1, 64]);
+        frame.extend(ethernet(0x0800, &inner));
+        frame
+    };
+    let deepest = pseudowires((MAX_FRAME - 14 - udp.len()) / 18);
+    let limit = usize::from(link::MAX_PSEUDOWIRES);
+    // In a thread with a small stack, as the readers of several inputs are.
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            assert_eq!(
+                whole(LinkType::ETHERNET, &tagged).transport_ports(),
+                ports_udp.transport_ports()
+            );
+            assert_eq!(
+                whole(LinkType::ETHERNET, &deepest),
+                PacketInfo::plain(Category::NonIp)
+            );
+            // tshark 4.0.17 gives up past 99 plain Ethernet pseudowires (its
+            // limit of 500 protocol layers).
+            let at_limit = whole(LinkType::ETHERNET, &pseudowires(limit));
+            assert_eq!(at_limit.transport_ports(), ports_udp.transport_ports());
+            let past_limit = whole(LinkType::ETHERNET, &pseudowires(limit + 1));
+            assert_eq!(past_limit, PacketInfo::plain(Category::NonIp));
+        })
+        .expect("spawn")
+        .join()
+        .expect("no stack overflow");
+}

@@ -2,8 +2,10 @@
 //! JSON, CSV or Markdown to any `io::Write`.
 
 mod csv;
+pub mod html;
 pub mod live;
 pub mod prometheus;
+pub mod report;
 mod text;
 mod units;
 
@@ -85,6 +87,10 @@ pub struct InputView {
     pub first_timestamp: Option<String>,
     /// Last frame time (RFC 3339, UTC).
     pub last_timestamp: Option<String>,
+    /// First frame time, nanoseconds since the Unix epoch.
+    pub first_timestamp_ns: Option<i64>,
+    /// Last frame time, nanoseconds since the Unix epoch.
+    pub last_timestamp_ns: Option<i64>,
 }
 
 /// The nine categories of the counting rules, in their order.
@@ -154,7 +160,7 @@ pub struct PortView {
 /// Everything `read` shows, sorted for display.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReadView {
-    /// [`READ_SCHEMA`].
+    /// [`READ_SCHEMA`] (or the report's schema, for a report).
     pub schema: &'static str,
     /// The portclass version that wrote it.
     pub portclass_version: &'static str,
@@ -168,6 +174,10 @@ pub struct ReadView {
     pub first_timestamp: Option<String>,
     /// Last frame time (RFC 3339, UTC).
     pub last_timestamp: Option<String>,
+    /// First frame time, nanoseconds since the Unix epoch.
+    pub first_timestamp_ns: Option<i64>,
+    /// Last frame time, nanoseconds since the Unix epoch.
+    pub last_timestamp_ns: Option<i64>,
     /// Seconds from the first to the last frame.
     pub duration_seconds: f64,
     /// Average bits per second over the duration (`null` under 1 µs).
@@ -244,6 +254,8 @@ impl ReadView {
                     link_types: link_type_views(&input.link_types),
                     first_timestamp,
                     last_timestamp,
+                    first_timestamp_ns: input.time_span.map(|s| s.0),
+                    last_timestamp_ns: input.time_span.map(|s| s.1),
                 }
             })
             .collect();
@@ -309,6 +321,8 @@ impl ReadView {
             bytes: total.bytes,
             first_timestamp,
             last_timestamp,
+            first_timestamp_ns: tally.time_span().map(|s| s.0),
+            last_timestamp_ns: tally.time_span().map(|s| s.1),
             duration_seconds,
             average_bits_per_second,
             average_packets_per_second,

@@ -5,6 +5,10 @@
 //! flat 65,536-entry tables per transport, allocated on the first frame of
 //! that transport (3 MiB each).
 
+pub mod report;
+pub mod timeseries;
+pub mod topk;
+
 use crate::classify::Naming;
 use crate::decode::{Category, DecodeProblem, PacketInfo, Transport};
 use std::ops::AddAssign;
@@ -270,6 +274,14 @@ impl Tally {
         &self.inputs
     }
 
+    /// Shifts the inputs' positions by `offset` (a summary read back as the
+    /// input at `offset`).
+    pub fn renumber_inputs(&mut self, offset: usize) {
+        for input in &mut self.inputs {
+            input.position += offset;
+        }
+    }
+
     /// Puts the inputs back in command-line order (merging from several
     /// threads finishes them in any order).
     pub fn sort_inputs(&mut self) {
@@ -325,6 +337,65 @@ impl Tally {
         Transport::ALL
             .into_iter()
             .filter_map(|t| self.transports[t.index()].as_deref().map(|tt| (t, tt)))
+    }
+}
+
+/// Everything a [`Tally`] holds, for rebuilding one from a saved summary.
+#[derive(Clone, Debug, Default)]
+pub struct TallyParts {
+    /// All frames.
+    pub total: Counter,
+    /// Frames per category, in [`Category::ALL`] order.
+    pub categories: [Counter; Category::ALL.len()],
+    /// Frames per decode problem, in [`DecodeProblem::ALL`] order.
+    pub problems: [u64; DecodeProblem::ALL.len()],
+    /// Per-port counters.
+    pub ports: Vec<(Transport, u16, PortCounters)>,
+    /// Service rows.
+    pub services: Vec<(ServiceKey, Counter)>,
+    /// First and last timestamps.
+    pub time_span: Option<(i64, i64)>,
+    /// Link types and their frames.
+    pub link_types: Vec<(u16, u64)>,
+    /// The inputs.
+    pub inputs: Vec<InputFacts>,
+}
+
+impl Tally {
+    /// Rebuilds a tally from its parts (a saved JSON summary read back).
+    pub fn from_parts(parts: TallyParts) -> Tally {
+        let mut tally = Tally {
+            total: parts.total,
+            categories: parts.categories,
+            problems: parts.problems,
+            transports: Default::default(),
+            time_span: parts.time_span,
+            link_types: parts.link_types,
+            inputs: parts.inputs,
+        };
+        for (transport, port, c) in parts.ports {
+            let t = tally.transports[transport.index()].get_or_insert_with(TransportTally::new);
+            let slot = &mut t.ports[usize::from(port)];
+            slot[0] += c.src.packets;
+            slot[1] += c.src.bytes;
+            slot[2] += c.dst.packets;
+            slot[3] += c.dst.bytes;
+        }
+        for (key, c) in parts.services {
+            let transport = match key {
+                ServiceKey::Port(t, _) | ServiceKey::Dynamic(t) => t,
+            };
+            let t = tally.transports[transport.index()].get_or_insert_with(TransportTally::new);
+            match key {
+                ServiceKey::Port(_, p) => {
+                    let slot = &mut t.services[usize::from(p)];
+                    slot[0] += c.packets;
+                    slot[1] += c.bytes;
+                }
+                ServiceKey::Dynamic(_) => t.dynamic += c,
+            }
+        }
+        tally
     }
 }
 

@@ -1,0 +1,229 @@
+//! `portclass report` and `portclass merge`: captures and JSON summaries
+//! combined into one report tally, rendered in the chosen format.
+
+use super::progress::Progress;
+use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, each_input, read_input};
+use crate::capture::{Input, ProgressCounter};
+use crate::classify::{NamingRule, PortDb};
+use crate::cli::{ReportFormat, ReportTableArg};
+use crate::config::{MergeSettings, NameSettings, ReportSettings};
+use crate::render::ReadView;
+use crate::render::html::write_html;
+use crate::render::report::{ReportTable, ReportView, write_csv, write_markdown};
+use crate::summary::{self, looks_like_json};
+use crate::tally::InputStatus;
+use crate::tally::report::ReportTally;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
+
+/// Rows per table and services charted, as `report --top` defaults to.
+const DEFAULT_TOP: usize = 10;
+
+/// One input's result: a tally, and whether it carried the report's
+/// details (captures always do; a read/live summary does not).
+struct Part {
+    tally: ReportTally,
+    details: bool,
+}
+
+/// Whether a file on the command line is a JSON summary (by content).
+fn is_json_summary(path: &Path) -> bool {
+    let mut head = [0u8; 64];
+    match File::open(path).and_then(|mut f| f.read(&mut head)) {
+        Ok(n) => looks_like_json(&head[..n]),
+        Err(_) => false,
+    }
+}
+
+fn read_part(
+    position: usize,
+    input: &Input,
+    rule: &NamingRule,
+    bucket_ns: Option<u64>,
+    progress: Option<&ProgressCounter>,
+) -> Part {
+    let mut tally = ReportTally::new(bucket_ns);
+    if let Input::Path(path) = input
+        && is_json_summary(path)
+    {
+        return match summary::load(path) {
+            Ok(mut summary) => {
+                summary.tally.base.renumber_inputs(position);
+                Part {
+                    tally: summary.tally,
+                    details: summary.has_details,
+                }
+            }
+            Err(error) => {
+                tally
+                    .base
+                    .failed_input(position, input.display_name(), error.to_string());
+                Part {
+                    tally,
+                    details: true,
+                }
+            }
+        };
+    }
+    read_input(&mut tally, position, input, rule, progress);
+    Part {
+        tally,
+        details: true,
+    }
+}
+
+/// Reports each input's trouble on `err`; returns the exit status.
+fn report_inputs(tally: &ReportTally, err: &mut dyn Write) -> io::Result<u8> {
+    let mut exit = EXIT_OK;
+    for input in tally.base.inputs() {
+        match &input.status {
+            InputStatus::Complete => {}
+            InputStatus::Partial(message) => {
+                let packets = input.total.packets;
+                let noun = if packets == 1 { "packet" } else { "packets" };
+                writeln!(
+                    err,
+                    "portclass: {message} ({packets} {noun} before it counted)"
+                )?;
+                exit = exit.max(EXIT_PARTIAL);
+            }
+            InputStatus::Failed(message) => {
+                writeln!(err, "portclass: {message}")?;
+                exit = EXIT_FAILED;
+            }
+        }
+    }
+    Ok(exit)
+}
+
+/// Opens `--out` (or uses stdout) and runs `write` on it.
+fn with_output(
+    out_path: Option<&Path>,
+    out: &mut dyn Write,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), AppError> {
+    match out_path {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| {
+                AppError::Output(io::Error::new(
+                    e.kind(),
+                    format!("{}: cannot create the report file: {e}", path.display()),
+                ))
+            })?;
+            let mut file = BufWriter::new(file);
+            write(&mut file)?;
+            file.flush()?;
+        }
+        None => {
+            write(out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `portclass report`.
+pub fn run_report(
+    settings: &ReportSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let rule = db.naming_rule();
+    let mut total = ReportTally::new(settings.bucket_ns);
+    let mut details = true;
+    let progress = Progress::start(&settings.inputs);
+    let counter = progress.as_ref().map(Progress::counter);
+    each_input(
+        &settings.inputs,
+        settings.threads,
+        |position, input| read_part(position, input, &rule, settings.bucket_ns, counter),
+        |part| {
+            details &= part.details;
+            total += part.tally;
+        },
+    );
+    drop(progress);
+    total.base.sort_inputs();
+    let exit = report_inputs(&total, err)?;
+    if total
+        .base
+        .inputs()
+        .iter()
+        .all(|i| matches!(i.status, InputStatus::Failed(_)))
+    {
+        return Ok(exit);
+    }
+    let mut view = ReportView::new(&total, db, names.numeric, settings.top);
+    view.report.details_available = details;
+    with_output(settings.out.as_deref(), out, |w| match settings.format {
+        ReportFormat::Html => write_html(&view, w),
+        ReportFormat::Markdown => write_markdown(&view, w),
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, &view)?;
+            writeln!(w)
+        }
+        ReportFormat::Csv => {
+            let table = match settings.table {
+                ReportTableArg::Services => ReportTable::Services,
+                ReportTableArg::Hosts => ReportTable::Hosts,
+                ReportTableArg::Conversations => ReportTable::Conversations,
+                ReportTableArg::Timeseries => ReportTable::Timeseries,
+            };
+            write_csv(&view, table, w)
+        }
+    })?;
+    if let Some(path) = &settings.out {
+        writeln!(err, "portclass: report written to {}", path.display())?;
+    }
+    Ok(exit)
+}
+
+/// Runs `portclass merge`: the merged summary has exactly the counts of
+/// reading all the inputs' captures together; it is a report when every
+/// input is one, else `read`'s shape.
+pub fn run_merge(
+    settings: &MergeSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let mut total: Option<ReportTally> = None;
+    let mut details = true;
+    let mut offset = 0;
+    for path in &settings.inputs {
+        match summary::load(path) {
+            Ok(mut summary) => {
+                summary.tally.base.renumber_inputs(offset);
+                offset += summary.tally.base.inputs().len().max(1);
+                details &= summary.has_details;
+                match &mut total {
+                    Some(t) => *t += summary.tally,
+                    None => total = Some(summary.tally),
+                }
+            }
+            Err(error) => {
+                writeln!(err, "portclass: {error}")?;
+                return Ok(EXIT_FAILED);
+            }
+        }
+    }
+    let Some(mut total) = total else {
+        return Ok(EXIT_FAILED);
+    };
+    total.base.sort_inputs();
+    with_output(settings.out.as_deref(), out, |w| {
+        if details {
+            let view = ReportView::new(&total, db, names.numeric, DEFAULT_TOP);
+            serde_json::to_writer_pretty(&mut *w, &view)?;
+        } else {
+            let view = ReadView::new(&total.base, db, names.numeric);
+            serde_json::to_writer_pretty(&mut *w, &view)?;
+        }
+        writeln!(w)
+    })?;
+    Ok(EXIT_OK)
+}

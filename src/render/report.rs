@@ -1,0 +1,1122 @@
+//! The report: `read`'s view plus direction per service, port classes, top
+//! hosts and conversations, a time series of the top services, and the
+//! ports the database does not know. Serialised as JSON (schema
+//! [`REPORT_SCHEMA`]), Markdown, CSV per table, or HTML (see `html`).
+
+use super::{ReadView, ServiceView, format_bytes, format_count, format_rate, format_timestamp};
+use crate::classify::{PortClass, PortDb};
+use crate::decode::Transport;
+use crate::tally::ServiceKey;
+use crate::tally::report::{ConversationKey, ReportTally};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The JSON schema identifier of `report --format json` (and of `merge`
+/// output of reports); it holds every field of `portclass.read/1`.
+pub const REPORT_SCHEMA: &str = "portclass.report/1";
+
+/// Direction of one service row.
+#[derive(Clone, Debug, Serialize)]
+pub struct DirectionView {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// The service port; `null` for the dynamic row.
+    pub port: Option<u16>,
+    /// Client-to-server frames (towards the service port).
+    pub to_server_packets: u64,
+    /// Their bytes.
+    pub to_server_bytes: u64,
+    /// Server-to-client frames.
+    pub to_client_packets: u64,
+    /// Their bytes.
+    pub to_client_bytes: u64,
+}
+
+/// Traffic by the class of the port that named it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PortClassView {
+    /// `well-known` (0-1023), `registered` (1024-49151), `dynamic` (49152-65535).
+    pub class: &'static str,
+    /// Service rows in the class.
+    pub services: u64,
+    /// Frames.
+    pub packets: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Share of all bytes, 0..1.
+    pub share: f64,
+}
+
+/// What all hosts sent and received (each frame with addresses counts once
+/// as sent, once as received).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct HostTotals {
+    /// Frames sent.
+    pub sent_packets: u64,
+    /// Their bytes.
+    pub sent_bytes: u64,
+    /// Frames received.
+    pub received_packets: u64,
+    /// Their bytes.
+    pub received_bytes: u64,
+}
+
+/// What all conversations carried, by direction.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct ConversationTotals {
+    /// Client-to-server frames.
+    pub to_server_packets: u64,
+    /// Their bytes.
+    pub to_server_bytes: u64,
+    /// Server-to-client frames.
+    pub to_client_packets: u64,
+    /// Their bytes.
+    pub to_client_bytes: u64,
+}
+
+/// A top-K table (hosts or conversations) with its accuracy.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopView<T, U> {
+    /// How many keys the summary keeps.
+    pub capacity: usize,
+    /// True when every figure is exact (no more distinct keys than the
+    /// capacity ever had to be tracked).
+    pub exact: bool,
+    /// When not exact: a key not kept has at most this many bytes (never
+    /// more than the total divided by the capacity).
+    pub error_bound_bytes: u64,
+    /// The rows, largest first (all kept rows; renderers show the top N).
+    pub entries: Vec<T>,
+    /// Exact totals over every key, listed or not (for the "others" row).
+    pub totals: U,
+}
+
+/// One host.
+#[derive(Clone, Debug, Serialize)]
+pub struct HostView {
+    /// IPv4 or IPv6 address.
+    pub address: String,
+    /// Frames it sent.
+    pub sent_packets: u64,
+    /// Their bytes.
+    pub sent_bytes: u64,
+    /// Frames it received.
+    pub received_packets: u64,
+    /// Their bytes.
+    pub received_bytes: u64,
+    /// Its true bytes lie between the shown sent+received bytes and that
+    /// plus this (0: exact); the shown fields are lower bounds.
+    pub overestimate_bytes: u64,
+}
+
+/// One conversation.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversationView {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// Client address.
+    pub client: String,
+    /// Client port.
+    pub client_port: u16,
+    /// Server address.
+    pub server: String,
+    /// Server port.
+    pub server_port: u16,
+    /// The service the server port names (null with --numeric).
+    pub service: Option<String>,
+    /// Client-to-server frames.
+    pub to_server_packets: u64,
+    /// Their bytes.
+    pub to_server_bytes: u64,
+    /// Server-to-client frames.
+    pub to_client_packets: u64,
+    /// Their bytes.
+    pub to_client_bytes: u64,
+    /// Its true bytes lie between the shown bytes and that plus this (0:
+    /// exact); the shown fields are lower bounds.
+    pub overestimate_bytes: u64,
+}
+
+/// Bytes of one service in one bucket.
+#[derive(Clone, Debug, Serialize)]
+pub struct BucketServiceView {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// The naming port; `null` for the dynamic row.
+    pub port: Option<u16>,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// One time bucket.
+#[derive(Clone, Debug, Serialize)]
+pub struct BucketView {
+    /// Start (RFC 3339, UTC).
+    pub start: String,
+    /// Start, nanoseconds since the epoch (a multiple of the width).
+    pub start_ns: i64,
+    /// Frames in the bucket.
+    pub packets: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Bytes per service (every service the bucket holds).
+    pub services: Vec<BucketServiceView>,
+    /// Service bytes beyond the per-bucket limit of distinct services.
+    pub other_bytes: u64,
+}
+
+/// The time series.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimeSeriesView {
+    /// Bucket width in nanoseconds.
+    pub bucket_ns: u64,
+    /// Bucket width in seconds.
+    pub bucket_seconds: f64,
+    /// The width asked for with --bucket (`null`: chosen automatically).
+    pub requested_ns: Option<u64>,
+    /// The width asked for with --bucket, when it had to be widened to keep
+    /// the number of buckets bounded.
+    pub widened_from_ns: Option<u64>,
+    /// True when some service bytes went to `other_bytes`.
+    pub approximate: bool,
+    /// The services charted (the top N by bytes), in stacking order.
+    pub top_services: Vec<BucketServiceView>,
+    /// The buckets with traffic, in time order.
+    pub buckets: Vec<BucketView>,
+}
+
+/// The busiest bucket.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeakView {
+    /// Its start (RFC 3339, UTC).
+    pub start: String,
+    /// Its bytes.
+    pub bytes: u64,
+    /// Bits per second over the bucket.
+    pub bits_per_second: f64,
+    /// The bucket's width in seconds (about one second, or the whole
+    /// capture when shorter).
+    pub bucket_seconds: f64,
+}
+
+/// A port seen that the port database does not know.
+#[derive(Clone, Debug, Serialize)]
+pub struct UnknownPortView {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// The port.
+    pub port: u16,
+    /// Frames from or to it (src + dst).
+    pub packets: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// The report's own sections.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportSections {
+    /// False when some inputs were `read` or `live` summaries, which carry
+    /// no hosts, conversations, directions or time series: those sections
+    /// then cover only the other inputs.
+    pub details_available: bool,
+    /// The busiest time bucket.
+    pub peak: Option<PeakView>,
+    /// Direction per service row (same order as `services`).
+    pub service_directions: Vec<DirectionView>,
+    /// Traffic by port class.
+    pub port_classes: Vec<PortClassView>,
+    /// Top hosts by bytes.
+    pub hosts: TopView<HostView, HostTotals>,
+    /// Top conversations by bytes.
+    pub conversations: TopView<ConversationView, ConversationTotals>,
+    /// Services over time.
+    pub timeseries: TimeSeriesView,
+    /// Ports the database does not know, by bytes.
+    pub unknown_ports: Vec<UnknownPortView>,
+}
+
+/// Everything `report` shows: `read`'s view plus the report sections.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportView {
+    /// The read view (its `schema` is [`REPORT_SCHEMA`]).
+    #[serde(flatten)]
+    pub read: ReadView,
+    /// The report's sections.
+    pub report: ReportSections,
+    /// The time series coarsened for a chart (at most [`CHART_BUCKETS`]).
+    #[serde(skip)]
+    pub chart: TimeSeriesView,
+    /// The time series coarsened for a text table (at most [`TABLE_BUCKETS`]).
+    #[serde(skip)]
+    pub table: TimeSeriesView,
+    /// How many rows of each table the renderers show (`--top`).
+    #[serde(skip)]
+    pub top: usize,
+}
+
+/// Most buckets drawn in the HTML chart.
+pub const CHART_BUCKETS: usize = 240;
+/// Most buckets listed in a text table.
+pub const TABLE_BUCKETS: usize = 24;
+
+fn series_view(
+    series: &crate::tally::timeseries::TimeSeries,
+    widened_from: Option<u64>,
+    top_services: &[BucketServiceView],
+) -> TimeSeriesView {
+    let width = series.width_ns();
+    TimeSeriesView {
+        bucket_ns: width,
+        bucket_seconds: width as f64 / 1e9,
+        requested_ns: series.requested_ns(),
+        widened_from_ns: widened_from,
+        approximate: series.is_approximate(),
+        top_services: top_services.to_vec(),
+        buckets: series
+            .buckets()
+            .map(|b| BucketView {
+                start: format_timestamp(b.start_ns),
+                start_ns: b.start_ns,
+                packets: b.packets,
+                bytes: b.bytes,
+                services: b
+                    .services
+                    .iter()
+                    .map(|&(key, bytes)| {
+                        let (transport, port) = key_parts(key);
+                        BucketServiceView {
+                            transport,
+                            port,
+                            bytes,
+                        }
+                    })
+                    .collect(),
+                other_bytes: b.other_bytes,
+            })
+            .collect(),
+    }
+}
+
+fn key_parts(key: ServiceKey) -> (&'static str, Option<u16>) {
+    match key {
+        ServiceKey::Port(t, p) => (t.name(), Some(p)),
+        ServiceKey::Dynamic(t) => (t.name(), None),
+    }
+}
+
+fn service_label(view: &ReadView, transport: &str, port: Option<u16>) -> String {
+    view.services
+        .iter()
+        .find(|s| s.transport == transport && s.port == port)
+        .and_then(|s| s.service.clone())
+        .unwrap_or_else(|| match port {
+            Some(p) => format!("{p}/{transport}"),
+            None => format!("dynamic/{transport}"),
+        })
+}
+
+impl ReportView {
+    /// Builds the view of `tally`; `top` rows per table are shown by the
+    /// text renderers and charted.
+    pub fn new(tally: &ReportTally, db: &PortDb, numeric: bool, top: usize) -> ReportView {
+        let mut read = ReadView::new(&tally.base, db, numeric);
+        read.schema = REPORT_SCHEMA;
+        let total_bytes = read.bytes;
+        let share = |bytes: u64| {
+            if total_bytes == 0 {
+                0.0
+            } else {
+                bytes as f64 / total_bytes as f64
+            }
+        };
+        let service_directions = read
+            .services
+            .iter()
+            .map(|s| {
+                let transport = Transport::parse(s.transport).unwrap_or(Transport::Tcp);
+                let key = match s.port {
+                    Some(p) => ServiceKey::Port(transport, p),
+                    None => ServiceKey::Dynamic(transport),
+                };
+                let d = tally.directions().get(&key).copied().unwrap_or_default();
+                DirectionView {
+                    transport: s.transport,
+                    port: s.port,
+                    to_server_packets: d.to_server.packets,
+                    to_server_bytes: d.to_server.bytes,
+                    to_client_packets: d.to_client.packets,
+                    to_client_bytes: d.to_client.bytes,
+                }
+            })
+            .collect();
+        let mut classes = [
+            (PortClass::WellKnown, 0u64, 0u64, 0u64),
+            (PortClass::Registered, 0, 0, 0),
+            (PortClass::Dynamic, 0, 0, 0),
+        ];
+        for s in &read.services {
+            let class = s.port.map_or(PortClass::Dynamic, PortClass::of);
+            if let Some(c) = classes.iter_mut().find(|c| c.0 == class) {
+                c.1 += 1;
+                c.2 += s.packets;
+                c.3 += s.bytes;
+            }
+        }
+        let port_classes = classes
+            .iter()
+            .map(|&(class, services, packets, bytes)| PortClassView {
+                class: class.name(),
+                services,
+                packets,
+                bytes,
+                share: share(bytes),
+            })
+            .collect();
+        let hosts = TopView {
+            capacity: tally.hosts().capacity(),
+            exact: tally.hosts().is_exact(),
+            error_bound_bytes: tally.hosts().error_bound(),
+            entries: tally
+                .hosts()
+                .entries()
+                .into_iter()
+                .map(|e| HostView {
+                    address: e.key.to_string(),
+                    sent_packets: e.weights.sent.packets,
+                    sent_bytes: e.weights.sent.bytes,
+                    received_packets: e.weights.received.packets,
+                    received_bytes: e.weights.received.bytes,
+                    overestimate_bytes: e.overestimate,
+                })
+                .collect(),
+            totals: {
+                let t = tally.hosts().total();
+                HostTotals {
+                    sent_packets: t.sent.packets,
+                    sent_bytes: t.sent.bytes,
+                    received_packets: t.received.packets,
+                    received_bytes: t.received.bytes,
+                }
+            },
+        };
+        let conversations = TopView {
+            capacity: tally.conversations().capacity(),
+            exact: tally.conversations().is_exact(),
+            error_bound_bytes: tally.conversations().error_bound(),
+            entries: tally
+                .conversations()
+                .entries()
+                .into_iter()
+                .map(|e| conversation_view(&read, e.key, e.weights, e.overestimate, numeric))
+                .collect(),
+            totals: {
+                let t = tally.conversations().total();
+                ConversationTotals {
+                    to_server_packets: t.to_server.packets,
+                    to_server_bytes: t.to_server.bytes,
+                    to_client_packets: t.to_client.packets,
+                    to_client_bytes: t.to_client.bytes,
+                }
+            },
+        };
+        let series = tally.series();
+        let top_services: Vec<BucketServiceView> = read
+            .services
+            .iter()
+            .take(if top == 0 { read.services.len() } else { top })
+            .map(|s| BucketServiceView {
+                transport: s.transport,
+                port: s.port,
+                bytes: s.bytes,
+            })
+            .collect();
+        let timeseries = series_view(series, series.widened_from(), &top_services);
+        let chart = series_view(
+            &series.coarsened(CHART_BUCKETS),
+            series.widened_from(),
+            &top_services,
+        );
+        let table = series_view(
+            &series.coarsened(TABLE_BUCKETS),
+            series.widened_from(),
+            &top_services,
+        );
+        // The peak over buckets of about a second: the stored width can be
+        // milliseconds, whose busiest bucket is a burst, not a rate. A
+        // capture shorter than the peak bucket has its average as its peak.
+        let span_ns = tally
+            .base
+            .time_span()
+            .map_or(0, |(first, last)| last - first);
+        let per_second = series.coarsened(((span_ns / 1_000_000_000).max(1)) as usize);
+        let peak_width = per_second.width_ns();
+        let peak = per_second.peak().map(|(start_ns, bytes)| {
+            let average = read.average_bits_per_second.unwrap_or(0.0);
+            let over_bucket = bytes as f64 * 8.0 / (peak_width.max(1) as f64 / 1e9);
+            if (span_ns as u64) < peak_width || over_bucket < average {
+                PeakView {
+                    start: read.first_timestamp.clone().unwrap_or_default(),
+                    bytes: read.bytes,
+                    bits_per_second: average,
+                    bucket_seconds: read.duration_seconds,
+                }
+            } else {
+                PeakView {
+                    start: format_timestamp(start_ns),
+                    bytes,
+                    bits_per_second: over_bucket,
+                    bucket_seconds: peak_width as f64 / 1e9,
+                }
+            }
+        });
+        let mut unknown_ports: Vec<UnknownPortView> = read
+            .ports
+            .iter()
+            .filter(|p| Transport::parse(p.transport).is_some_and(|t| !db.contains(t, p.port)))
+            .map(|p| UnknownPortView {
+                transport: p.transport,
+                port: p.port,
+                packets: p.src_packets + p.dst_packets,
+                bytes: p.src_bytes + p.dst_bytes,
+            })
+            .collect();
+        unknown_ports.sort_by(|a, b| {
+            b.bytes
+                .cmp(&a.bytes)
+                .then_with(|| a.transport.cmp(b.transport))
+                .then_with(|| a.port.cmp(&b.port))
+        });
+        ReportView {
+            read,
+            report: ReportSections {
+                details_available: true,
+                peak,
+                service_directions,
+                port_classes,
+                hosts,
+                conversations,
+                timeseries,
+                unknown_ports,
+            },
+            chart,
+            table,
+            top,
+        }
+    }
+
+    /// The service rows shown (top N) and the rest.
+    pub fn shown_services(&self) -> (&[ServiceView], &[ServiceView]) {
+        let n = if self.top == 0 {
+            self.read.services.len()
+        } else {
+            self.top.min(self.read.services.len())
+        };
+        self.read.services.split_at(n)
+    }
+
+    /// Display label of a service (`https`, `40123/tcp`, `dynamic/udp`).
+    pub fn service_label(&self, transport: &str, port: Option<u16>) -> String {
+        service_label(&self.read, transport, port)
+    }
+
+    /// Rows to show of a table of `len` rows.
+    pub fn rows(&self, len: usize) -> usize {
+        if self.top == 0 {
+            len
+        } else {
+            self.top.min(len)
+        }
+    }
+}
+
+fn conversation_view(
+    read: &ReadView,
+    key: ConversationKey,
+    w: crate::tally::report::ConversationWeights,
+    overestimate: u64,
+    numeric: bool,
+) -> ConversationView {
+    let transport = key.transport.name();
+    let service = (!numeric).then(|| service_label(read, transport, Some(key.server_port)));
+    ConversationView {
+        transport,
+        client: key.client.to_string(),
+        client_port: key.client_port,
+        server: key.server.to_string(),
+        server_port: key.server_port,
+        service,
+        to_server_packets: w.to_server.packets,
+        to_server_bytes: w.to_server.bytes,
+        to_client_packets: w.to_client.packets,
+        to_client_bytes: w.to_client.bytes,
+        overestimate_bytes: overestimate,
+    }
+}
+
+/// Which table `--format csv` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportTable {
+    /// Service rows with direction.
+    Services,
+    /// Top hosts.
+    Hosts,
+    /// Top conversations.
+    Conversations,
+    /// One row per bucket and charted service.
+    Timeseries,
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn csv_row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
+    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    write!(out, "{}\r\n", line.join(","))
+}
+
+/// Writes one table of the report as CSV (every row, not only the top N).
+pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> io::Result<()> {
+    let s = |v: &dyn ToString| v.to_string();
+    match table {
+        ReportTable::Services => {
+            csv_row(
+                out,
+                &[
+                    "transport",
+                    "port",
+                    "service",
+                    "source",
+                    "packets",
+                    "bytes",
+                    "share",
+                    "to_server_packets",
+                    "to_server_bytes",
+                    "to_client_packets",
+                    "to_client_bytes",
+                    "description",
+                ]
+                .map(String::from),
+            )?;
+            for (svc, d) in view
+                .read
+                .services
+                .iter()
+                .zip(&view.report.service_directions)
+            {
+                csv_row(
+                    out,
+                    &[
+                        s(&svc.transport),
+                        svc.port
+                            .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+                        svc.service.clone().unwrap_or_default(),
+                        svc.source.unwrap_or("").to_string(),
+                        s(&svc.packets),
+                        s(&svc.bytes),
+                        format!("{:.6}", svc.share),
+                        s(&d.to_server_packets),
+                        s(&d.to_server_bytes),
+                        s(&d.to_client_packets),
+                        s(&d.to_client_bytes),
+                        svc.description.clone().unwrap_or_default(),
+                    ],
+                )?;
+            }
+        }
+        ReportTable::Hosts => {
+            csv_row(
+                out,
+                &[
+                    "address",
+                    "sent_packets",
+                    "sent_bytes",
+                    "received_packets",
+                    "received_bytes",
+                    "overestimate_bytes",
+                ]
+                .map(String::from),
+            )?;
+            for h in &view.report.hosts.entries {
+                csv_row(
+                    out,
+                    &[
+                        h.address.clone(),
+                        s(&h.sent_packets),
+                        s(&h.sent_bytes),
+                        s(&h.received_packets),
+                        s(&h.received_bytes),
+                        s(&h.overestimate_bytes),
+                    ],
+                )?;
+            }
+        }
+        ReportTable::Conversations => {
+            csv_row(
+                out,
+                &[
+                    "transport",
+                    "client",
+                    "client_port",
+                    "server",
+                    "server_port",
+                    "service",
+                    "to_server_packets",
+                    "to_server_bytes",
+                    "to_client_packets",
+                    "to_client_bytes",
+                    "overestimate_bytes",
+                ]
+                .map(String::from),
+            )?;
+            for c in &view.report.conversations.entries {
+                csv_row(
+                    out,
+                    &[
+                        s(&c.transport),
+                        c.client.clone(),
+                        s(&c.client_port),
+                        c.server.clone(),
+                        s(&c.server_port),
+                        c.service.clone().unwrap_or_default(),
+                        s(&c.to_server_packets),
+                        s(&c.to_server_bytes),
+                        s(&c.to_client_packets),
+                        s(&c.to_client_bytes),
+                        s(&c.overestimate_bytes),
+                    ],
+                )?;
+            }
+        }
+        ReportTable::Timeseries => {
+            csv_row(
+                out,
+                &[
+                    "start",
+                    "start_ns",
+                    "transport",
+                    "port",
+                    "service",
+                    "bytes",
+                    "bits_per_second",
+                ]
+                .map(String::from),
+            )?;
+            let seconds = view.report.timeseries.bucket_seconds.max(1e-9);
+            for b in &view.report.timeseries.buckets {
+                for svc in &b.services {
+                    csv_row(
+                        out,
+                        &[
+                            b.start.clone(),
+                            s(&b.start_ns),
+                            s(&svc.transport),
+                            svc.port
+                                .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+                            view.service_label(svc.transport, svc.port),
+                            s(&svc.bytes),
+                            format!("{:.1}", svc.bytes as f64 * 8.0 / seconds),
+                        ],
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn md_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    writeln!(out, "| {} |", header.join(" | "))?;
+    writeln!(
+        out,
+        "|{}|",
+        header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
+    )?;
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    writeln!(out)
+}
+
+fn pct(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// Writes the report as Markdown, for tickets and wikis.
+pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+    let r = &view.read;
+    writeln!(out, "# Traffic report\n")?;
+    writeln!(out, "## Overview\n")?;
+    let mut overview = Vec::new();
+    for input in &r.inputs {
+        overview.push(vec![
+            "input".to_string(),
+            format!(
+                "{} ({}; {} packets, {}{})",
+                input.name,
+                input.format,
+                format_count(input.packets),
+                format_bytes(input.bytes),
+                if input.status == "complete" {
+                    String::new()
+                } else {
+                    format!("; {}", input.status)
+                }
+            ),
+        ]);
+    }
+    if let (Some(first), Some(last)) = (&r.first_timestamp, &r.last_timestamp) {
+        overview.push(vec![
+            "time span".to_string(),
+            format!("{first} to {last} ({:.3} s)", r.duration_seconds),
+        ]);
+    }
+    overview.push(vec!["packets".to_string(), format_count(r.packets)]);
+    overview.push(vec![
+        "bytes".to_string(),
+        format!(
+            "{} ({} bytes)",
+            format_bytes(r.bytes),
+            format_count(r.bytes)
+        ),
+    ]);
+    if let Some(bps) = r.average_bits_per_second {
+        overview.push(vec!["average rate".to_string(), format_rate(bps)]);
+    }
+    if let Some(peak) = &view.report.peak {
+        overview.push(vec![
+            "peak rate".to_string(),
+            format!(
+                "{} (busiest {} s, from {})",
+                format_rate(peak.bits_per_second),
+                peak.bucket_seconds,
+                peak.start
+            ),
+        ]);
+    }
+    let links: Vec<String> = r
+        .link_types
+        .iter()
+        .map(|l| format!("{} ({})", l.name, format_count(l.packets)))
+        .collect();
+    overview.push(vec!["link types".to_string(), links.join(", ")]);
+    let t = &r.transport;
+    let undecodable: u64 = r
+        .decode_problems
+        .iter()
+        .filter(|p| p.problem == "unsupported_link_type")
+        .map(|p| p.packets)
+        .sum();
+    overview.push(vec![
+        "decode quality".to_string(),
+        format!(
+            "truncated {}, fragments {}, non-IP {}, undecodable link type {}",
+            format_count(t.truncated.packets),
+            format_count(t.fragment.packets),
+            format_count(t.non_ip.packets),
+            format_count(undecodable)
+        ),
+    ]);
+    md_table(out, &["", ""], &overview)?;
+
+    writeln!(out, "## Traffic by transport\n")?;
+    let rows: Vec<Vec<String>> = r
+        .transport_rows()
+        .iter()
+        .filter(|(_, c)| c.packets > 0)
+        .map(|(name, c)| {
+            vec![
+                name.to_string(),
+                format_count(c.packets),
+                format_bytes(c.bytes),
+                pct(if r.bytes == 0 {
+                    0.0
+                } else {
+                    c.bytes as f64 / r.bytes as f64
+                }),
+            ]
+        })
+        .collect();
+    md_table(out, &["transport", "packets", "bytes", "share"], &rows)?;
+
+    let details = view.report.details_available;
+    const NO_DETAILS: &str = "Not available: some inputs were `read` or `live` summaries, which carry no hosts, conversations, directions or time series.";
+    writeln!(out, "## By service\n")?;
+    let (shown, rest) = view.shown_services();
+    let mut rows: Vec<Vec<String>> = shown
+        .iter()
+        .zip(&view.report.service_directions)
+        .map(|(s, d)| {
+            vec![
+                view.service_label(s.transport, s.port),
+                s.port.map_or_else(
+                    || format!("49152-65535/{}", s.transport),
+                    |p| format!("{p}/{}", s.transport),
+                ),
+                format_count(s.packets),
+                format_bytes(s.bytes),
+                pct(s.share),
+                if details {
+                    format_bytes(d.to_server_bytes)
+                } else {
+                    "n/a".to_string()
+                },
+                if details {
+                    format_bytes(d.to_client_bytes)
+                } else {
+                    "n/a".to_string()
+                },
+            ]
+        })
+        .collect();
+    if !rest.is_empty() {
+        rows.push(vec![
+            format!("({} more)", rest.len()),
+            String::new(),
+            format_count(rest.iter().map(|s| s.packets).sum()),
+            format_bytes(rest.iter().map(|s| s.bytes).sum()),
+            pct(rest.iter().map(|s| s.share).sum()),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    md_table(
+        out,
+        &[
+            "service",
+            "port",
+            "packets",
+            "bytes",
+            "share",
+            "client → server",
+            "server → client",
+        ],
+        &rows,
+    )?;
+
+    writeln!(out, "## By port class\n")?;
+    let rows: Vec<Vec<String>> = view
+        .report
+        .port_classes
+        .iter()
+        .map(|c| {
+            vec![
+                c.class.to_string(),
+                format_count(c.services),
+                format_count(c.packets),
+                format_bytes(c.bytes),
+                pct(c.share),
+            ]
+        })
+        .collect();
+    md_table(
+        out,
+        &["class", "services", "packets", "bytes", "share"],
+        &rows,
+    )?;
+
+    if !details {
+        for title in ["Top hosts", "Top conversations", "Top services over time"] {
+            writeln!(out, "## {title}\n\n{NO_DETAILS}\n")?;
+        }
+        return write_unknown_ports(view, out);
+    }
+    writeln!(out, "## Top hosts\n")?;
+    let hosts = &view.report.hosts;
+    let rows: Vec<Vec<String>> = hosts.entries[..view.rows(hosts.entries.len())]
+        .iter()
+        .map(|h| {
+            vec![
+                h.address.clone(),
+                format_bytes(h.sent_bytes),
+                format_bytes(h.received_bytes),
+                format_count(h.sent_packets + h.received_packets),
+                approx(h.overestimate_bytes),
+            ]
+        })
+        .collect();
+    md_table(
+        out,
+        &["host", "sent", "received", "packets", "accuracy"],
+        &rows,
+    )?;
+    let next = hosts
+        .entries
+        .get(view.rows(hosts.entries.len()))
+        .map_or(0, |h| {
+            h.sent_bytes + h.received_bytes + h.overestimate_bytes
+        });
+    writeln!(
+        out,
+        "{}\n",
+        accuracy_note(
+            hosts.exact,
+            hosts.capacity,
+            hosts.error_bound_bytes,
+            next,
+            "hosts"
+        )
+    )?;
+
+    writeln!(out, "## Top conversations\n")?;
+    let conversations = &view.report.conversations;
+    let rows: Vec<Vec<String>> = conversations.entries[..view.rows(conversations.entries.len())]
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{}:{}", bracket(&c.client), c.client_port),
+                format!("{}:{}", bracket(&c.server), c.server_port),
+                c.service
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/{}", c.server_port, c.transport)),
+                format_bytes(c.to_server_bytes),
+                format_bytes(c.to_client_bytes),
+                approx(c.overestimate_bytes),
+            ]
+        })
+        .collect();
+    md_table(
+        out,
+        &[
+            "client",
+            "server",
+            "service",
+            "client → server",
+            "server → client",
+            "accuracy",
+        ],
+        &rows,
+    )?;
+    let next = conversations
+        .entries
+        .get(view.rows(conversations.entries.len()))
+        .map_or(0, |c| {
+            c.to_server_bytes + c.to_client_bytes + c.overestimate_bytes
+        });
+    writeln!(
+        out,
+        "{}\n",
+        accuracy_note(
+            conversations.exact,
+            conversations.capacity,
+            conversations.error_bound_bytes,
+            next,
+            "conversations"
+        )
+    )?;
+
+    writeln!(out, "## Top services over time\n")?;
+    let ts = &view.table;
+    let mut header = vec!["bucket start".to_string()];
+    header.extend(
+        ts.top_services
+            .iter()
+            .map(|s| view.service_label(s.transport, s.port)),
+    );
+    header.push("other".to_string());
+    let seconds = ts.bucket_seconds.max(1e-9);
+    let rows: Vec<Vec<String>> = ts
+        .buckets
+        .iter()
+        .map(|b| {
+            let mut row = vec![b.start.clone()];
+            let mut charted = 0;
+            for s in &ts.top_services {
+                let bytes = b
+                    .services
+                    .iter()
+                    .find(|x| x.transport == s.transport && x.port == s.port)
+                    .map_or(0, |x| x.bytes);
+                charted += bytes;
+                row.push(format_rate(bytes as f64 * 8.0 / seconds));
+            }
+            row.push(format_rate(
+                b.bytes.saturating_sub(charted) as f64 * 8.0 / seconds,
+            ));
+            row
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    writeln!(
+        out,
+        "Bucket: {} s{}.\n",
+        ts.bucket_seconds,
+        ts.widened_from_ns.map_or(String::new(), |w| format!(
+            " (widened from {} s to bound memory)",
+            w as f64 / 1e9
+        ))
+    )?;
+    md_table(out, &header, &rows)?;
+    write_unknown_ports(view, out)
+}
+
+fn write_unknown_ports(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Ports the database does not know\n")?;
+    let unknown = &view.report.unknown_ports;
+    if unknown.is_empty() {
+        writeln!(out, "None.")?;
+    } else {
+        let rows: Vec<Vec<String>> = unknown[..view.rows(unknown.len())]
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("{}/{}", p.port, p.transport),
+                    format_count(p.packets),
+                    format_bytes(p.bytes),
+                ]
+            })
+            .collect();
+        md_table(out, &["port", "packets", "bytes"], &rows)?;
+        if unknown.len() > view.rows(unknown.len()) {
+            writeln!(
+                out,
+                "({} more; --top 0 lists all)",
+                unknown.len() - view.rows(unknown.len())
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn bracket(address: &str) -> String {
+    if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
+    }
+}
+
+fn approx(overestimate: u64) -> String {
+    if overestimate == 0 {
+        "exact".to_string()
+    } else {
+        format!("at least; up to {} more", format_bytes(overestimate))
+    }
+}
+
+/// The sentence saying how exact a top-K table is; `shown` rows of it are
+/// displayed, and `next_estimate` is the estimated bytes of the first row
+/// not displayed (0 if none).
+pub fn accuracy_note(
+    exact: bool,
+    capacity: usize,
+    bound: u64,
+    next_estimate: u64,
+    what: &str,
+) -> String {
+    if exact {
+        format!("All {what} are counted exactly.")
+    } else {
+        format!(
+            "Approximate: more than {capacity} distinct {what}, so a bounded summary (space-saving) was kept. \
+             A listed figure is a lower bound; the truth is at most its accuracy column more. \
+             Any {what} not listed has at most {} in all.",
+            format_bytes(bound.max(next_estimate))
+        )
+    }
+}

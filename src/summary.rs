@@ -1,0 +1,483 @@
+//! JSON summaries read back: the output of `read`, `live` and `report`
+//! (`--format json`) turned into tallies again, so that `merge` and `report`
+//! can combine summaries made on many machines exactly as if the captures
+//! had been read together.
+
+use crate::decode::{Category, DecodeProblem, Transport};
+use crate::tally::report::{
+    ConversationKey, ConversationWeights, Direction, HostWeights, ReportTally,
+};
+use crate::tally::timeseries::TimeSeries;
+use crate::tally::topk::{Entry, SpaceSaving};
+use crate::tally::{Counter, InputFacts, InputStatus, PortCounters, ServiceKey, Tally, TallyParts};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::Path;
+use thiserror::Error;
+
+/// A summary that cannot be read back.
+#[derive(Debug, Error)]
+pub enum SummaryError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not a portclass JSON summary, or a damaged one.
+    #[error(
+        "{path}: not a portclass JSON summary ({detail}): give the output of portclass read, live or report with --format json"
+    )]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct CounterJson {
+    packets: u64,
+    bytes: u64,
+}
+
+impl From<&CounterJson> for Counter {
+    fn from(c: &CounterJson) -> Counter {
+        Counter {
+            packets: c.packets,
+            bytes: c.bytes,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ProblemJson {
+    problem: String,
+    packets: u64,
+}
+
+#[derive(Deserialize)]
+struct LinkTypeJson {
+    linktype: u16,
+    packets: u64,
+}
+
+#[derive(Deserialize)]
+struct InputJson {
+    name: String,
+    #[serde(default)]
+    format: String,
+    status: String,
+    error: Option<String>,
+    packets: u64,
+    bytes: u64,
+    #[serde(default)]
+    link_types: Vec<LinkTypeJson>,
+    first_timestamp_ns: Option<i64>,
+    last_timestamp_ns: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct PortJson {
+    transport: String,
+    port: u16,
+    src_packets: u64,
+    src_bytes: u64,
+    dst_packets: u64,
+    dst_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct ServiceJson {
+    transport: String,
+    port: Option<u16>,
+    packets: u64,
+    bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct DirectionJson {
+    transport: String,
+    port: Option<u16>,
+    to_server_packets: u64,
+    to_server_bytes: u64,
+    to_client_packets: u64,
+    to_client_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct TopJson<T, U> {
+    capacity: usize,
+    exact: bool,
+    error_bound_bytes: u64,
+    entries: Vec<T>,
+    totals: U,
+}
+
+#[derive(Deserialize)]
+struct HostTotalsJson {
+    sent_packets: u64,
+    sent_bytes: u64,
+    received_packets: u64,
+    received_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct ConversationTotalsJson {
+    to_server_packets: u64,
+    to_server_bytes: u64,
+    to_client_packets: u64,
+    to_client_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct HostJson {
+    address: IpAddr,
+    sent_packets: u64,
+    sent_bytes: u64,
+    received_packets: u64,
+    received_bytes: u64,
+    overestimate_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct ConversationJson {
+    transport: String,
+    client: IpAddr,
+    client_port: u16,
+    server: IpAddr,
+    server_port: u16,
+    to_server_packets: u64,
+    to_server_bytes: u64,
+    to_client_packets: u64,
+    to_client_bytes: u64,
+    overestimate_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct BucketServiceJson {
+    transport: String,
+    port: Option<u16>,
+    bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct BucketJson {
+    start_ns: i64,
+    packets: u64,
+    bytes: u64,
+    services: Vec<BucketServiceJson>,
+    other_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct TimeSeriesJson {
+    bucket_ns: u64,
+    #[serde(default)]
+    requested_ns: Option<u64>,
+    approximate: bool,
+    buckets: Vec<BucketJson>,
+}
+
+#[derive(Deserialize)]
+struct ReportJson {
+    service_directions: Vec<DirectionJson>,
+    hosts: TopJson<HostJson, HostTotalsJson>,
+    conversations: TopJson<ConversationJson, ConversationTotalsJson>,
+    timeseries: TimeSeriesJson,
+}
+
+#[derive(Deserialize)]
+struct SummaryJson {
+    schema: String,
+    packets: u64,
+    bytes: u64,
+    transport: BTreeMap<String, CounterJson>,
+    #[serde(default)]
+    decode_problems: Vec<ProblemJson>,
+    #[serde(default)]
+    link_types: Vec<LinkTypeJson>,
+    first_timestamp_ns: Option<i64>,
+    last_timestamp_ns: Option<i64>,
+    #[serde(default)]
+    inputs: Vec<InputJson>,
+    ports: Vec<PortJson>,
+    services: Vec<ServiceJson>,
+    report: Option<ReportJson>,
+}
+
+/// A summary read back.
+pub struct Summary {
+    /// Its counts, with the report's details when it was a report.
+    pub tally: ReportTally,
+    /// Whether it carried the report's details (hosts, conversations, time
+    /// series, directions).
+    pub has_details: bool,
+}
+
+fn transport(name: &str, path: &str) -> Result<Transport, SummaryError> {
+    Transport::parse(name).ok_or_else(|| SummaryError::Invalid {
+        path: path.to_string(),
+        detail: format!("unknown transport {name:?}"),
+    })
+}
+
+fn service_key(name: &str, port: Option<u16>, path: &str) -> Result<ServiceKey, SummaryError> {
+    let t = transport(name, path)?;
+    Ok(match port {
+        Some(p) => ServiceKey::Port(t, p),
+        None => ServiceKey::Dynamic(t),
+    })
+}
+
+fn span(first: Option<i64>, last: Option<i64>) -> Option<(i64, i64)> {
+    first.zip(last)
+}
+
+/// Whether `bytes` look like a JSON summary rather than a capture.
+pub fn looks_like_json(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+}
+
+/// Reads a JSON summary file back into a tally.
+pub fn load(path: &Path) -> Result<Summary, SummaryError> {
+    let name = path.display().to_string();
+    let text = std::fs::read(path).map_err(|source| SummaryError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    parse(&text, &name)
+}
+
+/// Parses a JSON summary (`name` is used in messages). A live stream
+/// (NDJSON) is accepted: its last line, the summary, is used.
+pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
+    let invalid = |detail: String| SummaryError::Invalid {
+        path: name.to_string(),
+        detail,
+    };
+    // NDJSON from `live`: the summary is the last non-empty line.
+    let document = match std::str::from_utf8(text) {
+        Ok(t)
+            if t.trim_start().starts_with('{')
+                && t.trim().lines().count() > 1
+                && t.trim().lines().all(|l| l.trim_start().starts_with('{')) =>
+        {
+            t.trim().lines().last().unwrap_or("").as_bytes()
+        }
+        _ => text,
+    };
+    let json: SummaryJson = serde_json::from_slice(document).map_err(|e| invalid(e.to_string()))?;
+    if !json.schema.starts_with("portclass.read/") && !json.schema.starts_with("portclass.report/")
+    {
+        return Err(invalid(format!("schema {:?}", json.schema)));
+    }
+    let mut parts = TallyParts {
+        total: Counter {
+            packets: json.packets,
+            bytes: json.bytes,
+        },
+        time_span: span(json.first_timestamp_ns, json.last_timestamp_ns),
+        link_types: json
+            .link_types
+            .iter()
+            .map(|l| (l.linktype, l.packets))
+            .collect(),
+        ..TallyParts::default()
+    };
+    for (i, category) in Category::ALL.iter().enumerate() {
+        if let Some(c) = json.transport.get(category.name()) {
+            parts.categories[i] = c.into();
+        }
+    }
+    for p in &json.decode_problems {
+        if let Some(i) = DecodeProblem::ALL
+            .iter()
+            .position(|d| d.name() == p.problem)
+        {
+            parts.problems[i] = p.packets;
+        }
+    }
+    for p in &json.ports {
+        let counters = PortCounters {
+            src: Counter {
+                packets: p.src_packets,
+                bytes: p.src_bytes,
+            },
+            dst: Counter {
+                packets: p.dst_packets,
+                bytes: p.dst_bytes,
+            },
+        };
+        parts
+            .ports
+            .push((transport(&p.transport, name)?, p.port, counters));
+    }
+    for s in &json.services {
+        let key = service_key(&s.transport, s.port, name)?;
+        parts.services.push((
+            key,
+            Counter {
+                packets: s.packets,
+                bytes: s.bytes,
+            },
+        ));
+    }
+    parts.inputs = json
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(position, i)| InputFacts {
+            position,
+            name: i.name.clone(),
+            format: i.format.clone(),
+            link_types: i
+                .link_types
+                .iter()
+                .map(|l| (l.linktype, l.packets))
+                .collect(),
+            total: Counter {
+                packets: i.packets,
+                bytes: i.bytes,
+            },
+            time_span: span(i.first_timestamp_ns, i.last_timestamp_ns),
+            status: match i.status.as_str() {
+                "partial" => InputStatus::Partial(i.error.clone().unwrap_or_default()),
+                "failed" => InputStatus::Failed(i.error.clone().unwrap_or_default()),
+                _ => InputStatus::Complete,
+            },
+        })
+        .collect();
+    let base = Tally::from_parts(parts);
+    let Some(report) = json.report else {
+        return Ok(Summary {
+            tally: ReportTally::from_parts(
+                base,
+                HashMap::new(),
+                SpaceSaving::new(crate::tally::report::HOST_CAPACITY),
+                SpaceSaving::new(crate::tally::report::CONVERSATION_CAPACITY),
+                TimeSeries::new(None),
+            ),
+            has_details: false,
+        });
+    };
+    let mut directions = HashMap::new();
+    for d in &report.service_directions {
+        directions.insert(
+            service_key(&d.transport, d.port, name)?,
+            Direction {
+                to_server: Counter {
+                    packets: d.to_server_packets,
+                    bytes: d.to_server_bytes,
+                },
+                to_client: Counter {
+                    packets: d.to_client_packets,
+                    bytes: d.to_client_bytes,
+                },
+            },
+        );
+    }
+    let host_entries: Vec<Entry<IpAddr, HostWeights>> = report
+        .hosts
+        .entries
+        .iter()
+        .map(|h| Entry {
+            key: h.address,
+            weights: HostWeights {
+                sent: Counter {
+                    packets: h.sent_packets,
+                    bytes: h.sent_bytes,
+                },
+                received: Counter {
+                    packets: h.received_packets,
+                    bytes: h.received_bytes,
+                },
+            },
+            overestimate: h.overestimate_bytes,
+        })
+        .collect();
+    let t = &report.hosts.totals;
+    let host_total = HostWeights {
+        sent: Counter {
+            packets: t.sent_packets,
+            bytes: t.sent_bytes,
+        },
+        received: Counter {
+            packets: t.received_packets,
+            bytes: t.received_bytes,
+        },
+    };
+    let hosts = SpaceSaving::from_parts(
+        report.hosts.capacity,
+        host_entries,
+        host_total,
+        report.hosts.error_bound_bytes,
+        report.hosts.exact,
+    );
+    let mut conversation_entries = Vec::new();
+    for c in &report.conversations.entries {
+        conversation_entries.push(Entry {
+            key: ConversationKey {
+                transport: transport(&c.transport, name)?,
+                client: c.client,
+                client_port: c.client_port,
+                server: c.server,
+                server_port: c.server_port,
+            },
+            weights: ConversationWeights {
+                to_server: Counter {
+                    packets: c.to_server_packets,
+                    bytes: c.to_server_bytes,
+                },
+                to_client: Counter {
+                    packets: c.to_client_packets,
+                    bytes: c.to_client_bytes,
+                },
+            },
+            overestimate: c.overestimate_bytes,
+        });
+    }
+    let t = &report.conversations.totals;
+    let conversation_total = ConversationWeights {
+        to_server: Counter {
+            packets: t.to_server_packets,
+            bytes: t.to_server_bytes,
+        },
+        to_client: Counter {
+            packets: t.to_client_packets,
+            bytes: t.to_client_bytes,
+        },
+    };
+    let conversations = SpaceSaving::from_parts(
+        report.conversations.capacity,
+        conversation_entries,
+        conversation_total,
+        report.conversations.error_bound_bytes,
+        report.conversations.exact,
+    );
+    let mut buckets = Vec::new();
+    for b in &report.timeseries.buckets {
+        let mut services = Vec::new();
+        for s in &b.services {
+            services.push((service_key(&s.transport, s.port, name)?, s.bytes));
+        }
+        buckets.push((b.start_ns, b.packets, b.bytes, services, b.other_bytes));
+    }
+    let series = TimeSeries::from_parts(
+        report.timeseries.bucket_ns,
+        buckets,
+        report.timeseries.approximate,
+    )
+    .with_requested(report.timeseries.requested_ns);
+    Ok(Summary {
+        tally: ReportTally::from_parts(base, directions, hosts, conversations, series),
+        has_details: true,
+    })
+}

@@ -1,0 +1,262 @@
+//! The report's tally: everything `read` counts, plus traffic direction per
+//! service, the top hosts and conversations (bounded top-K summaries), and
+//! a time series of services. Merges with `+=` like [`Tally`].
+
+use super::timeseries::TimeSeries;
+use super::topk::{SpaceSaving, Weights};
+use super::{Counter, ServiceKey, Tally};
+use crate::classify::Naming;
+use crate::decode::{PacketInfo, Transport};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::ops::AddAssign;
+
+/// Hosts kept by the top-K summary.
+pub const HOST_CAPACITY: usize = 4096;
+/// Conversations kept by the top-K summary.
+pub const CONVERSATION_CAPACITY: usize = 4096;
+
+/// Traffic of one service by direction: towards its port (client to server)
+/// and from it (server to client).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Direction {
+    /// Frames whose destination is the service's side.
+    pub to_server: Counter,
+    /// Frames whose source is the service's side.
+    pub to_client: Counter,
+}
+
+impl AddAssign for Direction {
+    fn add_assign(&mut self, other: Direction) {
+        self.to_server += other.to_server;
+        self.to_client += other.to_client;
+    }
+}
+
+/// What a host sent and received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostWeights {
+    /// Frames it sent.
+    pub sent: Counter,
+    /// Frames it received.
+    pub received: Counter,
+}
+
+impl AddAssign for HostWeights {
+    fn add_assign(&mut self, other: HostWeights) {
+        self.sent += other.sent;
+        self.received += other.received;
+    }
+}
+
+impl Weights for HostWeights {
+    fn rank_weight(&self) -> u64 {
+        self.sent.bytes + self.received.bytes
+    }
+}
+
+/// One conversation: a client address and port talking to a server address
+/// and port over a transport. The server is the side whose port named the
+/// frames (for the dynamic row: the lower port).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConversationKey {
+    /// Transport.
+    pub transport: Transport,
+    /// Client address.
+    pub client: IpAddr,
+    /// Client port.
+    pub client_port: u16,
+    /// Server address.
+    pub server: IpAddr,
+    /// Server (service) port.
+    pub server_port: u16,
+}
+
+/// Traffic of one conversation by direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConversationWeights {
+    /// Client to server.
+    pub to_server: Counter,
+    /// Server to client.
+    pub to_client: Counter,
+}
+
+impl AddAssign for ConversationWeights {
+    fn add_assign(&mut self, other: ConversationWeights) {
+        self.to_server += other.to_server;
+        self.to_client += other.to_client;
+    }
+}
+
+impl Weights for ConversationWeights {
+    fn rank_weight(&self) -> u64 {
+        self.to_server.bytes + self.to_client.bytes
+    }
+}
+
+/// Everything `report` counts.
+#[derive(Clone, Debug)]
+pub struct ReportTally {
+    /// What `read` counts.
+    pub base: Tally,
+    directions: HashMap<ServiceKey, Direction>,
+    hosts: SpaceSaving<IpAddr, HostWeights>,
+    conversations: SpaceSaving<ConversationKey, ConversationWeights>,
+    series: TimeSeries,
+}
+
+fn one(wire_len: u64) -> Counter {
+    Counter {
+        packets: 1,
+        bytes: wire_len,
+    }
+}
+
+impl ReportTally {
+    /// An empty report tally; `bucket_ns` fixes the time-series bucket
+    /// width (automatic when `None`).
+    pub fn new(bucket_ns: Option<u64>) -> ReportTally {
+        ReportTally {
+            base: Tally::new(),
+            directions: HashMap::new(),
+            hosts: SpaceSaving::new(HOST_CAPACITY),
+            conversations: SpaceSaving::new(CONVERSATION_CAPACITY),
+            series: TimeSeries::new(bucket_ns),
+        }
+    }
+
+    /// Rebuilds a report tally from its parts (the JSON merge path).
+    pub fn from_parts(
+        base: Tally,
+        directions: HashMap<ServiceKey, Direction>,
+        hosts: SpaceSaving<IpAddr, HostWeights>,
+        conversations: SpaceSaving<ConversationKey, ConversationWeights>,
+        series: TimeSeries,
+    ) -> ReportTally {
+        ReportTally {
+            base,
+            directions,
+            hosts,
+            conversations,
+            series,
+        }
+    }
+
+    /// Counts one frame (see [`Tally::count`]), and its direction, hosts,
+    /// conversation and time bucket.
+    pub fn count(
+        &mut self,
+        info: &PacketInfo,
+        naming: Option<Naming>,
+        wire_len: u32,
+        link_type: u16,
+        ts_nanos: i64,
+    ) {
+        self.base.count(info, naming, wire_len, link_type, ts_nanos);
+        let bytes = u64::from(wire_len);
+        let frame = one(bytes);
+        if let Some((src, dst)) = info.addresses {
+            self.hosts.add(
+                src,
+                HostWeights {
+                    sent: frame,
+                    ..HostWeights::default()
+                },
+            );
+            self.hosts.add(
+                dst,
+                HostWeights {
+                    received: frame,
+                    ..HostWeights::default()
+                },
+            );
+        }
+        let key = match (info.transport_ports(), naming) {
+            (Some((transport, src_port, dst_port)), Some(naming)) => {
+                let (key, to_server) = match naming {
+                    Naming::Port(p) => (ServiceKey::Port(transport, p), dst_port == p),
+                    Naming::Dynamic => (ServiceKey::Dynamic(transport), dst_port <= src_port),
+                };
+                let direction = self.directions.entry(key).or_default();
+                if to_server {
+                    direction.to_server += frame;
+                } else {
+                    direction.to_client += frame;
+                }
+                if let Some((src, dst)) = info.addresses {
+                    let (conversation, weights) = if to_server {
+                        (
+                            ConversationKey {
+                                transport,
+                                client: src,
+                                client_port: src_port,
+                                server: dst,
+                                server_port: dst_port,
+                            },
+                            ConversationWeights {
+                                to_server: frame,
+                                ..ConversationWeights::default()
+                            },
+                        )
+                    } else {
+                        (
+                            ConversationKey {
+                                transport,
+                                client: dst,
+                                client_port: dst_port,
+                                server: src,
+                                server_port: src_port,
+                            },
+                            ConversationWeights {
+                                to_client: frame,
+                                ..ConversationWeights::default()
+                            },
+                        )
+                    };
+                    self.conversations.add(conversation, weights);
+                }
+                Some(key)
+            }
+            _ => None,
+        };
+        self.series.add(ts_nanos, key, bytes);
+    }
+
+    /// Traffic by direction of each service row.
+    pub fn directions(&self) -> &HashMap<ServiceKey, Direction> {
+        &self.directions
+    }
+
+    /// The top hosts summary.
+    pub fn hosts(&self) -> &SpaceSaving<IpAddr, HostWeights> {
+        &self.hosts
+    }
+
+    /// The top conversations summary.
+    pub fn conversations(&self) -> &SpaceSaving<ConversationKey, ConversationWeights> {
+        &self.conversations
+    }
+
+    /// The time series of services.
+    pub fn series(&self) -> &TimeSeries {
+        &self.series
+    }
+}
+
+impl AddAssign<&ReportTally> for ReportTally {
+    fn add_assign(&mut self, other: &ReportTally) {
+        self.base += &other.base;
+        for (key, direction) in &other.directions {
+            *self.directions.entry(*key).or_default() += *direction;
+        }
+        self.hosts += &other.hosts;
+        self.conversations += &other.conversations;
+        self.series += &other.series;
+    }
+}
+
+impl AddAssign for ReportTally {
+    fn add_assign(&mut self, other: ReportTally) {
+        *self += &other;
+    }
+}
