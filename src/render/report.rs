@@ -9,6 +9,7 @@ use crate::decode::Transport;
 use crate::tally::ServiceKey;
 use crate::tally::report::{ConversationKey, ReportTally};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The JSON schema identifier of `report --format json` (and of `merge`
@@ -216,8 +217,8 @@ pub struct UnknownPortView {
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportSections {
     /// False when some inputs were `read` or `live` summaries, which carry
-    /// no hosts, conversations, directions or time series: those sections
-    /// then cover only the other inputs.
+    /// no hosts, conversations, directions or time series: renderers then
+    /// show those sections as not available.
     pub details_available: bool,
     /// The busiest time bucket.
     pub peak: Option<PeakView>,
@@ -304,15 +305,28 @@ fn key_parts(key: ServiceKey) -> (&'static str, Option<u16>) {
     }
 }
 
+fn fallback_label(transport: &str, port: Option<u16>) -> String {
+    match port {
+        Some(p) => format!("{p}/{transport}"),
+        None => format!("dynamic/{transport}"),
+    }
+}
+
 fn service_label(view: &ReadView, transport: &str, port: Option<u16>) -> String {
     view.services
         .iter()
         .find(|s| s.transport == transport && s.port == port)
         .and_then(|s| s.service.clone())
-        .unwrap_or_else(|| match port {
-            Some(p) => format!("{p}/{transport}"),
-            None => format!("dynamic/{transport}"),
-        })
+        .unwrap_or_else(|| fallback_label(transport, port))
+}
+
+/// Service names by (transport, port), built once: conversations look up
+/// their server port's name, and a scan makes both lists long.
+fn label_map(view: &ReadView) -> HashMap<(&'static str, Option<u16>), String> {
+    view.services
+        .iter()
+        .filter_map(|s| s.service.clone().map(|name| ((s.transport, s.port), name)))
+        .collect()
 }
 
 impl ReportView {
@@ -399,6 +413,7 @@ impl ReportView {
                 }
             },
         };
+        let labels = label_map(&read);
         let conversations = TopView {
             capacity: tally.conversations().capacity(),
             exact: tally.conversations().is_exact(),
@@ -407,7 +422,7 @@ impl ReportView {
                 .conversations()
                 .entries()
                 .into_iter()
-                .map(|e| conversation_view(&read, e.key, e.weights, e.overestimate, numeric))
+                .map(|e| conversation_view(&labels, e.key, e.weights, e.overestimate, numeric))
                 .collect(),
             totals: {
                 let t = tally.conversations().total();
@@ -530,14 +545,20 @@ impl ReportView {
 }
 
 fn conversation_view(
-    read: &ReadView,
+    labels: &HashMap<(&'static str, Option<u16>), String>,
     key: ConversationKey,
     w: crate::tally::report::ConversationWeights,
     overestimate: u64,
     numeric: bool,
 ) -> ConversationView {
     let transport = key.transport.name();
-    let service = (!numeric).then(|| service_label(read, transport, Some(key.server_port)));
+    let port = Some(key.server_port);
+    let service = (!numeric).then(|| {
+        labels
+            .get(&(transport, port))
+            .cloned()
+            .unwrap_or_else(|| fallback_label(transport, port))
+    });
     ConversationView {
         transport,
         client: key.client.to_string(),
