@@ -113,6 +113,14 @@ enum KeyAction {
     ToggleSort,
 }
 
+/// Publishes the running totals for Prometheus.
+fn publish(server: &MetricsServer, totals: &ReadView, status: &LiveStatus) -> io::Result<()> {
+    let mut body = Vec::new();
+    write_metrics(totals, &status.interface, status.stats.as_ref(), &mut body)?;
+    server.publish(body);
+    Ok(())
+}
+
 /// Runs `portclass live`.
 pub fn run_live(
     settings: &LiveSettings,
@@ -218,14 +226,7 @@ pub fn run_live(
             }
         }
         if let Some(server) = &metrics {
-            let mut body = Vec::new();
-            write_metrics(
-                &totals_view,
-                &status.interface,
-                status.stats.as_ref(),
-                &mut body,
-            )?;
-            server.publish(body);
+            publish(server, &totals_view, status)?;
         }
         *interval = Tally::new();
         Ok(())
@@ -308,14 +309,7 @@ pub fn run_live(
     );
     let totals_view = ReadView::new(&totals, db, names.numeric);
     if let Some(server) = &metrics {
-        let mut body = Vec::new();
-        write_metrics(
-            &totals_view,
-            &status.interface,
-            status.stats.as_ref(),
-            &mut body,
-        )?;
-        server.publish(body);
+        publish(server, &totals_view, &status)?;
     }
     write_summary(
         settings.format,

@@ -60,15 +60,9 @@ fn load_port_db(names: &NameSettings, err: &mut dyn Write) -> Result<PortDb, App
     Ok(db)
 }
 
-fn run_read(
-    settings: &ReadSettings,
-    names: &NameSettings,
-    db: &PortDb,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, AppError> {
-    let rule = db.naming_rule();
-    let tally = read_inputs(&settings.inputs, &rule, settings.threads);
+/// Says on `err` what went wrong with each input (one line each) and
+/// returns the exit status they call for.
+pub(crate) fn report_input_status(tally: &Tally, err: &mut dyn Write) -> io::Result<u8> {
     let mut exit = EXIT_OK;
     for input in tally.inputs() {
         match &input.status {
@@ -88,6 +82,19 @@ fn run_read(
             }
         }
     }
+    Ok(exit)
+}
+
+fn run_read(
+    settings: &ReadSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let rule = db.naming_rule();
+    let tally = read_inputs(&settings.inputs, &rule, settings.threads);
+    let exit = report_input_status(&tally, err)?;
     // With nothing read at all, a summary of zeros is noise for a person;
     // machine formats still get their (empty, statused) document.
     let nothing_read = tally

@@ -2,7 +2,7 @@
 //! combined into one report tally, rendered in the chosen format.
 
 use super::progress::Progress;
-use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, each_input, read_input};
+use super::{AppError, EXIT_FAILED, EXIT_OK, each_input, read_input, report_input_status};
 use crate::capture::{Input, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
@@ -73,30 +73,6 @@ fn read_part(
     }
 }
 
-/// Reports each input's trouble on `err`; returns the exit status.
-fn report_inputs(tally: &ReportTally, err: &mut dyn Write) -> io::Result<u8> {
-    let mut exit = EXIT_OK;
-    for input in tally.base.inputs() {
-        match &input.status {
-            InputStatus::Complete => {}
-            InputStatus::Partial(message) => {
-                let packets = input.total.packets;
-                let noun = if packets == 1 { "packet" } else { "packets" };
-                writeln!(
-                    err,
-                    "portclass: {message} ({packets} {noun} before it counted)"
-                )?;
-                exit = exit.max(EXIT_PARTIAL);
-            }
-            InputStatus::Failed(message) => {
-                writeln!(err, "portclass: {message}")?;
-                exit = EXIT_FAILED;
-            }
-        }
-    }
-    Ok(exit)
-}
-
 /// Opens `--out` (or uses stdout) and runs `write` on it.
 fn with_output(
     out_path: Option<&Path>,
@@ -147,7 +123,7 @@ pub fn run_report(
     );
     drop(progress);
     total.base.sort_inputs();
-    let exit = report_inputs(&total, err)?;
+    let exit = report_input_status(&total.base, err)?;
     if total
         .base
         .inputs()

@@ -4,7 +4,7 @@ use super::{PortEntryView, ReadView};
 use std::io::{self, Write};
 
 /// Quotes a field when it holds a comma, quote or line break.
-fn field(value: &str) -> String {
+pub(super) fn field(value: &str) -> String {
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
@@ -12,7 +12,7 @@ fn field(value: &str) -> String {
     }
 }
 
-fn row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
+pub(super) fn row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
     let line: Vec<String> = fields.iter().map(|f| field(f)).collect();
     write!(out, "{}\r\n", line.join(","))
 }

@@ -587,18 +587,7 @@ pub enum ReportTable {
     Timeseries,
 }
 
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_string()
-    }
-}
-
-fn csv_row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
-    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-    write!(out, "{}\r\n", line.join(","))
-}
+use super::csv::row as csv_row;
 
 /// Writes one table of the report as CSV (every row, not only the top N).
 pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> io::Result<()> {
