@@ -262,7 +262,10 @@ impl ReadView {
         let (first_timestamp, last_timestamp) = span_strings(tally.time_span());
         let duration_seconds = tally
             .time_span()
-            .map_or(0.0, |(first, last)| (last - first) as f64 / 1e9);
+            .map_or(0.0, |(first, last)| {
+                // i128: timestamps up to 292 years apart each way still subtract.
+                (i128::from(last) - i128::from(first)) as f64 / 1e9
+            });
         let (average_bits_per_second, average_packets_per_second) = if duration_seconds >= 1e-6 {
             (
                 Some(total.bytes as f64 * 8.0 / duration_seconds),
@@ -326,7 +329,12 @@ impl ReadView {
             duration_seconds,
             average_bits_per_second,
             average_packets_per_second,
-            link_types: link_type_views(tally.link_types()),
+            link_types: {
+                // Merged from threads in any order: sort for reproducible output.
+                let mut link_types = tally.link_types().to_vec();
+                link_types.sort_unstable();
+                link_type_views(&link_types)
+            },
             transport,
             decode_problems,
             services,

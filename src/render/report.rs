@@ -459,16 +459,17 @@ impl ReportView {
         // The peak over buckets of about a second: the stored width can be
         // milliseconds, whose busiest bucket is a burst, not a rate. A
         // capture shorter than the peak bucket has its average as its peak.
-        let span_ns = tally
-            .base
-            .time_span()
-            .map_or(0, |(first, last)| last - first);
-        let per_second = series.coarsened(((span_ns / 1_000_000_000).max(1)) as usize);
+        let span_ns = tally.base.time_span().map_or(0, |(first, last)| {
+            u64::try_from(i128::from(last) - i128::from(first)).unwrap_or(u64::MAX)
+        });
+        let per_second = series.coarsened(
+            usize::try_from((span_ns / 1_000_000_000).max(1)).unwrap_or(usize::MAX),
+        );
         let peak_width = per_second.width_ns();
         let peak = per_second.peak().map(|(start_ns, bytes)| {
             let average = read.average_bits_per_second.unwrap_or(0.0);
             let over_bucket = bytes as f64 * 8.0 / (peak_width.max(1) as f64 / 1e9);
-            if (span_ns as u64) < peak_width || over_bucket < average {
+            if span_ns < peak_width || over_bucket < average {
                 PeakView {
                     start: read.first_timestamp.clone().unwrap_or_default(),
                     bytes: read.bytes,

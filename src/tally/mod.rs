@@ -31,9 +31,11 @@ impl Counter {
 }
 
 impl AddAssign for Counter {
+    /// Saturates rather than wrapping: merged summaries from strangers can
+    /// claim anything.
     fn add_assign(&mut self, other: Counter) {
-        self.packets += other.packets;
-        self.bytes += other.bytes;
+        self.packets = self.packets.saturating_add(other.packets);
+        self.bytes = self.bytes.saturating_add(other.bytes);
     }
 }
 
