@@ -260,12 +260,10 @@ impl ReadView {
             })
             .collect();
         let (first_timestamp, last_timestamp) = span_strings(tally.time_span());
-        let duration_seconds = tally
-            .time_span()
-            .map_or(0.0, |(first, last)| {
-                // i128: timestamps up to 292 years apart each way still subtract.
-                (i128::from(last) - i128::from(first)) as f64 / 1e9
-            });
+        let duration_seconds = tally.time_span().map_or(0.0, |(first, last)| {
+            // i128: timestamps up to 292 years apart each way still subtract.
+            (i128::from(last) - i128::from(first)) as f64 / 1e9
+        });
         let (average_bits_per_second, average_packets_per_second) = if duration_seconds >= 1e-6 {
             (
                 Some(total.bytes as f64 * 8.0 / duration_seconds),

@@ -462,9 +462,8 @@ impl ReportView {
         let span_ns = tally.base.time_span().map_or(0, |(first, last)| {
             u64::try_from(i128::from(last) - i128::from(first)).unwrap_or(u64::MAX)
         });
-        let per_second = series.coarsened(
-            usize::try_from((span_ns / 1_000_000_000).max(1)).unwrap_or(usize::MAX),
-        );
+        let per_second = series
+            .coarsened(usize::try_from((span_ns / 1_000_000_000).max(1)).unwrap_or(usize::MAX));
         let peak_width = per_second.width_ns();
         let peak = per_second.peak().map(|(start_ns, bytes)| {
             let average = read.average_bits_per_second.unwrap_or(0.0);
