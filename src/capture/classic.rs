@@ -277,7 +277,13 @@ impl PcapFile {
         let mut best = (u32::MAX, candidates[0]);
         for &variant in candidates {
             self.set_variant(variant);
-            let oddities = self.count_oddities(input)?;
+            // A read error while looking ahead (a cut gzip/zstd stream) says
+            // nothing about the variant: read as the first candidate, and
+            // let the error surface at its packet, after the ones before.
+            let Ok(oddities) = self.count_oddities(input) else {
+                self.set_variant(candidates[0]);
+                return Ok(candidates[0]);
+            };
             if oddities == 0 {
                 return Ok(variant);
             }
