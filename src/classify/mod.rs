@@ -58,9 +58,11 @@
 //! ```
 
 mod db;
+mod flow;
 mod naming;
 mod parse;
 
+pub use flow::ConversationEvent;
 pub use db::{BUILTIN_PORT_DB, PortDb, PortDbError, PortEntry, QueryError, Source};
 pub use naming::{Naming, NamingRule, PortClass};
 pub use parse::LineProblem;

@@ -75,7 +75,7 @@ pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
                 src_port: 0,
                 dst_port: 0,
                 problem: info.problem,
-                addresses: None,
+                ..PacketInfo::plain(category)
             };
         }
         _ => return PacketInfo::problem(Category::OtherIp, DecodeProblem::IpHeaderInvalid),
@@ -194,7 +194,7 @@ fn walk_headers(mut next: IpNumber, mut payload: Bytes<'_>) -> (PacketInfo, bool
                 src_port: 0,
                 dst_port: 0,
                 problem,
-                addresses: None,
+                ..PacketInfo::plain(category)
             },
             non_first_fragment,
         )
