@@ -6,6 +6,7 @@
 //! that transport (3 MiB each).
 
 pub mod report;
+pub mod scans;
 pub mod timeseries;
 pub mod topk;
 

@@ -1,0 +1,1 @@
+//! Port-scan detection (being written).
