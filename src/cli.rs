@@ -80,6 +80,57 @@ pub enum Format {
     Markdown,
 }
 
+/// Options of the analysis beyond port numbers, shared by read, report and
+/// live.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Look into tunnels (GRE, IP-in-IP, 6in4, VXLAN, Geneve, GTP-U, Teredo)
+    /// and count frames by their inner ports, with the tunnel as an extra
+    /// column. Off by default: the counting rules stop at the first IP header.
+    #[arg(long, help_heading = "Analysis")]
+    pub decap: bool,
+
+    /// Name services by the static port rule only; by default a TCP
+    /// handshake seen (SYN, SYN+ACK) names the server's port for the whole
+    /// conversation.
+    #[arg(long, help_heading = "Analysis")]
+    pub no_handshake: bool,
+
+    /// Do not look for port scans.
+    #[arg(long, help_heading = "Analysis")]
+    pub no_scans: bool,
+
+    /// Time window of the scan detector: probes of one source counted
+    /// together, e.g. 60s, 5m, 1h.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        help_heading = "Analysis"
+    )]
+    pub scan_window: String,
+
+    /// A vertical scan: one source's failed probes reach this many distinct
+    /// ports of one host within the window.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 15,
+        help_heading = "Analysis"
+    )]
+    pub scan_ports: u32,
+
+    /// A horizontal scan: one source's failed probes of one port reach this
+    /// many distinct hosts within the window.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 25,
+        help_heading = "Analysis"
+    )]
+    pub scan_hosts: u32,
+}
+
 /// Arguments of `portclass read`.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
@@ -100,6 +151,10 @@ pub struct ReadArgs {
     /// Worker threads for several files (default: one per CPU, at most 8).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Tunnels, handshakes, scans.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// Report output formats.
@@ -160,6 +215,10 @@ pub struct ReportArgs {
     /// Worker threads for several inputs (default: one per CPU, at most 8).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Tunnels, handshakes, scans.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// Arguments of `portclass merge`.
@@ -220,6 +279,10 @@ pub struct LiveArgs {
     /// Service rows to show per snapshot and in the final table (0: all).
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
+
+    /// Tunnels, handshakes, scans.
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// Arguments of `portclass interfaces`.

@@ -1,8 +1,10 @@
 //! Turns parsed flags into a validated [`Settings`] before anything runs.
 
 use crate::capture::{Input, LiveOptions, MAX_CAPTURED_LEN};
+use crate::classify::FlowSettings;
 use crate::cli::{self, Cli, Command};
 use crate::render::Format;
+use crate::tally::scans::ScanSettings;
 use std::path::PathBuf;
 use std::time::Duration;
 use thiserror::Error;
@@ -33,6 +35,22 @@ pub enum ConfigError {
     /// A `--bucket` that is not a duration.
     #[error("--bucket expects a duration such as 1s, 30s, 5m, 1h or 250ms, got {0:?}")]
     BadBucket(String),
+    /// A duration flag that is not a duration.
+    #[error("{flag} expects a duration such as 30s, 5m or 1h, got {value:?}")]
+    BadDuration {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: String,
+    },
+    /// A scan threshold of 0 or 1 (every source would be a scanner).
+    #[error("{flag} must be at least 2, got {value}")]
+    BadScanThreshold {
+        /// The flag.
+        flag: &'static str,
+        /// What was given.
+        value: u32,
+    },
     /// `--snaplen` out of range.
     #[error("--snaplen must be between 64 and 262144 bytes, got {0}")]
     BadSnaplen(u32),
@@ -49,6 +67,55 @@ pub struct NameSettings {
     pub numeric: bool,
 }
 
+/// The analysis beyond port numbers: tunnels, handshakes, fragments, scans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnalysisSettings {
+    /// Look into tunnels (`--decap`).
+    pub decap: bool,
+    /// The flow classifier's switches and bounds.
+    pub flow: FlowSettings,
+    /// The scan detector's thresholds; `None` with `--no-scans`.
+    pub scans: Option<ScanSettings>,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> AnalysisSettings {
+        AnalysisSettings {
+            decap: false,
+            flow: FlowSettings::default(),
+            scans: Some(ScanSettings::default()),
+        }
+    }
+}
+
+fn analysis_settings(args: &cli::AnalysisArgs) -> Result<AnalysisSettings, ConfigError> {
+    let window_ns = parse_duration_ns(&args.scan_window).map_err(|_| ConfigError::BadDuration {
+        flag: "--scan-window",
+        value: args.scan_window.clone(),
+    })?;
+    for (flag, value) in [
+        ("--scan-ports", args.scan_ports),
+        ("--scan-hosts", args.scan_hosts),
+    ] {
+        if value < 2 {
+            return Err(ConfigError::BadScanThreshold { flag, value });
+        }
+    }
+    Ok(AnalysisSettings {
+        decap: args.decap,
+        flow: FlowSettings {
+            handshake: !args.no_handshake,
+            ..FlowSettings::default()
+        },
+        scans: (!args.no_scans).then(|| ScanSettings {
+            window_ns,
+            vertical_ports: args.scan_ports,
+            horizontal_hosts: args.scan_hosts,
+            ..ScanSettings::default()
+        }),
+    })
+}
+
 /// What `read` does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadSettings {
@@ -60,6 +127,8 @@ pub struct ReadSettings {
     pub top: usize,
     /// Worker threads.
     pub threads: usize,
+    /// Tunnels, handshakes, scans.
+    pub analysis: AnalysisSettings,
 }
 
 /// What `ports` does.
@@ -105,6 +174,8 @@ pub struct LiveSettings {
     pub metrics: Option<String>,
     /// Service rows shown.
     pub top: usize,
+    /// Tunnels, handshakes, scans.
+    pub analysis: AnalysisSettings,
 }
 
 /// What `report` does.
@@ -124,6 +195,8 @@ pub struct ReportSettings {
     pub table: cli::ReportTableArg,
     /// Worker threads.
     pub threads: usize,
+    /// Tunnels, handshakes, scans.
+    pub analysis: AnalysisSettings,
 }
 
 /// What `merge` does.
@@ -226,6 +299,7 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
         format: format(args.format),
         metrics: args.metrics,
         top: args.top,
+        analysis: analysis_settings(&args.analysis)?,
     })
 }
 
@@ -245,6 +319,7 @@ impl Settings {
                 }
                 let threads = worker_threads(args.threads, inputs.len())?;
                 Job::Read(ReadSettings {
+                    analysis: analysis_settings(&args.analysis)?,
                     threads,
                     inputs,
                     format: format(args.format),
@@ -258,6 +333,7 @@ impl Settings {
                 }
                 let threads = worker_threads(args.threads, inputs.len())?;
                 Job::Report(ReportSettings {
+                    analysis: analysis_settings(&args.analysis)?,
                     bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
                     inputs,
                     out: args.out,

@@ -3,13 +3,18 @@
 //! can combine summaries made on many machines exactly as if the captures
 //! had been read together.
 
-use crate::decode::{Category, DecodeProblem, Transport};
+use crate::classify::Naming;
+use crate::decode::{Category, DecodeProblem, Transport, Tunnel};
+use crate::render::ScansView;
 use crate::tally::report::{
     ConversationKey, ConversationWeights, Direction, HostWeights, ReportTally,
 };
 use crate::tally::timeseries::TimeSeries;
 use crate::tally::topk::{Entry, SpaceSaving};
-use crate::tally::{Counter, InputFacts, InputStatus, PortCounters, ServiceKey, Tally, TallyParts};
+use crate::tally::{
+    Counter, FragmentCounts, InputFacts, InputStatus, PortCounters, ServiceCounts, ServiceKey,
+    Tally, TallyParts,
+};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -39,7 +44,7 @@ pub enum SummaryError {
     },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct CounterJson {
     packets: u64,
     bytes: u64,
@@ -83,6 +88,8 @@ struct InputJson {
 
 #[derive(Deserialize)]
 struct PortJson {
+    #[serde(default)]
+    tunnel: Option<String>,
     transport: String,
     port: u16,
     src_packets: u64,
@@ -92,15 +99,42 @@ struct PortJson {
 }
 
 #[derive(Deserialize)]
+struct IdentifiedJson {
+    handshake: u64,
+    heuristic: u64,
+}
+
+#[derive(Deserialize)]
 struct ServiceJson {
+    #[serde(default)]
+    tunnel: Option<String>,
     transport: String,
     port: Option<u16>,
+    packets: u64,
+    bytes: u64,
+    /// Absent from summaries older than handshake naming: all counted as
+    /// named by the port database.
+    #[serde(default)]
+    identified: Option<IdentifiedJson>,
+}
+
+#[derive(Deserialize, Default)]
+struct FragmentsJson {
+    attributed: CounterJson,
+    unattributed: CounterJson,
+}
+
+#[derive(Deserialize)]
+struct TunnelJson {
+    tunnel: String,
     packets: u64,
     bytes: u64,
 }
 
 #[derive(Deserialize)]
 struct DirectionJson {
+    #[serde(default)]
+    tunnel: Option<String>,
     transport: String,
     port: Option<u16>,
     to_server_packets: u64,
@@ -160,6 +194,8 @@ struct ConversationJson {
 
 #[derive(Deserialize)]
 struct BucketServiceJson {
+    #[serde(default)]
+    tunnel: Option<String>,
     transport: String,
     port: Option<u16>,
     bytes: u64,
@@ -207,6 +243,14 @@ struct SummaryJson {
     inputs: Vec<InputJson>,
     ports: Vec<PortJson>,
     services: Vec<ServiceJson>,
+    #[serde(default)]
+    fragments: FragmentsJson,
+    #[serde(default)]
+    decap: bool,
+    #[serde(default)]
+    tunnels: Vec<TunnelJson>,
+    #[serde(default)]
+    scans: Option<ScansView>,
     report: Option<ReportJson>,
 }
 
@@ -226,11 +270,29 @@ fn transport(name: &str, path: &str) -> Result<Transport, SummaryError> {
     })
 }
 
-fn service_key(name: &str, port: Option<u16>, path: &str) -> Result<ServiceKey, SummaryError> {
-    let t = transport(name, path)?;
-    Ok(match port {
-        Some(p) => ServiceKey::Port(t, p),
-        None => ServiceKey::Dynamic(t),
+fn tunnel(name: Option<&str>, path: &str) -> Result<Option<Tunnel>, SummaryError> {
+    name.map(|name| {
+        Tunnel::parse(name).ok_or_else(|| SummaryError::Invalid {
+            path: path.to_string(),
+            detail: format!("unknown tunnel {name:?}"),
+        })
+    })
+    .transpose()
+}
+
+fn service_key(
+    tunnel_name: Option<&str>,
+    name: &str,
+    port: Option<u16>,
+    path: &str,
+) -> Result<ServiceKey, SummaryError> {
+    Ok(ServiceKey {
+        tunnel: tunnel(tunnel_name, path)?,
+        transport: transport(name, path)?,
+        naming: match port {
+            Some(p) => Naming::Port(p),
+            None => Naming::Dynamic,
+        },
     })
 }
 
@@ -316,19 +378,51 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
                 bytes: p.dst_bytes,
             },
         };
-        parts
-            .ports
-            .push((transport(&p.transport, name)?, p.port, counters));
+        parts.ports.push((
+            tunnel(p.tunnel.as_deref(), name)?,
+            transport(&p.transport, name)?,
+            p.port,
+            counters,
+        ));
     }
     for s in &json.services {
-        let key = service_key(&s.transport, s.port, name)?;
+        let key = service_key(s.tunnel.as_deref(), &s.transport, s.port, name)?;
+        let (by_handshake, by_heuristic) = s
+            .identified
+            .as_ref()
+            .map_or((0, 0), |i| (i.handshake, i.heuristic));
         parts.services.push((
             key,
-            Counter {
-                packets: s.packets,
-                bytes: s.bytes,
+            ServiceCounts {
+                total: Counter {
+                    packets: s.packets,
+                    bytes: s.bytes,
+                },
+                by_handshake,
+                by_heuristic,
+                by_port_database: s
+                    .packets
+                    .saturating_sub(by_handshake)
+                    .saturating_sub(by_heuristic),
             },
         ));
+    }
+    parts.fragments = FragmentCounts {
+        attributed: (&json.fragments.attributed).into(),
+        unattributed: (&json.fragments.unattributed).into(),
+    };
+    parts.decap = json.decap;
+    for t in &json.tunnels {
+        parts.tunnels.push((
+            tunnel(Some(&t.tunnel), name)?.unwrap_or(Tunnel::Gre),
+            Counter {
+                packets: t.packets,
+                bytes: t.bytes,
+            },
+        ));
+    }
+    if let Some(scans) = &json.scans {
+        parts.scans = Some(scans.to_report().map_err(invalid)?);
     }
     parts.inputs = json
         .inputs
@@ -371,7 +465,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
     let mut directions = HashMap::new();
     for d in &report.service_directions {
         directions.insert(
-            service_key(&d.transport, d.port, name)?,
+            service_key(d.tunnel.as_deref(), &d.transport, d.port, name)?,
             Direction {
                 to_server: Counter {
                     packets: d.to_server_packets,
@@ -466,7 +560,10 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
     for b in &report.timeseries.buckets {
         let mut services = Vec::new();
         for s in &b.services {
-            services.push((service_key(&s.transport, s.port, name)?, s.bytes));
+            services.push((
+                service_key(s.tunnel.as_deref(), &s.transport, s.port, name)?,
+                s.bytes,
+            ));
         }
         buckets.push((b.start_ns, b.packets, b.bytes, services, b.other_bytes));
     }

@@ -10,10 +10,11 @@
 //! the bytes).
 
 use portclass::capture::{CaptureReader, LinkType};
-use portclass::classify::{NamingRule, PortDb};
-use portclass::decode::{Category, DecodeProblem, PacketInfo, decode};
+use portclass::classify::{FlowClassifier, FlowSettings, FragmentOutcome, NamingRule, PortDb};
+use portclass::decode::{Category, DecodeOptions, DecodeProblem, PacketInfo, decode, decode_with};
 use portclass::tally::InputStatus;
 use portclass::tally::report::ReportTally;
+use portclass::tally::scans::{ScanDetector, ScanSettings};
 use portclass::tally::timeseries::{MAX_BUCKETS, TimeSeries};
 use std::io::Cursor;
 use std::net::IpAddr;
@@ -189,8 +190,15 @@ pub fn fuzz_reader(input: &[u8]) -> u64 {
         }
     };
     let mut tally = ReportTally::new(None);
+    // The whole stateful pipeline, tunnels opened: the classifier's tables
+    // and the scan detector take whatever the input throws at them.
+    let mut flow = FlowClassifier::new(rule, FlowSettings::default());
+    let mut scans = ScanDetector::new(ScanSettings::default());
+    let options = DecodeOptions { decap: true };
     let mut frames = 0;
     let mut with_addresses = 0;
+    let mut ported = 0;
+    let mut fragments_named_now = 0;
     let status = loop {
         if frames == MAX_FRAMES {
             break InputStatus::Complete;
@@ -198,30 +206,70 @@ pub fn fuzz_reader(input: &[u8]) -> u64 {
         match reader.next_frame() {
             Ok(Some(frame)) => {
                 frames += 1;
-                let info = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
+                let plain = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
+                check_packet(&plain);
+                let info = decode_with(
+                    frame.link_type,
+                    frame.data,
+                    frame.orig_len,
+                    frame.fcs_len,
+                    options,
+                );
                 check_packet(&info);
+                if info.tunnel.is_none() {
+                    assert_eq!(info, plain, "decap changed a frame without a tunnel");
+                }
                 with_addresses += u64::from(info.addresses.is_some());
-                let naming = info
-                    .transport_ports()
-                    .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
+                let classified = flow.classify(&info, frame.orig_len, frame.ts_nanos);
+                assert_eq!(
+                    classified.service.is_some(),
+                    info.transport_ports().is_some()
+                        || classified.fragment == FragmentOutcome::Attributed,
+                    "a service row without ports or attribution"
+                );
+                ported += u64::from(info.transport_ports().is_some());
+                fragments_named_now +=
+                    u64::from(classified.fragment == FragmentOutcome::Attributed);
+                scans.observe(&info, classified.event, frame.ts_nanos);
                 tally.count(
                     &info,
-                    naming,
+                    &classified,
                     frame.orig_len,
                     frame.link_type.0,
                     frame.ts_nanos,
                 );
+                for resolved in flow.drain_resolved() {
+                    tally.resolve(&resolved);
+                }
             }
             Ok(None) => break InputStatus::Complete,
             Err(error) => break InputStatus::Partial(error.to_string()),
         }
     };
     assert_eq!(reader.frames_read(), frames);
+    flow.finish();
+    for resolved in flow.drain_resolved() {
+        tally.resolve(&resolved);
+    }
+    let report = scans.finish();
+    assert!(report.findings.len() <= portclass::tally::scans::MAX_FINDINGS);
+    tally.base.add_scans(&report);
     let format = reader.format().to_string();
     tally
         .base
         .finish_input(0, "fuzz".to_owned(), format, status);
     check_tally(&tally, frames, with_addresses);
+    // Every frame with ports is in one service row, and so is every
+    // attributed fragment; every non-first fragment ends attributed or not.
+    let fragments = tally.base.fragments();
+    let in_rows: u64 = tally.base.services().map(|(_, c)| c.total.packets).sum();
+    assert_eq!(in_rows, ported + fragments.attributed.packets);
+    assert!(fragments.attributed.packets >= fragments_named_now);
+    assert_eq!(
+        fragments.attributed.packets + fragments.unattributed.packets,
+        tally.base.category(Category::Fragment).packets,
+        "a non-first fragment neither attributed nor unattributed"
+    );
     frames
 }
 

@@ -6,7 +6,7 @@
 //! prints the summary of everything counted.
 
 use super::metrics::MetricsServer;
-use super::{AppError, EXIT_FAILED, EXIT_OK, count_frame};
+use super::{AppError, EXIT_FAILED, EXIT_OK, Stream};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
@@ -16,6 +16,7 @@ use crate::render::live::{
 };
 use crate::render::prometheus::write_metrics;
 use crate::render::{Format, ReadView};
+use crate::tally::scans::ScanReport;
 use crate::tally::{InputStatus, Tally};
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
@@ -173,7 +174,9 @@ pub fn run_live(
     let mut next_tick = started + settings.interval;
     let mut last_tick = started;
     let mut totals = Tally::new();
+    totals.set_decap(settings.analysis.decap);
     let mut interval = Tally::new();
+    let mut stream = Stream::new(&rule, &settings.analysis);
     let mut frames: u64 = 0;
     let mut sort = LiveSort::Rate;
     let mut input_status = InputStatus::Complete;
@@ -188,6 +191,7 @@ pub fn run_live(
     // Shows the interval just ended and folds it into the totals.
     let mut tick = |interval: &mut Tally,
                     totals: &mut Tally,
+                    scans: Option<ScanReport>,
                     capture: &mut LiveCapture,
                     status: &mut LiveStatus,
                     since: Instant,
@@ -197,6 +201,7 @@ pub fn run_live(
         let now = Instant::now();
         let seconds = now.duration_since(since).as_secs_f64();
         *totals += &*interval;
+        totals.set_scans(scans);
         status.elapsed_seconds = now.duration_since(started).as_secs_f64();
         status.stats = capture.stats().ok().map(CaptureStatsView::from);
         let interval_view = ReadView::new(interval, db, names.numeric);
@@ -236,7 +241,7 @@ pub fn run_live(
         for _ in 0..FRAMES_BETWEEN_CHECKS {
             match capture.next_frame() {
                 Ok(Some(frame)) => {
-                    count_frame(&mut interval, &rule, &frame);
+                    stream.count_frame(&mut interval, &frame);
                     frames += 1;
                     if settings.count == Some(frames) {
                         break 'capture;
@@ -269,6 +274,7 @@ pub fn run_live(
             tick(
                 &mut interval,
                 &mut totals,
+                stream.scan_report(),
                 &mut capture,
                 &mut status,
                 last_tick,
@@ -286,6 +292,8 @@ pub fn run_live(
 
     // The end: count what the last interval holds, restore the terminal,
     // then print the summary of everything.
+    stream.finish(&mut interval);
+    totals.set_scans(None);
     totals += &interval;
     status.elapsed_seconds = started.elapsed().as_secs_f64();
     status.stats = capture.stats().ok().map(CaptureStatsView::from);

@@ -8,12 +8,13 @@ mod progress;
 mod report;
 
 use crate::capture::{CaptureReader, Frame, Input, ProgressCounter};
-use crate::classify::Naming;
+use crate::classify::{Classified, ConversationEvent, FlowClassifier, Resolved};
 use crate::classify::{NamingRule, PortDb, PortDbError};
-use crate::config::{Job, NameSettings, PortsSettings, ReadSettings, Settings};
-use crate::decode::{PacketInfo, decode};
+use crate::config::{AnalysisSettings, Job, NameSettings, PortsSettings, ReadSettings, Settings};
+use crate::decode::{DecodeOptions, PacketInfo, decode_with};
 use crate::render::{self, Format};
 use crate::tally::report::ReportTally;
+use crate::tally::scans::{ScanDetector, ScanReport};
 use crate::tally::{InputStatus, Tally};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -93,7 +94,12 @@ fn run_read(
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
     let rule = db.naming_rule();
-    let tally = read_inputs(&settings.inputs, &rule, settings.threads);
+    let tally = read_inputs(
+        &settings.inputs,
+        &rule,
+        &settings.analysis,
+        settings.threads,
+    );
     let exit = report_input_status(&tally, err)?;
     // With nothing read at all, a summary of zeros is noise for a person;
     // machine formats still get their (empty, statused) document.
@@ -152,16 +158,22 @@ pub(crate) fn each_input<I: Sync, T: Send>(
 }
 
 /// Reads every input into one tally, `threads` inputs at a time.
-pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally {
+pub fn read_inputs(
+    inputs: &[Input],
+    rule: &NamingRule,
+    analysis: &AnalysisSettings,
+    threads: usize,
+) -> Tally {
     let progress = progress::Progress::start(inputs);
     let counter = progress.as_ref().map(progress::Progress::counter);
     let mut total = Tally::new();
+    total.set_decap(analysis.decap);
     each_input(
         inputs,
         threads,
         |position, input| {
             let mut tally = Tally::new();
-            read_input(&mut tally, position, input, rule, counter);
+            read_input(&mut tally, position, input, rule, analysis, counter);
             tally
         },
         |part| total += part,
@@ -170,17 +182,19 @@ pub fn read_inputs(inputs: &[Input], rule: &NamingRule, threads: usize) -> Tally
     total
 }
 
-/// Where decoded frames are counted: `read`'s tally or the report's.
+/// Where classified frames are counted: `read`'s tally or the report's.
 pub(crate) trait FrameSink {
-    /// Counts one decoded frame.
+    /// Counts one classified frame.
     fn count(
         &mut self,
         info: &PacketInfo,
-        naming: Option<Naming>,
+        classified: &Classified,
         wire_len: u32,
         link_type: u16,
         ts_nanos: i64,
     );
+    /// Counts the late fate of held fragments.
+    fn resolve(&mut self, resolved: &Resolved);
     /// The tally holding the inputs' facts.
     fn base(&mut self) -> &mut Tally;
 }
@@ -190,12 +204,16 @@ impl FrameSink for Tally {
     fn count(
         &mut self,
         info: &PacketInfo,
-        naming: Option<Naming>,
+        classified: &Classified,
         wire_len: u32,
         link_type: u16,
         ts_nanos: i64,
     ) {
-        Tally::count(self, info, naming, wire_len, link_type, ts_nanos);
+        Tally::count(self, info, classified, wire_len, link_type, ts_nanos);
+    }
+
+    fn resolve(&mut self, resolved: &Resolved) {
+        Tally::resolve(self, resolved);
     }
 
     fn base(&mut self) -> &mut Tally {
@@ -208,12 +226,16 @@ impl FrameSink for ReportTally {
     fn count(
         &mut self,
         info: &PacketInfo,
-        naming: Option<Naming>,
+        classified: &Classified,
         wire_len: u32,
         link_type: u16,
         ts_nanos: i64,
     ) {
-        ReportTally::count(self, info, naming, wire_len, link_type, ts_nanos);
+        ReportTally::count(self, info, classified, wire_len, link_type, ts_nanos);
+    }
+
+    fn resolve(&mut self, resolved: &Resolved) {
+        ReportTally::resolve(self, resolved);
     }
 
     fn base(&mut self) -> &mut Tally {
@@ -221,20 +243,76 @@ impl FrameSink for ReportTally {
     }
 }
 
-/// One frame through the pipeline: decode, name its service, count it.
-#[inline]
-pub(crate) fn count_frame<S: FrameSink>(sink: &mut S, rule: &NamingRule, frame: &Frame<'_>) {
-    let info = decode(frame.link_type, frame.data, frame.orig_len, frame.fcs_len);
-    let naming = info
-        .transport_ports()
-        .map(|(transport, src, dst)| rule.name_frame(transport, src, dst));
-    sink.count(
-        &info,
-        naming,
-        frame.orig_len,
-        frame.link_type.0,
-        frame.ts_nanos,
-    );
+/// The stateful stages of one stream of frames (one input, or one live
+/// capture): decode options, the flow classifier and the scan detector.
+pub(crate) struct Stream<'r> {
+    decode: DecodeOptions,
+    classifier: FlowClassifier<'r>,
+    scans: Option<ScanDetector>,
+}
+
+impl<'r> Stream<'r> {
+    /// A stream at its start.
+    pub(crate) fn new(rule: &'r NamingRule, analysis: &AnalysisSettings) -> Stream<'r> {
+        Stream {
+            decode: DecodeOptions {
+                decap: analysis.decap,
+            },
+            classifier: FlowClassifier::new(rule, analysis.flow),
+            scans: analysis.scans.map(ScanDetector::new),
+        }
+    }
+
+    /// One frame through the pipeline: decode, classify, count.
+    #[inline]
+    pub(crate) fn count_frame<S: FrameSink>(&mut self, sink: &mut S, frame: &Frame<'_>) {
+        let info = decode_with(
+            frame.link_type,
+            frame.data,
+            frame.orig_len,
+            frame.fcs_len,
+            self.decode,
+        );
+        let classified = self
+            .classifier
+            .classify(&info, frame.orig_len, frame.ts_nanos);
+        if classified.event != ConversationEvent::None
+            && let Some(scans) = &mut self.scans
+        {
+            scans.observe(&info, classified.event, frame.ts_nanos);
+        }
+        sink.count(
+            &info,
+            &classified,
+            frame.orig_len,
+            frame.link_type.0,
+            frame.ts_nanos,
+        );
+        if self.classifier.has_resolved() {
+            for resolved in self.classifier.drain_resolved() {
+                sink.resolve(&resolved);
+            }
+        }
+    }
+
+    /// The scans found so far (live snapshots).
+    pub(crate) fn scan_report(&self) -> Option<ScanReport> {
+        self.scans.as_ref().map(ScanDetector::report)
+    }
+
+    /// Ends the stream: fragments still held become unattributed, and the
+    /// scans found go into the sink's tally.
+    pub(crate) fn finish<S: FrameSink>(mut self, sink: &mut S) {
+        self.classifier.finish();
+        for resolved in self.classifier.drain_resolved() {
+            sink.resolve(&resolved);
+        }
+        let base = sink.base();
+        base.set_decap(self.decode.decap);
+        if let Some(scans) = self.scans {
+            base.add_scans(&scans.finish());
+        }
+    }
 }
 
 /// Reads one input into `sink` to its end or its first error; everything
@@ -244,6 +322,7 @@ pub(crate) fn read_input<S: FrameSink>(
     position: usize,
     input: &Input,
     rule: &NamingRule,
+    analysis: &AnalysisSettings,
     progress: Option<&ProgressCounter>,
 ) {
     let opened = match progress {
@@ -258,13 +337,15 @@ pub(crate) fn read_input<S: FrameSink>(
             return;
         }
     };
+    let mut stream = Stream::new(rule, analysis);
     let status = loop {
         match reader.next_frame() {
-            Ok(Some(frame)) => count_frame(sink, rule, &frame),
+            Ok(Some(frame)) => stream.count_frame(sink, &frame),
             Ok(None) => break InputStatus::Complete,
             Err(error) => break InputStatus::Partial(error.to_string()),
         }
     };
+    stream.finish(sink);
     let format = reader.format().to_string();
     sink.base()
         .finish_input(position, input.display_name(), format, status);

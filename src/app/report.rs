@@ -6,6 +6,7 @@ use super::{AppError, EXIT_FAILED, EXIT_OK, each_input, read_input, report_input
 use crate::capture::{Input, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
+use crate::config::AnalysisSettings;
 use crate::config::{MergeSettings, NameSettings, ReportSettings};
 use crate::render::ReadView;
 use crate::render::html::write_html;
@@ -40,6 +41,7 @@ fn read_part(
     position: usize,
     input: &Input,
     rule: &NamingRule,
+    analysis: &AnalysisSettings,
     bucket_ns: Option<u64>,
     progress: Option<&ProgressCounter>,
 ) -> Part {
@@ -66,7 +68,7 @@ fn read_part(
             }
         };
     }
-    read_input(&mut tally, position, input, rule, progress);
+    read_input(&mut tally, position, input, rule, analysis, progress);
     Part {
         tally,
         details: true,
@@ -115,7 +117,16 @@ pub fn run_report(
     each_input(
         &settings.inputs,
         settings.threads,
-        |position, input| read_part(position, input, &rule, settings.bucket_ns, counter),
+        |position, input| {
+            read_part(
+                position,
+                input,
+                &rule,
+                &settings.analysis,
+                settings.bucket_ns,
+                counter,
+            )
+        },
         |part| {
             details &= part.details;
             total += part.tally;

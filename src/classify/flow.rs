@@ -1,7 +1,34 @@
-//! Stateful classification: what one frame says about its conversation.
+//! Stateful classification: the naming rule, refined by what earlier frames
+//! of the same stream said.
 //!
-//! [`ConversationEvent`] tells later stages (the scan detector) what a frame
-//! did to its conversation.
+//! * **Handshake-aware service ports.** A TCP SYN without ACK names its
+//!   destination (address, port) the server of that conversation, and a
+//!   SYN+ACK names its source; from then on every frame of the conversation
+//!   counts under the server's port, whatever the static rule
+//!   ([`NamingRule::name_frame`]) would say. A client whose ephemeral port
+//!   happens to be 2049 or 5060 is therefore not counted as NFS or SIP.
+//!   Each attribution says how it was made ([`Identified`]).
+//! * **Fragment attribution.** The first fragment of an IP datagram carries
+//!   the ports; the others do not. The first fragment's service is kept in a
+//!   bounded table keyed by (source, destination, protocol, fragment id), and
+//!   the non-first fragments are attributed to it. Fragments that arrive
+//!   before their first are held (their counts only) until it arrives, and
+//!   given up as unattributed when it does not within the timeout, when the
+//!   table needs the room, or when the stream ends ([`Resolved`]).
+//! * **Conversation events** ([`ConversationEvent`]) for the scan detector:
+//!   which frames opened a conversation and which were answered or refused.
+//!
+//! Both tables are bounded ([`FlowSettings`]). The conversation table evicts
+//! with the CLOCK (second-chance) policy, so conversations still in use
+//! survive a flood of new ones; an evicted conversation falls back to the
+//! static rule. The fragment table evicts the oldest entry.
+
+use super::{Naming, NamingRule};
+use crate::decode::{Category, PacketInfo, Transport, Tunnel};
+use foldhash::HashMap;
+use foldhash::HashMapExt;
+use std::collections::VecDeque;
+use std::net::IpAddr;
 
 /// What a frame did to its conversation, as far as the conversation table
 /// can tell.
@@ -23,4 +50,1054 @@ pub enum ConversationEvent {
     /// The target refused a TCP conversation this stream saw opened: a RST
     /// before any SYN+ACK. Its source is the target.
     Refused,
+}
+
+/// How the port that names a frame was chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Identified {
+    /// The conversation's TCP handshake showed which side is the server.
+    Handshake,
+    /// The static rule picked a port the port database knows.
+    PortDatabase,
+    /// The static rule picked a port the database does not know (the lower
+    /// port), or the frame went to the dynamic row.
+    Heuristic,
+}
+
+impl Identified {
+    /// All methods, in display order.
+    pub const ALL: [Identified; 3] = [
+        Identified::Handshake,
+        Identified::PortDatabase,
+        Identified::Heuristic,
+    ];
+
+    /// snake_case name for JSON and tables (`handshake`, `port_database`,
+    /// `heuristic`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Identified::Handshake => "handshake",
+            Identified::PortDatabase => "port_database",
+            Identified::Heuristic => "heuristic",
+        }
+    }
+
+    /// Index 0..3, for arrays keyed by method.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The service row a frame counts in, and how that was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServiceHit {
+    /// The tunnel the frame came through (with `--decap`).
+    pub tunnel: Option<Tunnel>,
+    /// The transport.
+    pub transport: Transport,
+    /// The row: a port, or the dynamic row.
+    pub naming: Naming,
+    /// How the naming port was chosen.
+    pub identified: Identified,
+    /// The frame travels towards the server (the naming port's side).
+    pub to_server: bool,
+}
+
+/// What became of a fragment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FragmentOutcome {
+    /// Not a non-first fragment.
+    NotFragment,
+    /// Attributed to the service of its first fragment
+    /// ([`Classified::service`]).
+    Attributed,
+    /// Its first fragment has not been seen yet; it is held, and its fate
+    /// comes later as a [`Resolved`].
+    Pending,
+    /// Cannot be attributed: no addresses, or its first fragment carried no
+    /// ports.
+    Unattributed,
+}
+
+/// The stateful classification of one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Classified {
+    /// The service row, for frames with ports and attributed fragments.
+    pub service: Option<ServiceHit>,
+    /// What the frame did to its conversation.
+    pub event: ConversationEvent,
+    /// For non-first fragments: whether they were attributed.
+    pub fragment: FragmentOutcome,
+}
+
+impl Classified {
+    /// A frame without ports or fragment: counted in no service row.
+    pub const UNNAMED: Classified = Classified {
+        service: None,
+        event: ConversationEvent::None,
+        fragment: FragmentOutcome::NotFragment,
+    };
+
+    /// The classification of a frame taken alone, by the static rule (no
+    /// conversation or fragment state).
+    pub fn by_static_rule(rule: &NamingRule, info: &PacketInfo) -> Classified {
+        Classified {
+            service: info.transport_ports().map(|(transport, src, dst)| {
+                FlowClassifier::static_hit(rule, info.tunnel, transport, src, dst)
+            }),
+            ..Classified::UNNAMED
+        }
+    }
+}
+
+/// The late fate of held fragments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// Their first fragment arrived: they count under its service now.
+    Attributed {
+        /// The service of the first fragment.
+        hit: ServiceHit,
+        /// Fragments held.
+        packets: u64,
+        /// Their wire bytes.
+        bytes: u64,
+    },
+    /// Their first fragment never came (timeout, table full, end of stream).
+    Unattributed {
+        /// Fragments held.
+        packets: u64,
+        /// Their wire bytes.
+        bytes: u64,
+    },
+}
+
+/// Bounds and switches of the stateful classification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowSettings {
+    /// Let TCP handshakes name the service port (`--no-handshake` turns it
+    /// off: the static rule only).
+    pub handshake: bool,
+    /// Most conversations remembered at once.
+    pub max_conversations: usize,
+    /// Most fragmented datagrams remembered at once.
+    pub max_fragments: usize,
+    /// How long a datagram's first fragment is waited for, and remembered
+    /// (ns of capture time; Linux gives up reassembly after 30-60 s).
+    pub fragment_timeout_ns: u64,
+}
+
+impl Default for FlowSettings {
+    fn default() -> FlowSettings {
+        FlowSettings {
+            handshake: true,
+            max_conversations: 65_536,
+            max_fragments: 8_192,
+            fragment_timeout_ns: 60_000_000_000,
+        }
+    }
+}
+
+/// An address as 128 bits (IPv4 mapped into IPv6).
+fn address_bits(address: IpAddr) -> u128 {
+    match address {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+        IpAddr::V6(v6) => v6.to_bits(),
+    }
+}
+
+fn tunnel_byte(tunnel: Option<Tunnel>) -> u8 {
+    tunnel.map_or(0, |t| t.index() as u8 + 1)
+}
+
+/// A conversation, endpoints in canonical order (lower first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct ConversationKey {
+    low: (u128, u16),
+    high: (u128, u16),
+    transport: u8,
+    tunnel: u8,
+}
+
+/// Which endpoint of a canonical key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Low,
+    High,
+}
+
+impl Side {
+    fn other(self) -> Side {
+        match self {
+            Side::Low => Side::High,
+            Side::High => Side::Low,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    /// Opened by the initiator; no answer yet.
+    Opened,
+    /// The target answered (or refused): later frames open nothing.
+    Settled,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Conversation {
+    /// The server side, when a handshake showed it.
+    server: Option<Side>,
+    /// The side whose frame opened it, when seen.
+    initiator: Option<Side>,
+    progress: Progress,
+    /// CLOCK bit: used since the hand last passed.
+    referenced: bool,
+}
+
+/// The bounded conversation table.
+#[derive(Debug)]
+struct Conversations {
+    map: HashMap<ConversationKey, Conversation>,
+    /// Every key once, in CLOCK order.
+    clock: VecDeque<ConversationKey>,
+    capacity: usize,
+}
+
+impl Conversations {
+    fn new(capacity: usize) -> Conversations {
+        Conversations {
+            map: HashMap::new(),
+            clock: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn get(&mut self, key: &ConversationKey) -> Option<&mut Conversation> {
+        let entry = self.map.get_mut(key)?;
+        entry.referenced = true;
+        Some(entry)
+    }
+
+    /// Adds a conversation. It starts without its CLOCK bit: a flood of
+    /// one-packet conversations then pushes out only its own kind, while a
+    /// conversation used again before the hand comes round survives.
+    fn insert(&mut self, key: ConversationKey, mut conversation: Conversation) {
+        conversation.referenced = false;
+        if self.map.len() >= self.capacity {
+            self.evict_one();
+        }
+        if self.map.insert(key, conversation).is_none() {
+            self.clock.push_back(key);
+        }
+    }
+
+    /// Second chance: referenced entries lose their bit and go round again;
+    /// the first unreferenced one goes. Ends within one turn of the clock.
+    fn evict_one(&mut self) {
+        while let Some(key) = self.clock.pop_front() {
+            match self.map.get_mut(&key) {
+                Some(entry) if entry.referenced => {
+                    entry.referenced = false;
+                    self.clock.push_back(key);
+                }
+                Some(_) => {
+                    self.map.remove(&key);
+                    return;
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+/// A fragmented datagram: addresses, protocol, id (and tunnel).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct DatagramKey {
+    src: u128,
+    dst: u128,
+    id: u32,
+    protocol: u8,
+    tunnel: u8,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Datagram {
+    /// Whether the first fragment was seen, and its service if it had one.
+    first: Option<Option<ServiceHit>>,
+    pending_packets: u64,
+    pending_bytes: u64,
+    /// When it entered the table (matches its record in the queue).
+    since: i64,
+}
+
+/// The bounded fragment table; oldest entries leave first.
+#[derive(Debug)]
+struct Datagrams {
+    map: HashMap<DatagramKey, Datagram>,
+    queue: VecDeque<(DatagramKey, i64)>,
+    capacity: usize,
+    timeout_ns: u64,
+}
+
+impl Datagrams {
+    /// Removes the oldest entry (or a stale queue record), giving up its
+    /// held fragments. Returns false when the queue is empty.
+    fn pop_oldest(&mut self, resolved: &mut Vec<Resolved>) -> bool {
+        let Some((key, since)) = self.queue.pop_front() else {
+            return false;
+        };
+        if self.map.get(&key).is_some_and(|d| d.since == since)
+            && let Some(datagram) = self.map.remove(&key)
+            && datagram.pending_packets != 0
+        {
+            resolved.push(Resolved::Unattributed {
+                packets: datagram.pending_packets,
+                bytes: datagram.pending_bytes,
+            });
+        }
+        true
+    }
+
+    /// Gives up the entries older than the timeout at capture time `now`.
+    fn expire(&mut self, now: i64, resolved: &mut Vec<Resolved>) {
+        while let Some(&(_, since)) = self.queue.front() {
+            let age = now.saturating_sub(since);
+            if age < 0 || age.unsigned_abs() < self.timeout_ns {
+                break;
+            }
+            self.pop_oldest(resolved);
+        }
+    }
+
+    fn entry(&mut self, key: DatagramKey, now: i64, resolved: &mut Vec<Resolved>) -> &mut Datagram {
+        if !self.map.contains_key(&key) {
+            while self.map.len() >= self.capacity && self.pop_oldest(resolved) {}
+            self.queue.push_back((key, now));
+            self.map.insert(
+                key,
+                Datagram {
+                    first: None,
+                    pending_packets: 0,
+                    pending_bytes: 0,
+                    since: now,
+                },
+            );
+        }
+        // Just inserted or already there.
+        self.map.entry(key).or_insert(Datagram {
+            first: None,
+            pending_packets: 0,
+            pending_bytes: 0,
+            since: now,
+        })
+    }
+}
+
+const SYN: u8 = 0x02;
+const RST: u8 = 0x04;
+const ACK: u8 = 0x10;
+
+/// The stateful classifier of one stream of frames (one capture file, or one
+/// live capture): the naming rule plus the conversation and fragment tables.
+#[derive(Debug)]
+pub struct FlowClassifier<'r> {
+    rule: &'r NamingRule,
+    handshake: bool,
+    conversations: Conversations,
+    datagrams: Datagrams,
+    resolved: Vec<Resolved>,
+}
+
+impl<'r> FlowClassifier<'r> {
+    /// A classifier with empty tables.
+    pub fn new(rule: &'r NamingRule, settings: FlowSettings) -> FlowClassifier<'r> {
+        FlowClassifier {
+            rule,
+            handshake: settings.handshake,
+            conversations: Conversations::new(settings.max_conversations),
+            datagrams: Datagrams {
+                map: HashMap::new(),
+                queue: VecDeque::new(),
+                capacity: settings.max_fragments.max(1),
+                timeout_ns: settings.fragment_timeout_ns,
+            },
+            resolved: Vec::new(),
+        }
+    }
+
+    /// The static rule's answer for a frame with ports.
+    #[inline]
+    pub fn static_hit(
+        rule: &NamingRule,
+        tunnel: Option<Tunnel>,
+        transport: Transport,
+        src: u16,
+        dst: u16,
+    ) -> ServiceHit {
+        let naming = rule.name_frame(transport, src, dst);
+        let (identified, to_server) = match naming {
+            Naming::Port(p) if rule.in_db(transport, p) => (Identified::PortDatabase, dst == p),
+            Naming::Port(p) => (Identified::Heuristic, dst == p),
+            Naming::Dynamic => (Identified::Heuristic, dst <= src),
+        };
+        ServiceHit {
+            tunnel,
+            transport,
+            naming,
+            identified,
+            to_server,
+        }
+    }
+
+    /// Classifies one frame of `wire_len` bytes at capture time `ts_nanos`.
+    /// Afterwards, [`FlowClassifier::drain_resolved`] yields what became of
+    /// earlier held fragments, if anything did.
+    #[inline]
+    pub fn classify(&mut self, info: &PacketInfo, wire_len: u32, ts_nanos: i64) -> Classified {
+        if !self.datagrams.queue.is_empty() {
+            self.datagrams.expire(ts_nanos, &mut self.resolved);
+        }
+        let mut classified = Classified {
+            service: None,
+            event: ConversationEvent::None,
+            fragment: FragmentOutcome::NotFragment,
+        };
+        if let Some((transport, src, dst)) = info.transport_ports() {
+            let hit = self.conversation(info, transport, src, dst, &mut classified.event);
+            classified.service = Some(hit);
+            if let Some(fragment) = info.fragment
+                && fragment.first
+                && fragment.more
+            {
+                self.first_fragment(info, Some(hit), ts_nanos);
+            }
+        } else if info.category == Category::Fragment {
+            self.non_first_fragment(info, wire_len, ts_nanos, &mut classified);
+        } else if let Some(fragment) = info.fragment
+            && fragment.first
+            && fragment.more
+        {
+            // A first fragment without ports (ICMP, or cut short): the rest
+            // of its datagram has no service to go to.
+            self.first_fragment(info, None, ts_nanos);
+        }
+        classified
+    }
+
+    /// Names a frame with ports, updating its conversation.
+    #[inline]
+    fn conversation(
+        &mut self,
+        info: &PacketInfo,
+        transport: Transport,
+        src: u16,
+        dst: u16,
+        event: &mut ConversationEvent,
+    ) -> ServiceHit {
+        let static_hit = Self::static_hit(self.rule, info.tunnel, transport, src, dst);
+        let Some((src_addr, dst_addr)) = info.addresses else {
+            return static_hit;
+        };
+        if transport == Transport::Sctp {
+            return static_hit;
+        }
+        let a = (address_bits(src_addr), src);
+        let b = (address_bits(dst_addr), dst);
+        let (key, sender) = if a <= b {
+            (
+                ConversationKey {
+                    low: a,
+                    high: b,
+                    transport: transport as u8,
+                    tunnel: tunnel_byte(info.tunnel),
+                },
+                Side::Low,
+            )
+        } else {
+            (
+                ConversationKey {
+                    low: b,
+                    high: a,
+                    transport: transport as u8,
+                    tunnel: tunnel_byte(info.tunnel),
+                },
+                Side::High,
+            )
+        };
+        let server = match transport {
+            Transport::Tcp => self.tcp(key, sender, info.tcp_flags, event),
+            _ => {
+                self.udp(key, sender, static_hit.to_server, event);
+                None
+            }
+        };
+        match server {
+            Some(side) if self.handshake => {
+                let port = match side {
+                    Side::Low => key.low.1,
+                    Side::High => key.high.1,
+                };
+                ServiceHit {
+                    tunnel: info.tunnel,
+                    transport,
+                    naming: Naming::Port(port),
+                    identified: Identified::Handshake,
+                    to_server: sender != side,
+                }
+            }
+            _ => static_hit,
+        }
+    }
+
+    /// Updates a TCP conversation; returns its server side if known.
+    fn tcp(
+        &mut self,
+        key: ConversationKey,
+        sender: Side,
+        flags: Option<u8>,
+        event: &mut ConversationEvent,
+    ) -> Option<Side> {
+        let flags = flags.unwrap_or(ACK);
+        let syn = flags & SYN != 0;
+        let ack = flags & ACK != 0;
+        let rst = flags & RST != 0;
+        let existing = self.conversations.get(&key).copied();
+        if syn && !ack && !rst {
+            // A (re)opening: the receiver is the server.
+            let retransmission = existing
+                .is_some_and(|c| c.initiator == Some(sender) && c.progress == Progress::Opened);
+            if !retransmission {
+                *event = ConversationEvent::Opened;
+            }
+            let conversation = Conversation {
+                server: Some(sender.other()),
+                initiator: Some(sender),
+                progress: Progress::Opened,
+                referenced: true,
+            };
+            match self.conversations.get(&key) {
+                Some(entry) => *entry = conversation,
+                None => self.conversations.insert(key, conversation),
+            }
+            return Some(sender.other());
+        }
+        if syn && ack && !rst {
+            // The SYN+ACK's sender is the server, whether or not the SYN
+            // was captured.
+            match self.conversations.get(&key) {
+                Some(entry) => {
+                    if entry.initiator == Some(sender.other()) && entry.progress == Progress::Opened
+                    {
+                        *event = ConversationEvent::Answered;
+                    }
+                    entry.server = Some(sender);
+                    entry.progress = Progress::Settled;
+                }
+                None => self.conversations.insert(
+                    key,
+                    Conversation {
+                        server: Some(sender),
+                        initiator: Some(sender.other()),
+                        progress: Progress::Settled,
+                        referenced: true,
+                    },
+                ),
+            }
+            return Some(sender);
+        }
+        match existing {
+            Some(conversation) => {
+                if rst
+                    && conversation.initiator == Some(sender.other())
+                    && conversation.progress == Progress::Opened
+                {
+                    *event = ConversationEvent::Refused;
+                    if let Some(entry) = self.conversations.get(&key) {
+                        entry.progress = Progress::Settled;
+                    }
+                }
+                conversation.server
+            }
+            None => {
+                if !ack && !rst {
+                    // FIN, NULL or Xmas probe: no live TCP segment lacks
+                    // ACK after the handshake.
+                    *event = ConversationEvent::Opened;
+                    self.conversations.insert(
+                        key,
+                        Conversation {
+                            server: None,
+                            initiator: Some(sender),
+                            progress: Progress::Opened,
+                            referenced: true,
+                        },
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// Updates a UDP conversation (no server side: UDP has no handshake).
+    fn udp(
+        &mut self,
+        key: ConversationKey,
+        sender: Side,
+        to_service: bool,
+        event: &mut ConversationEvent,
+    ) {
+        match self.conversations.get(&key) {
+            Some(entry) => {
+                if entry.initiator == Some(sender.other()) && entry.progress == Progress::Opened {
+                    *event = ConversationEvent::Answered;
+                    entry.progress = Progress::Settled;
+                }
+            }
+            None => {
+                // Only a datagram towards the port that names the
+                // conversation opens it; one from that port is a reply
+                // whose request was not captured.
+                let progress = if to_service {
+                    *event = ConversationEvent::Opened;
+                    Progress::Opened
+                } else {
+                    Progress::Settled
+                };
+                self.conversations.insert(
+                    key,
+                    Conversation {
+                        server: None,
+                        initiator: Some(sender),
+                        progress,
+                        referenced: true,
+                    },
+                );
+            }
+        }
+    }
+
+    fn datagram_key(info: &PacketInfo) -> Option<DatagramKey> {
+        let fragment = info.fragment?;
+        let (src, dst) = info.addresses?;
+        Some(DatagramKey {
+            src: address_bits(src),
+            dst: address_bits(dst),
+            id: fragment.id,
+            protocol: fragment.protocol,
+            tunnel: tunnel_byte(info.tunnel),
+        })
+    }
+
+    /// Remembers a first fragment's service; releases fragments held for it.
+    fn first_fragment(&mut self, info: &PacketInfo, hit: Option<ServiceHit>, now: i64) {
+        let Some(key) = Self::datagram_key(info) else {
+            return;
+        };
+        let datagram = self.datagrams.entry(key, now, &mut self.resolved);
+        datagram.first = Some(hit);
+        if datagram.pending_packets != 0 {
+            let (packets, bytes) = (datagram.pending_packets, datagram.pending_bytes);
+            datagram.pending_packets = 0;
+            datagram.pending_bytes = 0;
+            self.resolved.push(match hit {
+                Some(hit) => Resolved::Attributed {
+                    hit,
+                    packets,
+                    bytes,
+                },
+                None => Resolved::Unattributed { packets, bytes },
+            });
+        }
+    }
+
+    fn non_first_fragment(
+        &mut self,
+        info: &PacketInfo,
+        wire_len: u32,
+        now: i64,
+        classified: &mut Classified,
+    ) {
+        let Some(key) = Self::datagram_key(info) else {
+            classified.fragment = FragmentOutcome::Unattributed;
+            return;
+        };
+        let datagram = self.datagrams.entry(key, now, &mut self.resolved);
+        match datagram.first {
+            Some(Some(hit)) => {
+                classified.fragment = FragmentOutcome::Attributed;
+                classified.service = Some(hit);
+            }
+            Some(None) => classified.fragment = FragmentOutcome::Unattributed,
+            None => {
+                datagram.pending_packets += 1;
+                datagram.pending_bytes += u64::from(wire_len);
+                classified.fragment = FragmentOutcome::Pending;
+            }
+        }
+    }
+
+    /// Whether held fragments were resolved since the last drain.
+    #[inline]
+    pub fn has_resolved(&self) -> bool {
+        !self.resolved.is_empty()
+    }
+
+    /// What became of held fragments since the last call.
+    pub fn drain_resolved(&mut self) -> std::vec::Drain<'_, Resolved> {
+        self.resolved.drain(..)
+    }
+
+    /// Ends the stream: every fragment still held is unattributed (drain
+    /// them with [`FlowClassifier::drain_resolved`]).
+    pub fn finish(&mut self) {
+        while self.datagrams.pop_oldest(&mut self.resolved) {}
+    }
+
+    /// Conversations remembered now.
+    pub fn tracked_conversations(&self) -> usize {
+        self.conversations.map.len()
+    }
+
+    /// Fragmented datagrams remembered now.
+    pub fn tracked_datagrams(&self) -> usize {
+        self.datagrams.map.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::PortDb;
+    use crate::decode::FragmentInfo;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::sync::LazyLock;
+
+    static RULE: LazyLock<NamingRule> = LazyLock::new(|| PortDb::builtin().naming_rule());
+
+    const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    const SERVER: IpAddr = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+    const SYN_ONLY: u8 = SYN;
+    const SYN_ACK: u8 = SYN | ACK;
+    const PSH_ACK: u8 = 0x08 | ACK;
+    const RST_ACK: u8 = RST | ACK;
+
+    fn tcp(from: (IpAddr, u16), to: (IpAddr, u16), flags: u8) -> PacketInfo {
+        let mut info = PacketInfo::ports(Transport::Tcp, from.1, to.1);
+        info.addresses = Some((from.0, to.0));
+        info.tcp_flags = Some(flags);
+        info
+    }
+
+    fn udp(from: (IpAddr, u16), to: (IpAddr, u16)) -> PacketInfo {
+        let mut info = PacketInfo::ports(Transport::Udp, from.1, to.1);
+        info.addresses = Some((from.0, to.0));
+        info
+    }
+
+    fn classifier() -> FlowClassifier<'static> {
+        FlowClassifier::new(&RULE, FlowSettings::default())
+    }
+
+    fn port(c: &Classified) -> (Naming, Identified, bool) {
+        let hit = c.service.expect("a service");
+        (hit.naming, hit.identified, hit.to_server)
+    }
+
+    #[test]
+    fn a_handshake_names_the_server_port_over_the_static_rule() {
+        // 2049 (nfs) is the client's ephemeral port here; 40000 is unknown.
+        assert!(RULE.in_db(Transport::Tcp, 2049));
+        let client = (CLIENT, 2049);
+        let server = (SERVER, 40000);
+        let mut flow = classifier();
+        let frames = [
+            tcp(client, server, SYN_ONLY),
+            tcp(server, client, SYN_ACK),
+            tcp(client, server, ACK),
+            tcp(client, server, PSH_ACK),
+            tcp(server, client, PSH_ACK),
+        ];
+        let to_server = [true, false, true, true, false];
+        for (info, to_server) in frames.iter().zip(to_server) {
+            assert_eq!(
+                port(&flow.classify(info, 60, 0)),
+                (Naming::Port(40000), Identified::Handshake, to_server)
+            );
+        }
+        // Without the handshake state the static rule says nfs.
+        let alone = Classified::by_static_rule(&RULE, &frames[3]);
+        assert_eq!(
+            port(&alone),
+            (Naming::Port(2049), Identified::PortDatabase, false)
+        );
+    }
+
+    #[test]
+    fn sip_as_a_client_port_is_not_sip() {
+        assert!(RULE.in_db(Transport::Tcp, 5060));
+        let client = (CLIENT, 5060);
+        let server = (SERVER, 8443);
+        let mut flow = classifier();
+        flow.classify(&tcp(client, server, SYN_ONLY), 60, 0);
+        let c = flow.classify(&tcp(client, server, PSH_ACK), 60, 1);
+        assert_eq!(port(&c).0, Naming::Port(8443));
+        assert_eq!(port(&c).1, Identified::Handshake);
+    }
+
+    #[test]
+    fn a_syn_ack_alone_names_its_sender_the_server() {
+        let client = (CLIENT, 33834);
+        let server = (SERVER, 40123);
+        let mut flow = classifier();
+        flow.classify(&tcp(server, client, SYN_ACK), 60, 0);
+        let c = flow.classify(&tcp(client, server, ACK), 60, 1);
+        assert_eq!(port(&c), (Naming::Port(40123), Identified::Handshake, true));
+    }
+
+    #[test]
+    fn without_a_handshake_the_static_rule_says_how_it_chose() {
+        let mut flow = classifier();
+        let c = flow.classify(&tcp((CLIENT, 51234), (SERVER, 443), PSH_ACK), 60, 0);
+        assert_eq!(
+            port(&c),
+            (Naming::Port(443), Identified::PortDatabase, true)
+        );
+        let unknown = (1024..49152)
+            .find(|&p| !RULE.in_db(Transport::Tcp, p))
+            .expect("an unknown port");
+        let c = flow.classify(&tcp((SERVER, unknown), (CLIENT, 60000), PSH_ACK), 60, 0);
+        assert_eq!(
+            port(&c),
+            (Naming::Port(unknown), Identified::Heuristic, false)
+        );
+        let c = flow.classify(&udp((CLIENT, 50001), (SERVER, 60000)), 60, 0);
+        assert_eq!(port(&c).0, Naming::Dynamic);
+        assert_eq!(port(&c).1, Identified::Heuristic);
+    }
+
+    #[test]
+    fn handshakes_can_be_ignored() {
+        let settings = FlowSettings {
+            handshake: false,
+            ..FlowSettings::default()
+        };
+        let mut flow = FlowClassifier::new(&RULE, settings);
+        let client = (CLIENT, 2049);
+        let server = (SERVER, 40000);
+        let c = flow.classify(&tcp(client, server, SYN_ONLY), 60, 0);
+        assert_eq!(c.event, ConversationEvent::Opened);
+        assert_eq!(
+            port(&flow.classify(&tcp(client, server, PSH_ACK), 60, 0)),
+            (Naming::Port(2049), Identified::PortDatabase, false)
+        );
+    }
+
+    #[test]
+    fn conversation_events() {
+        let mut flow = classifier();
+        let scanner = (CLIENT, 45000);
+        let open = (SERVER, 22);
+        let closed = (SERVER, 23);
+        let event = |flow: &mut FlowClassifier, info| flow.classify(&info, 60, 0).event;
+        assert_eq!(
+            event(&mut flow, tcp(scanner, open, SYN_ONLY)),
+            ConversationEvent::Opened
+        );
+        // A retransmitted SYN opens nothing new.
+        assert_eq!(
+            event(&mut flow, tcp(scanner, open, SYN_ONLY)),
+            ConversationEvent::None
+        );
+        assert_eq!(
+            event(&mut flow, tcp(open, scanner, SYN_ACK)),
+            ConversationEvent::Answered
+        );
+        assert_eq!(
+            event(&mut flow, tcp(scanner, open, RST)),
+            ConversationEvent::None
+        );
+        assert_eq!(
+            event(&mut flow, tcp(scanner, closed, SYN_ONLY)),
+            ConversationEvent::Opened
+        );
+        assert_eq!(
+            event(&mut flow, tcp(closed, scanner, RST_ACK)),
+            ConversationEvent::Refused
+        );
+        // FIN, NULL and Xmas probes open conversations too.
+        for (port, flags) in [(24, 0x01), (25, 0x00), (26, 0x29)] {
+            assert_eq!(
+                event(&mut flow, tcp(scanner, (SERVER, port), flags)),
+                ConversationEvent::Opened
+            );
+        }
+        // Mid-stream segments (ACK set) of unseen conversations open nothing.
+        assert_eq!(
+            event(&mut flow, tcp((CLIENT, 50000), (SERVER, 443), PSH_ACK)),
+            ConversationEvent::None
+        );
+        // UDP: a request opens, the reply answers; a reply whose request was
+        // not captured opens nothing.
+        let resolver = (SERVER, 53);
+        assert_eq!(
+            event(&mut flow, udp((CLIENT, 40001), resolver)),
+            ConversationEvent::Opened
+        );
+        assert_eq!(
+            event(&mut flow, udp(resolver, (CLIENT, 40001))),
+            ConversationEvent::Answered
+        );
+        assert_eq!(
+            event(&mut flow, udp(resolver, (CLIENT, 40002))),
+            ConversationEvent::None
+        );
+    }
+
+    fn fragment(info: PacketInfo, id: u32, protocol: u8, first: bool, more: bool) -> PacketInfo {
+        PacketInfo {
+            fragment: Some(FragmentInfo {
+                id,
+                protocol,
+                first,
+                more,
+            }),
+            ..info
+        }
+    }
+
+    fn later_fragment(from: IpAddr, to: IpAddr, id: u32, protocol: u8, more: bool) -> PacketInfo {
+        let mut info = PacketInfo::plain(Category::Fragment);
+        info.addresses = Some((from, to));
+        fragment(info, id, protocol, false, more)
+    }
+
+    #[test]
+    fn fragments_follow_their_first_fragment() {
+        let mut flow = classifier();
+        let answer = udp((SERVER, 53), (CLIENT, 40000));
+        let first = flow.classify(&fragment(answer, 7, 17, true, true), 1514, 0);
+        let dns = port(&first);
+        assert_eq!(dns.0, Naming::Port(53));
+        assert_eq!(first.fragment, FragmentOutcome::NotFragment);
+        for more in [true, false] {
+            let c = flow.classify(&later_fragment(SERVER, CLIENT, 7, 17, more), 1514, 1);
+            assert_eq!(c.fragment, FragmentOutcome::Attributed);
+            assert_eq!(port(&c), dns);
+            assert_eq!(c.event, ConversationEvent::None);
+        }
+        // Another datagram id, or another protocol, is another datagram.
+        let c = flow.classify(&later_fragment(SERVER, CLIENT, 8, 17, false), 600, 2);
+        assert_eq!(c.fragment, FragmentOutcome::Pending);
+        assert!(c.service.is_none());
+        flow.finish();
+        let resolved: Vec<Resolved> = flow.drain_resolved().collect();
+        assert_eq!(
+            resolved,
+            vec![Resolved::Unattributed {
+                packets: 1,
+                bytes: 600
+            }]
+        );
+    }
+
+    #[test]
+    fn fragments_before_their_first_are_attributed_when_it_comes() {
+        let mut flow = classifier();
+        let a = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
+        let b = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2));
+        for _ in 0..2 {
+            let c = flow.classify(&later_fragment(a, b, 99, 17, true), 1000, 0);
+            assert_eq!(c.fragment, FragmentOutcome::Pending);
+        }
+        assert!(!flow.has_resolved());
+        let first = fragment(udp((a, 40000), (b, 2049)), 99, 17, true, true);
+        let c = flow.classify(&first, 1500, 1);
+        let hit = c.service.expect("named");
+        assert_eq!(hit.naming, Naming::Port(2049));
+        let resolved: Vec<Resolved> = flow.drain_resolved().collect();
+        assert_eq!(
+            resolved,
+            vec![Resolved::Attributed {
+                hit,
+                packets: 2,
+                bytes: 2000
+            }]
+        );
+    }
+
+    #[test]
+    fn held_fragments_time_out() {
+        let settings = FlowSettings {
+            fragment_timeout_ns: 1_000,
+            ..FlowSettings::default()
+        };
+        let mut flow = FlowClassifier::new(&RULE, settings);
+        flow.classify(&later_fragment(SERVER, CLIENT, 1, 17, true), 800, 0);
+        flow.classify(&tcp((CLIENT, 1), (SERVER, 2), ACK), 60, 999);
+        assert!(!flow.has_resolved());
+        flow.classify(&tcp((CLIENT, 1), (SERVER, 2), ACK), 60, 1_000);
+        let resolved: Vec<Resolved> = flow.drain_resolved().collect();
+        assert_eq!(
+            resolved,
+            vec![Resolved::Unattributed {
+                packets: 1,
+                bytes: 800
+            }]
+        );
+        assert_eq!(flow.tracked_datagrams(), 0);
+    }
+
+    #[test]
+    fn fragments_of_a_datagram_without_ports_are_unattributed() {
+        let mut flow = classifier();
+        let mut ping = PacketInfo::plain(Category::Icmp);
+        ping.addresses = Some((CLIENT, SERVER));
+        flow.classify(&fragment(ping, 5, 1, true, true), 1514, 0);
+        let c = flow.classify(&later_fragment(CLIENT, SERVER, 5, 1, false), 500, 0);
+        assert_eq!(c.fragment, FragmentOutcome::Unattributed);
+        // Without addresses nothing can be matched.
+        let mut bare = later_fragment(CLIENT, SERVER, 6, 17, false);
+        bare.addresses = None;
+        assert_eq!(
+            flow.classify(&bare, 500, 0).fragment,
+            FragmentOutcome::Unattributed
+        );
+    }
+
+    #[test]
+    fn tables_stay_bounded_and_busy_conversations_survive() {
+        let settings = FlowSettings {
+            max_conversations: 1_000,
+            max_fragments: 100,
+            ..FlowSettings::default()
+        };
+        let mut flow = FlowClassifier::new(&RULE, settings);
+        let client = (CLIENT, 2049);
+        let server = (SERVER, 40000);
+        flow.classify(&tcp(client, server, SYN_ONLY), 60, 0);
+        for i in 0..100_000u32 {
+            let source = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i));
+            flow.classify(&tcp((source, 1234), (SERVER, 80), SYN_ONLY), 60, 0);
+            flow.classify(
+                &later_fragment(source, SERVER, i, 17, true),
+                60,
+                i64::from(i),
+            );
+            if i % 100 == 0 {
+                // The busy conversation keeps being used.
+                let c = flow.classify(&tcp(client, server, PSH_ACK), 60, 0);
+                assert_eq!(port(&c).0, Naming::Port(40000), "at {i}");
+            }
+        }
+        assert!(flow.tracked_conversations() <= 1_000);
+        assert!(flow.tracked_datagrams() <= 100);
+        // Every held fragment pushed out of the table was given up.
+        let given_up: u64 = flow
+            .drain_resolved()
+            .map(|r| match r {
+                Resolved::Unattributed { packets, .. } => packets,
+                Resolved::Attributed { .. } => 0,
+            })
+            .sum();
+        assert_eq!(given_up + flow.tracked_datagrams() as u64, 100_000);
+    }
 }

@@ -62,8 +62,11 @@ mod flow;
 mod naming;
 mod parse;
 
-pub use flow::ConversationEvent;
 pub use db::{BUILTIN_PORT_DB, PortDb, PortDbError, PortEntry, QueryError, Source};
+pub use flow::{
+    Classified, ConversationEvent, FlowClassifier, FlowSettings, FragmentOutcome, Identified,
+    Resolved, ServiceHit,
+};
 pub use naming::{Naming, NamingRule, PortClass};
 pub use parse::LineProblem;
 

@@ -30,6 +30,11 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
             "bytes",
             "share",
             "description",
+            "tunnel",
+            "identified_by",
+            "handshake_packets",
+            "port_database_packets",
+            "heuristic_packets",
         ]
         .map(String::from),
     )?;
@@ -46,6 +51,11 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
                 s.bytes.to_string(),
                 format!("{:.6}", s.share),
                 s.description.clone().unwrap_or_default(),
+                s.tunnel.unwrap_or("").to_string(),
+                s.identified_by.to_string(),
+                s.identified.handshake.to_string(),
+                s.identified.port_database.to_string(),
+                s.identified.heuristic.to_string(),
             ],
         )?;
     }

@@ -1216,7 +1216,7 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
                 .iter()
                 .position(|x| x.transport == s.transport && x.port == s.port);
             Series {
-                label: view.service_label(s.transport, s.port),
+                label: view.service_label(s.tunnel, s.transport, s.port),
                 transport: s.transport,
                 port: s.port,
                 colour: match index {
@@ -1538,8 +1538,8 @@ fn stacked_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::NamingRule;
     use crate::classify::PortDb;
+    use crate::classify::{Classified, NamingRule};
     use crate::decode::{Category, PacketInfo, Transport};
     use crate::render::report::{
         BucketServiceView, BucketView, CHART_BUCKETS, ConversationView, DirectionView, HostView,
@@ -1569,8 +1569,8 @@ mod tests {
         let rule = RULE.get_or_init(|| PortDb::builtin().naming_rule());
         let mut info = PacketInfo::ports(transport, src_port, dst_port);
         info.addresses = Some((src, dst));
-        let naming = rule.name_frame(transport, src_port, dst_port);
-        tally.count(&info, Some(naming), len, 1, ts);
+        let classified = Classified::by_static_rule(rule, &info);
+        tally.count(&info, &classified, len, 1, ts);
     }
 
     /// A minute of traffic: https, http, ssh, dns, an unassigned port,
@@ -1655,8 +1655,9 @@ mod tests {
                     100,
                     ts + 8,
                 );
-                t.count(&PacketInfo::plain(Category::Icmp), None, 98, 1, ts + 9);
-                t.count(&PacketInfo::plain(Category::NonIp), None, 60, 1, ts + 10);
+                let unnamed = &Classified::UNNAMED;
+                t.count(&PacketInfo::plain(Category::Icmp), unnamed, 98, 1, ts + 9);
+                t.count(&PacketInfo::plain(Category::NonIp), unnamed, 60, 1, ts + 10);
             }
         }
         t
@@ -1753,7 +1754,7 @@ mod tests {
         let (shown, _) = view.shown_services();
         assert!(shown.len() >= 5);
         for s in shown {
-            let name = view.service_label(s.transport, s.port);
+            let name = view.service_label(s.tunnel, s.transport, s.port);
             assert!(page.contains(&format!(">{name}<")), "{name} missing");
         }
         for name in ["https", "http", "ssh", "dns", "unassigned", "dynamic"] {
@@ -1790,7 +1791,7 @@ mod tests {
         assert_eq!(chart.matches("<g class=\"bar rest\"").count(), 1);
         assert_eq!(chart.matches("<rect ").count(), shown.len() + 1);
         for s in shown {
-            let name = view.service_label(s.transport, s.port);
+            let name = view.service_label(s.tunnel, s.transport, s.port);
             assert!(
                 chart.contains(&format!("data-service=\"{name}\"")),
                 "{name}"
@@ -1816,7 +1817,7 @@ mod tests {
         let top = &view.chart.top_services;
         assert_eq!(top.len(), 4);
         for (i, s) in top.iter().enumerate() {
-            let name = view.service_label(s.transport, s.port);
+            let name = view.service_label(s.tunnel, s.transport, s.port);
             assert!(
                 chart.contains(&format!("data-series=\"{i}\" d=\"M")),
                 "series {i} ({name}) has no area"
@@ -1876,7 +1877,10 @@ mod tests {
         assert!(chart.contains("data-service=\"dynamic/udp\""));
         assert!(!page.contains(">https<"));
         for s in &view.read.services {
-            assert_eq!(service_name(s), view.service_label(s.transport, s.port));
+            assert_eq!(
+                service_name(s),
+                view.service_label(s.tunnel, s.transport, s.port)
+            );
         }
     }
 
@@ -1971,6 +1975,7 @@ mod tests {
         ts.top_services = view.read.services[..view.top.clamp(25, 100)]
             .iter()
             .map(|s| BucketServiceView {
+                tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
                 bytes: s.bytes,
@@ -1983,6 +1988,7 @@ mod tests {
                     .iter()
                     .enumerate()
                     .map(|(k, s)| BucketServiceView {
+                        tunnel: s.tunnel,
                         transport: s.transport,
                         port: s.port,
                         bytes: 1_000_000 + (i as u64 * 7_919 + k as u64 * 104_729) % 9_000_000,

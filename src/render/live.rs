@@ -4,8 +4,8 @@
 
 use super::text::{self, Style};
 use super::{
-    Format, ReadView, ServiceView, TransportView, format_bytes, format_count, format_rate,
-    format_timestamp,
+    Format, FragmentsView, ReadView, ScansView, ServiceView, TransportView, format_bytes,
+    format_count, format_rate, format_timestamp,
 };
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -59,6 +59,8 @@ pub struct LiveStatus {
 /// its totals.
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveServiceRow {
+    /// The tunnel (`--decap`); `null` outside tunnels.
+    pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
     /// The naming port; `null` for the dynamic row.
@@ -75,6 +77,8 @@ pub struct LiveServiceRow {
     pub total_bytes: u64,
     /// Share of all bytes since the start, 0..1.
     pub share: f64,
+    /// How the port was identified (see [`ServiceView::identified_by`]).
+    pub identified_by: &'static str,
 }
 
 /// Joins the interval's service rows to the running totals' rows, sorted.
@@ -84,10 +88,11 @@ pub fn live_rows(
     interval_seconds: f64,
     sort: LiveSort,
 ) -> Vec<LiveServiceRow> {
-    let recent: HashMap<(&str, Option<u16>), &ServiceView> = interval
+    type Key<'v> = (Option<&'v str>, &'v str, Option<u16>);
+    let recent: HashMap<Key, &ServiceView> = interval
         .services
         .iter()
-        .map(|s| ((s.transport, s.port), s))
+        .map(|s| ((s.tunnel, s.transport, s.port), s))
         .collect();
     let seconds = interval_seconds.max(1e-9);
     let mut rows: Vec<(u64, LiveServiceRow)> = totals
@@ -95,9 +100,10 @@ pub fn live_rows(
         .iter()
         .map(|s| {
             let (packets, bytes) = recent
-                .get(&(s.transport, s.port))
+                .get(&(s.tunnel, s.transport, s.port))
                 .map_or((0, 0), |r| (r.packets, r.bytes));
             let row = LiveServiceRow {
+                tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
                 service: s.service.clone(),
@@ -106,6 +112,7 @@ pub fn live_rows(
                 total_packets: s.packets,
                 total_bytes: s.bytes,
                 share: s.share,
+                identified_by: s.identified_by,
             };
             (bytes, row)
         })
@@ -159,6 +166,7 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
         "packets",
         "bytes",
         "share",
+        "identified by",
     ]);
     for i in 2..7 {
         if let Some(column) = table.column_mut(i) {
@@ -171,7 +179,10 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
         top.min(rows.len())
     };
     for r in &rows[..shown] {
-        let port = port_label(r.transport, r.port);
+        let mut port = port_label(r.transport, r.port);
+        if let Some(tunnel) = r.tunnel {
+            port.push_str(&format!(" ({tunnel})"));
+        }
         table.add_row(vec![
             r.service.clone().unwrap_or_else(|| port.clone()),
             port,
@@ -180,6 +191,7 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
             format_count(r.total_packets),
             format_bytes(r.total_bytes),
             format!("{:.1}%", r.share * 100.0),
+            r.identified_by.replace('_', " "),
         ]);
     }
     if rows.len() > shown {
@@ -197,13 +209,47 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
             format_count(rows[shown..].iter().map(|r| r.total_packets).sum()),
             format_bytes(rows[shown..].iter().map(|r| r.total_bytes).sum()),
             String::new(),
+            String::new(),
         ]);
     }
     table
 }
 
+/// Most scans listed under the live header.
+const SCANS_SHOWN: usize = 3;
+
+/// The scan lines of the live header: nothing when detection is off.
+fn scan_lines(totals: &ReadView) -> Vec<String> {
+    let Some(scans) = &totals.scans else {
+        return Vec::new();
+    };
+    if scans.findings.is_empty() {
+        return vec![format!(
+            "port scans: none ({} probes seen)",
+            format_count(scans.probes)
+        )];
+    }
+    let mut lines = vec![format!(
+        "port scans: {} found",
+        format_count(scans.findings.len() as u64 + scans.dropped_findings)
+    )];
+    for f in scans.findings.iter().take(SCANS_SHOWN) {
+        lines.push(format!(
+            "  SCAN {} {} {} -> {}: {} ({}), {:.0} s",
+            f.kind,
+            f.transport,
+            f.source,
+            f.target_label(),
+            f.distinct_label(),
+            f.answers_label(),
+            f.duration_seconds()
+        ));
+    }
+    lines
+}
+
 fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
-    vec![
+    let mut lines = vec![
         format!(
             "portclass live: {}{}",
             status.interface,
@@ -219,7 +265,9 @@ fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
             format_bytes(totals.bytes),
             stats_line(status.stats)
         ),
-    ]
+    ];
+    lines.extend(scan_lines(totals));
+    lines
 }
 
 /// The terminal screen: header, then services ranked by `rows`' order,
@@ -272,6 +320,8 @@ pub struct CountsView<'a> {
     pub transport: TransportView,
     /// Service rows, largest first.
     pub services: &'a [ServiceView],
+    /// Non-first fragments and their attribution.
+    pub fragments: FragmentsView,
 }
 
 impl<'a> From<&'a ReadView> for CountsView<'a> {
@@ -281,6 +331,7 @@ impl<'a> From<&'a ReadView> for CountsView<'a> {
             bytes: view.bytes,
             transport: view.transport,
             services: &view.services,
+            fragments: view.fragments,
         }
     }
 }
@@ -298,6 +349,7 @@ struct IntervalLine<'a> {
     interval: CountsView<'a>,
     totals: CountsView<'a>,
     capture_stats: Option<CaptureStatsView>,
+    scans: Option<&'a ScansView>,
 }
 
 /// A snapshot when stdout is not a terminal: a JSON line, CSV rows, or a
@@ -327,6 +379,7 @@ pub fn write_snapshot(
                 interval: interval.into(),
                 totals: totals.into(),
                 capture_stats: status.stats,
+                scans: totals.scans.as_ref(),
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)

@@ -6,16 +6,18 @@ pub mod html;
 pub mod live;
 pub mod prometheus;
 pub mod report;
+mod scans;
 mod text;
 mod units;
 
 use crate::capture::LinkType;
 use crate::classify::{PortDb, PortEntry};
-use crate::decode::{Category, DecodeProblem, Transport};
-use crate::tally::{Counter, InputStatus, ServiceKey, Tally};
+use crate::decode::{Category, DecodeProblem, Tunnel};
+use crate::tally::{Counter, InputStatus, ServiceCounts, ServiceKey, Tally};
 use serde::Serialize;
 use std::io::{self, Write};
 
+pub use scans::{ScanView, ScansView};
 pub use units::{format_bytes, format_count, format_rate, format_timestamp};
 
 /// Output formats.
@@ -36,7 +38,7 @@ pub enum Format {
 pub const READ_SCHEMA: &str = "portclass.read/1";
 
 /// Packets and bytes, as serialised.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct CounterView {
     /// Frames.
     pub packets: u64,
@@ -116,10 +118,25 @@ pub struct TransportView {
     pub non_ip: CounterView,
 }
 
-/// One service row: the frames the naming rule attributed to one port (or to
-/// the dynamic range) of one transport.
+/// How a service row's frames were named: packets per method.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct IdentifiedView {
+    /// Named by the server port a TCP handshake showed.
+    pub handshake: u64,
+    /// Named by the static rule with a port the database knows.
+    pub port_database: u64,
+    /// Named by the static rule without the database's help (lower unknown
+    /// port, or the dynamic row).
+    pub heuristic: u64,
+}
+
+/// One service row: the frames attributed to one port (or to the dynamic
+/// range) of one transport, inside one tunnel kind or outside any.
 #[derive(Clone, Debug, Serialize)]
 pub struct ServiceView {
+    /// The tunnel the frames came through (`vxlan`, `gre`, ...; only with
+    /// `--decap`); `null` outside tunnels.
+    pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
     /// The naming port; `null` for the dynamic row.
@@ -138,11 +155,38 @@ pub struct ServiceView {
     pub bytes: u64,
     /// Share of all bytes of the run, 0..1.
     pub share: f64,
+    /// How the row's port was identified, by the method behind most of its
+    /// packets: `handshake`, `port_database` or `heuristic`.
+    pub identified_by: &'static str,
+    /// Packets per identification method.
+    pub identified: IdentifiedView,
+}
+
+/// Non-first fragments and their attribution to services.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct FragmentsView {
+    /// Counted under the service of their first fragment too.
+    pub attributed: CounterView,
+    /// Not attributed (first fragment not seen, or without ports).
+    pub unattributed: CounterView,
+}
+
+/// Frames that came through one kind of tunnel (`--decap`).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct TunnelView {
+    /// `gre`, `ipip`, `6in4`, `vxlan`, `geneve`, `gtp-u` or `teredo`.
+    pub tunnel: &'static str,
+    /// Frames.
+    pub packets: u64,
+    /// Their wire bytes (outer frame).
+    pub bytes: u64,
 }
 
 /// One port's traffic by direction.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct PortView {
+    /// The tunnel (only with `--decap`); `null` outside tunnels.
+    pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
     /// The port.
@@ -190,10 +234,18 @@ pub struct ReadView {
     pub transport: TransportView,
     /// Frames whose decoding stopped early, by reason (all reasons listed).
     pub decode_problems: Vec<ProblemView>,
+    /// Non-first fragments: how many were attributed to a service.
+    pub fragments: FragmentsView,
+    /// Whether tunnels were looked into (`--decap`).
+    pub decap: bool,
+    /// Frames per tunnel kind (empty without `--decap`).
+    pub tunnels: Vec<TunnelView>,
     /// Service rows by bytes, largest first.
     pub services: Vec<ServiceView>,
-    /// Ports by transport and number.
+    /// Ports by tunnel, transport and number.
     pub ports: Vec<PortView>,
+    /// Port scans found; `null` when scan detection was off.
+    pub scans: Option<ScansView>,
 }
 
 /// A decode problem and how many frames had it.
@@ -294,18 +346,20 @@ impl ReadView {
             .collect();
         let mut services: Vec<ServiceView> = tally
             .services()
-            .map(|(key, counter)| service_view(key, counter, total.bytes, db, numeric))
+            .map(|(key, counts)| service_view(key, counts, total.bytes, db, numeric))
             .collect();
         // Largest first; ties in a fixed order so output is reproducible.
         services.sort_by(|a, b| {
             (b.bytes, b.packets)
                 .cmp(&(a.bytes, a.packets))
+                .then_with(|| a.tunnel.cmp(&b.tunnel))
                 .then_with(|| a.transport.cmp(b.transport))
                 .then_with(|| a.port.unwrap_or(u16::MAX).cmp(&b.port.unwrap_or(u16::MAX)))
         });
         let ports = tally
             .ports()
-            .map(|(transport, port, c)| PortView {
+            .map(|(tunnel, transport, port, c)| PortView {
+                tunnel: tunnel.map(Tunnel::name),
                 transport: transport.name(),
                 port,
                 src_packets: c.src.packets,
@@ -335,8 +389,22 @@ impl ReadView {
             },
             transport,
             decode_problems,
+            fragments: FragmentsView {
+                attributed: tally.fragments().attributed.into(),
+                unattributed: tally.fragments().unattributed.into(),
+            },
+            decap: tally.decap(),
+            tunnels: tally
+                .tunnels()
+                .map(|(tunnel, c)| TunnelView {
+                    tunnel: tunnel.name(),
+                    packets: c.packets,
+                    bytes: c.bytes,
+                })
+                .collect(),
             services,
             ports,
+            scans: tally.scans().map(ScansView::new),
         }
     }
 
@@ -359,20 +427,20 @@ impl ReadView {
 
 fn service_view(
     key: ServiceKey,
-    counter: Counter,
+    counts: ServiceCounts,
     total_bytes: u64,
     db: &PortDb,
     numeric: bool,
 ) -> ServiceView {
+    let counter = counts.total;
     let share = if total_bytes == 0 {
         0.0
     } else {
         counter.bytes as f64 / total_bytes as f64
     };
-    let (transport, port, entry): (Transport, Option<u16>, Option<&PortEntry>) = match key {
-        ServiceKey::Port(t, p) => (t, Some(p), db.primary(t, p)),
-        ServiceKey::Dynamic(t) => (t, None, None),
-    };
+    let transport = key.transport;
+    let port = key.port_number();
+    let entry: Option<&PortEntry> = port.and_then(|p| db.primary(transport, p));
     let (service, source, description) = match (entry, port) {
         (Some(e), _) => (
             e.service.clone(),
@@ -387,6 +455,7 @@ fn service_view(
         ),
     };
     ServiceView {
+        tunnel: key.tunnel.map(Tunnel::name),
         transport: transport.name(),
         port,
         service: (!numeric).then_some(service),
@@ -395,6 +464,12 @@ fn service_view(
         packets: counter.packets,
         bytes: counter.bytes,
         share,
+        identified_by: counts.main_method().name(),
+        identified: IdentifiedView {
+            handshake: counts.by_handshake,
+            port_database: counts.by_port_database,
+            heuristic: counts.by_heuristic,
+        },
     }
 }
 

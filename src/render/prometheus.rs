@@ -80,6 +80,7 @@ pub fn write_metrics(
     if !view.services.is_empty() {
         write_services(&mut e, view)?;
     }
+    write_analysis(&mut e, view)?;
 
     e.family(
         "portclass_decode_problems_total",
@@ -125,10 +126,66 @@ pub fn write_metrics(
     Ok(())
 }
 
-/// The two service families: one series per service row of the view.
+/// Fragment attribution, tunnels (`--decap`) and port scans.
+fn write_analysis(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
+    e.family(
+        "portclass_fragments_packets_total",
+        Kind::Counter,
+        "Non-first IP fragments by whether they were attributed to the service of their \
+         first fragment.",
+    )?;
+    let f = &view.fragments;
+    for (fate, counter) in [
+        ("attributed", f.attributed),
+        ("unattributed", f.unattributed),
+    ] {
+        e.sample(
+            "portclass_fragments_packets_total",
+            &[("fate", fate)],
+            counter.packets,
+        )?;
+    }
+    if view.decap {
+        e.family(
+            "portclass_tunnel_packets_total",
+            Kind::Counter,
+            "Frames that came through a tunnel (--decap), by the outermost tunnel.",
+        )?;
+        for t in &view.tunnels {
+            e.sample(
+                "portclass_tunnel_packets_total",
+                &[("tunnel", t.tunnel)],
+                t.packets,
+            )?;
+        }
+    }
+    if let Some(scans) = &view.scans {
+        e.family(
+            "portclass_scan_probes_total",
+            Kind::Counter,
+            "Conversations opened (TCP SYN or flagless probes, first UDP datagrams towards a \
+             service port), as the scan detector sees them.",
+        )?;
+        e.sample("portclass_scan_probes_total", &[], scans.probes)?;
+        e.family(
+            "portclass_scans",
+            Kind::Gauge,
+            "Port scans found so far, by kind (vertical: many ports of one host; horizontal: \
+             one port of many hosts).",
+        )?;
+        for kind in ["vertical", "horizontal"] {
+            let found = scans.findings.iter().filter(|f| f.kind == kind).count();
+            e.sample("portclass_scans", &[("kind", kind)], found as u64)?;
+        }
+    }
+    Ok(())
+}
+
+/// The two service families: one series per service row of the view (with
+/// a `tunnel` label under `--decap`, `none` outside tunnels).
 fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
-    // The port and service labels of each row, worked out once for both.
-    let rows: Vec<(&str, String, String, u64, u64)> = view
+    // The labels of each row, worked out once for both families.
+    let rows: Vec<(Vec<(&str, String)>, u64, u64)> = view
         .services
         .iter()
         .map(|s| {
@@ -137,7 +194,15 @@ fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
                 .map_or_else(|| DYNAMIC.to_string(), |p| p.to_string());
             // With --numeric the view names no service: the port stands in.
             let service = s.service.clone().unwrap_or_else(|| port.clone());
-            (s.transport, port, service, s.packets, s.bytes)
+            let mut labels = vec![
+                ("transport", s.transport.to_string()),
+                ("port", port),
+                ("service", service),
+            ];
+            if view.decap {
+                labels.push(("tunnel", s.tunnel.unwrap_or("none").to_string()));
+            }
+            (labels, s.packets, s.bytes)
         })
         .collect();
     e.family(
@@ -146,32 +211,18 @@ fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
         "Frames with ports by the service the naming rule attributed them to; \
          port and service are \"dynamic\" for frames between two unknown dynamic ports.",
     )?;
-    for (transport, port, service, packets, _) in &rows {
-        e.sample(
-            "portclass_service_packets_total",
-            &[
-                ("transport", transport),
-                ("port", port),
-                ("service", service),
-            ],
-            *packets,
-        )?;
+    for (row, packets, _) in &rows {
+        let row: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        e.sample("portclass_service_packets_total", &row, *packets)?;
     }
     e.family(
         "portclass_service_bytes_total",
         Kind::Counter,
         "Original wire bytes of frames with ports by attributed service.",
     )?;
-    for (transport, port, service, _, bytes) in &rows {
-        e.sample(
-            "portclass_service_bytes_total",
-            &[
-                ("transport", transport),
-                ("port", port),
-                ("service", service),
-            ],
-            *bytes,
-        )?;
+    for (row, _, bytes) in &rows {
+        let row: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        e.sample("portclass_service_bytes_total", &row, *bytes)?;
     }
     Ok(())
 }
@@ -244,7 +295,7 @@ fn escape_label_value(value: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::{PortDb, PortEntry};
+    use crate::classify::{Classified, PortDb, PortEntry};
     use crate::decode::{Category, DecodeProblem, PacketInfo, Transport};
     use crate::tally::Tally;
     use std::collections::{BTreeMap, HashSet};
@@ -447,10 +498,8 @@ mod tests {
         ];
         let mut tally = Tally::new();
         for (i, (info, len)) in frames.iter().enumerate() {
-            let naming = info
-                .transport_ports()
-                .map(|(t, s, d)| rule.name_frame(t, s, d));
-            tally.count(info, naming, *len, 1, i as i64);
+            let classified = Classified::by_static_rule(&rule, info);
+            tally.count(info, &classified, *len, 1, i as i64);
         }
         tally
     }
@@ -479,6 +528,7 @@ mod tests {
                 "portclass_transport_bytes_total",
                 "portclass_service_packets_total",
                 "portclass_service_bytes_total",
+                "portclass_fragments_packets_total",
                 "portclass_decode_problems_total",
                 "portclass_capture_received_packets_total",
                 "portclass_capture_dropped_packets_total",
@@ -648,13 +698,7 @@ mod tests {
         let rule = db.naming_rule();
         let mut tally = Tally::new();
         let info = PacketInfo::ports(Transport::Tcp, 51234, 443);
-        tally.count(
-            &info,
-            Some(rule.name_frame(Transport::Tcp, 51234, 443)),
-            1500,
-            1,
-            0,
-        );
+        tally.count(&info, &Classified::by_static_rule(&rule, &info), 1500, 1, 0);
         let https: Option<&PortEntry> = db.primary(Transport::Tcp, 443);
         assert_eq!(https.map(|e| e.service.as_str()), Some("https"));
         let view = ReadView::new(&tally, &db, false);
@@ -702,6 +746,10 @@ portclass_service_packets_total{interface="eth0",transport="tcp",port="443",serv
 # HELP portclass_service_bytes_total Original wire bytes of frames with ports by attributed service.
 # TYPE portclass_service_bytes_total counter
 portclass_service_bytes_total{interface="eth0",transport="tcp",port="443",service="https"} 1500
+# HELP portclass_fragments_packets_total Non-first IP fragments by whether they were attributed to the service of their first fragment.
+# TYPE portclass_fragments_packets_total counter
+portclass_fragments_packets_total{interface="eth0",fate="attributed"} 0
+portclass_fragments_packets_total{interface="eth0",fate="unattributed"} 0
 # HELP portclass_decode_problems_total Frames whose decoding stopped early, by reason (all reasons, always present).
 # TYPE portclass_decode_problems_total counter
 portclass_decode_problems_total{interface="eth0",problem="unsupported_link_type"} 0

@@ -4,8 +4,8 @@
 //! [`REPORT_SCHEMA`]), Markdown, CSV per table, or HTML (see `html`).
 
 use super::{ReadView, ServiceView, format_bytes, format_count, format_rate, format_timestamp};
-use crate::classify::{PortClass, PortDb};
-use crate::decode::Transport;
+use crate::classify::{Naming, PortClass, PortDb};
+use crate::decode::{Transport, Tunnel};
 use crate::tally::ServiceKey;
 use crate::tally::report::{ConversationKey, ReportTally};
 use serde::Serialize;
@@ -19,6 +19,8 @@ pub const REPORT_SCHEMA: &str = "portclass.report/1";
 /// Direction of one service row.
 #[derive(Clone, Debug, Serialize)]
 pub struct DirectionView {
+    /// The tunnel (`--decap`); `null` outside tunnels.
+    pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
     /// The service port; `null` for the dynamic row.
@@ -141,6 +143,8 @@ pub struct ConversationView {
 /// Bytes of one service in one bucket.
 #[derive(Clone, Debug, Serialize)]
 pub struct BucketServiceView {
+    /// The tunnel (`--decap`); `null` outside tunnels.
+    pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
     /// The naming port; `null` for the dynamic row.
@@ -284,8 +288,9 @@ fn series_view(
                     .services
                     .iter()
                     .map(|&(key, bytes)| {
-                        let (transport, port) = key_parts(key);
+                        let (tunnel, transport, port) = key_parts(key);
                         BucketServiceView {
+                            tunnel,
                             transport,
                             port,
                             bytes,
@@ -298,11 +303,12 @@ fn series_view(
     }
 }
 
-fn key_parts(key: ServiceKey) -> (&'static str, Option<u16>) {
-    match key {
-        ServiceKey::Port(t, p) => (t.name(), Some(p)),
-        ServiceKey::Dynamic(t) => (t.name(), None),
-    }
+fn key_parts(key: ServiceKey) -> (Option<&'static str>, &'static str, Option<u16>) {
+    (
+        key.tunnel.map(Tunnel::name),
+        key.transport.name(),
+        key.port_number(),
+    )
 }
 
 fn fallback_label(transport: &str, port: Option<u16>) -> String {
@@ -312,12 +318,27 @@ fn fallback_label(transport: &str, port: Option<u16>) -> String {
     }
 }
 
-fn service_label(view: &ReadView, transport: &str, port: Option<u16>) -> String {
-    view.services
+/// A label with the tunnel it came through: `https (vxlan)`.
+fn with_tunnel(label: String, tunnel: Option<&str>) -> String {
+    match tunnel {
+        Some(t) => format!("{label} ({t})"),
+        None => label,
+    }
+}
+
+fn service_label(
+    view: &ReadView,
+    tunnel: Option<&str>,
+    transport: &str,
+    port: Option<u16>,
+) -> String {
+    let label = view
+        .services
         .iter()
-        .find(|s| s.transport == transport && s.port == port)
+        .find(|s| s.tunnel == tunnel && s.transport == transport && s.port == port)
         .and_then(|s| s.service.clone())
-        .unwrap_or_else(|| fallback_label(transport, port))
+        .unwrap_or_else(|| fallback_label(transport, port));
+    with_tunnel(label, tunnel)
 }
 
 /// Service names by (transport, port), built once: conversations look up
@@ -325,6 +346,7 @@ fn service_label(view: &ReadView, transport: &str, port: Option<u16>) -> String 
 fn label_map(view: &ReadView) -> HashMap<(&'static str, Option<u16>), String> {
     view.services
         .iter()
+        .filter(|s| s.tunnel.is_none())
         .filter_map(|s| s.service.clone().map(|name| ((s.transport, s.port), name)))
         .collect()
 }
@@ -347,13 +369,17 @@ impl ReportView {
             .services
             .iter()
             .map(|s| {
-                let transport = Transport::parse(s.transport).unwrap_or(Transport::Tcp);
-                let key = match s.port {
-                    Some(p) => ServiceKey::Port(transport, p),
-                    None => ServiceKey::Dynamic(transport),
+                let key = ServiceKey {
+                    tunnel: s.tunnel.and_then(Tunnel::parse),
+                    transport: Transport::parse(s.transport).unwrap_or(Transport::Tcp),
+                    naming: match s.port {
+                        Some(p) => Naming::Port(p),
+                        None => Naming::Dynamic,
+                    },
                 };
                 let d = tally.directions().get(&key).copied().unwrap_or_default();
                 DirectionView {
+                    tunnel: s.tunnel,
                     transport: s.transport,
                     port: s.port,
                     to_server_packets: d.to_server.packets,
@@ -440,6 +466,7 @@ impl ReportView {
             .iter()
             .take(if top == 0 { read.services.len() } else { top })
             .map(|s| BucketServiceView {
+                tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
                 bytes: s.bytes,
@@ -529,9 +556,15 @@ impl ReportView {
         self.read.services.split_at(n)
     }
 
-    /// Display label of a service (`https`, `40123/tcp`, `dynamic/udp`).
-    pub fn service_label(&self, transport: &str, port: Option<u16>) -> String {
-        service_label(&self.read, transport, port)
+    /// Display label of a service (`https`, `40123/tcp`, `dynamic/udp`,
+    /// `https (vxlan)`).
+    pub fn service_label(
+        &self,
+        tunnel: Option<&str>,
+        transport: &str,
+        port: Option<u16>,
+    ) -> String {
+        service_label(&self.read, tunnel, transport, port)
     }
 
     /// Rows to show of a table of `len` rows.
@@ -727,7 +760,7 @@ pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> 
                             s(&svc.transport),
                             svc.port
                                 .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
-                            view.service_label(svc.transport, svc.port),
+                            view.service_label(svc.tunnel, svc.transport, svc.port),
                             s(&svc.bytes),
                             format!("{:.1}", svc.bytes as f64 * 8.0 / seconds),
                         ],
@@ -863,7 +896,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
         .zip(&view.report.service_directions)
         .map(|(s, d)| {
             vec![
-                view.service_label(s.transport, s.port),
+                view.service_label(s.tunnel, s.transport, s.port),
                 s.port.map_or_else(
                     || format!("49152-65535/{}", s.transport),
                     |p| format!("{p}/{}", s.transport),
@@ -1026,7 +1059,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     header.extend(
         ts.top_services
             .iter()
-            .map(|s| view.service_label(s.transport, s.port)),
+            .map(|s| view.service_label(s.tunnel, s.transport, s.port)),
     );
     header.push("other".to_string());
     let seconds = ts.bucket_seconds.max(1e-9);

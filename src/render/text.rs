@@ -1,6 +1,6 @@
 //! Terminal tables and Markdown, both drawn with comfy-table.
 
-use super::{PortEntryView, ReadView, format_bytes, format_count, format_rate};
+use super::{PortEntryView, ReadView, ServiceView, format_bytes, format_count, format_rate};
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use std::io::{self, Write};
 
@@ -13,7 +13,7 @@ pub enum Style {
     Markdown,
 }
 
-fn new_table(style: Style, header: &[&str], right_aligned: &[usize]) -> Table {
+pub(super) fn new_table(style: Style, header: &[&str], right_aligned: &[usize]) -> Table {
     let mut table = Table::new();
     match style {
         Style::Terminal => {
@@ -34,7 +34,7 @@ fn new_table(style: Style, header: &[&str], right_aligned: &[usize]) -> Table {
     table
 }
 
-fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {
+pub(super) fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {
     match style {
         Style::Terminal => writeln!(out, "{title}"),
         Style::Markdown => writeln!(out, "## {title}\n"),
@@ -175,20 +175,28 @@ pub fn write_read(
     }
 
     heading(out, style, "Services by bytes")?;
+    // With --decap, a tunnel column first; every row says how its port was
+    // identified.
+    let tunnel_column = usize::from(view.decap);
+    let mut header = vec![
+        "service",
+        "port",
+        "packets",
+        "bytes",
+        "share",
+        "identified by",
+        "description",
+        "source",
+    ];
+    if view.decap {
+        header.insert(0, "tunnel");
+    }
     let mut services = new_table(
         style,
-        &[
-            "service",
-            "port",
-            "packets",
-            "bytes",
-            "share",
-            "description",
-            "source",
-        ],
-        &[2, 3, 4],
+        &header,
+        &[2 + tunnel_column, 3 + tunnel_column, 4 + tunnel_column],
     );
-    if let (Style::Terminal, Some(column)) = (style, services.column_mut(5)) {
+    if let (Style::Terminal, Some(column)) = (style, services.column_mut(6 + tunnel_column)) {
         // Descriptions wrap rather than widen the table past a screen.
         column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(48)));
     }
@@ -202,35 +210,52 @@ pub fn write_read(
             Some(p) => format!("{p}/{}", s.transport),
             None => format!("49152-65535/{}", s.transport),
         };
-        services.add_row(vec![
+        let mut row = vec![
             s.service.clone().unwrap_or_else(|| port.clone()),
             port,
             format_count(s.packets),
             format_bytes(s.bytes),
             percent(s.share),
+            identified_label(s),
             s.description.clone().unwrap_or_default(),
             s.source.unwrap_or("-").to_string(),
-        ]);
+        ];
+        if view.decap {
+            row.insert(0, s.tunnel.unwrap_or("-").to_string());
+        }
+        services.add_row(row);
     }
     let rest = &view.services[shown..];
     if !rest.is_empty() {
         let packets: u64 = rest.iter().map(|s| s.packets).sum();
         let bytes: u64 = rest.iter().map(|s| s.bytes).sum();
         let share: f64 = rest.iter().map(|s| s.share).sum();
-        services.add_row(vec![
+        let mut row = vec![
             format!("({} more)", rest.len()),
             String::new(),
             format_count(packets),
             format_bytes(bytes),
             percent(share),
+            String::new(),
             "use --top 0 to list every service".to_string(),
             String::new(),
-        ]);
+        ];
+        if view.decap {
+            row.insert(0, String::new());
+        }
+        services.add_row(row);
     }
     if view.services.is_empty() {
         writeln!(out, "(no TCP, UDP or SCTP traffic with ports)\n")?;
     } else {
         writeln!(out, "{services}\n")?;
+    }
+    write_fragments(view, style, out)?;
+    if view.decap {
+        write_tunnels(view, style, out)?;
+    }
+    if let Some(scans) = &view.scans {
+        super::scans::write_text(scans, style, out)?;
     }
 
     heading(out, style, "Decode problems")?;
@@ -249,6 +274,75 @@ pub fn write_read(
         writeln!(out, "{table}")?;
     }
     Ok(())
+}
+
+/// How a service row's port was identified, for a table cell:
+/// `handshake`, `port db`, `heuristic`, or a split such as
+/// `handshake 90%, port db 10%`.
+pub(super) fn identified_label(s: &ServiceView) -> String {
+    let parts = [
+        ("handshake", s.identified.handshake),
+        ("port db", s.identified.port_database),
+        ("heuristic", s.identified.heuristic),
+    ];
+    let used: Vec<(&str, u64)> = parts.into_iter().filter(|(_, n)| *n > 0).collect();
+    match used.as_slice() {
+        [] => "-".to_string(),
+        [(name, _)] => (*name).to_string(),
+        _ => {
+            let total: u64 = used.iter().map(|(_, n)| n).sum();
+            used.iter()
+                .map(|(name, n)| format!("{name} {:.0}%", *n as f64 * 100.0 / total as f64))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+/// One line on non-first fragments and their attribution, when there were
+/// any.
+fn write_fragments(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let f = &view.fragments;
+    let fragments = view.transport.fragment.packets;
+    if fragments == 0 && f.attributed.packets == 0 && f.unattributed.packets == 0 {
+        return Ok(());
+    }
+    heading(out, style, "Fragments")?;
+    writeln!(
+        out,
+        "{} non-first fragments: {} ({}) attributed to the service of their first fragment, {} ({}) unattributed\n",
+        format_count(fragments),
+        format_count(f.attributed.packets),
+        format_bytes(f.attributed.bytes),
+        format_count(f.unattributed.packets),
+        format_bytes(f.unattributed.bytes),
+    )
+}
+
+/// Frames per tunnel kind (`--decap`).
+fn write_tunnels(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, style, "Tunnels")?;
+    if view.tunnels.is_empty() {
+        return writeln!(
+            out,
+            "none: no frame came through a tunnel portclass opens\n"
+        );
+    }
+    let mut table = new_table(style, &["tunnel", "packets", "bytes", "share"], &[1, 2, 3]);
+    for t in &view.tunnels {
+        let share = if view.bytes == 0 {
+            0.0
+        } else {
+            t.bytes as f64 / view.bytes as f64
+        };
+        table.add_row(vec![
+            t.tunnel.to_string(),
+            format_count(t.packets),
+            format_bytes(t.bytes),
+            percent(share),
+        ]);
+    }
+    writeln!(out, "{table}\n")
 }
 
 /// Writes port database entries.

@@ -10,8 +10,9 @@ pub mod scans;
 pub mod timeseries;
 pub mod topk;
 
-use crate::classify::Naming;
-use crate::decode::{Category, DecodeProblem, PacketInfo, Transport};
+use crate::classify::{Classified, FragmentOutcome, Identified, Naming, Resolved, ServiceHit};
+use crate::decode::{Category, DecodeProblem, PacketInfo, Transport, Tunnel};
+use scans::ScanReport;
 use std::ops::AddAssign;
 
 /// Packets and bytes (original wire length).
@@ -63,23 +64,37 @@ const PORTS: usize = 1 << 16;
 /// memset, no page touched until used), which keeps start-up cheap; one
 /// port's four counters share a cache line.
 type PortSlot = [u64; 4];
-/// `[packets, bytes]` of one service row.
-type ServiceSlot = [u64; 2];
+/// `[packets, bytes, by_handshake, by_heuristic]` of one service row (the
+/// packets the port database identified are the rest).
+type ServiceSlot = [u64; 4];
 
-/// The per-port and per-service counters of one transport.
+/// Adds one frame's attribution to a service slot.
+#[inline]
+fn add_service(slot: &mut ServiceSlot, identified: Identified, packets: u64, bytes: u64) {
+    slot[0] += packets;
+    slot[1] += bytes;
+    match identified {
+        Identified::Handshake => slot[2] += packets,
+        Identified::Heuristic => slot[3] += packets,
+        Identified::PortDatabase => {}
+    }
+}
+
+/// The per-port and per-service counters of one transport (inside one
+/// tunnel kind, or outside any).
 #[derive(Clone, Debug)]
 struct TransportTally {
     ports: Box<[PortSlot]>,
     services: Box<[ServiceSlot]>,
-    dynamic: Counter,
+    dynamic: ServiceSlot,
 }
 
 impl TransportTally {
     fn new() -> Box<TransportTally> {
         Box::new(TransportTally {
             ports: vec![[0; 4]; PORTS].into_boxed_slice(),
-            services: vec![[0; 2]; PORTS].into_boxed_slice(),
-            dynamic: Counter::default(),
+            services: vec![[0; 4]; PORTS].into_boxed_slice(),
+            dynamic: [0; 4],
         })
     }
 }
@@ -88,24 +103,148 @@ impl AddAssign<&TransportTally> for TransportTally {
     fn add_assign(&mut self, other: &TransportTally) {
         for (mine, theirs) in self.ports.iter_mut().zip(other.ports.iter()) {
             for (m, t) in mine.iter_mut().zip(theirs) {
-                *m += t;
+                *m = m.saturating_add(*t);
             }
         }
         for (mine, theirs) in self.services.iter_mut().zip(other.services.iter()) {
-            mine[0] += theirs[0];
-            mine[1] += theirs[1];
+            for (m, t) in mine.iter_mut().zip(theirs) {
+                *m = m.saturating_add(*t);
+            }
         }
-        self.dynamic += other.dynamic;
+        for (m, t) in self.dynamic.iter_mut().zip(other.dynamic) {
+            *m = m.saturating_add(t);
+        }
     }
 }
 
-/// Where a service row's frames were attributed by the naming rule.
+/// One service row: the frames attributed to one port (or to the dynamic
+/// row) of one transport, inside one tunnel kind or outside any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ServiceKey {
-    /// Frames named by this port.
-    Port(Transport, u16),
-    /// Frames between two dynamic ports, neither in the port database.
-    Dynamic(Transport),
+pub struct ServiceKey {
+    /// The tunnel the frames came through (only with `--decap`).
+    pub tunnel: Option<Tunnel>,
+    /// The transport.
+    pub transport: Transport,
+    /// The naming port, or the dynamic row.
+    pub naming: Naming,
+}
+
+impl ServiceKey {
+    /// The row of a port, outside tunnels.
+    pub const fn port(transport: Transport, port: u16) -> ServiceKey {
+        ServiceKey {
+            tunnel: None,
+            transport,
+            naming: Naming::Port(port),
+        }
+    }
+
+    /// The dynamic row of a transport, outside tunnels.
+    pub const fn dynamic(transport: Transport) -> ServiceKey {
+        ServiceKey {
+            tunnel: None,
+            transport,
+            naming: Naming::Dynamic,
+        }
+    }
+
+    /// The row a classified frame counts in.
+    pub const fn of(hit: &ServiceHit) -> ServiceKey {
+        ServiceKey {
+            tunnel: hit.tunnel,
+            transport: hit.transport,
+            naming: hit.naming,
+        }
+    }
+
+    /// The naming port (`None` for the dynamic row).
+    pub const fn port_number(&self) -> Option<u16> {
+        match self.naming {
+            Naming::Port(p) => Some(p),
+            Naming::Dynamic => None,
+        }
+    }
+}
+
+/// A service row's frames and how their naming port was identified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServiceCounts {
+    /// Frames and bytes.
+    pub total: Counter,
+    /// Frames named through a TCP handshake.
+    pub by_handshake: u64,
+    /// Frames named by the static rule with a port the database knows.
+    pub by_port_database: u64,
+    /// Frames named by the static rule without the database's help.
+    pub by_heuristic: u64,
+}
+
+impl ServiceCounts {
+    fn from_slot(slot: &ServiceSlot) -> ServiceCounts {
+        ServiceCounts {
+            total: Counter {
+                packets: slot[0],
+                bytes: slot[1],
+            },
+            by_handshake: slot[2],
+            by_heuristic: slot[3],
+            by_port_database: slot[0].saturating_sub(slot[2]).saturating_sub(slot[3]),
+        }
+    }
+
+    /// The packets of one identification method.
+    pub fn by(&self, identified: Identified) -> u64 {
+        match identified {
+            Identified::Handshake => self.by_handshake,
+            Identified::PortDatabase => self.by_port_database,
+            Identified::Heuristic => self.by_heuristic,
+        }
+    }
+
+    /// The method that identified most of the row's frames (ties: the
+    /// strongest evidence, handshake first).
+    pub fn main_method(&self) -> Identified {
+        let mut best = Identified::Handshake;
+        for method in Identified::ALL {
+            if self.by(method) > self.by(best) {
+                best = method;
+            }
+        }
+        best
+    }
+}
+
+/// Non-first fragments and what became of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FragmentCounts {
+    /// Attributed to the service of their first fragment.
+    pub attributed: Counter,
+    /// Not attributed: first fragment never seen, or without ports.
+    pub unattributed: Counter,
+}
+
+impl AddAssign for FragmentCounts {
+    fn add_assign(&mut self, other: FragmentCounts) {
+        self.attributed += other.attributed;
+        self.unattributed += other.unattributed;
+    }
+}
+
+/// Slots of [`Tally::transports`]: one per transport outside tunnels, then
+/// one per transport inside each tunnel kind.
+const TRANSPORT_SLOTS: usize = Transport::ALL.len() * (Tunnel::ALL.len() + 1);
+
+fn slot_index(tunnel: Option<Tunnel>, transport: Transport) -> usize {
+    let tunnel = tunnel.map_or(0, |t| t.index() + 1);
+    tunnel * Transport::ALL.len() + transport.index()
+}
+
+fn slot_key(index: usize) -> (Option<Tunnel>, Transport) {
+    let tunnel = match index / Transport::ALL.len() {
+        0 => None,
+        n => Some(Tunnel::ALL[n - 1]),
+    };
+    (tunnel, Transport::ALL[index % Transport::ALL.len()])
 }
 
 /// How far an input was read.
@@ -159,7 +298,11 @@ pub struct Tally {
     total: Counter,
     categories: [Counter; Category::ALL.len()],
     problems: [u64; DecodeProblem::ALL.len()],
-    transports: [Option<Box<TransportTally>>; Transport::ALL.len()],
+    transports: [Option<Box<TransportTally>>; TRANSPORT_SLOTS],
+    fragments: FragmentCounts,
+    tunnels: [Counter; Tunnel::ALL.len()],
+    decap: bool,
+    scans: Option<ScanReport>,
     time_span: Option<(i64, i64)>,
     link_types: Vec<(u16, u64)>,
     inputs: Vec<InputFacts>,
@@ -171,15 +314,15 @@ impl Tally {
         Tally::default()
     }
 
-    /// Counts one frame: its category, ports and service attribution
-    /// (`naming`, from the classify rule, for frames with ports), decode
-    /// problem, link type and timestamp. The hot path: no allocation except
-    /// on the first frame of a new transport or link type.
+    /// Counts one frame: its category, ports, service row (from the
+    /// classifier), fragment fate, tunnel, decode problem, link type and
+    /// timestamp. The hot path: no allocation except on the first frame of
+    /// a new transport or link type.
     #[inline]
     pub fn count(
         &mut self,
         info: &PacketInfo,
-        naming: Option<Naming>,
+        classified: &Classified,
         wire_len: u32,
         link_type: u16,
         ts_nanos: i64,
@@ -190,22 +333,26 @@ impl Tally {
         if let Some(problem) = info.problem {
             self.problems[problem.index()] += 1;
         }
-        if let (Some(transport), Some(naming)) = (info.category.transport(), naming) {
-            let t = self.transports[transport.index()].get_or_insert_with(TransportTally::new);
+        if let Some(tunnel) = info.tunnel {
+            self.tunnels[tunnel.index()].add(wire_len);
+        }
+        if let Some(transport) = info.category.transport() {
+            let t = self.transports[slot_index(info.tunnel, transport)]
+                .get_or_insert_with(TransportTally::new);
             let src = &mut t.ports[usize::from(info.src_port)];
             src[0] += 1;
             src[1] += wire_len;
             let dst = &mut t.ports[usize::from(info.dst_port)];
             dst[2] += 1;
             dst[3] += wire_len;
-            match naming {
-                Naming::Port(p) => {
-                    let service = &mut t.services[usize::from(p)];
-                    service[0] += 1;
-                    service[1] += wire_len;
-                }
-                Naming::Dynamic => t.dynamic.add(wire_len),
-            }
+        }
+        match classified.fragment {
+            FragmentOutcome::NotFragment | FragmentOutcome::Pending => {}
+            FragmentOutcome::Attributed => self.fragments.attributed.add(wire_len),
+            FragmentOutcome::Unattributed => self.fragments.unattributed.add(wire_len),
+        }
+        if let Some(hit) = &classified.service {
+            self.add_service(hit, 1, wire_len);
         }
         self.time_span = Some(match self.time_span {
             None => (ts_nanos, ts_nanos),
@@ -215,6 +362,77 @@ impl Tally {
             Some((_, n)) => *n += 1,
             None => self.link_types.push((link_type, 1)),
         }
+    }
+
+    #[inline]
+    fn add_service(&mut self, hit: &ServiceHit, packets: u64, bytes: u64) {
+        let t = self.transports[slot_index(hit.tunnel, hit.transport)]
+            .get_or_insert_with(TransportTally::new);
+        let slot = match hit.naming {
+            Naming::Port(p) => &mut t.services[usize::from(p)],
+            Naming::Dynamic => &mut t.dynamic,
+        };
+        add_service(slot, hit.identified, packets, bytes);
+    }
+
+    /// Counts the late fate of fragments held by the classifier: their
+    /// service row (attributed) and the fragment counters.
+    pub fn resolve(&mut self, resolved: &Resolved) {
+        match *resolved {
+            Resolved::Attributed {
+                hit,
+                packets,
+                bytes,
+            } => {
+                self.add_service(&hit, packets, bytes);
+                self.fragments.attributed += Counter { packets, bytes };
+            }
+            Resolved::Unattributed { packets, bytes } => {
+                self.fragments.unattributed += Counter { packets, bytes };
+            }
+        }
+    }
+
+    /// Marks the tally as counted with tunnels looked into (`--decap`).
+    pub fn set_decap(&mut self, decap: bool) {
+        self.decap = decap;
+    }
+
+    /// Whether tunnels were looked into.
+    pub fn decap(&self) -> bool {
+        self.decap
+    }
+
+    /// Records the port scans found in the frames counted (merged with any
+    /// already recorded).
+    pub fn add_scans(&mut self, scans: &ScanReport) {
+        match &mut self.scans {
+            Some(mine) => *mine += scans,
+            None => self.scans = Some(scans.clone()),
+        }
+    }
+
+    /// Replaces the scans recorded (a live capture's running findings).
+    pub fn set_scans(&mut self, scans: Option<ScanReport>) {
+        self.scans = scans;
+    }
+
+    /// The port scans found, when scan detection ran.
+    pub fn scans(&self) -> Option<&ScanReport> {
+        self.scans.as_ref()
+    }
+
+    /// Non-first fragments and their attribution.
+    pub fn fragments(&self) -> FragmentCounts {
+        self.fragments
+    }
+
+    /// Frames per tunnel kind (only with `--decap`), in [`Tunnel::ALL`] order.
+    pub fn tunnels(&self) -> impl Iterator<Item = (Tunnel, Counter)> + '_ {
+        Tunnel::ALL
+            .into_iter()
+            .map(|t| (t, self.tunnels[t.index()]))
+            .filter(|(_, c)| c.packets != 0)
     }
 
     /// Records the facts of one input whose frames this tally counted
@@ -291,9 +509,12 @@ impl Tally {
         self.inputs.sort_by_key(|i| i.position);
     }
 
-    /// Every port seen, with its counters, ordered by transport then port.
-    pub fn ports(&self) -> impl Iterator<Item = (Transport, u16, PortCounters)> + '_ {
-        self.each_transport().flat_map(|(transport, t)| {
+    /// Every port seen, with its counters, ordered by tunnel (none first),
+    /// transport, then port.
+    pub fn ports(
+        &self,
+    ) -> impl Iterator<Item = (Option<Tunnel>, Transport, u16, PortCounters)> + '_ {
+        self.each_slot().flat_map(|(tunnel, transport, t)| {
             t.ports
                 .iter()
                 .enumerate()
@@ -309,37 +530,45 @@ impl Tally {
                             bytes: c[3],
                         },
                     };
-                    (transport, port as u16, counters)
+                    (tunnel, transport, port as u16, counters)
                 })
         })
     }
 
-    /// Every service row with traffic, ordered by transport then port, with
-    /// each transport's dynamic row last.
-    pub fn services(&self) -> impl Iterator<Item = (ServiceKey, Counter)> + '_ {
-        self.each_transport().flat_map(|(transport, t)| {
+    /// Every service row with traffic, ordered by tunnel (none first),
+    /// transport, then port, with each transport's dynamic row last.
+    pub fn services(&self) -> impl Iterator<Item = (ServiceKey, ServiceCounts)> + '_ {
+        self.each_slot().flat_map(|(tunnel, transport, t)| {
             let named = t
                 .services
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| c[0] != 0)
                 .map(move |(port, c)| {
-                    let counter = Counter {
-                        packets: c[0],
-                        bytes: c[1],
+                    let key = ServiceKey {
+                        tunnel,
+                        transport,
+                        naming: Naming::Port(port as u16),
                     };
-                    (ServiceKey::Port(transport, port as u16), counter)
+                    (key, ServiceCounts::from_slot(c))
                 });
-            let dynamic =
-                (t.dynamic.packets != 0).then_some((ServiceKey::Dynamic(transport), t.dynamic));
+            let dynamic = (t.dynamic[0] != 0).then(|| {
+                let key = ServiceKey {
+                    tunnel,
+                    transport,
+                    naming: Naming::Dynamic,
+                };
+                (key, ServiceCounts::from_slot(&t.dynamic))
+            });
             named.chain(dynamic)
         })
     }
 
-    fn each_transport(&self) -> impl Iterator<Item = (Transport, &TransportTally)> {
-        Transport::ALL
-            .into_iter()
-            .filter_map(|t| self.transports[t.index()].as_deref().map(|tt| (t, tt)))
+    fn each_slot(&self) -> impl Iterator<Item = (Option<Tunnel>, Transport, &TransportTally)> {
+        self.transports.iter().enumerate().filter_map(|(i, t)| {
+            let (tunnel, transport) = slot_key(i);
+            t.as_deref().map(|t| (tunnel, transport, t))
+        })
     }
 }
 
@@ -353,9 +582,17 @@ pub struct TallyParts {
     /// Frames per decode problem, in [`DecodeProblem::ALL`] order.
     pub problems: [u64; DecodeProblem::ALL.len()],
     /// Per-port counters.
-    pub ports: Vec<(Transport, u16, PortCounters)>,
+    pub ports: Vec<(Option<Tunnel>, Transport, u16, PortCounters)>,
     /// Service rows.
-    pub services: Vec<(ServiceKey, Counter)>,
+    pub services: Vec<(ServiceKey, ServiceCounts)>,
+    /// Fragment attribution.
+    pub fragments: FragmentCounts,
+    /// Frames per tunnel kind.
+    pub tunnels: Vec<(Tunnel, Counter)>,
+    /// Counted with `--decap`.
+    pub decap: bool,
+    /// Port scans found.
+    pub scans: Option<ScanReport>,
     /// First and last timestamps.
     pub time_span: Option<(i64, i64)>,
     /// Link types and their frames.
@@ -372,30 +609,43 @@ impl Tally {
             categories: parts.categories,
             problems: parts.problems,
             transports: Default::default(),
+            fragments: parts.fragments,
+            tunnels: Default::default(),
+            decap: parts.decap,
+            scans: parts.scans,
             time_span: parts.time_span,
             link_types: parts.link_types,
             inputs: parts.inputs,
         };
-        for (transport, port, c) in parts.ports {
-            let t = tally.transports[transport.index()].get_or_insert_with(TransportTally::new);
+        for (tunnel, counter) in parts.tunnels {
+            tally.tunnels[tunnel.index()] += counter;
+        }
+        for (tunnel, transport, port, c) in parts.ports {
+            let t = tally.transports[slot_index(tunnel, transport)]
+                .get_or_insert_with(TransportTally::new);
             let slot = &mut t.ports[usize::from(port)];
-            slot[0] += c.src.packets;
-            slot[1] += c.src.bytes;
-            slot[2] += c.dst.packets;
-            slot[3] += c.dst.bytes;
+            for (s, v) in
+                slot.iter_mut()
+                    .zip([c.src.packets, c.src.bytes, c.dst.packets, c.dst.bytes])
+            {
+                *s = s.saturating_add(v);
+            }
         }
         for (key, c) in parts.services {
-            let transport = match key {
-                ServiceKey::Port(t, _) | ServiceKey::Dynamic(t) => t,
+            let t = tally.transports[slot_index(key.tunnel, key.transport)]
+                .get_or_insert_with(TransportTally::new);
+            let slot = match key.naming {
+                Naming::Port(p) => &mut t.services[usize::from(p)],
+                Naming::Dynamic => &mut t.dynamic,
             };
-            let t = tally.transports[transport.index()].get_or_insert_with(TransportTally::new);
-            match key {
-                ServiceKey::Port(_, p) => {
-                    let slot = &mut t.services[usize::from(p)];
-                    slot[0] += c.packets;
-                    slot[1] += c.bytes;
-                }
-                ServiceKey::Dynamic(_) => t.dynamic += c,
+            let values = [
+                c.total.packets,
+                c.total.bytes,
+                c.by_handshake,
+                c.by_heuristic,
+            ];
+            for (s, v) in slot.iter_mut().zip(values) {
+                *s = s.saturating_add(v);
             }
         }
         tally
@@ -409,7 +659,7 @@ impl AddAssign<&Tally> for Tally {
             *mine += theirs;
         }
         for (mine, theirs) in self.problems.iter_mut().zip(other.problems) {
-            *mine += theirs;
+            *mine = mine.saturating_add(theirs);
         }
         for (mine, theirs) in self.transports.iter_mut().zip(other.transports.iter()) {
             match (mine.as_deref_mut(), theirs.as_deref()) {
@@ -417,6 +667,14 @@ impl AddAssign<&Tally> for Tally {
                 (Some(m), Some(t)) => *m += t,
                 (None, Some(t)) => *mine = Some(Box::new(t.clone())),
             }
+        }
+        self.fragments += other.fragments;
+        for (mine, theirs) in self.tunnels.iter_mut().zip(other.tunnels) {
+            *mine += theirs;
+        }
+        self.decap |= other.decap;
+        if let Some(scans) = &other.scans {
+            self.add_scans(scans);
         }
         self.time_span = match (self.time_span, other.time_span) {
             (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
@@ -443,8 +701,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// A frame as the tally sees it: decode summary, naming, length, time.
-    type Frame = (PacketInfo, Option<Naming>, u32, u16, i64);
+    /// A frame as the tally sees it: decode summary, classification,
+    /// length, link type, time.
+    type Frame = (PacketInfo, Classified, u32, u16, i64);
+
+    fn classified(transport: Transport, naming: Option<Naming>, dst: u16) -> Classified {
+        Classified {
+            service: naming.map(|naming| ServiceHit {
+                tunnel: None,
+                transport,
+                naming,
+                identified: Identified::PortDatabase,
+                to_server: naming == Naming::Port(dst),
+            }),
+            event: crate::classify::ConversationEvent::None,
+            fragment: FragmentOutcome::NotFragment,
+        }
+    }
 
     fn frame(category_pick: u8, src: u16, dst: u16, len: u32, ts: i64) -> Frame {
         let info = match category_pick % 6 {
@@ -463,13 +736,20 @@ mod tests {
                 Naming::Port(s.min(d))
             }
         });
-        (info, naming, len, u16::from(category_pick % 2), ts)
+        let transport = info.category.transport().unwrap_or(Transport::Tcp);
+        (
+            info,
+            classified(transport, naming, dst),
+            len,
+            u16::from(category_pick % 2),
+            ts,
+        )
     }
 
     fn count_all(frames: &[Frame]) -> Tally {
         let mut tally = Tally::new();
-        for (info, naming, len, link, ts) in frames {
-            tally.count(info, *naming, *len, *link, *ts);
+        for (info, classified, len, link, ts) in frames {
+            tally.count(info, classified, *len, *link, *ts);
         }
         tally
     }
@@ -515,19 +795,19 @@ mod tests {
         );
         assert_eq!(t.problem(DecodeProblem::PortsTruncated), 1);
         assert_eq!(t.time_span(), Some((1, 9)));
-        let services: Vec<_> = t.services().collect();
+        let services: Vec<_> = t.services().map(|(k, c)| (k, c.total)).collect();
         assert_eq!(
             services,
             vec![
                 (
-                    ServiceKey::Port(Transport::Tcp, 443),
+                    ServiceKey::port(Transport::Tcp, 443),
                     Counter {
                         packets: 2,
                         bytes: 1600
                     }
                 ),
                 (
-                    ServiceKey::Dynamic(Transport::Udp),
+                    ServiceKey::dynamic(Transport::Udp),
                     Counter {
                         packets: 1,
                         bytes: 80
@@ -535,16 +815,16 @@ mod tests {
                 ),
             ]
         );
-        let port_443: Vec<_> = t.ports().filter(|p| p.1 == 443).collect();
+        let port_443: Vec<_> = t.ports().filter(|p| p.2 == 443).collect();
         assert_eq!(
-            port_443[0].2.src,
+            port_443[0].3.src,
             Counter {
                 packets: 1,
                 bytes: 1500
             }
         );
         assert_eq!(
-            port_443[0].2.dst,
+            port_443[0].3.dst,
             Counter {
                 packets: 1,
                 bytes: 100
@@ -557,7 +837,13 @@ mod tests {
         let mut t = Tally::new();
         let info = PacketInfo::ports(Transport::Tcp, 1, 2);
         for _ in 0..3 {
-            t.count(&info, Some(Naming::Port(1)), u32::MAX, 1, 0);
+            t.count(
+                &info,
+                &classified(Transport::Tcp, Some(Naming::Port(1)), 2),
+                u32::MAX,
+                1,
+                0,
+            );
         }
         assert_eq!(t.total().bytes, 3 * u64::from(u32::MAX));
     }

@@ -5,7 +5,7 @@
 use super::timeseries::TimeSeries;
 use super::topk::{SpaceSaving, Weights};
 use super::{Counter, ServiceKey, Tally};
-use crate::classify::Naming;
+use crate::classify::{Classified, Resolved};
 use crate::decode::{PacketInfo, Transport};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -147,12 +147,13 @@ impl ReportTally {
     pub fn count(
         &mut self,
         info: &PacketInfo,
-        naming: Option<Naming>,
+        classified: &Classified,
         wire_len: u32,
         link_type: u16,
         ts_nanos: i64,
     ) {
-        self.base.count(info, naming, wire_len, link_type, ts_nanos);
+        self.base
+            .count(info, classified, wire_len, link_type, ts_nanos);
         let bytes = u64::from(wire_len);
         let frame = one(bytes);
         if let Some((src, dst)) = info.addresses {
@@ -171,55 +172,74 @@ impl ReportTally {
                 },
             );
         }
-        let key = match (info.transport_ports(), naming) {
-            (Some((transport, src_port, dst_port)), Some(naming)) => {
-                let (key, to_server) = match naming {
-                    Naming::Port(p) => (ServiceKey::Port(transport, p), dst_port == p),
-                    Naming::Dynamic => (ServiceKey::Dynamic(transport), dst_port <= src_port),
-                };
-                let direction = self.directions.entry(key).or_default();
-                if to_server {
-                    direction.to_server += frame;
+        let key = classified.service.map(|hit| {
+            let key = ServiceKey::of(&hit);
+            self.add_direction(key, hit.to_server, frame);
+            if let (Some((transport, src_port, dst_port)), Some((src, dst))) =
+                (info.transport_ports(), info.addresses)
+            {
+                let (conversation, weights) = if hit.to_server {
+                    (
+                        ConversationKey {
+                            transport,
+                            client: src,
+                            client_port: src_port,
+                            server: dst,
+                            server_port: dst_port,
+                        },
+                        ConversationWeights {
+                            to_server: frame,
+                            ..ConversationWeights::default()
+                        },
+                    )
                 } else {
-                    direction.to_client += frame;
-                }
-                if let Some((src, dst)) = info.addresses {
-                    let (conversation, weights) = if to_server {
-                        (
-                            ConversationKey {
-                                transport,
-                                client: src,
-                                client_port: src_port,
-                                server: dst,
-                                server_port: dst_port,
-                            },
-                            ConversationWeights {
-                                to_server: frame,
-                                ..ConversationWeights::default()
-                            },
-                        )
-                    } else {
-                        (
-                            ConversationKey {
-                                transport,
-                                client: dst,
-                                client_port: dst_port,
-                                server: src,
-                                server_port: src_port,
-                            },
-                            ConversationWeights {
-                                to_client: frame,
-                                ..ConversationWeights::default()
-                            },
-                        )
-                    };
-                    self.conversations.add(conversation, weights);
-                }
-                Some(key)
+                    (
+                        ConversationKey {
+                            transport,
+                            client: dst,
+                            client_port: dst_port,
+                            server: src,
+                            server_port: src_port,
+                        },
+                        ConversationWeights {
+                            to_client: frame,
+                            ..ConversationWeights::default()
+                        },
+                    )
+                };
+                self.conversations.add(conversation, weights);
             }
-            _ => None,
-        };
+            key
+        });
         self.series.add(ts_nanos, key, bytes);
+    }
+
+    fn add_direction(&mut self, key: ServiceKey, to_server: bool, frames: Counter) {
+        let direction = self.directions.entry(key).or_default();
+        if to_server {
+            direction.to_server += frames;
+        } else {
+            direction.to_client += frames;
+        }
+    }
+
+    /// Counts the late fate of held fragments (see [`Tally::resolve`]) and
+    /// the direction of attributed ones. The time series already counted
+    /// them, in their own buckets, without a service.
+    pub fn resolve(&mut self, resolved: &Resolved) {
+        self.base.resolve(resolved);
+        if let Resolved::Attributed {
+            hit,
+            packets,
+            bytes,
+        } = *resolved
+        {
+            self.add_direction(
+                ServiceKey::of(&hit),
+                hit.to_server,
+                Counter { packets, bytes },
+            );
+        }
     }
 
     /// Traffic by direction of each service row.

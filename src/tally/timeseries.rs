@@ -629,10 +629,10 @@ mod tests {
 
     fn key(n: u16) -> ServiceKey {
         match n % 4 {
-            0 => ServiceKey::Port(Transport::Tcp, n),
-            1 => ServiceKey::Port(Transport::Udp, n),
-            2 => ServiceKey::Port(Transport::Sctp, n),
-            _ => ServiceKey::Dynamic(Transport::ALL[usize::from(n) % 3]),
+            0 => ServiceKey::port(Transport::Tcp, n),
+            1 => ServiceKey::port(Transport::Udp, n),
+            2 => ServiceKey::port(Transport::Sctp, n),
+            _ => ServiceKey::dynamic(Transport::ALL[usize::from(n) % 3]),
         }
     }
 

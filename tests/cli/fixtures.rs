@@ -82,14 +82,26 @@ fn services_and_ports_add_up_to_the_port_carrying_transports() {
         let (packets, bytes) = port_traffic(&json);
         let total_bytes = u64_of(&json, "bytes");
 
-        // Every frame with ports is counted under exactly one service row.
+        // Every frame with ports is counted under exactly one service row,
+        // and so is every non-first fragment attributed to its first.
         let rows = services(&json);
         let row_packets: u64 = rows.iter().map(|r| u64_of(r, "packets")).sum();
         let row_bytes: u64 = rows.iter().map(|r| u64_of(r, "bytes")).sum();
+        let attributed = &json["fragments"]["attributed"];
         assert_eq!(
             (row_packets, row_bytes),
-            (packets, bytes),
-            "{name}: services vs tcp+udp+sctp"
+            (
+                packets + u64_of(attributed, "packets"),
+                bytes + u64_of(attributed, "bytes")
+            ),
+            "{name}: services vs tcp+udp+sctp + attributed fragments"
+        );
+        // Every non-first fragment is either attributed or not.
+        let unattributed = &json["fragments"]["unattributed"];
+        assert_eq!(
+            u64_of(attributed, "packets") + u64_of(unattributed, "packets"),
+            category(&json, "fragment").0,
+            "{name}: fragment fates"
         );
 
         for row in rows {

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod analysis;
 mod bad_input;
 mod closed_pipe;
 mod fixtures;

@@ -1,6 +1,8 @@
-//! The naming rule end to end: which service row each frame lands in,
+//! The static naming rule end to end: which service row each frame lands in,
 //! predicted from tshark's port pairs (or from a capture built here) and the
 //! binary's own `ports` answers, compared with the binary's `services` rows.
+//! Runs with `--no-handshake`; the handshake rule has its own tests in
+//! `analysis`.
 
 use crate::common::*;
 use serde_json::Value;
@@ -8,7 +10,7 @@ use serde_json::Value;
 const BUILTIN_ONLY: &[&str] = &["--no-system-services"];
 
 fn sample_json() -> Value {
-    let run = read_json(&[fixture("sample.pcapng")], &[]);
+    let run = read_json(&[fixture("sample.pcapng")], &["--no-handshake"]);
     run.assert_code(0);
     run.json()
 }
@@ -33,7 +35,7 @@ fn dynamic_ports_fixture_follows_the_naming_rule() {
         "no named row predicted"
     );
 
-    let run = read_json(&[fixture("dynamic-ports.pcap")], &[]);
+    let run = read_json(&[fixture("dynamic-ports.pcap")], &["--no-handshake"]);
     run.assert_code(0);
     let json = run.json();
     assert_same_rows(
