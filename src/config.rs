@@ -105,6 +105,7 @@ fn analysis_settings(args: &cli::AnalysisArgs) -> Result<AnalysisSettings, Confi
         decap: args.decap,
         flow: FlowSettings {
             handshake: !args.no_handshake,
+            conversations: !args.no_handshake || !args.no_scans,
             ..FlowSettings::default()
         },
         scans: (!args.no_scans).then(|| ScanSettings {

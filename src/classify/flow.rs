@@ -177,6 +177,10 @@ pub struct FlowSettings {
     /// Let TCP handshakes name the service port (`--no-handshake` turns it
     /// off: the static rule only).
     pub handshake: bool,
+    /// Keep the conversation table at all: needed by the handshake rule and
+    /// by the conversation events the scan detector reads. With neither,
+    /// frames skip the table (and its hashing) altogether.
+    pub conversations: bool,
     /// Most conversations remembered at once.
     pub max_conversations: usize,
     /// Most fragmented datagrams remembered at once.
@@ -190,6 +194,7 @@ impl Default for FlowSettings {
     fn default() -> FlowSettings {
         FlowSettings {
             handshake: true,
+            conversations: true,
             max_conversations: 65_536,
             max_fragments: 8_192,
             fragment_timeout_ns: 60_000_000_000,
@@ -402,6 +407,7 @@ const ACK: u8 = 0x10;
 pub struct FlowClassifier<'r> {
     rule: &'r NamingRule,
     handshake: bool,
+    track_conversations: bool,
     conversations: Conversations,
     datagrams: Datagrams,
     resolved: Vec<Resolved>,
@@ -413,6 +419,7 @@ impl<'r> FlowClassifier<'r> {
         FlowClassifier {
             rule,
             handshake: settings.handshake,
+            track_conversations: settings.conversations,
             conversations: Conversations::new(settings.max_conversations),
             datagrams: Datagrams {
                 map: HashMap::new(),
@@ -497,7 +504,7 @@ impl<'r> FlowClassifier<'r> {
         let Some((src_addr, dst_addr)) = info.addresses else {
             return static_hit;
         };
-        if transport == Transport::Sctp {
+        if transport == Transport::Sctp || !self.track_conversations {
             return static_hit;
         }
         let a = (address_bits(src_addr), src);

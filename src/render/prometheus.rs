@@ -181,11 +181,14 @@ fn write_analysis(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     Ok(())
 }
 
+/// A service row's labels, packets and bytes.
+type LabelledRow = (Vec<(&'static str, String)>, u64, u64);
+
 /// The two service families: one series per service row of the view (with
 /// a `tunnel` label under `--decap`, `none` outside tunnels).
 fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     // The labels of each row, worked out once for both families.
-    let rows: Vec<(Vec<(&str, String)>, u64, u64)> = view
+    let rows: Vec<LabelledRow> = view
         .services
         .iter()
         .map(|s| {

@@ -45,7 +45,10 @@
 //! window therefore goes unnoticed, and a long scan is reported once per
 //! window. Replies count towards the window of the probe they answer however
 //! late they come; a reply to a probe of a closed window is ignored. Frames
-//! out of time order stay in the current window.
+//! out of time order stay in the current window. Stream time, for sweeping
+//! out expired windows, is the earlier of the current and the previous
+//! frame's times, so that one frame with a wild timestamp cannot expire
+//! every window.
 //!
 //! # Bounded memory
 //!
@@ -60,6 +63,8 @@
 //!   size in new keys has been turned away, so sweeps cost amortised O(1)
 //!   per probe. Expired windows are also swept as stream time passes (at
 //!   most once per window of stream time, amortised the same way).
+//! * A key's first target is kept inline: a key probed once (most keys of
+//!   a flood) allocates nothing.
 //! * Ports of a vertical key: a sorted list up to 512 ports, then a 16 KiB
 //!   map of 2 bits per port (probed, refused, answered): every port of all
 //!   65,536, exactly.
@@ -69,10 +74,16 @@
 //!   ([`ScanFinding::distinct_exact`] is false).
 //! * All sets together hold about [`ScanSettings::max_set_bytes`] at most
 //!   (default 64 MiB); a set that would grow beyond stops recording new
-//!   targets (again a lower bound) until closing windows free room.
-//! * At most [`MAX_FINDINGS`] findings are kept, the first in report order.
+//!   targets (again a lower bound, and a scan not yet counted to its
+//!   threshold then goes unnoticed) until closing windows free room.
+//! * At most [`MAX_FINDINGS`] findings are kept, the first in report order
+//!   (twice that between cuts).
 //!
-//! Worst case, about `2 × max_tracked × 200 B + max_set_bytes`.
+//! Worst case: the two key tables take under `max_tracked × 600 B` (about
+//! 10 MiB at the default), plus `max_set_bytes`, plus the findings.
+//! A probe costs two hash look-ups; in a flood of new keys, where every
+//! probe inserts into both tables and is swept out later, a few hundred
+//! nanoseconds (memory-bound).
 
 use crate::classify::ConversationEvent;
 use crate::decode::{PacketInfo, Transport};
@@ -967,7 +978,10 @@ impl<S: Targets> Window<S> {
 #[derive(Clone, Debug)]
 struct Shared {
     settings: ScanSettings,
-    /// The latest frame time seen.
+    /// Stream time for expiry: the earlier of the times of the frame being
+    /// observed and the one before. Not the latest time seen, nor the
+    /// frame's own: one frame with a wild timestamp must not expire every
+    /// window.
     now: i64,
     /// Heap bytes of all sets.
     set_bytes: usize,
@@ -1121,6 +1135,8 @@ pub struct ScanDetector {
     last_sweep_ns: i64,
     /// Events since that sweep.
     events_since_sweep: usize,
+    /// The time of the last event.
+    previous_ns: i64,
 }
 
 impl ScanDetector {
@@ -1140,6 +1156,7 @@ impl ScanDetector {
             horizontal: KeyTable::new(),
             last_sweep_ns: i64::MIN,
             events_since_sweep: 0,
+            previous_ns: i64::MIN,
         }
     }
 
@@ -1170,7 +1187,8 @@ impl ScanDetector {
         else {
             return;
         };
-        self.shared.now = self.shared.now.max(ts_nanos);
+        self.shared.now = self.previous_ns.min(ts_nanos);
+        self.previous_ns = ts_nanos;
         match reply {
             None => {
                 if !is_probe_target(dst) {
@@ -1216,7 +1234,7 @@ impl ScanDetector {
         self.events_since_sweep += 1;
         let keys = self.vertical.windows.len() + self.horizontal.windows.len();
         if self.events_since_sweep.saturating_mul(8) < keys
-            || i128::from(self.shared.now) - i128::from(self.last_sweep_ns)
+            || (i128::from(self.shared.now) - i128::from(self.last_sweep_ns)).abs()
                 <= i128::from(self.shared.settings.window_ns)
         {
             return;
@@ -1301,6 +1319,8 @@ mod tests {
     struct Run {
         d: ScanDetector,
         t: Transport,
+        /// Time of the last probe; replies come at the same time.
+        ts: i64,
     }
 
     impl Run {
@@ -1308,17 +1328,19 @@ mod tests {
             Run {
                 d: ScanDetector::new(settings),
                 t: Transport::Tcp,
+                ts: 0,
             }
         }
 
         fn probe(&mut self, from: IpAddr, to: IpAddr, port: u16, ts: i64) {
             let f = frame(self.t, from, SCANNER_PORT, to, port);
             self.d.observe(&f, ConversationEvent::Opened, ts);
+            self.ts = ts;
         }
 
         fn reply(&mut self, event: ConversationEvent, target: IpAddr, port: u16, to: IpAddr) {
             let f = frame(self.t, target, port, to, SCANNER_PORT);
-            self.d.observe(&f, event, 0);
+            self.d.observe(&f, event, self.ts);
         }
 
         fn answer(&mut self, target: IpAddr, port: u16, to: IpAddr) {
@@ -1628,6 +1650,36 @@ mod tests {
         assert_eq!(run.d.tracked(ScanKind::Vertical), 1);
     }
 
+    /// One frame with a timestamp ten years ahead, in the middle of a scan
+    /// in a full table, neither splits the scan nor expires its window.
+    #[test]
+    fn one_wild_timestamp_expires_nothing() {
+        let settings = ScanSettings {
+            max_tracked: 40,
+            ..ScanSettings::default()
+        };
+        let (scanner, victim) = (v4(1, 2, 3, 4), v4(5, 6, 7, 8));
+        let mut run = Run::new(settings);
+        for port in 1..=40 {
+            let ts = 1_000 * SEC + i64::from(port) * SEC;
+            run.probe(scanner, victim, port, ts);
+            if port == 20 {
+                for n in 0..3 {
+                    run.probe(host(n), host(1000 + n), 80, ts + 10 * 365 * 86_400 * SEC);
+                    run.probe(scanner, victim, port, ts);
+                }
+            }
+        }
+        let report = run.report();
+        let vertical: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.kind == ScanKind::Vertical)
+            .map(|f| (f.distinct, f.first_ns / SEC, f.last_ns / SEC))
+            .collect();
+        assert_eq!(vertical, vec![(40, 1001, 1040)]);
+    }
+
     #[test]
     fn expired_windows_are_swept_as_time_passes() {
         let mut run = Run::new(ScanSettings::default());
@@ -1853,8 +1905,9 @@ mod tests {
         // and new keys fit again.
         run.probe(host(500), v4(1, 1, 1, 1), 1, 400 * SEC);
         run.probe(host(501), v4(1, 1, 1, 1), 1, 400 * SEC);
+        run.probe(host(502), v4(1, 1, 1, 1), 1, 400 * SEC);
         assert!((1..=2).contains(&run.d.tracked(ScanKind::Vertical)));
-        assert!(run.d.vertical.windows.keys().any(|k| k.source == host(501)));
+        assert!(run.d.vertical.windows.keys().any(|k| k.source == host(502)));
     }
 
     fn finding(seed: (u8, u8, u8, u16, u8)) -> ScanFinding {
