@@ -111,7 +111,7 @@ pub struct AnalysisArgs {
     pub scan_window: String,
 
     /// A vertical scan: one source's failed probes reach this many distinct
-    /// ports of one host within the window.
+    /// ports of one host within the window (at least 2).
     #[arg(
         long,
         value_name = "N",
@@ -121,7 +121,7 @@ pub struct AnalysisArgs {
     pub scan_ports: u32,
 
     /// A horizontal scan: one source's failed probes of one port reach this
-    /// many distinct hosts within the window.
+    /// many distinct hosts within the window (at least 2).
     #[arg(
         long,
         value_name = "N",

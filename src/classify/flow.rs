@@ -397,6 +397,10 @@ impl Datagrams {
     }
 }
 
+/// The lowest port of common client (ephemeral) port ranges: Linux uses
+/// 32768-60999, Windows and the BSDs 49152-65535.
+const EPHEMERAL_START: u16 = 32768;
+
 const SYN: u8 = 0x02;
 const RST: u8 = 0x04;
 const ACK: u8 = 0x10;
@@ -533,7 +537,7 @@ impl<'r> FlowClassifier<'r> {
         let server = match transport {
             Transport::Tcp => self.tcp(key, sender, info.tcp_flags, event),
             _ => {
-                self.udp(key, sender, static_hit.to_server, event);
+                self.udp(key, sender, static_hit.to_server, dst, event);
                 None
             }
         };
@@ -650,6 +654,7 @@ impl<'r> FlowClassifier<'r> {
         key: ConversationKey,
         sender: Side,
         to_service: bool,
+        dst_port: u16,
         event: &mut ConversationEvent,
     ) {
         match self.conversations.get(&key) {
@@ -660,10 +665,12 @@ impl<'r> FlowClassifier<'r> {
                 }
             }
             None => {
-                // Only a datagram towards the port that names the
-                // conversation opens it; one from that port is a reply
-                // whose request was not captured.
-                let progress = if to_service {
+                // A datagram towards the port that names the conversation
+                // opens it. One from that port to an ephemeral-looking port
+                // (32768 and up: Linux, BSD and Windows client ranges) is a
+                // reply whose request was not captured; to a lower port it is
+                // a probe from a fixed source port (`nmap -sU -g 53`).
+                let progress = if to_service || dst_port < EPHEMERAL_START {
                     *event = ConversationEvent::Opened;
                     Progress::Opened
                 } else {
@@ -956,6 +963,16 @@ mod tests {
         assert_eq!(
             event(&mut flow, udp(resolver, (CLIENT, 40002))),
             ConversationEvent::None
+        );
+        // A UDP scan from source port 53 (`nmap -sU -g 53`): the static rule
+        // names 53, yet datagrams to low ports are probes.
+        assert_eq!(
+            event(&mut flow, udp((CLIENT, 53), (SERVER, 1000))),
+            ConversationEvent::Opened
+        );
+        assert_eq!(
+            event(&mut flow, udp((CLIENT, 53), (SERVER, 161))),
+            ConversationEvent::Opened
         );
     }
 

@@ -630,3 +630,106 @@ fn capturing(pid: u32, ifindex: u32) -> bool {
             && maps.contains(&format!("socket:[{}]", fields[8]))
     })
 }
+
+// ---------------------------------------------------------------------------
+// More addresses, outside tools, kernel counters (the scan and handshake
+// tests).
+
+/// MAC address no interface of a [`NetPair`] has: frames sent to it go onto
+/// the wire and are never answered (the peer's veth drops them).
+const MAC_NOWHERE: &str = "02:00:00:00:de:ad";
+
+/// Whether `program` is an executable file in a directory of `PATH` (what
+/// `ip netns exec` will find).
+pub fn have_program(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+impl NetPair {
+    /// IPv4 address `host` of the pair's /24 (side A is `.1`, side B `.2`).
+    pub fn v4_host(&self, host: u8) -> String {
+        let (net, _) = self.v4_a.rsplit_once('.').expect("dotted quad");
+        format!("{net}.{host}")
+    }
+
+    /// Adds IPv4 `addresses` (of the pair's /24) to `side`'s veth, with
+    /// static neighbour entries for them on the other side, so no ARP goes
+    /// on the wire.
+    pub fn add_v4_addresses(&self, side: Side, addresses: &[String]) {
+        let (ns, peer) = match side {
+            Side::A => (&self.ns_a, &self.ns_b),
+            Side::B => (&self.ns_b, &self.ns_a),
+        };
+        let mac = if side == Side::A { MAC_A } else { MAC_B };
+        for address in addresses {
+            ip_ok(&format!("-n {ns} addr add {address}/24 dev {ns}"));
+            ip_ok(&format!(
+                "-n {peer} neigh replace {address} lladdr {mac} dev {peer} nud permanent"
+            ));
+        }
+    }
+
+    /// Static neighbour entries on `side` that send `addresses` (of the
+    /// pair's /24, on neither side) to a MAC address nobody has: frames to
+    /// them go onto the wire and are never answered.
+    pub fn add_silent_v4_neighbours(&self, side: Side, addresses: &[String]) {
+        let ns = self.ns(side);
+        for address in addresses {
+            ip_ok(&format!(
+                "-n {ns} neigh replace {address} lladdr {MAC_NOWHERE} dev {ns} nud permanent"
+            ));
+        }
+    }
+
+    /// The counters of `/proc/net/snmp` inside `side`'s namespace, keyed
+    /// `Tcp.InSegs`, `Udp.OutDatagrams`, …
+    pub fn snmp(&self, side: Side) -> std::collections::BTreeMap<String, i64> {
+        let text = self.run_ok(side, &["cat", "/proc/net/snmp"]).stdout_text();
+        let mut counters = std::collections::BTreeMap::new();
+        let lines: Vec<&str> = text.lines().collect();
+        // Pairs of lines: `Tcp: Name1 Name2 …` then `Tcp: 1 2 …`.
+        for pair in lines.chunks(2) {
+            let [names, values] = pair else { continue };
+            let (Some((group, names)), Some((_, values))) =
+                (names.split_once(':'), values.split_once(':'))
+            else {
+                continue;
+            };
+            for (name, value) in names.split_whitespace().zip(values.split_whitespace()) {
+                if let Ok(value) = value.parse() {
+                    counters.insert(format!("{group}.{name}"), value);
+                }
+            }
+        }
+        assert!(
+            counters.contains_key("Tcp.InSegs"),
+            "no Tcp.InSegs in /proc/net/snmp:\n{text}"
+        );
+        counters
+    }
+}
+
+impl Background {
+    /// Waits until `ready` holds for the output lines so far, at most
+    /// `timeout`; returns whether it did (false too when the process ended
+    /// first). Unlike [`Background::wait_for_stdout`] it never fails the
+    /// test: for waits whose outcome the caller checks afterwards.
+    pub fn poll_stdout(&mut self, timeout: Duration, ready: impl Fn(&[String]) -> bool) -> bool {
+        let start = Instant::now();
+        loop {
+            if ready(&self.stdout_lines()) {
+                return true;
+            }
+            if self.has_exited() || start.elapsed() >= timeout {
+                return false;
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+}

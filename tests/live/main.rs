@@ -2,7 +2,7 @@
 //! traffic: each test makes two fresh network namespaces joined by a veth
 //! pair (`tests/common/netns.rs`), runs the binary capturing in one, sends
 //! an exact number of datagrams or connections from the other with python
-//! sockets, and checks the counts. Nothing leaves the namespaces; each
+//! sockets (or scans it with nmap), and checks the counts and findings. Nothing leaves the namespaces; each
 //! namespace and every process in it is gone when the test ends, pass or
 //! fail. Without root, or without network namespaces, each test prints a
 //! notice and passes.
@@ -12,9 +12,11 @@ mod common;
 
 mod errors;
 mod filter;
+mod handshake;
 mod harness;
 mod interfaces;
 mod metrics;
+mod scans;
 mod session;
 mod snaplen;
 mod stopping;
