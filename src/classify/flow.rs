@@ -25,9 +25,10 @@
 
 use super::{Naming, NamingRule};
 use crate::decode::{Category, PacketInfo, Transport, Tunnel};
-use foldhash::HashMap;
 use foldhash::HashMapExt;
-use std::collections::VecDeque;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
 /// What a frame did to its conversation, as far as the conversation table
@@ -258,26 +259,61 @@ struct Conversation {
     referenced: bool,
 }
 
-/// The bounded conversation table.
+/// Hasher for keys that are already hashes: passes the `u64` through.
+#[derive(Clone, Copy, Debug, Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in, in case.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The bounded conversation table. Conversations are stored under a 64-bit
+/// fingerprint of their key (foldhash, seeded at random per process), not
+/// the 80-byte key itself: 16 bytes per entry keeps the whole table (2 MiB
+/// at 65,536 conversations) in cache far better, and each frame costs one
+/// hash. Two live conversations share a fingerprint with probability about
+/// 65,536 / 2^64 per lookup; the worst that does is name one frame by the
+/// other conversation's server port.
 #[derive(Debug)]
 struct Conversations {
-    map: HashMap<ConversationKey, Conversation>,
-    /// Every key once, in CLOCK order.
-    clock: VecDeque<ConversationKey>,
+    map: HashMap<u64, Conversation, BuildHasherDefault<PassThrough>>,
+    /// Every fingerprint once, in CLOCK order.
+    clock: VecDeque<u64>,
     capacity: usize,
+    seed: foldhash::fast::RandomState,
 }
 
 impl Conversations {
     fn new(capacity: usize) -> Conversations {
         Conversations {
-            map: HashMap::new(),
+            map: HashMap::default(),
             clock: VecDeque::new(),
             capacity: capacity.max(1),
+            seed: foldhash::fast::RandomState::default(),
         }
     }
 
-    fn get(&mut self, key: &ConversationKey) -> Option<&mut Conversation> {
-        let entry = self.map.get_mut(key)?;
+    #[inline]
+    fn fingerprint(&self, key: &ConversationKey) -> u64 {
+        self.seed.hash_one(key)
+    }
+
+    #[inline]
+    fn get(&mut self, key: u64) -> Option<&mut Conversation> {
+        let entry = self.map.get_mut(&key)?;
         entry.referenced = true;
         Some(entry)
     }
@@ -285,7 +321,7 @@ impl Conversations {
     /// Adds a conversation. It starts without its CLOCK bit: a flood of
     /// one-packet conversations then pushes out only its own kind, while a
     /// conversation used again before the hand comes round survives.
-    fn insert(&mut self, key: ConversationKey, mut conversation: Conversation) {
+    fn insert(&mut self, key: u64, mut conversation: Conversation) {
         conversation.referenced = false;
         if self.map.len() >= self.capacity {
             self.evict_one();
@@ -299,16 +335,14 @@ impl Conversations {
     /// the first unreferenced one goes. Ends within one turn of the clock.
     fn evict_one(&mut self) {
         while let Some(key) = self.clock.pop_front() {
-            match self.map.get_mut(&key) {
-                Some(entry) if entry.referenced => {
-                    entry.referenced = false;
+            if let Entry::Occupied(mut entry) = self.map.entry(key) {
+                if entry.get().referenced {
+                    entry.get_mut().referenced = false;
                     self.clock.push_back(key);
-                }
-                Some(_) => {
-                    self.map.remove(&key);
+                } else {
+                    entry.remove();
                     return;
                 }
-                None => {}
             }
         }
     }
@@ -337,7 +371,7 @@ struct Datagram {
 /// The bounded fragment table; oldest entries leave first.
 #[derive(Debug)]
 struct Datagrams {
-    map: HashMap<DatagramKey, Datagram>,
+    map: foldhash::HashMap<DatagramKey, Datagram>,
     queue: VecDeque<(DatagramKey, i64)>,
     capacity: usize,
     timeout_ns: u64,
@@ -426,7 +460,7 @@ impl<'r> FlowClassifier<'r> {
             track_conversations: settings.conversations,
             conversations: Conversations::new(settings.max_conversations),
             datagrams: Datagrams {
-                map: HashMap::new(),
+                map: foldhash::HashMap::new(),
                 queue: VecDeque::new(),
                 capacity: settings.max_fragments.max(1),
                 timeout_ns: settings.fragment_timeout_ns,
@@ -534,10 +568,11 @@ impl<'r> FlowClassifier<'r> {
                 Side::High,
             )
         };
+        let fingerprint = self.conversations.fingerprint(&key);
         let server = match transport {
-            Transport::Tcp => self.tcp(key, sender, info.tcp_flags, event),
+            Transport::Tcp => self.tcp(fingerprint, sender, info.tcp_flags, event),
             _ => {
-                self.udp(key, sender, static_hit.to_server, dst, event);
+                self.udp(fingerprint, sender, static_hit.to_server, dst, event);
                 None
             }
         };
@@ -562,7 +597,7 @@ impl<'r> FlowClassifier<'r> {
     /// Updates a TCP conversation; returns its server side if known.
     fn tcp(
         &mut self,
-        key: ConversationKey,
+        key: u64,
         sender: Side,
         flags: Option<u8>,
         event: &mut ConversationEvent,
@@ -571,7 +606,7 @@ impl<'r> FlowClassifier<'r> {
         let syn = flags & SYN != 0;
         let ack = flags & ACK != 0;
         let rst = flags & RST != 0;
-        let existing = self.conversations.get(&key).copied();
+        let existing = self.conversations.get(key).copied();
         if syn && !ack && !rst {
             // A (re)opening: the receiver is the server.
             let retransmission = existing
@@ -585,7 +620,7 @@ impl<'r> FlowClassifier<'r> {
                 progress: Progress::Opened,
                 referenced: true,
             };
-            match self.conversations.get(&key) {
+            match self.conversations.get(key) {
                 Some(entry) => *entry = conversation,
                 None => self.conversations.insert(key, conversation),
             }
@@ -594,7 +629,7 @@ impl<'r> FlowClassifier<'r> {
         if syn && ack && !rst {
             // The SYN+ACK's sender is the server, whether or not the SYN
             // was captured.
-            match self.conversations.get(&key) {
+            match self.conversations.get(key) {
                 Some(entry) => {
                     if entry.initiator == Some(sender.other()) && entry.progress == Progress::Opened
                     {
@@ -622,7 +657,7 @@ impl<'r> FlowClassifier<'r> {
                     && conversation.progress == Progress::Opened
                 {
                     *event = ConversationEvent::Refused;
-                    if let Some(entry) = self.conversations.get(&key) {
+                    if let Some(entry) = self.conversations.get(key) {
                         entry.progress = Progress::Settled;
                     }
                 }
@@ -651,13 +686,13 @@ impl<'r> FlowClassifier<'r> {
     /// Updates a UDP conversation (no server side: UDP has no handshake).
     fn udp(
         &mut self,
-        key: ConversationKey,
+        key: u64,
         sender: Side,
         to_service: bool,
         dst_port: u16,
         event: &mut ConversationEvent,
     ) {
-        match self.conversations.get(&key) {
+        match self.conversations.get(key) {
             Some(entry) => {
                 if entry.initiator == Some(sender.other()) && entry.progress == Progress::Opened {
                     *event = ConversationEvent::Answered;
