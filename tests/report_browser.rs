@@ -2,7 +2,8 @@
 //! renders the page of `fixtures/sample.pcapng` in light and dark mode, the
 //! screenshots must not be blank and must differ as the colour schemes do,
 //! and the page text (Chromium's DOM dump) must name the top services that
-//! `portclass read` finds.
+//! `portclass read` finds; the page of `fixtures/scan-vertical.pcapng` must
+//! show its port scan.
 //!
 //! Runs when Debian's `chromium` is installed at `/usr/bin/chromium` (CI
 //! installs it); elsewhere it prints a notice and passes.
@@ -160,6 +161,20 @@ fn read_png(path: &Path) -> Image {
     }
 }
 
+/// Writes the HTML report of `capture` (with `extra` flags) to `page`.
+fn write_report(capture: &Path, page: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "report".as_ref(),
+        capture.as_os_str(),
+        "--format".as_ref(),
+        "html".as_ref(),
+        "--out".as_ref(),
+        page.as_os_str(),
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    portclass(&args).assert_code(0);
+}
+
 /// The text of an HTML document: tags dropped, the common entities decoded,
 /// whitespace collapsed.
 fn page_text(html: &str) -> String {
@@ -252,12 +267,15 @@ fn html_report_renders_in_chromium() {
     for heading in [
         "Overview",
         "By service",
+        "Port scans",
         "Top hosts",
         "Top conversations",
         "Top services over time",
     ] {
         assert!(text.contains(heading), "{heading} missing:\n{text}");
     }
+    assert!(text.contains("identified by"), "{text}");
+    assert!(text.contains("No port scans found ("), "{text}");
 
     // Light and dark: both painted, with many colours (text, bars, the
     // stacked areas), and the background of each as its scheme says.
@@ -308,6 +326,26 @@ fn html_report_renders_in_chromium() {
         "light background: {backgrounds:?}"
     );
     assert!(backgrounds[1].1 < 60.0, "dark background: {backgrounds:?}");
+
+    // A scan and tunnels: the port scans table, the tunnel column.
+    let scan_page = dir.path().join("scan.html");
+    write_report(&fixture("scan-vertical.pcapng"), &scan_page, &["--decap"]);
+    let dom = chromium(
+        &scan_page,
+        &dir.path().join("profile-scan"),
+        &["--dump-dom".to_string()],
+    );
+    let text = page_text(&String::from_utf8_lossy(&dom.stdout));
+    for expected in [
+        "port scans 1 found",
+        "Port scans kind transport source target probed open closed unanswered",
+        "vertical tcp 10.77.1.2 10.77.1.1 1,000 ports 3 997 0",
+        "ports 1-1000; open 22, 80, 443",
+        "tunnel service port packets",
+        "Tunnels None: no frame came through a tunnel",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing:\n{text}");
+    }
 
     // Keep the pictures for a look when asked: PORTCLASS_BROWSER_SHOTS=DIR.
     if let Some(keep) = std::env::var_os("PORTCLASS_BROWSER_SHOTS") {

@@ -3,19 +3,29 @@
 //! and on paper.
 //!
 //! The sections follow [`write_markdown`](super::report::write_markdown):
-//! overview, transports, services (a bar chart, then the table), port
-//! classes, top hosts, top conversations, services over time (a stacked
-//! chart) and the ports the database does not know. Every string that comes
-//! from the data or the command line is escaped.
+//! overview, transports, services (a bar chart, then the table with how
+//! each port was identified, and the fragments attributed), tunnels (with
+//! `--decap`), port classes, port scans, top hosts, top conversations,
+//! services over time (a stacked chart) and the ports the database does not
+//! know. Every string that comes from the data or the command line is
+//! escaped: captures and summary files are untrusted.
 
-use super::report::{ReportView, TimeSeriesView, TopView, accuracy_note};
-use super::{ServiceView, format_bytes, format_count, format_rate, format_timestamp};
+use super::report::{
+    ReportView, SCANS_OFF, TimeSeriesView, TopView, accuracy_note, format_duration,
+    fragments_sentence, no_scans_sentence, row_name, scans_criteria_sentence, scans_overview,
+    tunnel_share, with_tunnel,
+};
+use super::text::identified_label;
+use super::{ScanView, ServiceView, format_bytes, format_count, format_rate, format_timestamp};
 use std::fmt::{self, Write as _};
 use std::io;
 
 /// Rows of any table, whatever `--top` says, so that the page stays small
 /// (under about 1 MB) even with `--top 0`; CSV has every row.
 const MAX_ROWS: usize = 300;
+/// Rows of the port scans table (each a long one), whatever `--top` says;
+/// JSON has every finding.
+const MAX_SCAN_ROWS: usize = 100;
 /// Bars of the services chart; the rest is one bar.
 const MAX_BARS: usize = 40;
 /// Series of the time chart; the rest is stacked as "other".
@@ -186,7 +196,8 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;brea
 th,td{padding:4px 10px;border-bottom:1px solid var(--border);text-align:left;vertical-align:top}
 thead th{font-weight:600;color:var(--muted);font-size:.85em;white-space:nowrap;border-bottom-width:2px}
 td.n,th.n{text-align:right;white-space:nowrap}
-td.a,table.buckets td{white-space:nowrap}
+td.a,td.t,table.buckets td{white-space:nowrap}
+table.scans td.e{min-width:14em}
 table.buckets{font-size:.9em}
 table.buckets th,table.buckets td{padding:3px 7px}
 tbody tr:nth-child(even){background:var(--stripe)}
@@ -247,7 +258,11 @@ fn write_page(view: &ReportView, p: &mut String) -> fmt::Result {
     overview(view, p)?;
     transports(view, p)?;
     services_section(view, p)?;
+    if view.read.decap {
+        tunnels(view, p)?;
+    }
     port_classes(view, p)?;
+    scans(view, p)?;
     hosts(view, p)?;
     conversations(view, p)?;
     timeseries(view, p)?;
@@ -399,7 +414,22 @@ fn overview(view: &ReportView, p: &mut String) -> fmt::Result {
         }
         p.push_str("</ul>");
     }
-    p.push_str("</td></tr>\n</tbody>\n</table></div>\n</section>\n");
+    p.push_str("</td></tr>\n");
+    let scans = scans_overview(r.scans.as_ref());
+    if r.scans.as_ref().is_some_and(|s| s.found() > 0) {
+        writeln!(
+            p,
+            "<tr><th scope=\"row\">port scans</th><td><span class=\"bad\">{}</span> <span class=\"m\">(see Port scans below)</span></td></tr>",
+            Esc(&scans)
+        )?;
+    } else {
+        writeln!(
+            p,
+            "<tr><th scope=\"row\">port scans</th><td>{}</td></tr>",
+            Esc(&scans)
+        )?;
+    }
+    p.push_str("</tbody>\n</table></div>\n</section>\n");
     Ok(())
 }
 
@@ -427,20 +457,6 @@ fn format_width(seconds: f64) -> String {
         format!("{} min", trim(seconds / 60.0))
     } else {
         format!("{} h", trim(seconds / 3600.0))
-    }
-}
-
-fn format_duration(seconds: f64) -> String {
-    if seconds < 1.0 {
-        format!("{:.1} ms", seconds * 1e3)
-    } else if seconds < 120.0 {
-        format!("{seconds:.2} s")
-    } else if seconds < 7200.0 {
-        format!("{:.1} min", seconds / 60.0)
-    } else if seconds < 172_800.0 {
-        format!("{:.1} h", seconds / 3600.0)
-    } else {
-        format!("{:.1} days", seconds / 86_400.0)
     }
 }
 
@@ -507,40 +523,36 @@ fn html_rows(view: &ReportView, len: usize) -> usize {
     view.rows(len).min(MAX_ROWS)
 }
 
-/// The label of a service row: its name, or its port when it has none
-/// (`--numeric`), as [`ReportView::service_label`] gives it without the
-/// search.
-fn service_name(s: &ServiceView) -> String {
-    s.service.clone().unwrap_or_else(|| match s.port {
-        Some(p) => format!("{p}/{}", s.transport),
-        None => format!("dynamic/{}", s.transport),
-    })
-}
-
 fn services_section(view: &ReportView, p: &mut String) -> fmt::Result {
     let r = &view.read;
     p.push_str("<section id=\"services\">\n<h2>By service</h2>\n");
     if r.services.is_empty() {
-        p.push_str("<p>No TCP, UDP or SCTP traffic.</p>\n</section>\n");
+        p.push_str("<p>No TCP, UDP or SCTP traffic.</p>\n");
+        if let Some(sentence) = fragments_sentence(r) {
+            writeln!(p, "<p class=\"note\">{}</p>", Esc(&sentence))?;
+        }
+        p.push_str("</section>\n");
         return Ok(());
     }
     bar_chart(view, p)?;
 
     let shown = html_rows(view, r.services.len());
     let (top, rest) = r.services.split_at(shown);
-    table_head(
-        p,
-        "services",
-        &[
-            ("service", false),
-            ("port", false),
-            ("packets", true),
-            ("bytes", true),
-            ("share", true),
-            ("client → server", true),
-            ("server → client", true),
-        ],
-    )?;
+    // With --decap the tunnel has a column of its own, first.
+    let mut header = vec![
+        ("service", false),
+        ("port", false),
+        ("packets", true),
+        ("bytes", true),
+        ("share", true),
+        ("client → server", true),
+        ("server → client", true),
+        ("identified by", false),
+    ];
+    if r.decap {
+        header.insert(0, ("tunnel", false));
+    }
+    table_head(p, "services", &header)?;
     for (i, s) in top.iter().enumerate() {
         // Directions come only from captures.
         let direction = view
@@ -548,7 +560,14 @@ fn services_section(view: &ReportView, p: &mut String) -> fmt::Result {
             .service_directions
             .get(i)
             .filter(|_| view.report.details_available);
-        p.push_str("<tr><td>");
+        p.push_str("<tr>");
+        if r.decap {
+            match s.tunnel {
+                Some(t) => write!(p, "<td>{}</td>", Esc(t))?,
+                None => p.push_str("<td class=\"m\">-</td>"),
+            }
+        }
+        p.push_str("<td>");
         let fill = if i < MAX_BARS {
             colour(i)
         } else {
@@ -556,17 +575,14 @@ fn services_section(view: &ReportView, p: &mut String) -> fmt::Result {
         };
         swatch(p, &fill)?;
         match &s.description {
-            Some(d) if !d.is_empty() => write!(
-                p,
-                "<span title=\"{}\">{}</span>",
-                Esc(d),
-                Esc(&service_name(s))
-            )?,
-            _ => write!(p, "{}", Esc(&service_name(s)))?,
+            Some(d) if !d.is_empty() => {
+                write!(p, "<span title=\"{}\">{}</span>", Esc(d), Esc(&row_name(s)))?
+            }
+            _ => write!(p, "{}", Esc(&row_name(s)))?,
         }
-        writeln!(
+        write!(
             p,
-            "</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
             Esc(&port_label(s.transport, s.port)),
             format_count(s.packets),
             format_bytes(s.bytes),
@@ -574,12 +590,15 @@ fn services_section(view: &ReportView, p: &mut String) -> fmt::Result {
             direction.map_or_else(|| "n/a".to_string(), |d| format_bytes(d.to_server_bytes)),
             direction.map_or_else(|| "n/a".to_string(), |d| format_bytes(d.to_client_bytes)),
         )?;
+        identified_cell(p, s)?;
+        p.push_str("</tr>\n");
     }
     if !rest.is_empty() {
         let hint = more_hint(view, shown);
         writeln!(
             p,
-            "<tr class=\"rest\"><td>({} more; {})</td><td></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td></td><td></td></tr>",
+            "<tr class=\"rest\"><td colspan=\"{}\">({} more; {})</td><td></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td></td><td></td><td></td></tr>",
+            1 + usize::from(r.decap),
             format_count(rest.len() as u64),
             hint,
             format_count(rest.iter().map(|s| s.packets).sum()),
@@ -588,6 +607,154 @@ fn services_section(view: &ReportView, p: &mut String) -> fmt::Result {
         )?;
     }
     table_end(p);
+    if let Some(sentence) = fragments_sentence(r) {
+        writeln!(p, "<p class=\"note\">{}</p>", Esc(&sentence))?;
+    }
+    p.push_str("</section>\n");
+    Ok(())
+}
+
+/// How a service row's port was identified, with the packets per method
+/// as a tooltip.
+fn identified_cell(p: &mut String, s: &ServiceView) -> fmt::Result {
+    let i = &s.identified;
+    write!(
+        p,
+        "<td class=\"t\" title=\"packets named by a TCP handshake: {}, by the port database: {}, by the heuristic: {}\">{}</td>",
+        format_count(i.handshake),
+        format_count(i.port_database),
+        format_count(i.heuristic),
+        Esc(&identified_label(s))
+    )
+}
+
+/// Frames per tunnel kind (`--decap`).
+fn tunnels(view: &ReportView, p: &mut String) -> fmt::Result {
+    let r = &view.read;
+    p.push_str("<section id=\"tunnels\">\n<h2>Tunnels</h2>\n");
+    if r.tunnels.is_empty() {
+        p.push_str("<p>None: no frame came through a tunnel portclass opens.</p>\n</section>\n");
+        return Ok(());
+    }
+    table_head(
+        p,
+        "tunnels",
+        &[
+            ("tunnel", false),
+            ("packets", true),
+            ("bytes", true),
+            ("share", true),
+        ],
+    )?;
+    for t in &r.tunnels {
+        writeln!(
+            p,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            Esc(t.tunnel),
+            format_count(t.packets),
+            format_bytes(t.bytes),
+            pct(tunnel_share(r, t.bytes))
+        )?;
+    }
+    table_end(p);
+    p.push_str(
+        "<p class=\"note\">Bytes are the outer frames&#39;; the services above count the inner ports.</p>\n</section>\n",
+    );
+    Ok(())
+}
+
+/// A count of a scan: a lower bound, marked `≥`, when the scan tables were
+/// full.
+fn scan_cell(p: &mut String, f: &ScanView, text: &str) -> fmt::Result {
+    if f.distinct_exact {
+        write!(p, "<td class=\"n\">{}</td>", Esc(text))
+    } else {
+        write!(
+            p,
+            "<td class=\"n approx\" title=\"at least: the scan tables were full, so some probes were not tracked\">≥&#8201;{}</td>",
+            Esc(text)
+        )
+    }
+}
+
+/// The port scans found: one row each, or why there are none.
+fn scans(view: &ReportView, p: &mut String) -> fmt::Result {
+    p.push_str("<section id=\"scans\">\n<h2>Port scans</h2>\n");
+    let Some(scans) = &view.read.scans else {
+        writeln!(p, "<p class=\"note\">{}</p>\n</section>", Esc(SCANS_OFF))?;
+        return Ok(());
+    };
+    if scans.found() == 0 {
+        writeln!(p, "<p>{}</p>", Esc(&no_scans_sentence(scans)))?;
+    } else {
+        let shown = view.rows(scans.findings.len()).min(MAX_SCAN_ROWS);
+        table_head(
+            p,
+            "scans",
+            &[
+                ("kind", false),
+                ("transport", false),
+                ("source", false),
+                ("target", false),
+                ("probed", true),
+                ("open", true),
+                ("closed", true),
+                ("unanswered", true),
+                ("first seen (UTC)", false),
+                ("duration", true),
+                ("evidence", false),
+            ],
+        )?;
+        for f in &scans.findings[..shown] {
+            write!(
+                p,
+                "<tr><td>{}</td><td>{}</td><td class=\"t\"><code>{}</code></td><td class=\"t\"><code>{}</code></td>",
+                Esc(&f.kind),
+                Esc(&f.transport),
+                Esc(&f.source.to_string()),
+                Esc(&f.target_label())
+            )?;
+            scan_cell(
+                p,
+                f,
+                &format!("{} {}", format_count(f.distinct), f.distinct_noun()),
+            )?;
+            for n in [f.open, f.closed, f.unanswered] {
+                scan_cell(p, f, &format_count(n))?;
+            }
+            writeln!(
+                p,
+                "<td title=\"first probe {} to last probe {}, {} probes\">{}</td><td class=\"n\">{}</td><td class=\"e\">{}</td></tr>",
+                Esc(&f.first_timestamp),
+                Esc(&f.last_timestamp),
+                format_count(f.probes),
+                Esc(&short_time(&f.first_timestamp)),
+                Esc(&format_duration(f.duration_seconds())),
+                Esc(&f.evidence_text)
+            )?;
+        }
+        if scans.findings.len() > shown {
+            writeln!(
+                p,
+                "<tr class=\"rest\"><td colspan=\"11\">({} more; {})</td></tr>",
+                format_count((scans.findings.len() - shown) as u64),
+                if view.top != 0 && shown < MAX_SCAN_ROWS {
+                    "--top 0 lists all"
+                } else {
+                    "--format json lists all"
+                }
+            )?;
+        }
+        table_end(p);
+        writeln!(
+            p,
+            "<p class=\"note\">{}</p>",
+            Esc(&scans_criteria_sentence(scans))
+        )?;
+    }
+    for caveat in scans.caveats() {
+        writeln!(p, "<p class=\"note warn\">Note: {}.</p>", Esc(&caveat))?;
+    }
     p.push_str("</section>\n");
     Ok(())
 }
@@ -676,7 +843,7 @@ fn bar_chart(view: &ReportView, p: &mut String) -> fmt::Result {
             p,
             i,
             "bar",
-            &service_name(s),
+            &with_tunnel(row_name(s), s.tunnel),
             &port_label(s.transport, s.port),
             s.bytes,
             s.share,
@@ -1147,6 +1314,7 @@ fn pick_time_step(span: i64, width: f64) -> i64 {
 /// [`MAX_SERIES`]) with their colour index, in stacking order.
 struct Series {
     label: String,
+    tunnel: Option<&'static str>,
     transport: &'static str,
     port: Option<u16>,
     colour: String,
@@ -1163,7 +1331,9 @@ fn series_values(ts: &TimeSeriesView, series: &[Series]) -> Vec<Vec<u64>> {
                 .map(|s| {
                     b.services
                         .iter()
-                        .find(|x| x.transport == s.transport && x.port == s.port)
+                        .find(|x| {
+                            x.tunnel == s.tunnel && x.transport == s.transport && x.port == s.port
+                        })
                         .map_or(0, |x| x.bytes)
                 })
                 .collect();
@@ -1210,13 +1380,12 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
         .iter()
         .take(MAX_SERIES)
         .map(|s| {
-            let index = view
-                .read
-                .services
-                .iter()
-                .position(|x| x.transport == s.transport && x.port == s.port);
+            let index = view.read.services.iter().position(|x| {
+                x.tunnel == s.tunnel && x.transport == s.transport && x.port == s.port
+            });
             Series {
                 label: view.service_label(s.tunnel, s.transport, s.port),
+                tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
                 colour: match index {
@@ -1545,7 +1714,10 @@ mod tests {
         BucketServiceView, BucketView, CHART_BUCKETS, ConversationView, DirectionView, HostView,
         TABLE_BUCKETS, UnknownPortView,
     };
+    use crate::render::scans::EvidenceView;
+    use crate::render::{CounterView, ScansView, TunnelView};
     use crate::tally::report::ReportTally;
+    use crate::tally::scans::{ScanReport, ScanSettings};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::sync::OnceLock;
 
@@ -1735,6 +1907,7 @@ mod tests {
             "chart bars",
             "class=\"services\"",
             "id=\"port-classes\"",
+            "id=\"scans\"",
             "id=\"hosts\"",
             "id=\"conversations\"",
             "chart series",
@@ -1878,7 +2051,7 @@ mod tests {
         assert!(!page.contains(">https<"));
         for s in &view.read.services {
             assert_eq!(
-                service_name(s),
+                row_name(s),
                 view.service_label(s.tunnel, s.transport, s.port)
             );
         }
@@ -2007,6 +2180,27 @@ mod tests {
             .collect();
         view.table = view.chart.clone();
         view.table.buckets.truncate(TABLE_BUCKETS);
+        // The most findings a report keeps, with the longest evidence.
+        let mut scans = no_scans();
+        let hosts: Vec<String> = (0..8).map(address).collect();
+        let finding = ScanView {
+            kind: "horizontal".to_string(),
+            target_host: None,
+            target_port: Some(65535),
+            evidence_text: format!(
+                "first {}, last {}; open {} (+4,000 more)",
+                address(9),
+                address(10),
+                hosts.join(", ")
+            ),
+            ..scan_finding()
+        };
+        scans.findings = vec![finding; crate::tally::scans::MAX_FINDINGS];
+        view.read.scans = Some(scans);
+        view.read.decap = true;
+        for s in &mut view.read.services {
+            s.tunnel = Some("geneve");
+        }
         view
     }
 
@@ -2022,9 +2216,290 @@ mod tests {
                 );
                 if top == 0 {
                     assert!(page.contains("more; --format csv lists all"));
+                    assert!(page.contains("(900 more; --format json lists all)"));
                 }
             }
         }
+    }
+
+    /// A scan section with nothing found, with the default settings.
+    fn no_scans() -> ScansView {
+        let mut report = ScanReport::new(ScanSettings::default());
+        report.probes = 1234;
+        ScansView::new(&report)
+    }
+
+    /// A vertical scan of 10.0.0.2 by 10.0.0.9.
+    fn scan_finding() -> ScanView {
+        ScanView {
+            kind: "vertical".to_string(),
+            transport: "tcp".to_string(),
+            source: v4(9),
+            target_host: Some(v4(2)),
+            target_port: None,
+            first_timestamp: format_timestamp(T0),
+            last_timestamp: format_timestamp(T0 + 4 * SECOND),
+            first_ns: T0,
+            last_ns: T0 + 4 * SECOND,
+            probes: 1000,
+            distinct: 1000,
+            distinct_exact: true,
+            open: 3,
+            closed: 997,
+            unanswered: 0,
+            evidence_text: "ports 1-1000; open 22, 80, 443".to_string(),
+            evidence: EvidenceView {
+                port_ranges: Some(vec![[1, 1000]]),
+                more_ranges: Some(0),
+                open_ports: Some(vec![22, 80, 443]),
+                first_host: None,
+                last_host: None,
+                open_hosts: None,
+                more_open: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_scan_finding_is_one_row_with_its_evidence_escaped() {
+        let mut view = sample_view(10);
+        let mut scans = no_scans();
+        scans.findings.push(ScanView {
+            evidence_text: "ports 1-1000; open <script>x&y</script>".to_string(),
+            ..scan_finding()
+        });
+        view.read.scans = Some(scans);
+        let page = render(&view);
+        let section = between(&page, "<section id=\"scans\">", "</section>");
+        let body = between(section, "<tbody>", "</tbody>");
+        assert_eq!(body.matches("<tr>").count(), 1, "{section}");
+        assert!(body.contains("<td>vertical</td><td>tcp</td>"), "{body}");
+        assert!(body.contains("<code>10.0.0.9</code>"), "{body}");
+        assert!(body.contains("<code>10.0.0.2</code>"), "{body}");
+        assert!(body.contains(">1,000 ports</td>"), "{body}");
+        assert!(body.contains("<td class=\"n\">997</td>"), "{body}");
+        assert!(body.contains(">4.00 s</td>"), "{body}");
+        assert!(body.contains("open &lt;script&gt;x&amp;y&lt;/script&gt;</td>"));
+        assert!(!page.contains("<script"));
+        assert!(section.contains("Looked for a source whose failed probes"));
+        assert!(!section.contains("No port scans found"));
+        assert!(!section.contains("warn"), "no caveat: {section}");
+        // The overview points at it.
+        let overview = between(&page, "id=\"overview\"", "</section>");
+        assert!(overview.contains("<span class=\"bad\">1 found</span>"));
+    }
+
+    #[test]
+    fn scan_figures_that_are_lower_bounds_are_marked_and_caveats_noted() {
+        let mut view = sample_view(10);
+        let mut scans = no_scans();
+        scans.findings.push(ScanView {
+            kind: "horizontal".to_string(),
+            target_host: None,
+            target_port: Some(22),
+            distinct: 4096,
+            distinct_exact: false,
+            evidence_text: "first 10.0.0.1, last 10.0.16.1; none open".to_string(),
+            ..scan_finding()
+        });
+        scans.findings.push(scan_finding());
+        scans.untracked_probes.vertical = 5;
+        scans.dropped_findings = 2;
+        view.read.scans = Some(scans);
+        let page = render(&view);
+        let section = between(&page, "<section id=\"scans\">", "</section>");
+        let body = between(section, "<tbody>", "</tbody>");
+        assert_eq!(body.matches("<tr>").count(), 2, "{section}");
+        let first = between(body, "<tr>", "</tr>");
+        assert!(first.contains("<code>port 22/tcp</code>"), "{first}");
+        // probed, open, closed and unanswered of the first row.
+        assert_eq!(first.matches("≥&#8201;").count(), 4, "{first}");
+        assert!(first.contains("≥&#8201;4,096 hosts</td>"), "{first}");
+        let second = between(&body[first.len()..], "<tr>", "</tr>");
+        assert!(!second.contains('≥'), "{second}");
+        assert!(section.contains(
+            "<p class=\"note warn\">Note: 5 probes were not tracked: the scan tables were full.</p>"
+        ));
+        assert!(section.contains("Note: 2 more scans found and not listed."));
+        let overview = between(&page, "id=\"overview\"", "</section>");
+        assert!(overview.contains(">4 found</span>"), "{overview}");
+    }
+
+    #[test]
+    fn no_scan_found_says_what_was_looked_for() {
+        let mut view = sample_view(10);
+        view.read.scans = Some(no_scans());
+        let page = render(&view);
+        let section = between(&page, "<section id=\"scans\">", "</section>");
+        assert!(
+            section.contains(
+                "<p>No port scans found (1,234 probes seen; looked for a source whose failed probes \
+                 (refused or unanswered) reach 15 ports of one host (vertical) or 25 hosts on one \
+                 port (horizontal) within 5 min).</p>"
+            ),
+            "{section}"
+        );
+        assert!(!section.contains("<table"));
+        let overview = between(&page, "id=\"overview\"", "</section>");
+        assert!(overview.contains("<td>none found (1,234 probes seen)</td>"));
+    }
+
+    #[test]
+    fn scan_detection_off_is_said() {
+        let mut view = sample_view(10);
+        view.read.scans = None;
+        let page = render(&view);
+        let section = between(&page, "<section id=\"scans\">", "</section>");
+        assert!(section.contains("scan detection was off (--no-scans)"));
+        assert!(!section.contains("No port scans found"));
+        assert!(!section.contains("<table"));
+        let overview = between(&page, "id=\"overview\"", "</section>");
+        assert!(overview.contains("not looked for (--no-scans)"));
+    }
+
+    #[test]
+    fn every_service_row_says_how_its_port_was_identified() {
+        let mut view = sample_view(0);
+        // A row named by handshakes and the database both.
+        view.read.services[1].identified = crate::render::IdentifiedView {
+            handshake: 9,
+            port_database: 1,
+            heuristic: 0,
+        };
+        let page = render(&view);
+        let table = between(&page, "<table class=\"services\"", "</table>");
+        assert!(table.contains("<th scope=\"col\">identified by</th></tr>"));
+        assert!(!table.contains(">tunnel</th>"));
+        let rows = table.matches("<tr>").count() - 1;
+        assert_eq!(rows, view.read.services.len());
+        assert_eq!(
+            table
+                .matches("<td class=\"t\" title=\"packets named by")
+                .count(),
+            rows
+        );
+        assert!(
+            table.contains(">handshake 90%, port db 10%</td></tr>"),
+            "{table}"
+        );
+        // The static rule named the sample: the database or the heuristic.
+        assert!(table.contains(">port db</td></tr>"));
+        assert!(table.contains(">heuristic</td></tr>"));
+    }
+
+    #[test]
+    fn decap_adds_a_tunnel_column_and_a_tunnels_table() {
+        let plain = render(&sample_view(3));
+        assert!(!plain.contains("id=\"tunnels\""));
+
+        let mut view = sample_view(3);
+        view.read.decap = true;
+        view.read.services[0].tunnel = Some("vxlan");
+        view.read.tunnels = vec![TunnelView {
+            tunnel: "vxlan",
+            packets: 5,
+            bytes: 700,
+        }];
+        let page = render(&view);
+        let table = between(&page, "<table class=\"services\"", "</table>");
+        assert!(
+            table
+                .contains("<thead><tr><th scope=\"col\">tunnel</th><th scope=\"col\">service</th>")
+        );
+        let first = between(table, "<tbody>\n<tr>", "</tr>");
+        assert!(
+            first.starts_with("<tbody>\n<tr><td>vxlan</td><td>"),
+            "{first}"
+        );
+        // The name without the tunnel: it has a column of its own.
+        assert!(first.contains(">https</span></td>"), "{first}");
+        assert_eq!(table.matches("<td class=\"m\">-</td>").count(), 2);
+        // The "more" row spans the tunnel and service columns.
+        assert!(table.contains("<tr class=\"rest\"><td colspan=\"2\">("));
+        // The bar chart, without a tunnel column, names it.
+        let chart = between(&page, "<svg class=\"chart bars\"", "</svg>");
+        assert!(chart.contains("data-service=\"https (vxlan)\""));
+        let tunnels = between(&page, "<section id=\"tunnels\">", "</section>");
+        assert!(
+            tunnels.contains("<tr><td>vxlan</td><td class=\"n\">5</td><td class=\"n\">700 B</td>")
+        );
+        // Between the services and the port classes.
+        let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s}"));
+        assert!(at("id=\"services\"") < at("id=\"tunnels\""));
+        assert!(at("id=\"tunnels\"") < at("id=\"port-classes\""));
+
+        // Under --decap, no tunnel seen is said.
+        view.read.tunnels.clear();
+        let page = render(&view);
+        let tunnels = between(&page, "<section id=\"tunnels\">", "</section>");
+        assert!(tunnels.contains("<p>None: no frame came through a tunnel"));
+    }
+
+    #[test]
+    fn time_series_keep_tunnels_apart() {
+        let mut view = sample_view(4);
+        // https inside a GRE tunnel too, with bytes of its own in each bucket.
+        let mut inner = view.read.services[0].clone();
+        inner.tunnel = Some("gre");
+        inner.bytes = 1;
+        view.read.services.push(inner);
+        let series = BucketServiceView {
+            tunnel: Some("gre"),
+            ..view.chart.top_services[0].clone()
+        };
+        view.chart.top_services.push(series.clone());
+        for b in &mut view.chart.buckets {
+            b.services.push(BucketServiceView {
+                bytes: 7,
+                ..series.clone()
+            });
+            b.bytes += 7;
+        }
+        let page = render(&view);
+        let chart = between(&page, "<svg class=\"chart series\"", "</svg>");
+        assert!(chart.contains("<title>https (gre)</title>"), "{chart}");
+        assert!(chart.contains("<title>https</title>"), "{chart}");
+        // Each bucket's tooltip gives the tunnel's own rate, not https's.
+        let hover = between(chart, "<g class=\"hover\">", "</g>");
+        let rate = format_rate(7.0 * 8.0 / view.chart.bucket_seconds);
+        assert_eq!(
+            hover.matches(&format!("\nhttps (gre): {rate}")).count(),
+            view.chart.buckets.len(),
+            "{hover}"
+        );
+        // Its own colour: not that of https outside the tunnel.
+        let legend = between(&page, "<ul class=\"legend\">", "</ul>");
+        assert!(legend.contains(">https (gre)</li>"));
+        assert_eq!(
+            legend.matches("style=\"fill:var(--c0)\"").count(),
+            1,
+            "{legend}"
+        );
+    }
+
+    #[test]
+    fn fragments_attributed_are_said_under_the_services() {
+        let page = render(&sample_view(10));
+        assert!(!page.contains("non-first fragment"));
+        let mut view = sample_view(10);
+        view.read.transport.fragment = CounterView {
+            packets: 3,
+            bytes: 3000,
+        };
+        view.read.fragments.attributed = CounterView {
+            packets: 2,
+            bytes: 2500,
+        };
+        view.read.fragments.unattributed = CounterView {
+            packets: 1,
+            bytes: 500,
+        };
+        let page = render(&view);
+        let services = between(&page, "<section id=\"services\">", "</section>");
+        assert!(services.contains(
+            "<p class=\"note\">3 non-first fragments: 2 (2.5 kB) attributed to the service of their first fragment \
+             and counted in its row; 1 (500 B) unattributed (their first fragment was not seen or carried no ports).</p>"
+        ), "{services}");
     }
 
     #[test]

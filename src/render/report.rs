@@ -3,7 +3,11 @@
 //! ports the database does not know. Serialised as JSON (schema
 //! [`REPORT_SCHEMA`]), Markdown, CSV per table, or HTML (see `html`).
 
-use super::{ReadView, ServiceView, format_bytes, format_count, format_rate, format_timestamp};
+use super::text::identified_label;
+use super::{
+    ReadView, ScanView, ScansView, ServiceView, format_bytes, format_count, format_rate,
+    format_timestamp,
+};
 use crate::classify::{Naming, PortClass, PortDb};
 use crate::decode::{Transport, Tunnel};
 use crate::tally::ServiceKey;
@@ -319,7 +323,7 @@ fn fallback_label(transport: &str, port: Option<u16>) -> String {
 }
 
 /// A label with the tunnel it came through: `https (vxlan)`.
-fn with_tunnel(label: String, tunnel: Option<&str>) -> String {
+pub(super) fn with_tunnel(label: String, tunnel: Option<&str>) -> String {
     match tunnel {
         Some(t) => format!("{label} ({t})"),
         None => label,
@@ -642,6 +646,11 @@ pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> 
                     "to_client_packets",
                     "to_client_bytes",
                     "description",
+                    "tunnel",
+                    "identified_by",
+                    "handshake_packets",
+                    "port_database_packets",
+                    "heuristic_packets",
                 ]
                 .map(String::from),
             )?;
@@ -667,6 +676,11 @@ pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> 
                         s(&d.to_client_packets),
                         s(&d.to_client_bytes),
                         svc.description.clone().unwrap_or_default(),
+                        svc.tunnel.unwrap_or("").to_string(),
+                        svc.identified_by.to_string(),
+                        s(&svc.identified.handshake),
+                        s(&svc.identified.port_database),
+                        s(&svc.identified.heuristic),
                     ],
                 )?;
             }
@@ -780,14 +794,119 @@ fn md_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::R
         header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
     )?;
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| c.replace('|', "\\|")).collect();
+        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
         writeln!(out, "| {} |", cells.join(" | "))?;
     }
     writeln!(out)
 }
 
+/// A table cell: `|` escaped, line breaks (which would end the table) as
+/// spaces. Cells may hold text from captures and summary files.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
 fn pct(share: f64) -> String {
     format!("{:.1}%", share * 100.0)
+}
+
+/// A duration for people: `17.8 ms`, `4.25 s`, `12.5 min`, `3.0 h`, `2.5 days`.
+pub(super) fn format_duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.1} ms", seconds * 1e3)
+    } else if seconds < 120.0 {
+        format!("{seconds:.2} s")
+    } else if seconds < 7200.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3600.0)
+    } else {
+        format!("{:.1} days", seconds / 86_400.0)
+    }
+}
+
+/// The name of a service row without its tunnel (`https`, `443/tcp` with
+/// `--numeric`, `dynamic/udp`), for tables that show the tunnel in a column
+/// of its own.
+pub(super) fn row_name(s: &ServiceView) -> String {
+    s.service
+        .clone()
+        .unwrap_or_else(|| fallback_label(s.transport, s.port))
+}
+
+/// The sentence on non-first fragments and their attribution, when there
+/// were any.
+pub(super) fn fragments_sentence(r: &ReadView) -> Option<String> {
+    let f = &r.fragments;
+    let fragments = r.transport.fragment.packets;
+    if fragments == 0 && f.attributed.packets == 0 && f.unattributed.packets == 0 {
+        return None;
+    }
+    let mut text = format!(
+        "{} non-first fragment{}: {} ({}) attributed to the service of their first fragment and counted in its row; {} ({}) unattributed",
+        format_count(fragments),
+        if fragments == 1 { "" } else { "s" },
+        format_count(f.attributed.packets),
+        format_bytes(f.attributed.bytes),
+        format_count(f.unattributed.packets),
+        format_bytes(f.unattributed.bytes),
+    );
+    if f.unattributed.packets > 0 {
+        text.push_str(" (their first fragment was not seen or carried no ports)");
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// The share of all bytes a tunnel's frames have.
+pub(super) fn tunnel_share(r: &ReadView, bytes: u64) -> f64 {
+    if r.bytes == 0 {
+        0.0
+    } else {
+        bytes as f64 / r.bytes as f64
+    }
+}
+
+/// The overview's line on port scans: `not looked for`, `none found`,
+/// `2 found`.
+pub(super) fn scans_overview(scans: Option<&ScansView>) -> String {
+    match scans {
+        None => "not looked for (--no-scans)".to_string(),
+        Some(s) if s.found() == 0 => {
+            format!("none found ({} probes seen)", format_count(s.probes))
+        }
+        Some(s) => format!("{} found", format_count(s.found())),
+    }
+}
+
+/// The sentence when no scan was found.
+pub(super) fn no_scans_sentence(s: &ScansView) -> String {
+    format!(
+        "No port scans found ({} probes seen; looked for {}).",
+        format_count(s.probes),
+        s.criteria()
+    )
+}
+
+/// The sentence when scan detection was off.
+pub(super) const SCANS_OFF: &str = "Not looked for: scan detection was off (--no-scans).";
+
+/// The sentence under a table of scans: what was looked for.
+pub(super) fn scans_criteria_sentence(s: &ScansView) -> String {
+    format!(
+        "Looked for {}; {} probes seen.",
+        s.criteria(),
+        format_count(s.probes)
+    )
+}
+
+/// A scan's answer count, `≥` when a lower bound.
+pub(super) fn scan_count(f: &ScanView, n: u64) -> String {
+    if f.distinct_exact {
+        format_count(n)
+    } else {
+        format!("≥ {}", format_count(n))
+    }
 }
 
 /// Writes the report as Markdown, for tickets and wikis.
@@ -865,6 +984,10 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             format_count(undecodable)
         ),
     ]);
+    overview.push(vec![
+        "port scans".to_string(),
+        scans_overview(r.scans.as_ref()),
+    ]);
     md_table(out, &["", ""], &overview)?;
 
     writeln!(out, "## Traffic by transport\n")?;
@@ -891,12 +1014,17 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     const NO_DETAILS: &str = "Not available: some inputs were `read` or `live` summaries, which carry no hosts, conversations, directions or time series.";
     writeln!(out, "## By service\n")?;
     let (shown, rest) = view.shown_services();
+    // With --decap the tunnel has a column of its own, first.
     let mut rows: Vec<Vec<String>> = shown
         .iter()
         .zip(&view.report.service_directions)
         .map(|(s, d)| {
-            vec![
-                view.service_label(s.tunnel, s.transport, s.port),
+            let mut row = vec![
+                if r.decap {
+                    row_name(s)
+                } else {
+                    view.service_label(s.tunnel, s.transport, s.port)
+                },
                 s.port.map_or_else(
                     || format!("49152-65535/{}", s.transport),
                     |p| format!("{p}/{}", s.transport),
@@ -914,11 +1042,16 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
                 } else {
                     "n/a".to_string()
                 },
-            ]
+                identified_label(s),
+            ];
+            if r.decap {
+                row.insert(0, s.tunnel.unwrap_or("-").to_string());
+            }
+            row
         })
         .collect();
     if !rest.is_empty() {
-        rows.push(vec![
+        let mut row = vec![
             format!("({} more)", rest.len()),
             String::new(),
             format_count(rest.iter().map(|s| s.packets).sum()),
@@ -926,21 +1059,33 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             pct(rest.iter().map(|s| s.share).sum()),
             String::new(),
             String::new(),
-        ]);
+            String::new(),
+        ];
+        if r.decap {
+            row.insert(0, String::new());
+        }
+        rows.push(row);
     }
-    md_table(
-        out,
-        &[
-            "service",
-            "port",
-            "packets",
-            "bytes",
-            "share",
-            "client → server",
-            "server → client",
-        ],
-        &rows,
-    )?;
+    let mut header = vec![
+        "service",
+        "port",
+        "packets",
+        "bytes",
+        "share",
+        "client → server",
+        "server → client",
+        "identified by",
+    ];
+    if r.decap {
+        header.insert(0, "tunnel");
+    }
+    md_table(out, &header, &rows)?;
+    if let Some(sentence) = fragments_sentence(r) {
+        writeln!(out, "{sentence}\n")?;
+    }
+    if r.decap {
+        write_tunnels(r, out)?;
+    }
 
     writeln!(out, "## By port class\n")?;
     let rows: Vec<Vec<String>> = view
@@ -962,6 +1107,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
         &["class", "services", "packets", "bytes", "share"],
         &rows,
     )?;
+    write_scans(view, out)?;
 
     if !details {
         for title in ["Top hosts", "Top conversations", "Top services over time"] {
@@ -1073,7 +1219,9 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
                 let bytes = b
                     .services
                     .iter()
-                    .find(|x| x.transport == s.transport && x.port == s.port)
+                    .find(|x| {
+                        x.tunnel == s.tunnel && x.transport == s.transport && x.port == s.port
+                    })
                     .map_or(0, |x| x.bytes);
                 charted += bytes;
                 row.push(format_rate(bytes as f64 * 8.0 / seconds));
@@ -1096,6 +1244,94 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     )?;
     md_table(out, &header, &rows)?;
     write_unknown_ports(view, out)
+}
+
+/// Frames per tunnel kind (`--decap`).
+fn write_tunnels(r: &ReadView, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Tunnels\n")?;
+    if r.tunnels.is_empty() {
+        return writeln!(
+            out,
+            "None: no frame came through a tunnel portclass opens.\n"
+        );
+    }
+    let rows: Vec<Vec<String>> = r
+        .tunnels
+        .iter()
+        .map(|t| {
+            vec![
+                t.tunnel.to_string(),
+                format_count(t.packets),
+                format_bytes(t.bytes),
+                pct(tunnel_share(r, t.bytes)),
+            ]
+        })
+        .collect();
+    md_table(out, &["tunnel", "packets", "bytes", "share"], &rows)?;
+    writeln!(
+        out,
+        "Bytes are the outer frames'; the services above count the inner ports.\n"
+    )
+}
+
+/// The port scans found, as `read` shows them, in the report's tables.
+fn write_scans(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## Port scans\n")?;
+    let Some(scans) = &view.read.scans else {
+        return writeln!(out, "{SCANS_OFF}\n");
+    };
+    if scans.found() == 0 {
+        writeln!(out, "{}\n", no_scans_sentence(scans))?;
+    } else {
+        let shown = view.rows(scans.findings.len());
+        let rows: Vec<Vec<String>> = scans.findings[..shown]
+            .iter()
+            .map(|f| {
+                vec![
+                    f.kind.clone(),
+                    f.transport.clone(),
+                    f.source.to_string(),
+                    f.target_label(),
+                    f.distinct_label(),
+                    scan_count(f, f.open),
+                    scan_count(f, f.closed),
+                    scan_count(f, f.unanswered),
+                    f.first_timestamp.clone(),
+                    format_duration(f.duration_seconds()),
+                    f.evidence_text.clone(),
+                ]
+            })
+            .collect();
+        md_table(
+            out,
+            &[
+                "kind",
+                "transport",
+                "source",
+                "target",
+                "probed",
+                "open",
+                "closed",
+                "unanswered",
+                "first seen",
+                "duration",
+                "evidence",
+            ],
+            &rows,
+        )?;
+        if scans.findings.len() > shown {
+            writeln!(
+                out,
+                "({} more; --top 0 lists all)\n",
+                format_count((scans.findings.len() - shown) as u64)
+            )?;
+        }
+        writeln!(out, "{}\n", scans_criteria_sentence(scans))?;
+    }
+    for caveat in scans.caveats() {
+        writeln!(out, "Note: {caveat}.\n")?;
+    }
+    Ok(())
 }
 
 fn write_unknown_ports(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
@@ -1161,5 +1397,284 @@ pub fn accuracy_note(
              Any {what} not listed has at most {} in all.",
             format_bytes(bound.max(next_estimate))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classified;
+    use crate::decode::PacketInfo;
+    use crate::render::scans::EvidenceView;
+    use crate::render::{CounterView, IdentifiedView, TunnelView};
+    use crate::tally::scans::{ScanReport, ScanSettings};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    const T0: i64 = 1_764_137_820_000_000_000;
+
+    fn v4(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
+    }
+
+    /// https, ssh and dns between two hosts, named by the built-in rule.
+    fn view() -> ReportView {
+        let db = PortDb::builtin();
+        let rule = db.naming_rule();
+        let mut tally = ReportTally::new(None);
+        let frames = [
+            (Transport::Tcp, 51000, 443, 1500),
+            (Transport::Tcp, 443, 51000, 1500),
+            (Transport::Tcp, 51001, 22, 300),
+            (Transport::Udp, 53000, 53, 80),
+        ];
+        for (i, (transport, src, dst, len)) in frames.into_iter().enumerate() {
+            let mut info = PacketInfo::ports(transport, src, dst);
+            info.addresses = Some((v4(1), v4(2)));
+            let classified = Classified::by_static_rule(&rule, &info);
+            tally.count(&info, &classified, len, 1, T0 + i as i64 * 1_000_000);
+        }
+        ReportView::new(&tally, &db, false, 10)
+    }
+
+    fn markdown(view: &ReportView) -> String {
+        let mut out = Vec::new();
+        write_markdown(view, &mut out).expect("writing to a Vec");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    /// The lines of the section `title`, up to the next `## `.
+    fn section<'a>(text: &'a str, title: &str) -> &'a str {
+        let start = text
+            .find(&format!("## {title}\n"))
+            .unwrap_or_else(|| panic!("no section {title}:\n{text}"));
+        let rest = &text[start + 3..];
+        let end = rest.find("\n## ").map_or(rest.len(), |i| i + 1);
+        &rest[..end]
+    }
+
+    fn no_scans() -> ScansView {
+        let mut report = ScanReport::new(ScanSettings::default());
+        report.probes = 42;
+        ScansView::new(&report)
+    }
+
+    fn finding() -> ScanView {
+        ScanView {
+            kind: "vertical".to_string(),
+            transport: "tcp".to_string(),
+            source: v4(9),
+            target_host: Some(v4(2)),
+            target_port: None,
+            first_timestamp: format_timestamp(T0),
+            last_timestamp: format_timestamp(T0 + 250_000_000),
+            first_ns: T0,
+            last_ns: T0 + 250_000_000,
+            probes: 1000,
+            distinct: 1000,
+            distinct_exact: true,
+            open: 3,
+            closed: 997,
+            unanswered: 0,
+            evidence_text: "ports 1-1000; open 22, 80, 443".to_string(),
+            evidence: EvidenceView {
+                port_ranges: Some(vec![[1, 1000]]),
+                more_ranges: Some(0),
+                open_ports: Some(vec![22, 80, 443]),
+                first_host: None,
+                last_host: None,
+                open_hosts: None,
+                more_open: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn services_say_how_their_port_was_identified() {
+        let mut view = view();
+        view.read.services[0].identified = IdentifiedView {
+            handshake: 3,
+            port_database: 1,
+            heuristic: 0,
+        };
+        let text = markdown(&view);
+        let services = section(&text, "By service");
+        assert!(services.contains(
+            "| service | port | packets | bytes | share | client → server | server → client | identified by |\n"
+        ), "{services}");
+        assert!(
+            services.contains("| https | 443/tcp | 2 | 3.0 kB |"),
+            "{services}"
+        );
+        assert!(
+            services.contains(" | handshake 75%, port db 25% |\n"),
+            "{services}"
+        );
+        assert!(services.contains("| ssh | 22/tcp | 1 | 300 B | 8.9% | 300 B | 0 B | port db |\n"));
+        // Neither tunnels nor fragments here.
+        assert!(!text.contains("## Tunnels"));
+        assert!(!text.contains("non-first fragment"));
+    }
+
+    #[test]
+    fn decap_adds_a_tunnel_column_and_a_tunnels_table() {
+        let mut view = view();
+        view.read.decap = true;
+        view.read.services[1].tunnel = Some("vxlan");
+        view.read.tunnels = vec![TunnelView {
+            tunnel: "vxlan",
+            packets: 1,
+            bytes: 300,
+        }];
+        view.top = 1;
+        let text = markdown(&view);
+        let services = section(&text, "By service");
+        assert!(
+            services.contains("| tunnel | service | port | packets |"),
+            "{services}"
+        );
+        assert!(
+            services.contains("\n| - | https | 443/tcp | 2 |"),
+            "{services}"
+        );
+        assert!(services.contains("\n|  | (2 more) |  | 2 |"), "{services}");
+        let tunnels = section(&text, "Tunnels");
+        assert!(
+            tunnels.contains("| vxlan | 1 | 300 B | 8.9% |"),
+            "{tunnels}"
+        );
+        view.top = 0;
+        let text = markdown(&view);
+        // The name without the tunnel: it has a column of its own.
+        assert!(text.contains("\n| vxlan | ssh | 22/tcp | 1 |"), "{text}");
+        // In order: services, tunnels, port classes.
+        let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s}"));
+        assert!(at("## By service") < at("## Tunnels"));
+        assert!(at("## Tunnels") < at("## By port class"));
+
+        view.read.tunnels.clear();
+        let text = markdown(&view);
+        assert!(section(&text, "Tunnels").contains("None: no frame came through a tunnel"));
+    }
+
+    #[test]
+    fn fragments_are_one_line_under_the_services() {
+        let mut view = view();
+        view.read.transport.fragment = CounterView {
+            packets: 2,
+            bytes: 2000,
+        };
+        view.read.fragments.attributed = CounterView {
+            packets: 2,
+            bytes: 2000,
+        };
+        let text = markdown(&view);
+        let services = section(&text, "By service");
+        assert!(services.ends_with(
+            "|\n\n2 non-first fragments: 2 (2.0 kB) attributed to the service of their first fragment and counted in its row; 0 (0 B) unattributed.\n\n"
+        ), "{services}");
+    }
+
+    #[test]
+    fn a_scan_is_one_row_of_the_port_scans_table() {
+        let mut view = view();
+        let mut scans = no_scans();
+        scans.findings.push(ScanView {
+            // Summary files are untrusted: a cell cannot end the row or table.
+            evidence_text: "ports 1-1000 | x\nopen 22".to_string(),
+            ..finding()
+        });
+        view.read.scans = Some(scans);
+        let text = markdown(&view);
+        let scans = section(&text, "Port scans");
+        assert!(scans.contains(
+            "| kind | transport | source | target | probed | open | closed | unanswered | first seen | duration | evidence |\n"
+        ), "{scans}");
+        assert!(scans.contains(
+            "\n| vertical | tcp | 10.0.0.9 | 10.0.0.2 | 1,000 ports | 3 | 997 | 0 | 2025-11-26T06:17:00.000000000Z | 250.0 ms | ports 1-1000 \\| x open 22 |\n"
+        ), "{scans}");
+        assert_eq!(scans.lines().filter(|l| l.starts_with("| ")).count(), 2);
+        assert!(scans.contains("Looked for a source whose failed probes"));
+        assert!(!scans.contains("Note:"));
+        assert!(text.contains("| port scans | 1 found |"));
+        // Before the hosts, even when the details are not available.
+        view.report.details_available = false;
+        let text = markdown(&view);
+        let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s}"));
+        assert!(at("## By port class") < at("## Port scans"));
+        assert!(at("## Port scans") < at("## Top hosts"));
+    }
+
+    #[test]
+    fn scans_cut_by_top_and_lower_bounds_are_said() {
+        let mut view = view();
+        view.top = 1;
+        let mut scans = no_scans();
+        scans.findings.push(ScanView {
+            distinct_exact: false,
+            ..finding()
+        });
+        scans.findings.push(finding());
+        scans.untracked_probes.horizontal = 7;
+        view.read.scans = Some(scans);
+        let text = markdown(&view);
+        let scans = section(&text, "Port scans");
+        assert!(
+            scans.contains("| ≥ 1,000 ports | ≥ 3 | ≥ 997 | ≥ 0 |"),
+            "{scans}"
+        );
+        assert!(scans.contains("(1 more; --top 0 lists all)"), "{scans}");
+        assert!(scans.contains("Note: 7 probes were not tracked: the scan tables were full."));
+        assert!(text.contains("| port scans | 2 found |"));
+    }
+
+    #[test]
+    fn no_scan_found_or_not_looked_for() {
+        let mut view = view();
+        view.read.scans = Some(no_scans());
+        let text = markdown(&view);
+        assert_eq!(
+            section(&text, "Port scans"),
+            "Port scans\n\nNo port scans found (42 probes seen; looked for a source whose failed probes (refused or unanswered) \
+             reach 15 ports of one host (vertical) or 25 hosts on one port (horizontal) within 5 min).\n\n"
+        );
+        assert!(text.contains("| port scans | none found (42 probes seen) |"));
+        view.read.scans = None;
+        let text = markdown(&view);
+        assert_eq!(
+            section(&text, "Port scans"),
+            "Port scans\n\nNot looked for: scan detection was off (--no-scans).\n\n"
+        );
+        assert!(text.contains("| port scans | not looked for (--no-scans) |"));
+    }
+
+    #[test]
+    fn services_csv_has_tunnel_and_identification_columns() {
+        let mut view = view();
+        view.read.services[0].tunnel = Some("gre");
+        let mut out = Vec::new();
+        write_csv(&view, ReportTable::Services, &mut out).expect("writing to a Vec");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let mut lines = text.lines();
+        assert!(
+            lines
+                .next()
+                .is_some_and(|h| h.ends_with(",description,tunnel,identified_by,handshake_packets,port_database_packets,heuristic_packets")),
+            "{text}"
+        );
+        assert!(
+            lines
+                .next()
+                .is_some_and(|r| r.ends_with(",gre,port_database,0,2,0")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(0.0178), "17.8 ms");
+        assert_eq!(format_duration(4.0), "4.00 s");
+        assert_eq!(format_duration(750.0), "12.5 min");
+        assert_eq!(format_duration(10_800.0), "3.0 h");
+        assert_eq!(format_duration(216_000.0), "2.5 days");
     }
 }

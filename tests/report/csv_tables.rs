@@ -100,7 +100,12 @@ fn services_csv_is_every_service_row_with_its_directions() {
                 "to_server_bytes",
                 "to_client_packets",
                 "to_client_bytes",
-                "description"
+                "description",
+                "tunnel",
+                "identified_by",
+                "handshake_packets",
+                "port_database_packets",
+                "heuristic_packets"
             ]
         );
         let services = services(&json);
@@ -123,6 +128,11 @@ fn services_csv_is_every_service_row_with_its_directions() {
                 text(&d["to_client_packets"]),
                 text(&d["to_client_bytes"]),
                 text(&s["description"]),
+                text(&s["tunnel"]),
+                text(&s["identified_by"]),
+                text(&s["identified"]["handshake"]),
+                text(&s["identified"]["port_database"]),
+                text(&s["identified"]["heuristic"]),
             ];
             assert_eq!(row.as_slice(), expected.as_slice(), "{names:?}");
         }
@@ -229,11 +239,18 @@ fn timeseries_csv_is_every_service_of_every_bucket() {
         }
         assert!(!expected.is_empty());
         assert_eq!(rows, expected, "{names:?}");
-        // Over all rows, each service's bytes are its row's.
+        // Over all rows, each service's bytes are its row's: the port
+        // traffic and the non-first fragments attributed to a service (in
+        // these fixtures every first fragment comes before the others, so
+        // each is attributed as it is counted, in its own bucket).
         let total: u64 = rows
             .iter()
             .map(|r| r[5].parse::<u64>().expect("bytes"))
             .sum();
-        assert_eq!(total, port_traffic(&json).1, "{names:?}: all port traffic");
+        assert_eq!(
+            total,
+            port_traffic(&json).1 + u64_of(&json["fragments"]["attributed"], "bytes"),
+            "{names:?}: all port traffic and attributed fragments"
+        );
     }
 }

@@ -1,9 +1,10 @@
 //! Every figure of the report's JSON checked against something independent
 //! of the code that computed it: `read --format json` of the same inputs,
 //! tshark's figures in `fixtures/expected/` (the `pairs` of ports, so the
-//! directions and, summed by port pair, the conversations), and the frames
-//! of the capture files themselves (hosts by address, time buckets, the
-//! peak). The snapshots in `rendered.rs` show these same figures.
+//! directions and, summed by port pair, the conversations, under the static
+//! port rule), the frames of the capture files themselves (hosts by
+//! address, time buckets, the peak) and the fragments `fixtures/README.md`
+//! documents. The snapshots in `rendered.rs` show these same figures.
 
 use crate::common::*;
 use crate::support::*;
@@ -13,6 +14,38 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The report JSON of the fixtures `names` (default `--top`).
 fn report_of(names: &[&str]) -> Value {
     report_json(&fixtures(names))
+}
+
+/// The report JSON of the fixtures `names` with the static port rule only
+/// (`--no-handshake`), the rule tshark's pairs are predicted with: a
+/// handshake would name a conversation by its SYN's destination port
+/// instead (tested in `tests/cli`).
+fn static_report_of(names: &[&str]) -> Value {
+    clean(report(&args(
+        &["--format", "json", "--no-handshake"],
+        &fixtures(names),
+    )))
+    .json()
+}
+
+/// The non-first fragments of a fixture, as `fixtures/README.md` lists its
+/// frames: (frame index from 0, the service row of their first fragment,
+/// whether they go to its server). The oracle's pairs have no ports for
+/// them; the report attributes them to their first fragment's row.
+fn attributed_fragments(name: &str) -> &'static [(usize, &'static str, bool)] {
+    match name {
+        // Frames 2-3: the IPv4 DNS answer 53 → 50053; 5-6: the IPv6 one
+        // 53 → 50054; 8: the rest of the tiny TCP fragment 50080 → 80.
+        // Frame 9's first fragment has no ports: not attributed.
+        "fragments.pcap" => &[
+            (1, "udp/53", false),
+            (2, "udp/53", false),
+            (4, "udp/53", false),
+            (5, "udp/53", false),
+            (7, "tcp/80", true),
+        ],
+        _ => &[],
+    }
 }
 
 /// `2026-11-26T06:32:48.000000000Z` → nanoseconds since the epoch (the
@@ -190,11 +223,31 @@ fn directions_from_pairs(pairs: &[Pair]) -> BTreeMap<String, DirectionFigures> {
 }
 
 fn check_directions_and_conversations(names: &[&str]) {
-    let report = report_of(names);
+    let report = static_report_of(names);
     let pairs: Vec<Pair> = names
         .iter()
         .flat_map(|n| oracle_pairs(&expected(n)))
         .collect();
+    let mut expected_directions = directions_from_pairs(&pairs);
+    let mut fragments = (0, 0);
+    for name in names {
+        let data = fixture_bytes(name);
+        let frames = captured_frames(&data);
+        for &(frame, key, to_server) in attributed_fragments(name) {
+            let row = expected_directions.entry(key.to_string()).or_default();
+            let at = if to_server { 0 } else { 2 };
+            row[at] += 1;
+            row[at + 1] += frames[frame].orig_len;
+            fragments.0 += 1;
+            fragments.1 += frames[frame].orig_len;
+        }
+    }
+    let attributed = &report["fragments"]["attributed"];
+    assert_eq!(
+        (u64_of(attributed, "packets"), u64_of(attributed, "bytes")),
+        fragments,
+        "fragments of {names:?} attributed, as fixtures/README.md lists them"
+    );
 
     let services = services(&report);
     let directions = report["report"]["service_directions"]
@@ -226,7 +279,7 @@ fn check_directions_and_conversations(names: &[&str]) {
     assert_same_rows(
         &format!("service directions of {names:?}"),
         &actual,
-        &directions_from_pairs(&pairs),
+        &expected_directions,
     );
 
     // Conversations summed by port pair are tshark's pairs, and the server

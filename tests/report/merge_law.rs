@@ -4,6 +4,10 @@
 //! conversations, time buckets, peak, unknown ports). Checked on fixtures
 //! years apart (wide buckets), on fixtures with the same timestamps (shared
 //! buckets), and on a capture cut into parts at test time.
+//!
+//! A capture cut into parts is summarised with the static port rule
+//! (`--no-handshake`): a cut separates a conversation from its handshake,
+//! and the part after it cannot know which port the handshake named.
 
 use crate::common::*;
 use crate::support::*;
@@ -27,6 +31,34 @@ fn summaries(dir: &Path, captures: &[PathBuf], kind: Kind) -> Vec<PathBuf> {
                 Kind::Report => report_json(&[capture]),
             };
             write_json(dir, &format!("{}.json", file_name(capture)), &json)
+        })
+        .collect()
+}
+
+/// Named by the static rule only: parts of a cut capture (see the module
+/// documentation).
+const STATIC: &str = "--no-handshake";
+
+/// `report --format json --no-handshake FILES...`.
+fn static_report<P: AsRef<std::ffi::OsStr>>(files: &[P]) -> Value {
+    clean(report(&args(&["--format", "json", STATIC], files))).json()
+}
+
+/// `read --format json --no-handshake FILES...`.
+fn static_read<P: AsRef<std::ffi::OsStr>>(files: &[P]) -> Value {
+    clean(read(&args(&[STATIC], files))).json()
+}
+
+/// [`summaries`] of the parts of a cut capture, with the static rule.
+fn static_summaries(dir: &Path, parts: &[PathBuf], kind: Kind) -> Vec<PathBuf> {
+    parts
+        .iter()
+        .map(|part| {
+            let json = match kind {
+                Kind::Read => static_read(&[part]),
+                Kind::Report => static_report(&[part]),
+            };
+            write_json(dir, &format!("{}.json", file_name(part)), &json)
         })
         .collect()
 }
@@ -140,8 +172,8 @@ fn split_capture_parts_hold_every_frame_once() {
 #[test]
 fn reports_of_the_parts_of_one_capture_merge_into_the_report_of_the_whole() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let whole = report_json(&[fixture("sample.pcapng")]);
-    let whole_read = read_json_of(&[fixture("sample.pcapng")]);
+    let whole = static_report(&[fixture("sample.pcapng")]);
+    let whole_read = static_read(&[fixture("sample.pcapng")]);
     let whole_width = &whole["report"]["timeseries"]["bucket_ns"];
     let mut a_part_had_another_width = false;
     for (n, cuts) in [vec![344], vec![1], vec![688], vec![230, 460]]
@@ -151,7 +183,7 @@ fn reports_of_the_parts_of_one_capture_merge_into_the_report_of_the_whole() {
         let sub = dir.path().join(format!("split{n}"));
         std::fs::create_dir(&sub).expect("mkdir");
         let parts = sample_parts(&sub, cuts);
-        let reports = summaries(&sub, &parts, Kind::Report);
+        let reports = static_summaries(&sub, &parts, Kind::Report);
         for r in &reports {
             a_part_had_another_width |=
                 read_json_file(r)["report"]["timeseries"]["bucket_ns"] != *whole_width;
@@ -173,17 +205,17 @@ fn reports_of_the_parts_of_one_capture_merge_into_the_report_of_the_whole() {
         assert_same_json(
             &format!("{what}: merged reports vs the parts reported together"),
             &merged,
-            &report_json(&parts),
+            &static_report(&parts),
         );
         // A report of summaries and captures mixed.
         let mut mixed = reports.clone();
         mixed[0] = parts[0].clone();
         assert_same_json(
             &format!("{what}: report of part 0 and the other parts' summaries"),
-            &normalized(&report_json(&mixed)),
+            &normalized(&static_report(&mixed)),
             &normalized(&merged),
         );
-        let reads = summaries(&sub, &parts, Kind::Read);
+        let reads = static_summaries(&sub, &parts, Kind::Read);
         assert_same_json(
             &format!("{what}: merged read summaries vs reading the whole"),
             &without(&merge_json(&reads), &["inputs"]),
@@ -201,11 +233,11 @@ fn reports_of_the_parts_of_one_capture_merge_into_the_report_of_the_whole() {
 fn three_parts_of_one_capture_merge_in_any_grouping() {
     let dir = tempfile::tempdir().expect("temp dir");
     let parts = sample_parts(dir.path(), &[150, 420]);
-    let reports = summaries(dir.path(), &parts, Kind::Report);
+    let reports = static_summaries(dir.path(), &parts, Kind::Report);
     let (a, b, c) = (&reports[0], &reports[1], &reports[2]);
     let ab = write_json(dir.path(), "ab.json", &merge_json(&[a, b]));
     let bc = write_json(dir.path(), "bc.json", &merge_json(&[b, c]));
-    let whole = without(&report_json(&[fixture("sample.pcapng")]), &["inputs"]);
+    let whole = without(&static_report(&[fixture("sample.pcapng")]), &["inputs"]);
     for (what, files) in [
         ("merge(merge(P0,P1),P2)", vec![&ab, c]),
         ("merge(P0,merge(P1,P2))", vec![a, &bc]),
