@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the per-frame decode path
-//! (`portclass::decode::decode`): bytes of one captured frame in, a small
-//! `PacketInfo` out. No I/O and no counting are measured here; the
+//! (`portclass::decode::decode`, and `decode_with` looking into tunnels):
+//! bytes of one captured frame in, a small `PacketInfo` out. No I/O and no counting are measured here; the
 //! whole-command benchmark against libpcap is `benches/compare.sh`.
 //!
 //! Run with `cargo bench --bench decode`. Frames are built in-process with
@@ -12,7 +12,7 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use etherparse::{LinuxSllPacketType, PacketBuilder, VlanId};
 use portclass::capture::LinkType;
-use portclass::decode::{Category, PacketInfo, decode};
+use portclass::decode::{Category, DecodeOptions, PacketInfo, Tunnel, decode, decode_with};
 
 const MAC_A: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];
 const MAC_B: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
@@ -299,5 +299,88 @@ fn bench_mixed_batch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_single_frames, bench_mixed_batch);
+/// VXLAN (outer UDP 54789 -> 4789) around an Ethernet/IPv4/TCP frame.
+fn vxlan_ipv4_tcp(src_port: u16, dst_port: u16, payload_len: usize) -> Frame {
+    let inner = eth_ipv4_tcp(src_port, dst_port, payload_len).data;
+    let mut vxlan = vec![0x08, 0, 0, 0, 0, 0x13, 0x89, 0];
+    vxlan.extend_from_slice(&inner);
+    let builder = PacketBuilder::ethernet2(MAC_A, MAC_B)
+        .ipv4([203, 0, 113, 1], [203, 0, 113, 2], 64)
+        .udp(54_789, 4789);
+    let mut data = Vec::with_capacity(builder.size(vxlan.len()));
+    builder
+        .write(&mut data, &vxlan)
+        .expect("writing to a Vec cannot fail");
+    Frame::whole(LinkType::ETHERNET, data)
+}
+
+/// GRE (no options, 0x0800) around an IPv4/TCP packet, built by hand.
+fn gre_ipv4_tcp(src_port: u16, dst_port: u16, payload_len: usize) -> Frame {
+    let inner = eth_ipv4_tcp(src_port, dst_port, payload_len).data;
+    let mut gre = vec![0, 0, 0x08, 0x00];
+    gre.extend_from_slice(&inner[14..]);
+    let mut data = Vec::with_capacity(14 + 20 + gre.len());
+    data.extend_from_slice(&MAC_B);
+    data.extend_from_slice(&MAC_A);
+    data.extend_from_slice(&[0x08, 0x00]);
+    let total = u16::try_from(20 + gre.len()).expect("bench frames are small");
+    data.extend_from_slice(&[0x45, 0]);
+    data.extend_from_slice(&total.to_be_bytes());
+    data.extend_from_slice(&[0, 1, 0, 0, 64, 47, 0, 0]);
+    data.extend_from_slice(&[203, 0, 113, 1, 203, 0, 113, 2]);
+    data.extend_from_slice(&gre);
+    Frame::whole(LinkType::ETHERNET, data)
+}
+
+/// `decode_with` with decap on: tunnelled frames, and the mixed batch (no
+/// tunnels) to show what looking for them costs ordinary traffic.
+fn bench_decap(c: &mut Criterion) {
+    let decap = DecodeOptions { decap: true };
+    let cases = [
+        (
+            "vxlan_ipv4_tcp",
+            vxlan_ipv4_tcp(51_514, 443, 1398),
+            Tunnel::Vxlan,
+        ),
+        ("gre_ipv4_tcp", gre_ipv4_tcp(51_514, 443, 1420), Tunnel::Gre),
+    ];
+    let mut group = c.benchmark_group("decode_decap");
+    group.throughput(Throughput::Elements(1));
+    for (name, frame, tunnel) in &cases {
+        let info = decode_with(frame.link, &frame.data, frame.orig_len, 0, decap);
+        assert_eq!(info.tunnel, Some(*tunnel), "{info:?}");
+        assert_eq!(
+            info.transport_ports().map(|(_, _, d)| d),
+            Some(443),
+            "{info:?}"
+        );
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                decode_with(
+                    black_box(frame.link),
+                    black_box(&frame.data),
+                    black_box(frame.orig_len),
+                    0,
+                    decap,
+                )
+            })
+        });
+    }
+    group.finish();
+    let frames = mixed_batch(MIXED_FRAMES);
+    let mut group = c.benchmark_group("decode_decap_mixed");
+    group.throughput(Throughput::Elements(frames.len() as u64));
+    group.bench_function("mixed_1000", |b| {
+        b.iter(|| {
+            frames.iter().fold(0u64, |acc, frame| {
+                let info =
+                    decode_with(frame.link, black_box(&frame.data), frame.orig_len, 0, decap);
+                acc + u64::from(info.src_port) + u64::from(info.dst_port)
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_single_frames, bench_mixed_batch, bench_decap);
 criterion_main!(benches);

@@ -58,6 +58,8 @@ const V4_TUN_B: [u8; 4] = [203, 0, 113, 2];
 const V6_CLIENT: [u8; 16] = v6(0x0001, 0x10);
 const V6_SERVER: [u8; 16] = v6(0x0002, 0x20);
 const V6_ROUTER: [u8; 16] = v6(0x0001, 0x01);
+const V6_TUN_A: [u8; 16] = v6(0x0003, 0x01);
+const V6_TUN_B: [u8; 16] = v6(0x0003, 0x02);
 
 /// `2001:db8:<net>::<host>`
 const fn v6(net: u16, host: u8) -> [u8; 16] {
@@ -988,6 +990,199 @@ fn tunnels() -> Result<Vec<Frame>> {
     Ok(frames.into_iter().map(Frame::full).collect())
 }
 
+/// Tunnels for `--decap`: every kind portclass looks into, each carrying TCP
+/// or UDP to a well-known port, one nested pair, and two it must not enter
+/// (VXLAN without the I flag, GRE carrying an unhandled protocol type).
+/// Outer headers written by hand around builder output; inner ports
+/// 50001.. count up with the frame number.
+fn decap() -> Result<Vec<Frame>> {
+    let mut frames = Vec::new();
+    let outer4 = |id: u16, proto: u8, inner: &[u8]| -> Result<Vec<u8>> {
+        finish_raw(
+            eth(MAC_ROUTER, MAC_SERVER).ip(ip4_raw_headers(
+                ipv4_header(V4_TUN_A, V4_TUN_B, 64, id),
+                Default::default(),
+            )),
+            proto,
+            inner,
+        )
+    };
+    let outer6 = |next: u8, inner: &[u8]| -> Result<Vec<u8>> {
+        finish_raw(
+            eth(MAC_ROUTER, MAC_SERVER).ip(ip6_raw_headers(
+                ipv6_header(V6_TUN_A, V6_TUN_B, 64),
+                Default::default(),
+            )),
+            next,
+            inner,
+        )
+    };
+    let udp4 = |src: u16, dst: u16, payload: &[u8]| -> Result<Vec<u8>> {
+        Ok(build!(
+            eth(MAC_ROUTER, MAC_SERVER)
+                .ipv4(V4_TUN_A, V4_TUN_B, 64)
+                .udp(src, dst),
+            payload
+        ))
+    };
+    let tcp4_syn = |src: u16, dst: u16| -> Result<Vec<u8>> {
+        Ok(build!(
+            PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 63)
+                .tcp(src, dst, 0x7400_0000 + u32::from(src), 64240)
+                .syn(),
+            &[]
+        ))
+    };
+    let tcp6_syn = |src: u16, dst: u16| -> Result<Vec<u8>> {
+        Ok(build!(
+            PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 63)
+                .tcp(src, dst, 0x7500_0000 + u32::from(src), 64800)
+                .syn(),
+            &[]
+        ))
+    };
+    let eth_tcp4_syn = |src: u16, dst: u16| -> Result<Vec<u8>> {
+        Ok(build!(
+            eth_c2s()
+                .ipv4(V4_CLIENT, V4_SERVER, 64)
+                .tcp(src, dst, 0x7600_0000 + u32::from(src), 64240)
+                .syn(),
+            &[]
+        ))
+    };
+    let vxlan = |flags: u8, inner: &[u8]| {
+        let mut v = vec![flags, 0, 0, 0, 0x00, 0x13, 0x89, 0x00]; // VNI 5001
+        v.extend_from_slice(inner);
+        v
+    };
+
+    // 1: GRE (no flags, 0x0800) carrying IPv4/TCP 50001 -> 443
+    let mut gre = vec![0x00, 0x00, 0x08, 0x00];
+    gre.extend_from_slice(&tcp4_syn(50001, 443)?);
+    frames.push(outer4(0xd001, 47, &gre)?);
+    // 2: GRE with checksum, key 42 and sequence 1 (0x86DD) carrying
+    // IPv6/UDP 50002 -> 53
+    let inner = build!(
+        PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 63).udp(50002, 53),
+        &dns_query(0xd002, "gre6.example.com", 28)
+    );
+    let mut gre = vec![0xb0, 0x00, 0x86, 0xdd, 0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 1];
+    gre.extend_from_slice(&inner);
+    let mut sum = 0u32;
+    for pair in gre.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    gre[4..6].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    frames.push(outer4(0xd002, 47, &gre)?);
+    // 3: GRE with key 7, transparent Ethernet bridging (0x6558) carrying
+    // Ethernet/IPv4/TCP 50003 -> 22
+    let mut gre = vec![0x20, 0x00, 0x65, 0x58, 0, 0, 0, 7];
+    gre.extend_from_slice(&eth_tcp4_syn(50003, 22)?);
+    frames.push(outer4(0xd003, 47, &gre)?);
+    // 4: IPv4 in IPv4 carrying IPv4/UDP 50004 -> 123
+    let mut ntp = vec![0x23];
+    ntp.resize(48, 0);
+    let inner = build!(
+        PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 63).udp(50004, 123),
+        &ntp
+    );
+    frames.push(outer4(0xd004, 4, &inner)?);
+    // 5: IPv4 in IPv6 carrying IPv4/TCP 50005 -> 80
+    frames.push(outer6(4, &tcp4_syn(50005, 80)?)?);
+    // 6: IPv6 in IPv6 carrying IPv6/TCP 50006 -> 443
+    frames.push(outer6(41, &tcp6_syn(50006, 443)?)?);
+    // 7: 6in4 carrying IPv6/TCP 50007 -> 22
+    frames.push(outer4(0xd007, 41, &tcp6_syn(50007, 22)?)?);
+    // 8: VXLAN (UDP 54789 -> 4789, VNI 5001) carrying Ethernet/IPv4/TCP
+    // 50008 -> 443
+    frames.push(udp4(54789, 4789, &vxlan(0x08, &eth_tcp4_syn(50008, 443)?))?);
+    // 9: Geneve (UDP 56081 -> 6081, VNI 5002, one 8-byte option) carrying
+    // Ethernet (0x6558) / IPv4/UDP 50009 -> 53
+    let inner = build!(
+        eth_c2s().ipv4(V4_CLIENT, V4_SERVER, 64).udp(50009, 53),
+        &dns_query(0xd009, "geneve.example.com", 1)
+    );
+    let mut geneve = vec![0x02, 0x00, 0x65, 0x58, 0x00, 0x13, 0x8a, 0x00];
+    geneve.extend_from_slice(&[0x01, 0x02, 0x80, 0x01, 0, 0, 0, 9]);
+    geneve.extend_from_slice(&inner);
+    frames.push(udp4(56081, 6081, &geneve)?);
+    // 10: Geneve over IPv6 (no options, 0x86DD) carrying IPv6/TCP 50010 -> 443
+    let mut geneve = vec![0x00, 0x00, 0x86, 0xdd, 0x00, 0x13, 0x8b, 0x00];
+    geneve.extend_from_slice(&tcp6_syn(50010, 443)?);
+    frames.push(build!(
+        eth(MAC_ROUTER, MAC_SERVER)
+            .ipv6(V6_TUN_A, V6_TUN_B, 64)
+            .udp(56082, 6081),
+        &geneve
+    ));
+    // 11: GTP-U G-PDU (UDP 2152 -> 2152, TEID 0x1001) carrying IPv4/TCP
+    // 50011 -> 443
+    let inner = tcp4_syn(50011, 443)?;
+    let mut gtp = vec![0x30, 0xff];
+    gtp.extend_from_slice(&(inner.len() as u16).to_be_bytes());
+    gtp.extend_from_slice(&[0, 0, 0x10, 0x01]);
+    gtp.extend_from_slice(&inner);
+    frames.push(udp4(2152, 2152, &gtp)?);
+    // 12: GTP-U with sequence number 1 and a PDU session container
+    // extension header (QFI 9) carrying IPv6/UDP 50012 -> 53
+    let inner = build!(
+        PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 63).udp(50012, 53),
+        &dns_query(0xd00c, "gtp.example.com", 28)
+    );
+    let extension = [0x00, 0x01, 0x00, 0x85, 0x01, 0x10, 0x09, 0x00];
+    let mut gtp = vec![0x36, 0xff];
+    gtp.extend_from_slice(&((extension.len() + inner.len()) as u16).to_be_bytes());
+    gtp.extend_from_slice(&[0, 0, 0x10, 0x02]);
+    gtp.extend_from_slice(&extension);
+    gtp.extend_from_slice(&inner);
+    frames.push(udp4(2152, 2152, &gtp)?);
+    // 13: Teredo (UDP 3544 -> 61000) carrying IPv6/TCP 50013 -> 80
+    frames.push(udp4(3544, 61000, &tcp6_syn(50013, 80)?)?);
+    // 14: Teredo with an origin indication (port 61000, 192.0.2.1
+    // obfuscated) carrying IPv6/UDP 50014 -> 123
+    let mut teredo = vec![0x00, 0x00];
+    teredo.extend_from_slice(&(!61000u16).to_be_bytes());
+    teredo.extend(V4_ROUTER.iter().map(|b| !b));
+    teredo.extend_from_slice(&build!(
+        PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 63).udp(50014, 123),
+        &ntp
+    ));
+    frames.push(udp4(3544, 61000, &teredo)?);
+    // 15: nested: GRE carrying IPv4/UDP 54790 -> 4789 VXLAN carrying
+    // Ethernet/IPv4/TCP 50015 -> 443
+    let vxlan_packet = build!(
+        PacketBuilder::ipv4(V4_ROUTER, V4_SERVER, 63).udp(54790, 4789),
+        &vxlan(0x08, &eth_tcp4_syn(50015, 443)?)
+    );
+    let mut gre = vec![0x00, 0x00, 0x08, 0x00];
+    gre.extend_from_slice(&vxlan_packet);
+    frames.push(outer4(0xd00f, 47, &gre)?);
+    // 16: VXLAN without the I flag (flags 0x00): not entered
+    frames.push(udp4(54789, 4789, &vxlan(0x00, &eth_tcp4_syn(50016, 443)?))?);
+    // 17: GRE with protocol type 0x88B5 (local experimental): not entered
+    let mut gre = vec![0x00, 0x00, 0x88, 0xb5];
+    gre.extend_from_slice(&filler(46, 0xd1));
+    frames.push(outer4(0xd011, 47, &gre)?);
+    // 18: VXLAN carrying an ARP request: entered, non-IP inside
+    let mut arp_frame = Vec::new();
+    eth(MAC_CLIENT, MAC_BCAST)
+        .arp(ArpPacket::new(
+            ArpHardwareId::ETHERNET,
+            EtherType::IPV4,
+            ArpOperation::REQUEST,
+            &MAC_CLIENT,
+            &V4_CLIENT,
+            &[0; 6],
+            &V4_SERVER,
+        )?)
+        .write(&mut arp_frame)?;
+    frames.push(udp4(54789, 4789, &vxlan(0x08, &arp_frame))?);
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
 /// SCTP (IP protocol 132): an S1AP/NGAP-style INIT and INIT ACK over IPv4
 /// and M3UA (2905) DATA + SACK over IPv6. Common header written by hand.
 fn sctp() -> Result<Vec<Frame>> {
@@ -1341,7 +1536,7 @@ fn main() -> Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fixtures".into()));
     fs::create_dir_all(&dir)?;
 
-    let pcaps: [(&str, FixtureFn); 10] = [
+    let pcaps: [(&str, FixtureFn); 11] = [
         ("vlan-qinq.pcap", vlan_qinq),
         ("ipv4-options.pcap", ipv4_options),
         ("ipv6-ext.pcap", ipv6_ext),
@@ -1352,6 +1547,7 @@ fn main() -> Result<()> {
         ("sctp.pcap", sctp),
         ("dynamic-ports.pcap", dynamic_ports),
         ("non-ip.pcap", non_ip),
+        ("decap.pcap", decap),
     ];
     for (name, make) in pcaps {
         let frames = make()?;

@@ -12,8 +12,16 @@
 //!   non-first fragment with data after it is `fragment`.
 //! * TCP/UDP/SCTP need 4 captured bytes within the IP payload for both ports,
 //!   else the frame is `truncated`.
+//!
+//! Beyond the category: the TCP flags byte when captured within the IP
+//! payload, and the fragmentation of the classifying header
+//! ([`FragmentInfo`]): IPv4 when more-fragments is set or the offset is not
+//! 0 (and the identification and protocol were captured); IPv6 from the
+//! first fragment header walked. With decap on (`Bytes::tunnels_left`),
+//! the protocol after the IP headers, or a UDP port, may lead into a tunnel
+//! (`super::tunnel`); a tunnel entered gives the inner summary instead.
 
-use super::{Bytes, Category, DecodeProblem, PacketInfo, Transport};
+use super::{Bytes, Category, DecodeProblem, FragmentInfo, PacketInfo, Transport, tunnel};
 use etherparse::{IpNumber, Ipv6RawExtHeaderSlice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -21,12 +29,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 mod ipv4 {
     pub const VERSION_IHL: usize = 0;
     pub const TOTAL_LEN: usize = 2;
+    pub const IDENTIFICATION: usize = 4;
     pub const FLAGS_FRAGMENT: usize = 6;
     pub const PROTOCOL: usize = 9;
     pub const SOURCE: usize = 12;
     pub const DESTINATION: usize = 16;
     pub const MIN_HEADER_LEN: usize = 20;
     pub const FRAGMENT_OFFSET_MASK: u16 = 0x1fff;
+    pub const MORE_FRAGMENTS: u16 = 0x2000;
 }
 
 /// IPv6 fixed header fields (RFC 8200).
@@ -41,7 +51,14 @@ mod ipv6 {
 /// IPv6 fragment header: next header, reserved, offset and flags, id.
 mod fragment {
     pub const OFFSET_FLAGS: usize = 2;
+    pub const IDENTIFICATION: usize = 4;
     pub const LEN: usize = 8;
+    pub const MORE_FRAGMENTS: u16 = 0x0001;
+}
+
+/// TCP header: the flags byte (CWR ... FIN).
+mod tcp {
+    pub const FLAGS: usize = 13;
 }
 
 /// IP authentication header: next header, payload length in 4-byte words
@@ -53,6 +70,21 @@ mod auth {
 /// Both ports are the first four bytes of TCP, UDP and SCTP.
 const PORTS_LEN: usize = 4;
 
+/// A TCP/UDP/SCTP header too short for both ports. (A function, not a
+/// constant: built field by field like the other summaries, the compiler
+/// merges them better; measured.)
+#[inline(always)]
+fn ports_truncated() -> PacketInfo {
+    PacketInfo::problem(Category::Truncated, DecodeProblem::PortsTruncated)
+}
+
+/// Source and destination port at the start of a transport header.
+#[inline]
+fn ports(transport: Bytes<'_>) -> Option<(u16, u16)> {
+    let &[s0, s1, d0, d1] = transport.captured.first_chunk::<PORTS_LEN>()?;
+    Some((u16::from_be_bytes([s0, s1]), u16::from_be_bytes([d0, d1])))
+}
+
 /// Decodes bytes that a link layer announced as IPv4 (tshark's `ip`).
 pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
     let captured = bytes.captured;
@@ -62,9 +94,13 @@ pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
     match version_ihl >> 4 {
         4 => {}
         // tshark's IPv4 dissector hands version 6 to IPv6: that makes the
-        // frame IP followed by IPv6, i.e. other_ip (or a fragment).
+        // frame IP followed by IPv6, i.e. other_ip (or a fragment). No
+        // tunnel is entered from there: its summary would be dropped.
         6 => {
-            let (info, saw_fragment) = decode_ipv6(bytes);
+            let (info, saw_fragment) = decode_ipv6(Bytes {
+                tunnels_left: 0,
+                ..bytes
+            });
             let category = if saw_fragment {
                 Category::Fragment
             } else {
@@ -98,35 +134,83 @@ pub(super) fn decode_ipv4(bytes: Bytes<'_>) -> PacketInfo {
         return PacketInfo::problem(Category::OtherIp, DecodeProblem::IpHeaderTruncated);
     };
     let non_first_fragment = flags_fragment & ipv4::FRAGMENT_OFFSET_MASK != 0;
-    // The addresses, when the fixed part of the header was captured (even
-    // if options were cut or the frame is a fragment).
-    let addresses = (captured.len() >= ipv4::MIN_HEADER_LEN).then(|| ipv4_addresses(captured));
-    let with_addresses = |info: PacketInfo| match addresses {
-        Some((src, dst)) => info.with_addresses(src, dst),
-        None => info,
-    };
-    if captured.len() < header_len {
-        let category = if non_first_fragment {
-            Category::Fragment
-        } else {
-            Category::OtherIp
-        };
-        return with_addresses(PacketInfo::problem(
-            category,
-            DecodeProblem::IpHeaderTruncated,
-        ));
+    let is_fragment = flags_fragment & (ipv4::FRAGMENT_OFFSET_MASK | ipv4::MORE_FRAGMENTS) != 0;
+    if captured.len() < header_len || non_first_fragment {
+        return ipv4_without_payload(captured, header_len, flags_fragment);
     }
-    if non_first_fragment {
-        return with_addresses(PacketInfo::plain(Category::Fragment));
-    }
-    let (src, dst) = ipv4_addresses(captured);
     let payload = bytes.limit(total_len).skip(header_len);
     if payload.reported == 0 {
-        return PacketInfo::plain(Category::OtherIp).with_addresses(src, dst);
+        return PacketInfo {
+            addresses: Some(ipv4_addresses(captured)),
+            fragment: ipv4_fragment(captured, flags_fragment),
+            ..PacketInfo::plain(Category::OtherIp)
+        };
     }
-    walk_headers(IpNumber(captured[ipv4::PROTOCOL]), payload)
-        .0
-        .with_addresses(src, dst)
+    let protocol = IpNumber(captured[ipv4::PROTOCOL]);
+    let mut info = if payload.tunnels_left == 0 {
+        walk_headers::<false>(protocol, payload, IpVersion::V4).0
+    } else {
+        let (info, _) = walk_headers::<true>(protocol, payload, IpVersion::V4);
+        // A summary from inside a tunnel is already complete.
+        if info.tunnel.is_some() {
+            return info;
+        }
+        info
+    };
+    info.addresses = Some(ipv4_addresses(captured));
+    // The IPv4 header's fragmentation wins over an IPv6 fragment header
+    // walked after it.
+    if is_fragment {
+        info.fragment = ipv4_fragment(captured, flags_fragment);
+    }
+    info
+}
+
+/// An IPv4 header cut short or a non-first fragment: no payload to look at.
+#[cold]
+fn ipv4_without_payload(captured: &[u8], header_len: usize, flags_fragment: u16) -> PacketInfo {
+    let category = if flags_fragment & ipv4::FRAGMENT_OFFSET_MASK != 0 {
+        Category::Fragment
+    } else {
+        Category::OtherIp
+    };
+    let problem = (captured.len() < header_len).then_some(DecodeProblem::IpHeaderTruncated);
+    PacketInfo {
+        problem,
+        // The addresses, when the fixed part of the header was captured
+        // (even if options were cut).
+        addresses: (captured.len() >= ipv4::MIN_HEADER_LEN).then(|| ipv4_addresses(captured)),
+        fragment: ipv4_fragment(captured, flags_fragment),
+        ..PacketInfo::plain(category)
+    }
+}
+
+/// The fragmentation of an IPv4 header, when it is a fragment
+/// (more-fragments or an offset) and its identification and protocol were
+/// captured.
+fn ipv4_fragment(header: &[u8], flags_fragment: u16) -> Option<FragmentInfo> {
+    let offset = flags_fragment & ipv4::FRAGMENT_OFFSET_MASK;
+    let more = flags_fragment & ipv4::MORE_FRAGMENTS != 0;
+    if offset == 0 && !more {
+        return None;
+    }
+    let &[id0, id1] = header.get(ipv4::IDENTIFICATION..ipv4::IDENTIFICATION + 2)? else {
+        return None;
+    };
+    Some(FragmentInfo {
+        id: u32::from(u16::from_be_bytes([id0, id1])),
+        protocol: *header.get(ipv4::PROTOCOL)?,
+        first: offset == 0,
+        more,
+    })
+}
+
+/// The IP version of the header a payload follows (tunnels inside IPv4 and
+/// IPv6 differ: protocol 41 is 6in4 in IPv4, IP-in-IP in IPv6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum IpVersion {
+    V4,
+    V6,
 }
 
 /// The addresses of a whole IPv4 header.
@@ -153,6 +237,10 @@ pub(super) fn ipv6_addresses(header: &[u8]) -> (IpAddr, IpAddr) {
 
 /// Decodes bytes that a link layer announced as IPv6 (tshark's `ipv6`):
 /// a wrong version nibble means tshark rejects the bytes as IPv6 (non_ip).
+// Not inlined: inlined into `link::decode_ethertype` it slowed that
+// function's VLAN loop for IPv4 frames too (measured: about 19 instructions
+// per double-tagged frame).
+#[inline(never)]
 pub(super) fn decode_ipv6_checked(bytes: Bytes<'_>) -> PacketInfo {
     match bytes.u8_at(0) {
         None => PacketInfo::problem(Category::OtherIp, DecodeProblem::IpHeaderTruncated),
@@ -172,54 +260,94 @@ fn decode_ipv6(bytes: Bytes<'_>) -> (PacketInfo, bool) {
     }
     let payload_len = bytes.u16_at(ipv6::PAYLOAD_LEN).map_or(0, usize::from);
     let next = IpNumber(bytes.captured[ipv6::NEXT_HEADER]);
-    let (src, dst) = ipv6_addresses(bytes.captured);
-    let (info, saw_fragment) = walk_headers(next, bytes.skip(ipv6::HEADER_LEN).limit(payload_len));
-    (info.with_addresses(src, dst), saw_fragment)
+    let payload = bytes.skip(ipv6::HEADER_LEN).limit(payload_len);
+    let (mut info, saw_fragment) = if payload.tunnels_left == 0 {
+        walk_headers::<false>(next, payload, IpVersion::V6)
+    } else {
+        let walked = walk_headers::<true>(next, payload, IpVersion::V6);
+        // A summary from inside a tunnel is already complete.
+        if walked.0.tunnel.is_some() {
+            return walked;
+        }
+        walked
+    };
+    info.addresses = Some(ipv6_addresses(bytes.captured));
+    (info, saw_fragment)
 }
 
 /// Follows IPv6 extension headers and AH to the transport header. Iterative,
 /// so a long chain of headers cannot exhaust the stack. Returns the frame's
-/// summary and whether a non-first fragment header was seen.
-fn walk_headers(mut next: IpNumber, mut payload: Bytes<'_>) -> (PacketInfo, bool) {
+/// summary (with the first fragment header's [`FragmentInfo`], without
+/// addresses) and whether a non-first fragment header was seen; or, when a
+/// tunnel was entered (`after` says which IP the headers follow), the inner
+/// packet's summary. Tunnels are looked for only with `DECAP` (the callers
+/// pass `payload.tunnels_left > 0`), so that decoding without decap pays
+/// nothing for them.
+fn walk_headers<const DECAP: bool>(
+    mut next: IpNumber,
+    mut payload: Bytes<'_>,
+    after: IpVersion,
+) -> (PacketInfo, bool) {
     let mut non_first_fragment = false;
+    // The first fragment header's bytes: a reference, so that the common
+    // case carries and stores as little as possible.
+    let mut first_fragment_header: Option<&[u8; fragment::LEN]> = None;
     let stop = |non_first_fragment: bool, problem: Option<DecodeProblem>| {
         let category = if non_first_fragment {
             Category::Fragment
         } else {
             Category::OtherIp
         };
-        (
-            PacketInfo {
-                category,
-                src_port: 0,
-                dst_port: 0,
-                problem,
-                ..PacketInfo::plain(category)
-            },
-            non_first_fragment,
-        )
+        PacketInfo {
+            problem,
+            ..PacketInfo::plain(category)
+        }
     };
-    loop {
-        let transport = match next {
-            IpNumber::TCP => Transport::Tcp,
-            IpNumber::UDP => Transport::Udp,
-            IpNumber::SCTP => Transport::Sctp,
-            IpNumber::ICMP => return (PacketInfo::plain(Category::Icmp), non_first_fragment),
-            IpNumber::IPV6_ICMP => {
-                return (PacketInfo::plain(Category::Icmpv6), non_first_fragment);
+    let mut info = loop {
+        // Each transport in its own arm: its category is then a constant.
+        match next {
+            IpNumber::TCP => {
+                break match ports(payload) {
+                    Some((src, dst)) => PacketInfo {
+                        tcp_flags: payload.u8_at(tcp::FLAGS),
+                        ..PacketInfo::ports(Transport::Tcp, src, dst)
+                    },
+                    None => ports_truncated(),
+                };
             }
+            IpNumber::UDP => {
+                let Some((src, dst)) = ports(payload) else {
+                    break ports_truncated();
+                };
+                if DECAP
+                    && !non_first_fragment
+                    && tunnel::udp_may_tunnel(src, dst)
+                    && let Some(inner) = tunnel::decap_udp(src, dst, payload)
+                {
+                    return (inner, false);
+                }
+                break PacketInfo::ports(Transport::Udp, src, dst);
+            }
+            IpNumber::SCTP => {
+                break match ports(payload) {
+                    Some((src, dst)) => PacketInfo::ports(Transport::Sctp, src, dst),
+                    None => ports_truncated(),
+                };
+            }
+            IpNumber::ICMP => break PacketInfo::plain(Category::Icmp),
+            IpNumber::IPV6_ICMP => break PacketInfo::plain(Category::Icmpv6),
             IpNumber::IPV6_HEADER_HOP_BY_HOP
             | IpNumber::IPV6_DESTINATION_OPTIONS
             | IpNumber::IPV6_ROUTE_HEADER => {
                 let Ok(ext) = Ipv6RawExtHeaderSlice::from_slice(payload.captured) else {
-                    return stop(
+                    break stop(
                         non_first_fragment,
                         Some(DecodeProblem::ExtensionHeaderTruncated),
                     );
                 };
                 let len = ext.slice().len();
                 if len > payload.reported {
-                    return stop(
+                    break stop(
                         non_first_fragment,
                         Some(DecodeProblem::ExtensionHeaderTruncated),
                     );
@@ -228,42 +356,51 @@ fn walk_headers(mut next: IpNumber, mut payload: Bytes<'_>) -> (PacketInfo, bool
                 // tshark's option-header dissectors call nothing after them
                 // when no bytes are left; the routing header's does.
                 if rest.reported == 0 && next != IpNumber::IPV6_ROUTE_HEADER {
-                    return stop(non_first_fragment, None);
+                    break stop(non_first_fragment, None);
                 }
                 next = ext.next_header();
                 payload = rest;
                 continue;
             }
             IpNumber::IPV6_FRAGMENTATION_HEADER => {
-                if payload.captured.len() < fragment::LEN || payload.reported < fragment::LEN {
-                    return stop(
-                        non_first_fragment,
-                        Some(DecodeProblem::ExtensionHeaderTruncated),
-                    );
-                }
-                let offset = payload.u16_at(fragment::OFFSET_FLAGS).unwrap_or(0) >> 3;
-                next = IpNumber(payload.captured[0]);
+                let header = match payload.captured.first_chunk::<{ fragment::LEN }>() {
+                    Some(header) if payload.reported >= fragment::LEN => header,
+                    _ => {
+                        break stop(
+                            non_first_fragment,
+                            Some(DecodeProblem::ExtensionHeaderTruncated),
+                        );
+                    }
+                };
+                let offset = u16::from_be_bytes([
+                    header[fragment::OFFSET_FLAGS],
+                    header[fragment::OFFSET_FLAGS + 1],
+                ]) >> 3;
+                next = IpNumber(header[0]);
+                // The first fragment header is the datagram's; any later
+                // one is inside its fragmentable part.
+                first_fragment_header.get_or_insert(header);
                 payload = payload.skip(fragment::LEN);
                 if offset != 0 {
                     non_first_fragment = true;
                     // With data after it, a non-first fragment is just data;
                     // with none, tshark still calls the next dissector.
                     if payload.reported > 0 {
-                        return stop(true, None);
+                        break stop(true, None);
                     }
                 }
                 continue;
             }
             IpNumber::AUTHENTICATION_HEADER => {
                 let Some(len_words) = payload.u8_at(auth::PAYLOAD_LEN) else {
-                    return stop(
+                    break stop(
                         non_first_fragment,
                         Some(DecodeProblem::ExtensionHeaderTruncated),
                     );
                 };
                 let len = (usize::from(len_words) + 2) * 4;
                 if payload.captured.len() < len || payload.reported < len {
-                    return stop(
+                    break stop(
                         non_first_fragment,
                         Some(DecodeProblem::ExtensionHeaderTruncated),
                     );
@@ -272,21 +409,34 @@ fn walk_headers(mut next: IpNumber, mut payload: Bytes<'_>) -> (PacketInfo, bool
                 payload = payload.skip(len);
                 continue;
             }
-            _ => return stop(non_first_fragment, None),
-        };
-        return match payload.captured.get(..PORTS_LEN) {
-            Some(&[s0, s1, d0, d1]) => (
-                PacketInfo::ports(
-                    transport,
-                    u16::from_be_bytes([s0, s1]),
-                    u16::from_be_bytes([d0, d1]),
-                ),
-                non_first_fragment,
-            ),
-            _ => (
-                PacketInfo::problem(Category::Truncated, DecodeProblem::PortsTruncated),
-                non_first_fragment,
-            ),
-        };
+            _ => {
+                if DECAP
+                    && !non_first_fragment
+                    && let Some(inner) = tunnel::decap_ip(next, payload, after)
+                {
+                    return (inner, false);
+                }
+                break stop(non_first_fragment, None);
+            }
+        }
+    };
+    if let Some(header) = first_fragment_header {
+        info.fragment = Some(ipv6_fragment(header));
+    }
+    (info, non_first_fragment)
+}
+
+/// The fragmentation an IPv6 fragment header describes.
+fn ipv6_fragment(header: &[u8; fragment::LEN]) -> FragmentInfo {
+    let offset_flags = u16::from_be_bytes([
+        header[fragment::OFFSET_FLAGS],
+        header[fragment::OFFSET_FLAGS + 1],
+    ]);
+    let id = &header[fragment::IDENTIFICATION..];
+    FragmentInfo {
+        id: u32::from_be_bytes([id[0], id[1], id[2], id[3]]),
+        protocol: header[0],
+        first: offset_flags >> 3 == 0,
+        more: offset_flags & fragment::MORE_FRAGMENTS != 0,
     }
 }

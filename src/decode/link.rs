@@ -113,7 +113,7 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
     }
 }
 
-fn decode_ethernet(bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_ethernet(bytes: Bytes<'_>) -> PacketInfo {
     if bytes.captured.len() < ethernet::HEADER_LEN {
         return LINK_TRUNCATED;
     }

@@ -44,6 +44,7 @@ impl Transport {
 mod fast;
 mod ip;
 mod link;
+mod tunnel;
 
 use crate::capture::LinkType;
 use std::net::IpAddr;
@@ -284,7 +285,9 @@ pub struct PacketInfo {
     /// The TCP flags byte (CWR ... FIN), when the frame is TCP and the byte
     /// was captured.
     pub tcp_flags: Option<u8>,
-    /// Set when the classifying IP header is a fragment.
+    /// Set when the classifying IP header is a fragment (IPv4: when its
+    /// identification and protocol were captured; IPv6: from the first
+    /// fragment header). With decap: of the innermost IP header.
     pub fragment: Option<FragmentInfo>,
     /// The outermost tunnel decapsulated (only with [`DecodeOptions::decap`]).
     pub tunnel: Option<Tunnel>,
@@ -364,6 +367,9 @@ struct Bytes<'a> {
     /// Ethernet pseudowires (Ethernet inside MPLS) around this layer: the
     /// one way the link layer nests, bounded by `link::MAX_PSEUDOWIRES`.
     pseudowires: u8,
+    /// How many more tunnels may be entered from this layer on: 0 without
+    /// decap, and once `tunnel::MAX_TUNNELS` have been entered.
+    tunnels_left: u8,
 }
 
 impl<'a> Bytes<'a> {
@@ -405,22 +411,31 @@ impl<'a> Bytes<'a> {
 /// The classification follows tshark's dissectors exactly (see the counting
 /// rules in the README): the first IPv4/IPv6 header and the header after it,
 /// skipping IPv6 extension headers and AH; tunnels and ICMP quotes are never
-/// looked into. Never panics, never allocates.
+/// looked into (for tunnels, see [`decode_with`]). Never panics, never
+/// allocates.
 #[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> PacketInfo {
     if link == LinkType::ETHERNET
         && fcs_len == 0
-        && let Some(info) = fast::ethernet_tcp_udp(data, orig_len)
+        && let Some(info) = fast::ethernet_tcp_udp::<false>(data, orig_len)
     {
         return info;
     }
     decode_general(link, data, orig_len, fcs_len)
 }
 
-/// [`decode`] with options: with `options.decap`, tunnels are looked into
-/// and the frame is summarised by its innermost packet, its outermost tunnel
-/// in [`PacketInfo::tunnel`].
-#[inline]
+/// [`decode`] with options. With `options.decap` off it is [`decode`].
+///
+/// With `options.decap` on, tunnels are looked into and the frame is
+/// summarised by its innermost packet (category, ports, addresses, TCP flags,
+/// fragment), its outermost tunnel in [`PacketInfo::tunnel`]. A frame whose
+/// tunnel header does not check out, or that is no tunnel, gets exactly the
+/// summary [`decode`] gives it, with `tunnel` `None`. See the `tunnel`
+/// module for which headers are accepted and what a damaged inner packet
+/// gives. Never panics, never allocates.
+// Always inlined: with decap off it is then `decode` at the call site (its
+// fast path inlined), whatever the options' value; measured.
+#[inline(always)]
 pub fn decode_with(
     link: LinkType,
     data: &[u8],
@@ -428,13 +443,41 @@ pub fn decode_with(
     fcs_len: u8,
     options: DecodeOptions,
 ) -> PacketInfo {
-    // TODO(decap): tunnels are not looked into yet.
-    let _ = options;
-    decode(link, data, orig_len, fcs_len)
+    if options.decap {
+        decode_decap(link, data, orig_len, fcs_len)
+    } else {
+        decode(link, data, orig_len, fcs_len)
+    }
+}
+
+/// [`decode_with`] with decap on.
+#[inline]
+fn decode_decap(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> PacketInfo {
+    // The fast path knows no tunnels: it answers for TCP, and for UDP off the
+    // tunnels' ports.
+    if link == LinkType::ETHERNET
+        && fcs_len == 0
+        && let Some(info) = fast::ethernet_tcp_udp::<true>(data, orig_len)
+    {
+        return info;
+    }
+    decode_layers(link, data, orig_len, fcs_len, tunnel::MAX_TUNNELS)
 }
 
 /// The full decoder, for every frame the fast path does not take.
 fn decode_general(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> PacketInfo {
+    decode_layers(link, data, orig_len, fcs_len, 0)
+}
+
+/// The full decoder, entering up to `tunnels` tunnels.
+#[inline]
+fn decode_layers(
+    link: LinkType,
+    data: &[u8],
+    orig_len: u32,
+    fcs_len: u8,
+    tunnels: u8,
+) -> PacketInfo {
     // The wire length counts the FCS; the layers above never see it.
     let reported = (orig_len as usize)
         .max(data.len())
@@ -443,6 +486,7 @@ fn decode_general(link: LinkType, data: &[u8], orig_len: u32, fcs_len: u8) -> Pa
         captured: &data[..data.len().min(reported)],
         reported,
         pseudowires: 0,
+        tunnels_left: tunnels,
     };
     link::decode_link(link, bytes)
 }

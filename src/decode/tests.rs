@@ -5,6 +5,8 @@
 
 use super::*;
 use etherparse::{PacketBuilder, VlanId};
+
+mod decap;
 use proptest::prelude::*;
 use std::net::IpAddr;
 
@@ -108,17 +110,22 @@ fn builder_packets_slice_back() {
         whole(LinkType::ETHERNET, &eth_udp4(5353, 53, b"query")),
         PacketInfo::ports(Transport::Udp, 5353, 53).with_addresses(v4.0, v4.1)
     );
+    // The builder's TCP headers carry no flags: the byte is there, 0.
+    let tcp = |src, dst, (a, b)| PacketInfo {
+        tcp_flags: Some(0),
+        ..PacketInfo::ports(Transport::Tcp, src, dst).with_addresses(a, b)
+    };
     assert_eq!(
         whole(LinkType::ETHERNET, &eth_tcp6(51234, 443, b"")),
-        PacketInfo::ports(Transport::Tcp, 51234, 443).with_addresses(v6.0, v6.1)
+        tcp(51234, 443, v6)
     );
     assert_eq!(
         whole(LinkType::ETHERNET, &vlan_tcp4(5, None, 40000, 80)),
-        PacketInfo::ports(Transport::Tcp, 40000, 80).with_addresses(v4.0, v4.1)
+        tcp(40000, 80, v4)
     );
     assert_eq!(
         whole(LinkType::ETHERNET, &vlan_tcp4(100, Some(200), 40000, 80)),
-        PacketInfo::ports(Transport::Tcp, 40000, 80).with_addresses(v4.0, v4.1)
+        tcp(40000, 80, v4)
     );
     // Frames without a whole IP header carry no addresses.
     assert_eq!(
@@ -683,16 +690,20 @@ proptest! {
 }
 
 proptest! {
-    /// The fast path answers exactly as the general decoder does, or not at
-    /// all: on Ethernet frames whose first bytes are forced towards the fast
-    /// path's cases, and on arbitrary ones.
+    /// The fast path answers exactly as the general decoder does (every
+    /// field: ports, addresses, TCP flags, no fragment), or not at all: on
+    /// Ethernet frames whose first bytes are forced towards the fast path's
+    /// cases, and on arbitrary ones. With decap on, it answers only off the
+    /// tunnel ports, again as the general decoder does.
     #[test]
     fn fast_path_agrees_with_the_general_decoder(
         mut bytes in proptest::collection::vec(any::<u8>(), 0..80),
         ethertype in proptest::sample::select(vec![0x0800u16, 0x86dd, 0x8100]),
         version_ihl in proptest::sample::select(vec![0x45u8, 0x46, 0x65, 0x60, 0x44]),
         protocol in proptest::sample::select(vec![6u8, 17, 132, 1, 0, 44]),
+        flags_fragment in proptest::sample::select(vec![0u16, 0x4000, 0x2000, 0x6000, 0x0001, 0x2001, 0x1fff]),
         small_lengths in proptest::bool::ANY,
+        tunnel_port in proptest::sample::select(vec![None, Some(4789u16), Some(6081), Some(2152), Some(3544)]),
         orig_extra in 0u32..40,
         orig_less in 0u32..40,
     ) {
@@ -708,18 +719,323 @@ proptest! {
                 bytes[18] = 0;
                 bytes[20] &= 0xe0;
             }
+            if ethertype == 0x0800 {
+                bytes[20..22].copy_from_slice(&flags_fragment.to_be_bytes());
+            }
+            if let Some(port) = tunnel_port {
+                // The destination port of IPv4 (IHL 5) and IPv6 transport.
+                let at = if version_ihl >> 4 == 4 { 14 + 20 + 2 } else { 14 + 40 + 2 };
+                bytes[at..at + 2].copy_from_slice(&port.to_be_bytes());
+            }
         }
         let len = bytes.len() as u32;
+        let decap = DecodeOptions { decap: true };
         for orig in [len, len + orig_extra, len.saturating_sub(orig_less)] {
-            if let Some(fast) = fast::ethernet_tcp_udp(&bytes, orig) {
-                prop_assert_eq!(fast, decode_general(LinkType::ETHERNET, &bytes, orig, 0));
+            let general = decode_general(LinkType::ETHERNET, &bytes, orig, 0);
+            let general_decap = decode_layers(LinkType::ETHERNET, &bytes, orig, 0, tunnel::MAX_TUNNELS);
+            let fast = fast::ethernet_tcp_udp::<false>(&bytes, orig);
+            if let Some(fast) = fast {
+                prop_assert_eq!(fast, general);
+                prop_assert_eq!(fast.fragment, None);
             }
+            let fast_decap = fast::ethernet_tcp_udp::<true>(&bytes, orig);
+            if let Some(fast_decap) = fast_decap {
+                prop_assert_eq!(fast_decap, general_decap);
+            }
+            // With decap, the fast path steps aside exactly for UDP on a
+            // tunnel's port.
+            let on_tunnel_port = fast.is_some_and(|f| {
+                f.category == Category::Udp && tunnel::udp_may_tunnel(f.src_port, f.dst_port)
+            });
+            prop_assert_eq!(fast_decap.is_some(), fast.is_some() && !on_tunnel_port);
+            prop_assert_eq!(decode(LinkType::ETHERNET, &bytes, orig, 0), general);
             prop_assert_eq!(
-                decode(LinkType::ETHERNET, &bytes, orig, 0),
-                decode_general(LinkType::ETHERNET, &bytes, orig, 0)
+                decode_with(LinkType::ETHERNET, &bytes, orig, 0, decap),
+                general_decap
             );
         }
     }
+
+    /// With decap off, `decode_with` is `decode`, on every link type.
+    #[test]
+    fn decode_with_without_decap_is_decode(
+        bytes in proptest::collection::vec(any::<u8>(), 0..120),
+        link in 0u16..300,
+        orig in 0u32..200,
+        fcs in 0u8..5,
+    ) {
+        let off = DecodeOptions::default();
+        prop_assert_eq!(
+            decode_with(LinkType(link), &bytes, orig, fcs, off),
+            decode(LinkType(link), &bytes, orig, fcs)
+        );
+        prop_assert_eq!(
+            decode_with(LinkType::ETHERNET, &bytes, orig, 0, off),
+            decode(LinkType::ETHERNET, &bytes, orig, 0)
+        );
+    }
+}
+
+/// A TCP header 50000 -> 443 with flags `flags` (data offset 5).
+fn tcp_header(flags: u8) -> Vec<u8> {
+    let mut t = vec![0xc3, 0x50, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags];
+    t.extend([0xff, 0xff, 0, 0, 0, 0]);
+    t
+}
+
+#[test]
+fn tcp_flags_when_captured_within_the_ip_payload() {
+    let syn_ack = ethernet(0x0800, &ipv4(6, &tcp_header(0x12), None, 0));
+    let len = syn_ack.len() as u32;
+    let info = whole(LinkType::ETHERNET, &syn_ack);
+    assert_eq!(info.tcp_flags, Some(0x12));
+    assert_eq!(
+        info,
+        decode_general(LinkType::ETHERNET, &syn_ack, len, 0),
+        "fast path"
+    );
+    let v6 = ethernet(0x86dd, &ipv6(6, &tcp_header(0x18), None));
+    assert_eq!(whole(LinkType::ETHERNET, &v6).tcp_flags, Some(0x18));
+    // Cut by the snap length just before / at the flags byte.
+    let flags_at = 14 + 20 + 13;
+    for (cut, flags) in [(flags_at, None), (flags_at + 1, Some(0x12))] {
+        let general = decode_general(LinkType::ETHERNET, &syn_ack[..cut], len, 0);
+        assert_eq!(general.tcp_flags, flags, "cut {cut}");
+        assert_eq!(general.category, Category::Tcp);
+        assert_eq!(decode(LinkType::ETHERNET, &syn_ack[..cut], len, 0), general);
+    }
+    // The IP length ends the segment before the flags: the bytes after it
+    // are padding, not flags.
+    let short = ethernet(0x0800, &ipv4(6, &tcp_header(0x12), Some(20 + 13), 0));
+    let info = whole(LinkType::ETHERNET, &short);
+    assert_eq!((info.category, info.tcp_flags), (Category::Tcp, None));
+    assert_eq!(
+        info,
+        decode_general(LinkType::ETHERNET, &short, short.len() as u32, 0)
+    );
+    let short6 = ethernet(0x86dd, &ipv6(6, &tcp_header(0x12), Some(13)));
+    assert_eq!(whole(LinkType::ETHERNET, &short6).tcp_flags, None);
+    // Not TCP: no flags, whatever the bytes.
+    let udp = ethernet(0x0800, &ipv4(17, &tcp_header(0x12), None, 0));
+    assert_eq!(whole(LinkType::ETHERNET, &udp).tcp_flags, None);
+    // Behind IPv4 options and IPv6 extension headers (general decoder).
+    let opts = {
+        let mut ip = ipv4(6, &tcp_header(0x02), None, 0);
+        ip[0] = 0x46;
+        ip[3] += 4;
+        ip.splice(20..20, [1, 1, 1, 0]);
+        ip
+    };
+    assert_eq!(
+        whole(LinkType::ETHERNET, &ethernet(0x0800, &opts)).tcp_flags,
+        Some(0x02)
+    );
+    let ext = ethernet(
+        0x86dd,
+        &ipv6(0, &[options_header(6), tcp_header(0x11)].concat(), None),
+    );
+    assert_eq!(whole(LinkType::ETHERNET, &ext).tcp_flags, Some(0x11));
+}
+
+#[test]
+fn ipv4_fragments_carry_their_identity() {
+    let v4 = Some((IpAddr::from(V4_A), IpAddr::from(V4_B)));
+    // ipv4() writes identification 1.
+    let fragment = |first, more| {
+        Some(FragmentInfo {
+            id: 1,
+            protocol: 17,
+            first,
+            more,
+        })
+    };
+    let cases: Vec<(&str, Vec<u8>, Category, Option<FragmentInfo>)> = vec![
+        (
+            "first fragment",
+            ipv4(17, &UDP_1234_53, None, 0x2000),
+            Category::Udp,
+            fragment(true, true),
+        ),
+        (
+            "first fragment, DF too",
+            ipv4(17, &UDP_1234_53, None, 0x6000),
+            Category::Udp,
+            fragment(true, true),
+        ),
+        (
+            "middle fragment",
+            ipv4(17, &UDP_1234_53, None, 0x2000 | 185),
+            Category::Fragment,
+            fragment(false, true),
+        ),
+        (
+            "last fragment",
+            ipv4(17, &UDP_1234_53, None, 370),
+            Category::Fragment,
+            fragment(false, false),
+        ),
+        (
+            "DF only: not a fragment",
+            ipv4(17, &UDP_1234_53, None, 0x4000),
+            Category::Udp,
+            None,
+        ),
+        (
+            "whole datagram",
+            ipv4(17, &UDP_1234_53, None, 0),
+            Category::Udp,
+            None,
+        ),
+    ];
+    for (name, ip, category, fragment) in cases {
+        let frame = ethernet(0x0800, &ip);
+        let info = whole(LinkType::ETHERNET, &frame);
+        assert_eq!(
+            (info.category, info.fragment, info.addresses),
+            (category, fragment, v4),
+            "{name}"
+        );
+        if fragment.is_some() {
+            assert_eq!(
+                fast::ethernet_tcp_udp::<false>(&frame, frame.len() as u32),
+                None,
+                "{name}: the fast path leaves fragments alone"
+            );
+        }
+    }
+    // A first ICMP fragment: icmp, with its identity.
+    let icmp = whole(
+        LinkType::ETHERNET,
+        &ethernet(0x0800, &ipv4(1, &[8, 0, 0, 0], None, 0x2000)),
+    );
+    assert_eq!(icmp.category, Category::Icmp);
+    assert_eq!(
+        icmp.fragment.map(|f| (f.protocol, f.first)),
+        Some((1, true))
+    );
+    // A non-first fragment whose header was cut: identity as long as the
+    // identification and protocol were captured; addresses need 20 bytes.
+    let ip = ipv4(17, &UDP_1234_53, None, 0x10);
+    let cut = |keep: usize| whole(LinkType::ETHERNET, &ethernet(0x0800, &ip[..keep]));
+    assert_eq!(
+        (cut(10).category, cut(10).fragment, cut(10).addresses),
+        (Category::Fragment, fragment(false, false), None)
+    );
+    assert_eq!(
+        (cut(9).category, cut(9).fragment),
+        (Category::Fragment, None)
+    );
+    assert_eq!(cut(20).addresses, v4);
+}
+
+#[test]
+fn ipv6_fragment_headers_carry_their_identity() {
+    let v6 = Some((IpAddr::from(V6_A), IpAddr::from(V6_B)));
+    // fragment_header() writes identification 7.
+    let fragment = |protocol, first, more| {
+        Some(FragmentInfo {
+            id: 7,
+            protocol,
+            first,
+            more,
+        })
+    };
+    let udp = UDP_1234_53.to_vec();
+    let cases: Vec<(&str, Vec<u8>, Category, Option<FragmentInfo>)> = vec![
+        (
+            "first fragment",
+            ipv6(
+                44,
+                &[fragment_header(17, 0, true), udp.clone()].concat(),
+                None,
+            ),
+            Category::Udp,
+            fragment(17, true, true),
+        ),
+        (
+            "non-first fragment",
+            ipv6(
+                44,
+                &[fragment_header(17, 5, true), udp.clone()].concat(),
+                None,
+            ),
+            Category::Fragment,
+            fragment(17, false, true),
+        ),
+        (
+            "last fragment",
+            ipv6(
+                44,
+                &[fragment_header(17, 5, false), udp.clone()].concat(),
+                None,
+            ),
+            Category::Fragment,
+            fragment(17, false, false),
+        ),
+        (
+            "atomic fragment",
+            ipv6(
+                44,
+                &[fragment_header(17, 0, false), udp.clone()].concat(),
+                None,
+            ),
+            Category::Udp,
+            fragment(17, true, false),
+        ),
+        (
+            "non-first fragment header, no data",
+            ipv6(44, &fragment_header(17, 5, true), None),
+            Category::Truncated,
+            fragment(17, false, true),
+        ),
+        (
+            "after hop-by-hop, before destination options",
+            ipv6(
+                0,
+                &[
+                    options_header(44),
+                    fragment_header(60, 0, true),
+                    options_header(17),
+                    udp.clone(),
+                ]
+                .concat(),
+                None,
+            ),
+            Category::Udp,
+            fragment(60, true, true),
+        ),
+        (
+            "fragment header cut",
+            ipv6(44, &fragment_header(17, 0, true)[..6], None),
+            Category::OtherIp,
+            None,
+        ),
+        (
+            "no fragment header",
+            ipv6(17, &udp, None),
+            Category::Udp,
+            None,
+        ),
+    ];
+    for (name, ip, category, fragment) in cases {
+        let info = whole(LinkType::ETHERNET, &ethernet(0x86dd, &ip));
+        assert_eq!(
+            (info.category, info.fragment, info.addresses),
+            (category, fragment, v6),
+            "{name}"
+        );
+    }
+    assert!(
+        whole(
+            LinkType::ETHERNET,
+            &ethernet(
+                0x86dd,
+                &ipv6(44, &[fragment_header(17, 0, false), udp].concat(), None)
+            )
+        )
+        .fragment
+        .is_some_and(|f| f.is_atomic())
+    );
 }
 
 #[test]
@@ -728,7 +1044,7 @@ fn typical_frames_take_the_fast_path_and_odd_ones_do_not() {
     let tcp6 = eth_tcp6(51234, 443, b"");
     for frame in [&udp4, &tcp6] {
         assert_eq!(
-            fast::ethernet_tcp_udp(frame, frame.len() as u32),
+            fast::ethernet_tcp_udp::<false>(frame, frame.len() as u32),
             Some(decode_general(
                 LinkType::ETHERNET,
                 frame,
@@ -738,14 +1054,20 @@ fn typical_frames_take_the_fast_path_and_odd_ones_do_not() {
         );
     }
     // Tagged, fragmented, or cut inside the ports: the general decoder.
-    assert_eq!(fast::ethernet_tcp_udp(&vlan_tcp4(5, None, 1, 2), 100), None);
+    assert_eq!(
+        fast::ethernet_tcp_udp::<false>(&vlan_tcp4(5, None, 1, 2), 100),
+        None
+    );
     let fragment = ethernet(0x0800, &ipv4(17, &UDP_1234_53, None, 1));
     assert_eq!(
-        fast::ethernet_tcp_udp(&fragment, fragment.len() as u32),
+        fast::ethernet_tcp_udp::<false>(&fragment, fragment.len() as u32),
         None
     );
     let short = ethernet(0x0800, &ipv4(17, &UDP_1234_53, Some(22), 0));
-    assert_eq!(fast::ethernet_tcp_udp(&short, short.len() as u32), None);
+    assert_eq!(
+        fast::ethernet_tcp_udp::<false>(&short, short.len() as u32),
+        None
+    );
 }
 
 /// Found by fuzzing (fuzz/regressions/decode/): nesting as deep as a
