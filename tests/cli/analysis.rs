@@ -366,3 +366,98 @@ fn analysis_options_are_checked() {
         );
     }
 }
+
+/// Rows of a `read --decap` JSON as `tunnel tcp/443` → packets.
+fn tunnel_rows(json: &Value) -> BTreeMap<String, u64> {
+    services(json)
+        .iter()
+        .map(|row| {
+            (
+                format!(
+                    "{} {}/{}",
+                    row["tunnel"].as_str().unwrap_or("-"),
+                    row["transport"].as_str().expect("transport"),
+                    row["port"].as_u64().unwrap_or(0),
+                ),
+                u64_of(row, "packets"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn decap_counts_frames_by_their_inner_ports() {
+    // fixtures/README.md, decap.pcap: what tshark shows inside each frame.
+    let json = read_json(&[fixture("decap.pcap")], &["--decap"]).json();
+    assert_eq!(json["decap"], true);
+    let row = |t: &str, transport: &str, port: u64, packets: u64| {
+        (format!("{t} {transport}/{port}"), packets)
+    };
+    let expected: BTreeMap<String, u64> = [
+        row("gre", "tcp", 443, 2), // frames 1 and 15 (VXLAN inside GRE)
+        row("gre", "udp", 53, 1),
+        row("gre", "tcp", 22, 1),
+        row("ipip", "udp", 123, 1),
+        row("ipip", "tcp", 80, 1),
+        row("ipip", "tcp", 443, 1),
+        row("6in4", "tcp", 22, 1),
+        row("vxlan", "tcp", 443, 1),
+        row("geneve", "udp", 53, 1),
+        row("geneve", "tcp", 443, 1),
+        row("gtp-u", "tcp", 443, 1),
+        row("gtp-u", "udp", 53, 1),
+        row("teredo", "tcp", 80, 1),
+        row("teredo", "udp", 123, 1),
+        // Frame 16: VXLAN without its I flag is not opened.
+        row("-", "udp", 4789, 1),
+    ]
+    .into_iter()
+    .collect();
+    assert_same_rows("decap.pcap --decap rows", &tunnel_rows(&json), &expected);
+    let tunnels: BTreeMap<String, u64> = json["tunnels"]
+        .as_array()
+        .expect("tunnels")
+        .iter()
+        .map(|t| {
+            (
+                t["tunnel"].as_str().expect("name").to_string(),
+                u64_of(t, "packets"),
+            )
+        })
+        .collect();
+    let want: BTreeMap<String, u64> = [
+        ("gre", 4),
+        ("ipip", 3),
+        ("6in4", 1),
+        ("vxlan", 2), // frame 8, and 18 (an ARP: non_ip)
+        ("geneve", 2),
+        ("gtp-u", 2),
+        ("teredo", 2),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    assert_eq!(tunnels, want);
+    // Frame 17 (GRE carrying 0x88B5) stays other_ip; frame 18's ARP is
+    // non_ip; all 18 frames are counted once.
+    assert_eq!(category(&json, "other_ip").0, 1);
+    assert_eq!(category(&json, "non_ip").0, 1);
+    assert_eq!(u64_of(&json, "packets"), 18);
+
+    // Without --decap the counting rules hold: tshark's figures exactly
+    // (the fixtures test compares every field), no tunnel anywhere.
+    let plain = read_json(&[fixture("decap.pcap")], &[]).json();
+    assert_eq!(plain["decap"], false);
+    assert!(plain["tunnels"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(category(&plain, "other_ip").0, 9);
+    assert!(services(&plain).iter().all(|r| r["tunnel"].is_null()));
+    let text = portclass(&[
+        "read",
+        "--decap",
+        "--no-system-services",
+        &fixture("decap.pcap").to_string_lossy(),
+    ])
+    .stdout_text();
+    assert!(text.contains("│ tunnel "), "{text}");
+    assert!(text.contains("Tunnels"), "{text}");
+}
