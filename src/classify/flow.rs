@@ -375,6 +375,9 @@ struct Datagrams {
     queue: VecDeque<(DatagramKey, i64)>,
     capacity: usize,
     timeout_ns: u64,
+    /// Capture time at which the oldest entry times out (`i64::MAX`: none
+    /// held; may be early after evictions, never late).
+    next_expiry_ns: i64,
 }
 
 impl Datagrams {
@@ -396,7 +399,9 @@ impl Datagrams {
         true
     }
 
-    /// Gives up the entries older than the timeout at capture time `now`.
+    /// Gives up the entries older than the timeout at capture time `now`,
+    /// and notes when the next one will be.
+    #[cold]
     fn expire(&mut self, now: i64, resolved: &mut Vec<Resolved>) {
         while let Some(&(_, since)) = self.queue.front() {
             let age = now.saturating_sub(since);
@@ -405,11 +410,17 @@ impl Datagrams {
             }
             self.pop_oldest(resolved);
         }
+        self.next_expiry_ns = self.queue.front().map_or(i64::MAX, |&(_, since)| {
+            since.saturating_add_unsigned(self.timeout_ns)
+        });
     }
 
     fn entry(&mut self, key: DatagramKey, now: i64, resolved: &mut Vec<Resolved>) -> &mut Datagram {
         if !self.map.contains_key(&key) {
             while self.map.len() >= self.capacity && self.pop_oldest(resolved) {}
+            if self.queue.is_empty() {
+                self.next_expiry_ns = now.saturating_add_unsigned(self.timeout_ns);
+            }
             self.queue.push_back((key, now));
             self.map.insert(
                 key,
@@ -464,6 +475,7 @@ impl<'r> FlowClassifier<'r> {
                 queue: VecDeque::new(),
                 capacity: settings.max_fragments.max(1),
                 timeout_ns: settings.fragment_timeout_ns,
+                next_expiry_ns: i64::MAX,
             },
             resolved: Vec::new(),
         }
@@ -478,11 +490,15 @@ impl<'r> FlowClassifier<'r> {
         src: u16,
         dst: u16,
     ) -> ServiceHit {
-        let naming = rule.name_frame(transport, src, dst);
-        let (identified, to_server) = match naming {
-            Naming::Port(p) if rule.in_db(transport, p) => (Identified::PortDatabase, dst == p),
-            Naming::Port(p) => (Identified::Heuristic, dst == p),
-            Naming::Dynamic => (Identified::Heuristic, dst <= src),
+        let (naming, known) = rule.name_frame_known(transport, src, dst);
+        let identified = if known {
+            Identified::PortDatabase
+        } else {
+            Identified::Heuristic
+        };
+        let to_server = match naming {
+            Naming::Port(p) => dst == p,
+            Naming::Dynamic => dst <= src,
         };
         ServiceHit {
             tunnel,
@@ -496,9 +512,9 @@ impl<'r> FlowClassifier<'r> {
     /// Classifies one frame of `wire_len` bytes at capture time `ts_nanos`.
     /// Afterwards, [`FlowClassifier::drain_resolved`] yields what became of
     /// earlier held fragments, if anything did.
-    #[inline]
+    #[inline(always)]
     pub fn classify(&mut self, info: &PacketInfo, wire_len: u32, ts_nanos: i64) -> Classified {
-        if !self.datagrams.queue.is_empty() {
+        if ts_nanos >= self.datagrams.next_expiry_ns {
             self.datagrams.expire(ts_nanos, &mut self.resolved);
         }
         let mut classified = Classified {
@@ -529,7 +545,7 @@ impl<'r> FlowClassifier<'r> {
     }
 
     /// Names a frame with ports, updating its conversation.
-    #[inline]
+    #[inline(always)]
     fn conversation(
         &mut self,
         info: &PacketInfo,
@@ -539,12 +555,12 @@ impl<'r> FlowClassifier<'r> {
         event: &mut ConversationEvent,
     ) -> ServiceHit {
         let static_hit = Self::static_hit(self.rule, info.tunnel, transport, src, dst);
+        if !self.track_conversations || transport == Transport::Sctp {
+            return static_hit;
+        }
         let Some((src_addr, dst_addr)) = info.addresses else {
             return static_hit;
         };
-        if transport == Transport::Sctp || !self.track_conversations {
-            return static_hit;
-        }
         let a = (address_bits(src_addr), src);
         let b = (address_bits(dst_addr), dst);
         let (key, sender) = if a <= b {
@@ -737,6 +753,7 @@ impl<'r> FlowClassifier<'r> {
     }
 
     /// Remembers a first fragment's service; releases fragments held for it.
+    #[cold]
     fn first_fragment(&mut self, info: &PacketInfo, hit: Option<ServiceHit>, now: i64) {
         let Some(key) = Self::datagram_key(info) else {
             return;
@@ -758,6 +775,7 @@ impl<'r> FlowClassifier<'r> {
         }
     }
 
+    #[cold]
     fn non_first_fragment(
         &mut self,
         info: &PacketInfo,

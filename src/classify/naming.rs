@@ -106,13 +106,21 @@ impl NamingRule {
     /// the answer. Per-packet hot path: no allocation, no hashing.
     #[inline]
     pub fn name_frame(&self, transport: Transport, src: u16, dst: u16) -> Naming {
+        self.name_frame_known(transport, src, dst).0
+    }
+
+    /// [`NamingRule::name_frame`], and whether the naming port is in the
+    /// database (false for the dynamic row), from the same two lookups.
+    #[inline]
+    pub fn name_frame_known(&self, transport: Transport, src: u16, dst: u16) -> (Naming, bool) {
         let best = self.rank(transport, src).min(self.rank(transport, dst));
         // The low 16 bits of a rank are the port itself.
         let port = (best & 0xFFFF) as u16;
-        if best & NOT_IN_DB != 0 && port >= PortClass::DYNAMIC_START {
-            Naming::Dynamic
+        let known = best & NOT_IN_DB == 0;
+        if !known && port >= PortClass::DYNAMIC_START {
+            (Naming::Dynamic, false)
         } else {
-            Naming::Port(port)
+            (Naming::Port(port), known)
         }
     }
 }

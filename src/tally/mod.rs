@@ -345,14 +345,28 @@ impl Tally {
             let dst = &mut t.ports[usize::from(info.dst_port)];
             dst[2] += 1;
             dst[3] += wire_len;
-        }
-        match classified.fragment {
-            FragmentOutcome::NotFragment | FragmentOutcome::Pending => {}
-            FragmentOutcome::Attributed => self.fragments.attributed.add(wire_len),
-            FragmentOutcome::Unattributed => self.fragments.unattributed.add(wire_len),
-        }
-        if let Some(hit) = &classified.service {
-            self.add_service(hit, 1, wire_len);
+            // The usual case: the frame's own row, in the same counters.
+            if let Some(hit) = &classified.service
+                && hit.transport == transport
+                && hit.tunnel == info.tunnel
+            {
+                let slot = match hit.naming {
+                    Naming::Port(p) => &mut t.services[usize::from(p)],
+                    Naming::Dynamic => &mut t.dynamic,
+                };
+                add_service(slot, hit.identified, 1, wire_len);
+            } else if let Some(hit) = &classified.service {
+                self.add_service(hit, 1, wire_len);
+            }
+        } else {
+            match classified.fragment {
+                FragmentOutcome::NotFragment | FragmentOutcome::Pending => {}
+                FragmentOutcome::Attributed => self.fragments.attributed.add(wire_len),
+                FragmentOutcome::Unattributed => self.fragments.unattributed.add(wire_len),
+            }
+            if let Some(hit) = &classified.service {
+                self.add_service(hit, 1, wire_len);
+            }
         }
         self.time_span = Some(match self.time_span {
             None => (ts_nanos, ts_nanos),
@@ -364,7 +378,7 @@ impl Tally {
         }
     }
 
-    #[inline]
+    #[cold]
     fn add_service(&mut self, hit: &ServiceHit, packets: u64, bytes: u64) {
         let t = self.transports[slot_index(hit.tunnel, hit.transport)]
             .get_or_insert_with(TransportTally::new);
