@@ -18,17 +18,17 @@
 //! * **Conversation events** ([`ConversationEvent`]) for the scan detector:
 //!   which frames opened a conversation and which were answered or refused.
 //!
-//! Both tables are bounded ([`FlowSettings`]). The conversation table evicts
-//! with the CLOCK (second-chance) policy, so conversations still in use
-//! survive a flood of new ones; an evicted conversation falls back to the
-//! static rule. The fragment table evicts the oldest entry.
+//! Both tables are bounded ([`FlowSettings`]). The conversation table is
+//! set-associative (8 ways of 8 bytes per cache line) with a reference bit
+//! per entry, so conversations still in use survive a flood of new ones; an
+//! evicted conversation falls back to the static rule. The fragment table
+//! evicts the oldest entry.
 
 use super::{Naming, NamingRule};
 use crate::decode::{Category, PacketInfo, Transport, Tunnel};
 use foldhash::HashMapExt;
-use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 
 /// What a frame did to its conversation, as far as the conversation table
@@ -255,53 +255,76 @@ struct Conversation {
     /// The side whose frame opened it, when seen.
     initiator: Option<Side>,
     progress: Progress,
-    /// CLOCK bit: used since the hand last passed.
-    referenced: bool,
 }
 
-/// Hasher for keys that are already hashes: passes the `u64` through.
-#[derive(Clone, Copy, Debug, Default)]
-struct PassThrough(u64);
+/// Conversation slots per set: one 64-byte cache line of `u64` entries.
+const WAYS: usize = 8;
 
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used; fold anything else in, in case.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// The bounded conversation table. Conversations are stored under a 64-bit
-/// fingerprint of their key (foldhash, seeded at random per process), not
-/// the 80-byte key itself: 16 bytes per entry keeps the whole table (2 MiB
-/// at 65,536 conversations) in cache far better, and each frame costs one
-/// hash. Two live conversations share a fingerprint with probability about
-/// 65,536 / 2^64 per lookup; the worst that does is name one frame by the
-/// other conversation's server port.
+/// The bounded conversation table: set-associative, 8 ways per set, each
+/// entry one `u64` holding the high 56 bits of the conversation's
+/// fingerprint (foldhash of its key, seeded at random per process) and its
+/// 8 bits of state. A lookup reads one cache line; 65,536 conversations take
+/// 512 KiB, which stays in cache. Two conversations share a tag with
+/// probability about 2^-56 per lookup in their set; the worst that does is
+/// name one frame by the other's server port.
+///
+/// Eviction is CLOCK-like within a set: a new conversation takes an empty
+/// way, else one whose reference bit is clear; new entries start with the
+/// bit clear, and each later use sets it, so a flood of one-packet
+/// conversations pushes out only its own kind while conversations in use
+/// survive. When all ways of a set were used since, their bits are cleared
+/// and one way, picked by the fingerprint, goes.
 #[derive(Debug)]
 struct Conversations {
-    map: HashMap<u64, Conversation, BuildHasherDefault<PassThrough>>,
-    /// Every fingerprint once, in CLOCK order.
-    clock: VecDeque<u64>,
-    capacity: usize,
+    sets: Box<[[u64; WAYS]]>,
     seed: foldhash::fast::RandomState,
+}
+
+/// Low byte of an entry: its state; the rest: its tag.
+const STATE_BITS: u32 = 8;
+const STATE_MASK: u64 = (1 << STATE_BITS) - 1;
+/// Marks a used entry, so no tag is 0 (an empty way).
+const TAG_PRESENT: u64 = 1 << STATE_BITS;
+const REFERENCED: u64 = 1 << 5;
+
+impl Conversation {
+    fn pack(self) -> u64 {
+        let side = |s: Option<Side>| match s {
+            None => 0u64,
+            Some(Side::Low) => 1,
+            Some(Side::High) => 2,
+        };
+        let progress = match self.progress {
+            Progress::Opened => 0,
+            Progress::Settled => 1,
+        };
+        side(self.server) | side(self.initiator) << 2 | progress << 4
+    }
+
+    fn unpack(state: u64) -> Conversation {
+        let side = |bits: u64| match bits & 3 {
+            1 => Some(Side::Low),
+            2 => Some(Side::High),
+            _ => None,
+        };
+        Conversation {
+            server: side(state),
+            initiator: side(state >> 2),
+            progress: if state >> 4 & 1 == 0 {
+                Progress::Opened
+            } else {
+                Progress::Settled
+            },
+        }
+    }
 }
 
 impl Conversations {
     fn new(capacity: usize) -> Conversations {
+        // At most `capacity` conversations (rounded down to whole sets).
+        let sets = (capacity / WAYS).max(1);
         Conversations {
-            map: HashMap::default(),
-            clock: VecDeque::new(),
-            capacity: capacity.max(1),
+            sets: vec![[0u64; WAYS]; sets].into_boxed_slice(),
             seed: foldhash::fast::RandomState::default(),
         }
     }
@@ -311,40 +334,53 @@ impl Conversations {
         self.seed.hash_one(key)
     }
 
+    /// The set of a fingerprint, and the tag stored for it.
     #[inline]
-    fn get(&mut self, key: u64) -> Option<&mut Conversation> {
-        let entry = self.map.get_mut(&key)?;
-        entry.referenced = true;
-        Some(entry)
+    fn place(&self, fingerprint: u64) -> (usize, u64) {
+        // The low 32 bits pick the set (multiply-shift: any number of sets,
+        // no division); the stored tag is the high bits.
+        let set = ((fingerprint & 0xFFFF_FFFF) * self.sets.len() as u64 >> 32) as usize;
+        (set, (fingerprint & !STATE_MASK) | TAG_PRESENT)
     }
 
-    /// Adds a conversation. It starts without its CLOCK bit: a flood of
-    /// one-packet conversations then pushes out only its own kind, while a
-    /// conversation used again before the hand comes round survives.
-    fn insert(&mut self, key: u64, mut conversation: Conversation) {
-        conversation.referenced = false;
-        if self.map.len() >= self.capacity {
-            self.evict_one();
-        }
-        if self.map.insert(key, conversation).is_none() {
-            self.clock.push_back(key);
-        }
+    /// The conversation, marked as used.
+    #[inline]
+    fn get(&mut self, fingerprint: u64) -> Option<Conversation> {
+        let (set, tag) = self.place(fingerprint);
+        let ways = &mut self.sets[set];
+        let way = ways.iter().position(|&e| e & !STATE_MASK == tag)?;
+        ways[way] |= REFERENCED;
+        Some(Conversation::unpack(ways[way] & STATE_MASK))
     }
 
-    /// Second chance: referenced entries lose their bit and go round again;
-    /// the first unreferenced one goes. Ends within one turn of the clock.
-    fn evict_one(&mut self) {
-        while let Some(key) = self.clock.pop_front() {
-            if let Entry::Occupied(mut entry) = self.map.entry(key) {
-                if entry.get().referenced {
-                    entry.get_mut().referenced = false;
-                    self.clock.push_back(key);
-                } else {
-                    entry.remove();
-                    return;
+    /// Stores a conversation: in place if present (marked used), else in an
+    /// empty or unused way (not marked, see the type's documentation).
+    fn put(&mut self, fingerprint: u64, conversation: Conversation) {
+        let (set, tag) = self.place(fingerprint);
+        let state = conversation.pack();
+        let ways = &mut self.sets[set];
+        if let Some(way) = ways.iter().position(|&e| e & !STATE_MASK == tag) {
+            ways[way] = tag | state | REFERENCED;
+            return;
+        }
+        let way = match ways
+            .iter()
+            .position(|&e| e == 0)
+            .or_else(|| ways.iter().position(|&e| e & REFERENCED == 0))
+        {
+            Some(way) => way,
+            None => {
+                for e in ways.iter_mut() {
+                    *e &= !REFERENCED;
                 }
+                (fingerprint >> 60) as usize % WAYS
             }
-        }
+        };
+        ways[way] = tag | state;
+    }
+
+    fn len(&self) -> usize {
+        self.sets.iter().flatten().filter(|&&e| e != 0).count()
     }
 }
 
@@ -611,6 +647,7 @@ impl<'r> FlowClassifier<'r> {
     }
 
     /// Updates a TCP conversation; returns its server side if known.
+    #[inline]
     fn tcp(
         &mut self,
         key: u64,
@@ -622,7 +659,7 @@ impl<'r> FlowClassifier<'r> {
         let syn = flags & SYN != 0;
         let ack = flags & ACK != 0;
         let rst = flags & RST != 0;
-        let existing = self.conversations.get(key).copied();
+        let existing = self.conversations.get(key);
         if syn && !ack && !rst {
             // A (re)opening: the receiver is the server.
             let retransmission = existing
@@ -630,52 +667,43 @@ impl<'r> FlowClassifier<'r> {
             if !retransmission {
                 *event = ConversationEvent::Opened;
             }
-            let conversation = Conversation {
-                server: Some(sender.other()),
-                initiator: Some(sender),
-                progress: Progress::Opened,
-                referenced: true,
-            };
-            match self.conversations.get(key) {
-                Some(entry) => *entry = conversation,
-                None => self.conversations.insert(key, conversation),
-            }
+            self.conversations.put(
+                key,
+                Conversation {
+                    server: Some(sender.other()),
+                    initiator: Some(sender),
+                    progress: Progress::Opened,
+                },
+            );
             return Some(sender.other());
         }
         if syn && ack && !rst {
             // The SYN+ACK's sender is the server, whether or not the SYN
             // was captured.
-            match self.conversations.get(key) {
-                Some(entry) => {
-                    if entry.initiator == Some(sender.other()) && entry.progress == Progress::Opened
-                    {
-                        *event = ConversationEvent::Answered;
-                    }
-                    entry.server = Some(sender);
-                    entry.progress = Progress::Settled;
-                }
-                None => self.conversations.insert(
-                    key,
-                    Conversation {
-                        server: Some(sender),
-                        initiator: Some(sender.other()),
-                        progress: Progress::Settled,
-                        referenced: true,
-                    },
-                ),
+            if existing.is_some_and(|c| {
+                c.initiator == Some(sender.other()) && c.progress == Progress::Opened
+            }) {
+                *event = ConversationEvent::Answered;
             }
+            self.conversations.put(
+                key,
+                Conversation {
+                    server: Some(sender),
+                    initiator: Some(sender.other()),
+                    progress: Progress::Settled,
+                },
+            );
             return Some(sender);
         }
         match existing {
-            Some(conversation) => {
+            Some(mut conversation) => {
                 if rst
                     && conversation.initiator == Some(sender.other())
                     && conversation.progress == Progress::Opened
                 {
                     *event = ConversationEvent::Refused;
-                    if let Some(entry) = self.conversations.get(key) {
-                        entry.progress = Progress::Settled;
-                    }
+                    conversation.progress = Progress::Settled;
+                    self.conversations.put(key, conversation);
                 }
                 conversation.server
             }
@@ -684,13 +712,12 @@ impl<'r> FlowClassifier<'r> {
                     // FIN, NULL or Xmas probe: no live TCP segment lacks
                     // ACK after the handshake.
                     *event = ConversationEvent::Opened;
-                    self.conversations.insert(
+                    self.conversations.put(
                         key,
                         Conversation {
                             server: None,
                             initiator: Some(sender),
                             progress: Progress::Opened,
-                            referenced: true,
                         },
                     );
                 }
@@ -700,6 +727,7 @@ impl<'r> FlowClassifier<'r> {
     }
 
     /// Updates a UDP conversation (no server side: UDP has no handshake).
+    #[inline]
     fn udp(
         &mut self,
         key: u64,
@@ -709,10 +737,13 @@ impl<'r> FlowClassifier<'r> {
         event: &mut ConversationEvent,
     ) {
         match self.conversations.get(key) {
-            Some(entry) => {
-                if entry.initiator == Some(sender.other()) && entry.progress == Progress::Opened {
+            Some(mut conversation) => {
+                if conversation.initiator == Some(sender.other())
+                    && conversation.progress == Progress::Opened
+                {
                     *event = ConversationEvent::Answered;
-                    entry.progress = Progress::Settled;
+                    conversation.progress = Progress::Settled;
+                    self.conversations.put(key, conversation);
                 }
             }
             None => {
@@ -727,13 +758,12 @@ impl<'r> FlowClassifier<'r> {
                 } else {
                     Progress::Settled
                 };
-                self.conversations.insert(
+                self.conversations.put(
                     key,
                     Conversation {
                         server: None,
                         initiator: Some(sender),
                         progress,
-                        referenced: true,
                     },
                 );
             }
@@ -821,7 +851,7 @@ impl<'r> FlowClassifier<'r> {
 
     /// Conversations remembered now.
     pub fn tracked_conversations(&self) -> usize {
-        self.conversations.map.len()
+        self.conversations.len()
     }
 
     /// Fragmented datagrams remembered now.
