@@ -339,7 +339,7 @@ impl Conversations {
     fn place(&self, fingerprint: u64) -> (usize, u64) {
         // The low 32 bits pick the set (multiply-shift: any number of sets,
         // no division); the stored tag is the high bits.
-        let set = ((fingerprint & 0xFFFF_FFFF) * self.sets.len() as u64 >> 32) as usize;
+        let set = (((fingerprint & 0xFFFF_FFFF) * self.sets.len() as u64) >> 32) as usize;
         (set, (fingerprint & !STATE_MASK) | TAG_PRESENT)
     }
 
