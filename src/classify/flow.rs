@@ -204,9 +204,10 @@ impl Default for FlowSettings {
 }
 
 /// An address as 128 bits (IPv4 mapped into IPv6).
+#[inline]
 fn address_bits(address: IpAddr) -> u128 {
     match address {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+        IpAddr::V4(v4) => 0xffff_0000_0000 | u128::from(v4.to_bits()),
         IpAddr::V6(v6) => v6.to_bits(),
     }
 }
@@ -215,16 +216,8 @@ fn tunnel_byte(tunnel: Option<Tunnel>) -> u8 {
     tunnel.map_or(0, |t| t.index() as u8 + 1)
 }
 
-/// A conversation, endpoints in canonical order (lower first).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct ConversationKey {
-    low: (u128, u16),
-    high: (u128, u16),
-    transport: u8,
-    tunnel: u8,
-}
-
-/// Which endpoint of a canonical key.
+/// Which endpoint of a conversation: the one with the lower or the higher
+/// endpoint fingerprint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Side {
     Low,
@@ -257,6 +250,13 @@ struct Conversation {
     progress: Progress,
 }
 
+/// Folded multiply: the high and low halves of a 128-bit product, XORed.
+#[inline(always)]
+fn fold(x: u64, y: u64) -> u64 {
+    let product = u128::from(x) * u128::from(y);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
 /// Conversation slots per set: one 64-byte cache line of `u64` entries.
 const WAYS: usize = 8;
 
@@ -277,7 +277,8 @@ const WAYS: usize = 8;
 #[derive(Debug)]
 struct Conversations {
     sets: Box<[[u64; WAYS]]>,
-    seed: foldhash::fast::RandomState,
+    /// Random per process, so crafted traffic cannot aim at one set.
+    seeds: [u64; 4],
 }
 
 /// Low byte of an entry: its state; the rest: its tag.
@@ -323,15 +324,46 @@ impl Conversations {
     fn new(capacity: usize) -> Conversations {
         // At most `capacity` conversations (rounded down to whole sets).
         let sets = (capacity / WAYS).max(1);
+        let random = foldhash::fast::RandomState::default();
         Conversations {
             sets: vec![[0u64; WAYS]; sets].into_boxed_slice(),
-            seed: foldhash::fast::RandomState::default(),
+            seeds: [0u64, 1, 2, 3].map(|i| random.hash_one(i) | 1),
         }
     }
 
-    #[inline]
-    fn fingerprint(&self, key: &ConversationKey) -> u64 {
-        self.seed.hash_one(key)
+    /// The fingerprint of one endpoint (address, port), seeded.
+    #[inline(always)]
+    fn endpoint(&self, address: u128, port: u16) -> u64 {
+        let s = &self.seeds;
+        fold(
+            address as u64 ^ s[0],
+            (address >> 64) as u64 ^ s[1] ^ u64::from(port),
+        )
+    }
+
+    /// The fingerprint of a conversation, and which side its first endpoint
+    /// is on: the two endpoints' fingerprints in canonical order (the lower
+    /// is the `Low` side), with the transport and tunnel, folded with seeded
+    /// multiplications (foldhash's mixing, without the generic `Hash`
+    /// plumbing: this runs for every frame).
+    #[inline(always)]
+    fn fingerprint(
+        &self,
+        (a, a_port): (u128, u16),
+        (b, b_port): (u128, u16),
+        transport: u8,
+        tunnel: u8,
+    ) -> (u64, Side) {
+        let ha = self.endpoint(a, a_port);
+        let hb = self.endpoint(b, b_port);
+        let (side, low, high) = if ha <= hb {
+            (Side::Low, ha, hb)
+        } else {
+            (Side::High, hb, ha)
+        };
+        let s = &self.seeds;
+        let rest = u64::from(transport) | u64::from(tunnel) << 8;
+        (fold(low ^ s[2] ^ rest, high ^ s[3]), side)
     }
 
     /// The set of a fingerprint, and the tag stored for it.
@@ -597,30 +629,12 @@ impl<'r> FlowClassifier<'r> {
         let Some((src_addr, dst_addr)) = info.addresses else {
             return static_hit;
         };
-        let a = (address_bits(src_addr), src);
-        let b = (address_bits(dst_addr), dst);
-        let (key, sender) = if a <= b {
-            (
-                ConversationKey {
-                    low: a,
-                    high: b,
-                    transport: transport as u8,
-                    tunnel: tunnel_byte(info.tunnel),
-                },
-                Side::Low,
-            )
-        } else {
-            (
-                ConversationKey {
-                    low: b,
-                    high: a,
-                    transport: transport as u8,
-                    tunnel: tunnel_byte(info.tunnel),
-                },
-                Side::High,
-            )
-        };
-        let fingerprint = self.conversations.fingerprint(&key);
+        let (fingerprint, sender) = self.conversations.fingerprint(
+            (address_bits(src_addr), src),
+            (address_bits(dst_addr), dst),
+            transport as u8,
+            tunnel_byte(info.tunnel),
+        );
         let server = match transport {
             Transport::Tcp => self.tcp(fingerprint, sender, info.tcp_flags, event),
             _ => {
@@ -630,10 +644,7 @@ impl<'r> FlowClassifier<'r> {
         };
         match server {
             Some(side) if self.handshake => {
-                let port = match side {
-                    Side::Low => key.low.1,
-                    Side::High => key.high.1,
-                };
+                let port = if side == sender { src } else { dst };
                 ServiceHit {
                     tunnel: info.tunnel,
                     transport,
