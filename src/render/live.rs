@@ -266,6 +266,14 @@ fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
             stats_line(status.stats)
         ),
     ];
+    let f = &totals.fragments;
+    if f.attributed.packets + f.unattributed.packets > 0 {
+        lines.push(format!(
+            "fragments: {} attributed to their first fragment's service, {} unattributed",
+            format_count(f.attributed.packets),
+            format_count(f.unattributed.packets)
+        ));
+    }
     lines.extend(scan_lines(totals));
     lines
 }
@@ -593,6 +601,76 @@ mod tests {
     fn sort_toggles() {
         assert_eq!(LiveSort::Rate.toggled(), LiveSort::Total);
         assert_eq!(LiveSort::Total.toggled(), LiveSort::Rate);
+    }
+
+    #[test]
+    fn header_shows_fragments_and_scans_when_there_are_any() {
+        use crate::classify::{Identified, Naming, Resolved, ServiceHit};
+        use crate::decode::Transport;
+        use crate::tally::Tally;
+        use crate::tally::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport, ScanSettings};
+        use std::net::{IpAddr, Ipv4Addr};
+
+        let db = crate::classify::PortDb::builtin();
+        let status = LiveStatus {
+            interface: "veth0".to_string(),
+            filter: None,
+            elapsed_seconds: 1.0,
+            stats: None,
+        };
+        let mut tally = Tally::new();
+        let quiet = header_lines(&status, &ReadView::new(&tally, &db, false));
+        assert_eq!(quiet.len(), 2, "{quiet:?}");
+
+        tally.resolve(&Resolved::Attributed {
+            hit: ServiceHit {
+                tunnel: None,
+                transport: Transport::Udp,
+                naming: Naming::Port(53),
+                identified: Identified::PortDatabase,
+                to_server: false,
+            },
+            packets: 2,
+            bytes: 3000,
+        });
+        tally.resolve(&Resolved::Unattributed {
+            packets: 1,
+            bytes: 600,
+        });
+        let mut scans = ScanReport::new(ScanSettings::default());
+        scans.probes = 1000;
+        scans.findings.push(ScanFinding {
+            kind: ScanKind::Vertical,
+            transport: Transport::Tcp,
+            source: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            target_host: Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))),
+            target_port: None,
+            first_ns: 0,
+            last_ns: 2_000_000_000,
+            probes: 1000,
+            distinct: 1000,
+            distinct_exact: true,
+            open: 3,
+            closed: 997,
+            unanswered: 0,
+            evidence: ScanEvidence::Ports {
+                ranges: vec![(1, 1000)],
+                more_ranges: 0,
+                open: vec![22, 80, 443],
+                more_open: 0,
+            },
+        });
+        tally.set_scans(Some(scans));
+        let lines = header_lines(&status, &ReadView::new(&tally, &db, false));
+        assert_eq!(
+            lines[2],
+            "fragments: 2 attributed to their first fragment's service, 1 unattributed"
+        );
+        assert_eq!(lines[3], "port scans: 1 found");
+        assert_eq!(
+            lines[4],
+            "  SCAN vertical tcp 10.0.0.2 -> 10.0.0.1: 1,000 ports (3 open, 997 closed, 0 unanswered), 2 s"
+        );
     }
 
     #[test]
