@@ -490,17 +490,7 @@ impl Datagrams {
                 self.next_expiry_ns = now.saturating_add_unsigned(self.timeout_ns);
             }
             self.queue.push_back((key, now));
-            self.map.insert(
-                key,
-                Datagram {
-                    first: None,
-                    pending_packets: 0,
-                    pending_bytes: 0,
-                    since: now,
-                },
-            );
         }
-        // Just inserted or already there.
         self.map.entry(key).or_insert(Datagram {
             first: None,
             pending_packets: 0,

@@ -1,6 +1,6 @@
 //! CSV (RFC 4180): the services table of `read`, the entries of `ports`.
 
-use super::{PortEntryView, ReadView};
+use super::{PortEntryView, ReadView, ServiceView};
 use std::io::{self, Write};
 
 /// Quotes a field when it holds a comma, quote or line break.
@@ -17,6 +17,27 @@ pub(super) fn row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
     write!(out, "{}\r\n", line.join(","))
 }
 
+/// The trailing columns of every services CSV (read's and the report's):
+/// tunnel and how the row's port was identified.
+pub(super) const SERVICE_ANALYSIS_HEADER: [&str; 5] = [
+    "tunnel",
+    "identified_by",
+    "handshake_packets",
+    "port_database_packets",
+    "heuristic_packets",
+];
+
+/// The fields of [`SERVICE_ANALYSIS_HEADER`] for one service row.
+pub(super) fn service_analysis_fields(s: &ServiceView) -> [String; 5] {
+    [
+        s.tunnel.unwrap_or("").to_string(),
+        s.identified_by.to_string(),
+        s.identified.handshake.to_string(),
+        s.identified.port_database.to_string(),
+        s.identified.heuristic.to_string(),
+    ]
+}
+
 /// One row per service, largest first: the same rows as the JSON `services`.
 pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
     row(
@@ -30,34 +51,28 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
             "bytes",
             "share",
             "description",
-            "tunnel",
-            "identified_by",
-            "handshake_packets",
-            "port_database_packets",
-            "heuristic_packets",
         ]
-        .map(String::from),
+        .into_iter()
+        .chain(SERVICE_ANALYSIS_HEADER)
+        .map(String::from)
+        .collect::<Vec<_>>(),
     )?;
     for s in &view.services {
-        row(
-            out,
-            &[
-                s.transport.to_string(),
-                s.port
-                    .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
-                s.service.clone().unwrap_or_default(),
-                s.source.unwrap_or("").to_string(),
-                s.packets.to_string(),
-                s.bytes.to_string(),
-                format!("{:.6}", s.share),
-                s.description.clone().unwrap_or_default(),
-                s.tunnel.unwrap_or("").to_string(),
-                s.identified_by.to_string(),
-                s.identified.handshake.to_string(),
-                s.identified.port_database.to_string(),
-                s.identified.heuristic.to_string(),
-            ],
-        )?;
+        let fields: Vec<String> = [
+            s.transport.to_string(),
+            s.port
+                .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+            s.service.clone().unwrap_or_default(),
+            s.source.unwrap_or("").to_string(),
+            s.packets.to_string(),
+            s.bytes.to_string(),
+            format!("{:.6}", s.share),
+            s.description.clone().unwrap_or_default(),
+        ]
+        .into_iter()
+        .chain(service_analysis_fields(s))
+        .collect();
+        row(out, &fields)?;
     }
     Ok(())
 }

@@ -1714,10 +1714,9 @@ mod tests {
         BucketServiceView, BucketView, CHART_BUCKETS, ConversationView, DirectionView, HostView,
         TABLE_BUCKETS, UnknownPortView,
     };
-    use crate::render::scans::EvidenceView;
     use crate::render::{CounterView, ScansView, TunnelView};
     use crate::tally::report::ReportTally;
-    use crate::tally::scans::{ScanReport, ScanSettings};
+    use crate::tally::scans::{ScanReport, ScanSettings, sample_vertical_scan};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::sync::OnceLock;
 
@@ -2231,33 +2230,7 @@ mod tests {
 
     /// A vertical scan of 10.0.0.2 by 10.0.0.9.
     fn scan_finding() -> ScanView {
-        ScanView {
-            kind: "vertical".to_string(),
-            transport: "tcp".to_string(),
-            source: v4(9),
-            target_host: Some(v4(2)),
-            target_port: None,
-            first_timestamp: format_timestamp(T0),
-            last_timestamp: format_timestamp(T0 + 4 * SECOND),
-            first_ns: T0,
-            last_ns: T0 + 4 * SECOND,
-            probes: 1000,
-            distinct: 1000,
-            distinct_exact: true,
-            open: 3,
-            closed: 997,
-            unanswered: 0,
-            evidence_text: "ports 1-1000; open 22, 80, 443".to_string(),
-            evidence: EvidenceView {
-                port_ranges: Some(vec![[1, 1000]]),
-                more_ranges: Some(0),
-                open_ports: Some(vec![22, 80, 443]),
-                first_host: None,
-                last_host: None,
-                open_hosts: None,
-                more_open: 0,
-            },
-        }
+        ScanView::new(&sample_vertical_scan(v4(9), v4(2), T0, T0 + 4 * SECOND))
     }
 
     #[test]

@@ -608,7 +608,7 @@ mod tests {
         use crate::classify::{Identified, Naming, Resolved, ServiceHit};
         use crate::decode::Transport;
         use crate::tally::Tally;
-        use crate::tally::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport, ScanSettings};
+        use crate::tally::scans::{ScanReport, ScanSettings, sample_vertical_scan};
         use std::net::{IpAddr, Ipv4Addr};
 
         let db = crate::classify::PortDb::builtin();
@@ -639,27 +639,12 @@ mod tests {
         });
         let mut scans = ScanReport::new(ScanSettings::default());
         scans.probes = 1000;
-        scans.findings.push(ScanFinding {
-            kind: ScanKind::Vertical,
-            transport: Transport::Tcp,
-            source: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
-            target_host: Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))),
-            target_port: None,
-            first_ns: 0,
-            last_ns: 2_000_000_000,
-            probes: 1000,
-            distinct: 1000,
-            distinct_exact: true,
-            open: 3,
-            closed: 997,
-            unanswered: 0,
-            evidence: ScanEvidence::Ports {
-                ranges: vec![(1, 1000)],
-                more_ranges: 0,
-                open: vec![22, 80, 443],
-                more_open: 0,
-            },
-        });
+        scans.findings.push(sample_vertical_scan(
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            0,
+            2_000_000_000,
+        ));
         tally.set_scans(Some(scans));
         let lines = header_lines(&status, &ReadView::new(&tally, &db, false));
         assert_eq!(

@@ -624,7 +624,7 @@ pub enum ReportTable {
     Timeseries,
 }
 
-use super::csv::row as csv_row;
+use super::csv::{SERVICE_ANALYSIS_HEADER, row as csv_row, service_analysis_fields};
 
 /// Writes one table of the report as CSV (every row, not only the top N).
 pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> io::Result<()> {
@@ -646,13 +646,11 @@ pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> 
                     "to_client_packets",
                     "to_client_bytes",
                     "description",
-                    "tunnel",
-                    "identified_by",
-                    "handshake_packets",
-                    "port_database_packets",
-                    "heuristic_packets",
                 ]
-                .map(String::from),
+                .into_iter()
+                .chain(SERVICE_ANALYSIS_HEADER)
+                .map(String::from)
+                .collect::<Vec<_>>(),
             )?;
             for (svc, d) in view
                 .read
@@ -660,29 +658,25 @@ pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> 
                 .iter()
                 .zip(&view.report.service_directions)
             {
-                csv_row(
-                    out,
-                    &[
-                        s(&svc.transport),
-                        svc.port
-                            .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
-                        svc.service.clone().unwrap_or_default(),
-                        svc.source.unwrap_or("").to_string(),
-                        s(&svc.packets),
-                        s(&svc.bytes),
-                        format!("{:.6}", svc.share),
-                        s(&d.to_server_packets),
-                        s(&d.to_server_bytes),
-                        s(&d.to_client_packets),
-                        s(&d.to_client_bytes),
-                        svc.description.clone().unwrap_or_default(),
-                        svc.tunnel.unwrap_or("").to_string(),
-                        svc.identified_by.to_string(),
-                        s(&svc.identified.handshake),
-                        s(&svc.identified.port_database),
-                        s(&svc.identified.heuristic),
-                    ],
-                )?;
+                let fields: Vec<String> = [
+                    s(&svc.transport),
+                    svc.port
+                        .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+                    svc.service.clone().unwrap_or_default(),
+                    svc.source.unwrap_or("").to_string(),
+                    s(&svc.packets),
+                    s(&svc.bytes),
+                    format!("{:.6}", svc.share),
+                    s(&d.to_server_packets),
+                    s(&d.to_server_bytes),
+                    s(&d.to_client_packets),
+                    s(&d.to_client_bytes),
+                    svc.description.clone().unwrap_or_default(),
+                ]
+                .into_iter()
+                .chain(service_analysis_fields(svc))
+                .collect();
+                csv_row(out, &fields)?;
             }
         }
         ReportTable::Hosts => {
@@ -1405,9 +1399,8 @@ mod tests {
     use super::*;
     use crate::classify::Classified;
     use crate::decode::PacketInfo;
-    use crate::render::scans::EvidenceView;
     use crate::render::{CounterView, IdentifiedView, TunnelView};
-    use crate::tally::scans::{ScanReport, ScanSettings};
+    use crate::tally::scans::{ScanReport, ScanSettings, sample_vertical_scan};
     use std::net::{IpAddr, Ipv4Addr};
 
     const T0: i64 = 1_764_137_820_000_000_000;
@@ -1459,33 +1452,7 @@ mod tests {
     }
 
     fn finding() -> ScanView {
-        ScanView {
-            kind: "vertical".to_string(),
-            transport: "tcp".to_string(),
-            source: v4(9),
-            target_host: Some(v4(2)),
-            target_port: None,
-            first_timestamp: format_timestamp(T0),
-            last_timestamp: format_timestamp(T0 + 250_000_000),
-            first_ns: T0,
-            last_ns: T0 + 250_000_000,
-            probes: 1000,
-            distinct: 1000,
-            distinct_exact: true,
-            open: 3,
-            closed: 997,
-            unanswered: 0,
-            evidence_text: "ports 1-1000; open 22, 80, 443".to_string(),
-            evidence: EvidenceView {
-                port_ranges: Some(vec![[1, 1000]]),
-                more_ranges: Some(0),
-                open_ports: Some(vec![22, 80, 443]),
-                first_host: None,
-                last_host: None,
-                open_hosts: None,
-                more_open: 0,
-            },
-        }
+        ScanView::new(&sample_vertical_scan(v4(9), v4(2), T0, T0 + 250_000_000))
     }
 
     #[test]

@@ -170,7 +170,8 @@ fn evidence_view(evidence: &ScanEvidence) -> EvidenceView {
 }
 
 impl ScanView {
-    fn new(f: &ScanFinding) -> ScanView {
+    /// The view of one finding.
+    pub(crate) fn new(f: &ScanFinding) -> ScanView {
         ScanView {
             kind: f.kind.name().to_string(),
             transport: f.transport.name().to_string(),

@@ -350,6 +350,39 @@ impl ScanFinding {
     }
 }
 
+/// A vertical TCP scan for renderer tests: ports 1-1000 of `target` probed
+/// by `source` from `first_ns` to `last_ns`, 22, 80 and 443 open, the rest
+/// closed.
+#[cfg(test)]
+pub(crate) fn sample_vertical_scan(
+    source: IpAddr,
+    target: IpAddr,
+    first_ns: i64,
+    last_ns: i64,
+) -> ScanFinding {
+    ScanFinding {
+        kind: ScanKind::Vertical,
+        transport: Transport::Tcp,
+        source,
+        target_host: Some(target),
+        target_port: None,
+        first_ns,
+        last_ns,
+        probes: 1000,
+        distinct: 1000,
+        distinct_exact: true,
+        open: 3,
+        closed: 997,
+        unanswered: 0,
+        evidence: ScanEvidence::Ports {
+            ranges: vec![(1, 1000)],
+            more_ranges: 0,
+            open: vec![22, 80, 443],
+            more_open: 0,
+        },
+    }
+}
+
 /// Report order: most distinct targets first, then source, kind, transport,
 /// target and start; the remaining fields break the last ties, so the order
 /// is total and sorting is deterministic.
