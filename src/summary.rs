@@ -6,6 +6,7 @@
 use crate::classify::Naming;
 use crate::decode::{Category, DecodeProblem, Transport, Tunnel};
 use crate::render::ScansView;
+use crate::tally::attempted::Attempted;
 use crate::tally::report::{
     ConversationKey, ConversationWeights, Direction, HostWeights, ReportTally,
 };
@@ -110,12 +111,24 @@ struct ServiceJson {
     tunnel: Option<String>,
     transport: String,
     port: Option<u16>,
+    /// The failed-attempts row (absent before it existed).
+    #[serde(default)]
+    failed: bool,
     packets: u64,
     bytes: u64,
     /// Absent from summaries older than handshake naming: all counted as
     /// named by the port database.
     #[serde(default)]
     identified: Option<IdentifiedJson>,
+    /// On the failed row: what its attempts tried.
+    #[serde(default)]
+    attempted: Option<AttemptedJson>,
+}
+
+#[derive(Deserialize)]
+struct AttemptedJson {
+    port_ranges: String,
+    host_sketch: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -137,6 +150,8 @@ struct DirectionJson {
     tunnel: Option<String>,
     transport: String,
     port: Option<u16>,
+    #[serde(default)]
+    failed: bool,
     to_server_packets: u64,
     to_server_bytes: u64,
     to_client_packets: u64,
@@ -198,6 +213,8 @@ struct BucketServiceJson {
     tunnel: Option<String>,
     transport: String,
     port: Option<u16>,
+    #[serde(default)]
+    failed: bool,
     bytes: u64,
 }
 
@@ -284,6 +301,7 @@ fn service_key(
     tunnel_name: Option<&str>,
     name: &str,
     port: Option<u16>,
+    failed: bool,
     path: &str,
 ) -> Result<ServiceKey, SummaryError> {
     Ok(ServiceKey {
@@ -291,6 +309,7 @@ fn service_key(
         transport: transport(name, path)?,
         naming: match port {
             Some(p) => Naming::Port(p),
+            None if failed => Naming::Failed,
             None => Naming::Dynamic,
         },
     })
@@ -386,7 +405,12 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
         ));
     }
     for s in &json.services {
-        let key = service_key(s.tunnel.as_deref(), &s.transport, s.port, name)?;
+        let key = service_key(s.tunnel.as_deref(), &s.transport, s.port, s.failed, name)?;
+        if let Some(a) = &s.attempted {
+            let attempted = Attempted::from_saved(&a.port_ranges, &a.host_sketch)
+                .ok_or_else(|| invalid("a failed row's attempted ports or host sketch".into()))?;
+            parts.attempted.push((key.tunnel, key.transport, attempted));
+        }
         let (by_handshake, by_heuristic) = s
             .identified
             .as_ref()
@@ -465,7 +489,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
     let mut directions = HashMap::new();
     for d in &report.service_directions {
         directions.insert(
-            service_key(d.tunnel.as_deref(), &d.transport, d.port, name)?,
+            service_key(d.tunnel.as_deref(), &d.transport, d.port, d.failed, name)?,
             Direction {
                 to_server: Counter {
                     packets: d.to_server_packets,
@@ -561,7 +585,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
         let mut services = Vec::new();
         for s in &b.services {
             services.push((
-                service_key(s.tunnel.as_deref(), &s.transport, s.port, name)?,
+                service_key(s.tunnel.as_deref(), &s.transport, s.port, s.failed, name)?,
                 s.bytes,
             ));
         }

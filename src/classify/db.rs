@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::naming::{Naming, NamingRule, PortClass};
 use super::parse::{self, LineProblem, ParsedEntry};
-use super::{DYNAMIC, UNASSIGNED};
+use super::{DYNAMIC, FAILED, UNASSIGNED};
 use crate::decode::Transport;
 
 /// The built-in port database, compiled in from `port-db/services.tsv`.
@@ -275,13 +275,15 @@ impl PortDb {
     }
 
     /// The label a frame's row is shown under: the primary service of the
-    /// naming port, [`UNASSIGNED`] for a port with no entry, or [`DYNAMIC`].
+    /// naming port, [`UNASSIGNED`] for a port with no entry, [`DYNAMIC`] or
+    /// [`FAILED`].
     pub fn label(&self, transport: Transport, naming: Naming) -> &str {
         match naming {
             Naming::Port(port) => self
                 .primary(transport, port)
                 .map_or(UNASSIGNED, |entry| entry.service.as_str()),
             Naming::Dynamic => DYNAMIC,
+            Naming::Failed => FAILED,
         }
     }
 

@@ -129,6 +129,10 @@ pub struct Classified {
     pub event: ConversationEvent,
     /// For non-first fragments: whether they were attributed.
     pub fragment: FragmentOutcome,
+    /// The frame opened a conversation (or belongs to one) that has not
+    /// been answered yet: it is held, and its row comes later as a
+    /// [`Resolved::Attempt`]. `service` is `None` meanwhile.
+    pub held: bool,
 }
 
 impl Classified {
@@ -137,6 +141,7 @@ impl Classified {
         service: None,
         event: ConversationEvent::None,
         fragment: FragmentOutcome::NotFragment,
+        held: false,
     };
 
     /// The classification of a frame taken alone, by the static rule (no
@@ -170,6 +175,24 @@ pub enum Resolved {
         /// Their wire bytes.
         bytes: u64,
     },
+    /// The frames of a conversation whose opening was seen, held until it
+    /// was answered (they count under the server's port), refused or left
+    /// unanswered (under the `failed` row, [`Naming::Failed`]).
+    Attempt {
+        /// Their row; all of them travelled towards `server`.
+        hit: ServiceHit,
+        /// Frames held.
+        packets: u64,
+        /// Their wire bytes.
+        bytes: u64,
+        /// Capture time of the first of them.
+        first_ns: i64,
+        /// The side that opened the conversation (address, port).
+        client: (IpAddr, u16),
+        /// The side it was opened towards: the server when answered, the
+        /// target of the failed attempt otherwise.
+        server: (IpAddr, u16),
+    },
 }
 
 /// Bounds and switches of the stateful classification.
@@ -189,6 +212,12 @@ pub struct FlowSettings {
     /// How long a datagram's first fragment is waited for, and remembered
     /// (ns of capture time; Linux gives up reassembly after 30-60 s).
     pub fragment_timeout_ns: u64,
+    /// Most unanswered conversations whose frames are held at once (the
+    /// oldest is given up as failed when a new one needs the room).
+    pub max_attempts: usize,
+    /// How long an opened conversation waits for its answer before it is a
+    /// failed attempt (ns of capture time).
+    pub attempt_window_ns: u64,
 }
 
 impl Default for FlowSettings {
@@ -199,8 +228,46 @@ impl Default for FlowSettings {
             max_conversations: 65_536,
             max_fragments: 8_192,
             fragment_timeout_ns: 60_000_000_000,
+            max_attempts: 16_384,
+            attempt_window_ns: DEFAULT_ATTEMPT_WINDOW_NS,
         }
     }
+}
+
+/// The default attempt window: a SYN answered after more than 5 s is
+/// answered to a retransmission, and that one is held anew.
+pub const DEFAULT_ATTEMPT_WINDOW_NS: u64 = 5_000_000_000;
+
+/// Datagrams a UDP conversation's initiator may send unanswered before it
+/// is a one-way stream (RTP, a log shipper) rather than an attempt: scanners
+/// send one or two probes per port.
+const STREAM_DATAGRAMS: u64 = 8;
+
+/// UDP services that never answer (logs, flow export, traps, metrics): an
+/// unanswered datagram to them is not a failed attempt.
+const ONE_WAY_UDP: [u16; 11] = [
+    162,   // snmptrap
+    514,   // syslog
+    2055,  // netflow
+    4739,  // ipfix
+    6343,  // sflow
+    8125,  // statsd
+    9995,  // netflow (common collector port)
+    9996,  // netflow (common collector port)
+    12201, // gelf (Graylog)
+    25826, // collectd
+    6514,  // syslog over DTLS
+];
+
+/// Whether unanswered datagrams from `dst` are ordinary: one-way services,
+/// and multicast or broadcast groups (whose members answer from their own
+/// addresses).
+fn one_way_udp(dst: IpAddr, dst_port: u16) -> bool {
+    let group = match dst {
+        IpAddr::V4(v4) => v4.is_multicast() || v4.is_broadcast() || v4.octets()[3] == 255,
+        IpAddr::V6(v6) => v6.is_multicast(),
+    };
+    group || ONE_WAY_UDP.contains(&dst_port)
 }
 
 /// An address as 128 bits (IPv4 mapped into IPv6).
@@ -237,8 +304,12 @@ impl Side {
 enum Progress {
     /// Opened by the initiator; no answer yet.
     Opened,
-    /// The target answered (or refused): later frames open nothing.
+    /// The target answered (or, for frames whose opening was not seen,
+    /// nothing is known): later frames open nothing.
     Settled,
+    /// Refused, or never answered within the attempt window: a failed
+    /// attempt, counted in the transport's `failed` row.
+    Failed,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -286,7 +357,7 @@ const STATE_BITS: u32 = 8;
 const STATE_MASK: u64 = (1 << STATE_BITS) - 1;
 /// Marks a used entry, so no tag is 0 (an empty way).
 const TAG_PRESENT: u64 = 1 << STATE_BITS;
-const REFERENCED: u64 = 1 << 5;
+const REFERENCED: u64 = 1 << 7;
 
 impl Conversation {
     fn pack(self) -> u64 {
@@ -298,6 +369,7 @@ impl Conversation {
         let progress = match self.progress {
             Progress::Opened => 0,
             Progress::Settled => 1,
+            Progress::Failed => 2,
         };
         side(self.server) | side(self.initiator) << 2 | progress << 4
     }
@@ -311,10 +383,10 @@ impl Conversation {
         Conversation {
             server: side(state),
             initiator: side(state >> 2),
-            progress: if state >> 4 & 1 == 0 {
-                Progress::Opened
-            } else {
-                Progress::Settled
+            progress: match state >> 4 & 3 {
+                0 => Progress::Opened,
+                1 => Progress::Settled,
+                _ => Progress::Failed,
             },
         }
     }
@@ -414,6 +486,141 @@ impl Conversations {
     fn len(&self) -> usize {
         self.sets.iter().flatten().filter(|&&e| e != 0).count()
     }
+
+    /// Looks a conversation up without marking it used.
+    fn peek(&self, fingerprint: u64) -> Option<Conversation> {
+        let (set, tag) = self.place(fingerprint);
+        let ways = &self.sets[set];
+        let way = ways.iter().position(|&e| e & !STATE_MASK == tag)?;
+        Some(Conversation::unpack(ways[way] & STATE_MASK))
+    }
+
+    /// The side that opened a conversation, if known.
+    fn initiator(&self, fingerprint: u64) -> Option<Side> {
+        self.peek(fingerprint).and_then(|c| c.initiator)
+    }
+
+    /// Marks a conversation still waiting for its answer as failed.
+    fn fail(&mut self, fingerprint: u64) {
+        if let Some(mut c) = self.peek(fingerprint)
+            && c.progress == Progress::Opened
+        {
+            c.progress = Progress::Failed;
+            self.put(fingerprint, c);
+        }
+    }
+
+    /// Marks a conversation waiting for its answer as settled without a
+    /// server (a one-way stream).
+    fn settle(&mut self, fingerprint: u64) {
+        if let Some(mut c) = self.peek(fingerprint)
+            && c.progress == Progress::Opened
+        {
+            c.progress = Progress::Settled;
+            self.put(fingerprint, c);
+        }
+    }
+}
+
+/// A bounded table whose entries leave, oldest first, when they have been
+/// in it for `timeout_ns` of capture time or when it needs the room. Each
+/// entry that leaves without being taken out is handed to a callback (its
+/// fate is decided there). Used for fragmented datagrams waiting for their
+/// first fragment and for conversations waiting for an answer.
+#[derive(Debug)]
+struct Expiring<K, V> {
+    map: foldhash::HashMap<K, (V, i64)>,
+    /// Keys in order of entry, with their entry time; a record whose time
+    /// no longer matches the map's is stale (the key left and came back).
+    queue: VecDeque<(K, i64)>,
+    capacity: usize,
+    timeout_ns: u64,
+    /// Capture time at which the oldest entry times out (`i64::MAX`: none
+    /// held; may be early after removals, never late).
+    next_expiry_ns: i64,
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> Expiring<K, V> {
+    fn new(capacity: usize, timeout_ns: u64) -> Expiring<K, V> {
+        Expiring {
+            map: foldhash::HashMap::new(),
+            queue: VecDeque::new(),
+            capacity: capacity.max(1),
+            timeout_ns,
+            next_expiry_ns: i64::MAX,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn contains(&self, key: &K) -> bool {
+        self.map.contains_key(key)
+    }
+
+    fn remove(&mut self, key: &K) -> Option<V> {
+        self.map.remove(key).map(|(v, _)| v)
+    }
+
+    /// Removes the oldest entry (or a stale queue record), handing it to
+    /// `left`. Returns false when the queue is empty.
+    fn pop_oldest(&mut self, left: &mut impl FnMut(K, V)) -> bool {
+        let Some((key, since)) = self.queue.pop_front() else {
+            return false;
+        };
+        if self.map.get(&key).is_some_and(|(_, s)| *s == since)
+            && let Some((value, _)) = self.map.remove(&key)
+        {
+            left(key, value);
+        }
+        true
+    }
+
+    /// Hands every entry older than the timeout at capture time `now` to
+    /// `left`, and notes when the next one will be.
+    #[cold]
+    fn expire(&mut self, now: i64, left: &mut impl FnMut(K, V)) {
+        while let Some(&(_, since)) = self.queue.front() {
+            let age = now.saturating_sub(since);
+            if age < 0 || age.unsigned_abs() < self.timeout_ns {
+                break;
+            }
+            self.pop_oldest(left);
+        }
+        self.next_expiry_ns = self.queue.front().map_or(i64::MAX, |&(_, since)| {
+            since.saturating_add_unsigned(self.timeout_ns)
+        });
+    }
+
+    /// The entry of `key`, made with `make` if absent (making room first by
+    /// handing the oldest entries to `left`).
+    fn entry(
+        &mut self,
+        key: K,
+        now: i64,
+        make: impl FnOnce() -> V,
+        left: &mut impl FnMut(K, V),
+    ) -> &mut V {
+        if !self.map.contains_key(&key) {
+            while self.map.len() >= self.capacity && self.pop_oldest(left) {}
+            if self.queue.is_empty() {
+                self.next_expiry_ns = now.saturating_add_unsigned(self.timeout_ns);
+            }
+            self.queue.push_back((key, now));
+            self.map.insert(key, (make(), now));
+        }
+        match self.map.get_mut(&key) {
+            Some((value, _)) => value,
+            None => unreachable!("inserted above"),
+        }
+    }
+
+    /// Hands every entry to `left`, oldest first.
+    fn drain(&mut self, left: &mut impl FnMut(K, V)) {
+        while self.pop_oldest(left) {}
+        self.next_expiry_ns = i64::MAX;
+    }
 }
 
 /// A fragmented datagram: addresses, protocol, id (and tunnel).
@@ -432,71 +639,88 @@ struct Datagram {
     first: Option<Option<ServiceHit>>,
     pending_packets: u64,
     pending_bytes: u64,
-    /// When it entered the table (matches its record in the queue).
-    since: i64,
 }
 
-/// The bounded fragment table; oldest entries leave first.
-#[derive(Debug)]
-struct Datagrams {
-    map: foldhash::HashMap<DatagramKey, Datagram>,
-    queue: VecDeque<(DatagramKey, i64)>,
-    capacity: usize,
-    timeout_ns: u64,
-    /// Capture time at which the oldest entry times out (`i64::MAX`: none
-    /// held; may be early after evictions, never late).
-    next_expiry_ns: i64,
+impl Datagram {
+    const NEW: Datagram = Datagram {
+        first: None,
+        pending_packets: 0,
+        pending_bytes: 0,
+    };
+
+    /// What becomes of a datagram that leaves the table: its held fragments
+    /// (if any) were never attributed.
+    fn left(resolved: &mut Vec<Resolved>) -> impl FnMut(DatagramKey, Datagram) + '_ {
+        |_, datagram: Datagram| {
+            if datagram.pending_packets != 0 {
+                resolved.push(Resolved::Unattributed {
+                    packets: datagram.pending_packets,
+                    bytes: datagram.pending_bytes,
+                });
+            }
+        }
+    }
 }
 
-impl Datagrams {
-    /// Removes the oldest entry (or a stale queue record), giving up its
-    /// held fragments. Returns false when the queue is empty.
-    fn pop_oldest(&mut self, resolved: &mut Vec<Resolved>) -> bool {
-        let Some((key, since)) = self.queue.pop_front() else {
-            return false;
+/// A conversation whose opening was seen and not yet answered: its frames
+/// so far, held until the answer (or its absence) says which row they
+/// belong to.
+#[derive(Clone, Copy, Debug)]
+struct Attempt {
+    tunnel: Option<Tunnel>,
+    transport: Transport,
+    /// The side that opened it (address, port).
+    initiator: (IpAddr, u16),
+    /// The side it was opened towards.
+    target: (IpAddr, u16),
+    /// The static rule's row for the initiator's frames (a UDP stream that
+    /// is never answered keeps it).
+    fallback: ServiceHit,
+    /// Capture time of its first frame.
+    first_ns: i64,
+    packets: u64,
+    bytes: u64,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AttemptEnd {
+    /// The target answered: it is the server.
+    Answered,
+    /// Refused, or not answered in time: the `failed` row.
+    Failed,
+    /// A one-way stream (UDP) or nothing to decide: the static rule's row.
+    Static,
+}
+
+impl Attempt {
+    /// The late fate of the attempt's held frames.
+    fn resolved(&self, end: AttemptEnd) -> Resolved {
+        let hit = match end {
+            AttemptEnd::Answered => ServiceHit {
+                tunnel: self.tunnel,
+                transport: self.transport,
+                naming: Naming::Port(self.target.1),
+                identified: Identified::Handshake,
+                to_server: true,
+            },
+            AttemptEnd::Failed => ServiceHit {
+                tunnel: self.tunnel,
+                transport: self.transport,
+                naming: Naming::Failed,
+                identified: Identified::Handshake,
+                to_server: true,
+            },
+            AttemptEnd::Static => self.fallback,
         };
-        if self.map.get(&key).is_some_and(|d| d.since == since)
-            && let Some(datagram) = self.map.remove(&key)
-            && datagram.pending_packets != 0
-        {
-            resolved.push(Resolved::Unattributed {
-                packets: datagram.pending_packets,
-                bytes: datagram.pending_bytes,
-            });
+        Resolved::Attempt {
+            hit,
+            packets: self.packets,
+            bytes: self.bytes,
+            first_ns: self.first_ns,
+            client: self.initiator,
+            server: self.target,
         }
-        true
-    }
-
-    /// Gives up the entries older than the timeout at capture time `now`,
-    /// and notes when the next one will be.
-    #[cold]
-    fn expire(&mut self, now: i64, resolved: &mut Vec<Resolved>) {
-        while let Some(&(_, since)) = self.queue.front() {
-            let age = now.saturating_sub(since);
-            if age < 0 || age.unsigned_abs() < self.timeout_ns {
-                break;
-            }
-            self.pop_oldest(resolved);
-        }
-        self.next_expiry_ns = self.queue.front().map_or(i64::MAX, |&(_, since)| {
-            since.saturating_add_unsigned(self.timeout_ns)
-        });
-    }
-
-    fn entry(&mut self, key: DatagramKey, now: i64, resolved: &mut Vec<Resolved>) -> &mut Datagram {
-        if !self.map.contains_key(&key) {
-            while self.map.len() >= self.capacity && self.pop_oldest(resolved) {}
-            if self.queue.is_empty() {
-                self.next_expiry_ns = now.saturating_add_unsigned(self.timeout_ns);
-            }
-            self.queue.push_back((key, now));
-        }
-        self.map.entry(key).or_insert(Datagram {
-            first: None,
-            pending_packets: 0,
-            pending_bytes: 0,
-            since: now,
-        })
     }
 }
 
@@ -508,15 +732,36 @@ const SYN: u8 = 0x02;
 const RST: u8 = 0x04;
 const ACK: u8 = 0x10;
 
+/// What a frame's conversation says about the row it counts in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// This side is the server: its port names the frame.
+    Server(Side),
+    /// Nothing known: the static rule names the frame.
+    Static,
+    /// The conversation is a failed attempt.
+    Failed,
+    /// The conversation waits for an answer: hold the frame.
+    Hold,
+}
+
 /// The stateful classifier of one stream of frames (one capture file, or one
-/// live capture): the naming rule plus the conversation and fragment tables.
+/// live capture): the naming rule plus the conversation, attempt and
+/// fragment tables.
 #[derive(Debug)]
 pub struct FlowClassifier<'r> {
     rule: &'r NamingRule,
     handshake: bool,
     track_conversations: bool,
+    /// Hold the frames of unanswered conversations (with the handshake
+    /// rule only: without it, the static rule names everything).
+    hold_attempts: bool,
     conversations: Conversations,
-    datagrams: Datagrams,
+    attempts: Expiring<u64, Attempt>,
+    datagrams: Expiring<DatagramKey, Datagram>,
+    /// Capture time at which the next held entry (attempt or datagram)
+    /// may time out: one comparison per frame.
+    next_expiry_ns: i64,
     resolved: Vec<Resolved>,
 }
 
@@ -527,14 +772,11 @@ impl<'r> FlowClassifier<'r> {
             rule,
             handshake: settings.handshake,
             track_conversations: settings.conversations,
+            hold_attempts: settings.handshake && settings.conversations,
             conversations: Conversations::new(settings.max_conversations),
-            datagrams: Datagrams {
-                map: foldhash::HashMap::new(),
-                queue: VecDeque::new(),
-                capacity: settings.max_fragments.max(1),
-                timeout_ns: settings.fragment_timeout_ns,
-                next_expiry_ns: i64::MAX,
-            },
+            attempts: Expiring::new(settings.max_attempts, settings.attempt_window_ns),
+            datagrams: Expiring::new(settings.max_fragments, settings.fragment_timeout_ns),
+            next_expiry_ns: i64::MAX,
             resolved: Vec::new(),
         }
     }
@@ -556,7 +798,7 @@ impl<'r> FlowClassifier<'r> {
         };
         let to_server = match naming {
             Naming::Port(p) => dst == p,
-            Naming::Dynamic => dst <= src,
+            Naming::Dynamic | Naming::Failed => dst <= src,
         };
         ServiceHit {
             tunnel,
@@ -569,55 +811,137 @@ impl<'r> FlowClassifier<'r> {
 
     /// Classifies one frame of `wire_len` bytes at capture time `ts_nanos`.
     /// Afterwards, [`FlowClassifier::drain_resolved`] yields what became of
-    /// earlier held fragments, if anything did.
+    /// earlier held frames (fragments, unanswered conversations), if
+    /// anything did.
     #[inline(always)]
     pub fn classify(&mut self, info: &PacketInfo, wire_len: u32, ts_nanos: i64) -> Classified {
-        if ts_nanos >= self.datagrams.next_expiry_ns {
-            self.datagrams.expire(ts_nanos, &mut self.resolved);
+        if ts_nanos >= self.next_expiry_ns {
+            self.expire(ts_nanos);
         }
-        let mut classified = Classified {
-            service: None,
-            event: ConversationEvent::None,
-            fragment: FragmentOutcome::NotFragment,
-        };
+        let mut classified = Classified::UNNAMED;
         if let Some((transport, src, dst)) = info.transport_ports() {
-            let hit = self.conversation(info, transport, src, dst, &mut classified.event);
-            classified.service = Some(hit);
+            let hit = self.conversation(
+                info,
+                transport,
+                (src, dst),
+                wire_len,
+                ts_nanos,
+                &mut classified,
+            );
+            classified.service = hit;
             if let Some(fragment) = info.fragment
                 && fragment.first
                 && fragment.more
             {
+                // A held first fragment: the rest of its datagram follows
+                // the static rule (the attempt's fate is not known yet).
+                let hit = hit.unwrap_or_else(|| {
+                    Self::static_hit(self.rule, info.tunnel, transport, src, dst)
+                });
                 self.first_fragment(info, Some(hit), ts_nanos);
             }
         } else if info.category == Category::Fragment {
             self.non_first_fragment(info, wire_len, ts_nanos, &mut classified);
-        } else if let Some(fragment) = info.fragment
-            && fragment.first
-            && fragment.more
-        {
-            // A first fragment without ports (ICMP, or cut short): the rest
-            // of its datagram has no service to go to.
-            self.first_fragment(info, None, ts_nanos);
+        } else {
+            if let Some(fragment) = info.fragment
+                && fragment.first
+                && fragment.more
+            {
+                // A first fragment without ports (ICMP, or cut short): the
+                // rest of its datagram has no service to go to.
+                self.first_fragment(info, None, ts_nanos);
+            }
+            if let Some(quoted) = info.unreachable {
+                self.unreachable(info.tunnel, quoted);
+            }
         }
         classified
     }
 
-    /// Names a frame with ports, updating its conversation.
+    /// Gives up held fragments and attempts whose time ran out.
+    #[cold]
+    fn expire(&mut self, now: i64) {
+        let resolved = &mut self.resolved;
+        self.datagrams.expire(now, &mut Datagram::left(resolved));
+        let conversations = &mut self.conversations;
+        self.attempts.expire(now, &mut |key, attempt| {
+            conversations.fail(key);
+            resolved.push(attempt.resolved(AttemptEnd::Failed));
+        });
+        self.next_expiry_ns = self
+            .datagrams
+            .next_expiry_ns
+            .min(self.attempts.next_expiry_ns);
+    }
+
+    /// Ends an attempt (if its frames are held) the way `end` says.
+    fn settle_attempt(&mut self, key: u64, end: AttemptEnd) {
+        if let Some(attempt) = self.attempts.remove(&key) {
+            self.resolved.push(attempt.resolved(end));
+        }
+    }
+
+    /// Holds a frame of an unanswered conversation. A UDP initiator that
+    /// goes on sending unanswered is a one-way stream: its frames go back
+    /// to the static rule.
+    #[allow(clippy::too_many_arguments)]
+    fn hold(
+        &mut self,
+        key: u64,
+        info: &PacketInfo,
+        (src, dst): ((IpAddr, u16), (IpAddr, u16)),
+        fallback: ServiceHit,
+        wire_len: u32,
+        now: i64,
+    ) {
+        let resolved = &mut self.resolved;
+        let conversations = &mut self.conversations;
+        let attempt = self.attempts.entry(
+            key,
+            now,
+            || Attempt {
+                tunnel: info.tunnel,
+                transport: fallback.transport,
+                initiator: src,
+                target: dst,
+                fallback,
+                first_ns: now,
+                packets: 0,
+                bytes: 0,
+            },
+            &mut |key, attempt| {
+                conversations.fail(key);
+                resolved.push(attempt.resolved(AttemptEnd::Failed));
+            },
+        );
+        attempt.packets += 1;
+        attempt.bytes += u64::from(wire_len);
+        let stream = attempt.transport != Transport::Tcp && attempt.packets >= STREAM_DATAGRAMS;
+        if stream {
+            self.settle_attempt(key, AttemptEnd::Static);
+            self.conversations.settle(key);
+        }
+        self.next_expiry_ns = self.next_expiry_ns.min(self.attempts.next_expiry_ns);
+    }
+
+    /// Names a frame with ports, updating its conversation; `None` when the
+    /// frame is held ([`Classified::held`]).
     #[inline(always)]
     fn conversation(
         &mut self,
         info: &PacketInfo,
         transport: Transport,
-        src: u16,
-        dst: u16,
-        event: &mut ConversationEvent,
-    ) -> ServiceHit {
+        (src, dst): (u16, u16),
+        wire_len: u32,
+        now: i64,
+        classified: &mut Classified,
+    ) -> Option<ServiceHit> {
         let static_hit = Self::static_hit(self.rule, info.tunnel, transport, src, dst);
         if !self.track_conversations || transport == Transport::Sctp {
-            return static_hit;
+            return Some(static_hit);
         }
         let Some((src_addr, dst_addr)) = info.addresses else {
-            return static_hit;
+            return Some(static_hit);
         };
         let (fingerprint, sender) = self.conversations.fingerprint(
             (address_bits(src_addr), src),
@@ -625,29 +949,54 @@ impl<'r> FlowClassifier<'r> {
             transport as u8,
             tunnel_byte(info.tunnel),
         );
-        let server = match transport {
+        let event = &mut classified.event;
+        let verdict = match transport {
             Transport::Tcp => self.tcp(fingerprint, sender, info.tcp_flags, event),
-            _ => {
-                self.udp(fingerprint, sender, static_hit.to_server, dst, event);
-                None
-            }
+            _ => self.udp(
+                fingerprint,
+                sender,
+                static_hit.to_server,
+                (dst_addr, dst),
+                event,
+            ),
         };
-        match server {
-            Some(side) if self.handshake => {
+        match verdict {
+            Verdict::Server(side) if self.handshake => {
                 let port = if side == sender { src } else { dst };
-                ServiceHit {
+                Some(ServiceHit {
                     tunnel: info.tunnel,
                     transport,
                     naming: Naming::Port(port),
                     identified: Identified::Handshake,
                     to_server: sender != side,
-                }
+                })
             }
-            _ => static_hit,
+            Verdict::Failed if self.hold_attempts => Some(ServiceHit {
+                naming: Naming::Failed,
+                identified: Identified::Handshake,
+                to_server: *event != ConversationEvent::Refused
+                    && self.conversations.initiator(fingerprint) != Some(sender.other()),
+                ..static_hit
+            }),
+            // A fragmented datagram is not held: its other fragments
+            // follow its first one's row at once.
+            Verdict::Hold if self.hold_attempts && info.fragment.is_none() => {
+                self.hold(
+                    fingerprint,
+                    info,
+                    ((src_addr, src), (dst_addr, dst)),
+                    static_hit,
+                    wire_len,
+                    now,
+                );
+                classified.held = true;
+                None
+            }
+            _ => Some(static_hit),
         }
     }
 
-    /// Updates a TCP conversation; returns its server side if known.
+    /// Updates a TCP conversation; says what it makes of the frame.
     #[inline]
     fn tcp(
         &mut self,
@@ -655,14 +1004,14 @@ impl<'r> FlowClassifier<'r> {
         sender: Side,
         flags: Option<u8>,
         event: &mut ConversationEvent,
-    ) -> Option<Side> {
+    ) -> Verdict {
         let flags = flags.unwrap_or(ACK);
         let syn = flags & SYN != 0;
         let ack = flags & ACK != 0;
         let rst = flags & RST != 0;
         let existing = self.conversations.get(key);
         if syn && !ack && !rst {
-            // A (re)opening: the receiver is the server.
+            // A (re)opening: the receiver is the server, once it answers.
             let retransmission = existing
                 .is_some_and(|c| c.initiator == Some(sender) && c.progress == Progress::Opened);
             if !retransmission {
@@ -676,7 +1025,7 @@ impl<'r> FlowClassifier<'r> {
                     progress: Progress::Opened,
                 },
             );
-            return Some(sender.other());
+            return Verdict::Hold;
         }
         if syn && ack && !rst {
             // The SYN+ACK's sender is the server, whether or not the SYN
@@ -694,66 +1043,88 @@ impl<'r> FlowClassifier<'r> {
                     progress: Progress::Settled,
                 },
             );
-            return Some(sender);
+            self.settle_attempt(key, AttemptEnd::Answered);
+            return Verdict::Server(sender);
         }
-        match existing {
-            Some(mut conversation) => {
-                if rst
-                    && conversation.initiator == Some(sender.other())
-                    && conversation.progress == Progress::Opened
-                {
-                    *event = ConversationEvent::Refused;
-                    conversation.progress = Progress::Settled;
-                    self.conversations.put(key, conversation);
-                }
-                conversation.server
+        let Some(mut conversation) = existing else {
+            if !ack && !rst {
+                // FIN, NULL or Xmas probe: no live TCP segment lacks ACK
+                // after the handshake.
+                *event = ConversationEvent::Opened;
+                self.conversations.put(
+                    key,
+                    Conversation {
+                        server: None,
+                        initiator: Some(sender),
+                        progress: Progress::Opened,
+                    },
+                );
+                return Verdict::Hold;
             }
-            None => {
-                if !ack && !rst {
-                    // FIN, NULL or Xmas probe: no live TCP segment lacks
-                    // ACK after the handshake.
-                    *event = ConversationEvent::Opened;
-                    self.conversations.put(
-                        key,
-                        Conversation {
-                            server: None,
-                            initiator: Some(sender),
-                            progress: Progress::Opened,
-                        },
-                    );
-                }
-                None
+            return Verdict::Static;
+        };
+        match conversation.progress {
+            Progress::Opened if rst && conversation.initiator == Some(sender.other()) => {
+                *event = ConversationEvent::Refused;
+                conversation.progress = Progress::Failed;
+                self.conversations.put(key, conversation);
+                self.settle_attempt(key, AttemptEnd::Failed);
+                Verdict::Failed
             }
+            Progress::Opened
+                if ack
+                    && !rst
+                    && conversation.initiator == Some(sender)
+                    && conversation.server.is_some() =>
+            {
+                // The initiator acknowledges: the SYN+ACK went by unseen
+                // (one direction of an asymmetric route).
+                conversation.progress = Progress::Settled;
+                self.conversations.put(key, conversation);
+                self.settle_attempt(key, AttemptEnd::Answered);
+                Verdict::Server(sender.other())
+            }
+            Progress::Opened => Verdict::Hold,
+            Progress::Failed => Verdict::Failed,
+            Progress::Settled => conversation.server.map_or(Verdict::Static, Verdict::Server),
         }
     }
 
-    /// Updates a UDP conversation (no server side: UDP has no handshake).
+    /// Updates a UDP conversation: the first datagram towards a service
+    /// opens it, any datagram back answers it (its sender is the server).
     #[inline]
     fn udp(
         &mut self,
         key: u64,
         sender: Side,
         to_service: bool,
-        dst_port: u16,
+        (dst, dst_port): (IpAddr, u16),
         event: &mut ConversationEvent,
-    ) {
+    ) -> Verdict {
         match self.conversations.get(key) {
-            Some(mut conversation) => {
-                if conversation.initiator == Some(sender.other())
-                    && conversation.progress == Progress::Opened
-                {
+            Some(mut conversation) => match conversation.progress {
+                Progress::Opened if conversation.initiator == Some(sender.other()) => {
                     *event = ConversationEvent::Answered;
                     conversation.progress = Progress::Settled;
+                    conversation.server = Some(sender);
                     self.conversations.put(key, conversation);
+                    self.settle_attempt(key, AttemptEnd::Answered);
+                    Verdict::Server(sender)
                 }
-            }
+                Progress::Opened if self.attempts.contains(&key) => Verdict::Hold,
+                Progress::Opened | Progress::Settled => {
+                    conversation.server.map_or(Verdict::Static, Verdict::Server)
+                }
+                Progress::Failed => Verdict::Failed,
+            },
             None => {
                 // A datagram towards the port that names the conversation
                 // opens it. One from that port to an ephemeral-looking port
                 // (32768 and up: Linux, BSD and Windows client ranges) is a
                 // reply whose request was not captured; to a lower port it is
                 // a probe from a fixed source port (`nmap -sU -g 53`).
-                let progress = if to_service || dst_port < EPHEMERAL_START {
+                let opens = to_service || dst_port < EPHEMERAL_START;
+                let progress = if opens {
                     *event = ConversationEvent::Opened;
                     Progress::Opened
                 } else {
@@ -767,7 +1138,35 @@ impl<'r> FlowClassifier<'r> {
                         progress,
                     },
                 );
+                if opens && !one_way_udp(dst, dst_port) {
+                    Verdict::Hold
+                } else {
+                    Verdict::Static
+                }
             }
+        }
+    }
+
+    /// An ICMP "destination unreachable" quoting a datagram of a
+    /// conversation still waiting for its answer: refused.
+    #[cold]
+    fn unreachable(&mut self, tunnel: Option<Tunnel>, quoted: crate::decode::Quoted) {
+        if !self.hold_attempts {
+            return;
+        }
+        let (fingerprint, sender) = self.conversations.fingerprint(
+            (address_bits(quoted.src.0), quoted.src.1),
+            (address_bits(quoted.dst.0), quoted.dst.1),
+            quoted.transport as u8,
+            tunnel_byte(tunnel),
+        );
+        if let Some(mut conversation) = self.conversations.get(fingerprint)
+            && conversation.progress == Progress::Opened
+            && conversation.initiator == Some(sender)
+        {
+            conversation.progress = Progress::Failed;
+            self.conversations.put(fingerprint, conversation);
+            self.settle_attempt(fingerprint, AttemptEnd::Failed);
         }
     }
 
@@ -789,7 +1188,12 @@ impl<'r> FlowClassifier<'r> {
         let Some(key) = Self::datagram_key(info) else {
             return;
         };
-        let datagram = self.datagrams.entry(key, now, &mut self.resolved);
+        let datagram = self.datagrams.entry(
+            key,
+            now,
+            || Datagram::NEW,
+            &mut Datagram::left(&mut self.resolved),
+        );
         datagram.first = Some(hit);
         if datagram.pending_packets != 0 {
             let (packets, bytes) = (datagram.pending_packets, datagram.pending_bytes);
@@ -804,6 +1208,7 @@ impl<'r> FlowClassifier<'r> {
                 None => Resolved::Unattributed { packets, bytes },
             });
         }
+        self.next_expiry_ns = self.next_expiry_ns.min(self.datagrams.next_expiry_ns);
     }
 
     #[cold]
@@ -818,7 +1223,12 @@ impl<'r> FlowClassifier<'r> {
             classified.fragment = FragmentOutcome::Unattributed;
             return;
         };
-        let datagram = self.datagrams.entry(key, now, &mut self.resolved);
+        let datagram = self.datagrams.entry(
+            key,
+            now,
+            || Datagram::NEW,
+            &mut Datagram::left(&mut self.resolved),
+        );
         match datagram.first {
             Some(Some(hit)) => {
                 classified.fragment = FragmentOutcome::Attributed;
@@ -831,23 +1241,42 @@ impl<'r> FlowClassifier<'r> {
                 classified.fragment = FragmentOutcome::Pending;
             }
         }
+        self.next_expiry_ns = self.next_expiry_ns.min(self.datagrams.next_expiry_ns);
     }
 
-    /// Whether held fragments were resolved since the last drain.
+    /// Whether held frames were resolved since the last drain.
     #[inline]
     pub fn has_resolved(&self) -> bool {
         !self.resolved.is_empty()
     }
 
-    /// What became of held fragments since the last call.
+    /// What became of held frames (fragments, unanswered conversations)
+    /// since the last call.
     pub fn drain_resolved(&mut self) -> std::vec::Drain<'_, Resolved> {
         self.resolved.drain(..)
     }
 
-    /// Ends the stream: every fragment still held is unattributed (drain
-    /// them with [`FlowClassifier::drain_resolved`]).
+    /// Gives up what waited longer than its window by capture time `now`
+    /// (a live capture calls this when no frame came for a while).
+    pub fn advance(&mut self, now: i64) {
+        if now >= self.next_expiry_ns {
+            self.expire(now);
+        }
+    }
+
+    /// Ends the stream: every fragment still held is unattributed, and
+    /// every conversation still unanswered a failed attempt (drain them with
+    /// [`FlowClassifier::drain_resolved`]).
     pub fn finish(&mut self) {
-        while self.datagrams.pop_oldest(&mut self.resolved) {}
+        self.datagrams
+            .drain(&mut Datagram::left(&mut self.resolved));
+        let resolved = &mut self.resolved;
+        let conversations = &mut self.conversations;
+        self.attempts.drain(&mut |key, attempt| {
+            conversations.fail(key);
+            resolved.push(attempt.resolved(AttemptEnd::Failed));
+        });
+        self.next_expiry_ns = i64::MAX;
     }
 
     /// Conversations remembered now.
@@ -857,7 +1286,12 @@ impl<'r> FlowClassifier<'r> {
 
     /// Fragmented datagrams remembered now.
     pub fn tracked_datagrams(&self) -> usize {
-        self.datagrams.map.len()
+        self.datagrams.len()
+    }
+
+    /// Unanswered conversations whose frames are held now.
+    pub fn held_attempts(&self) -> usize {
+        self.attempts.len()
     }
 }
 
@@ -914,12 +1348,33 @@ mod tests {
             tcp(client, server, PSH_ACK),
             tcp(server, client, PSH_ACK),
         ];
-        let to_server = [true, false, true, true, false];
-        for (info, to_server) in frames.iter().zip(to_server) {
+        // The SYN is held until the SYN+ACK answers it, then released under
+        // the server's port.
+        let syn = flow.classify(&frames[0], 60, 0);
+        assert!(syn.held && syn.service.is_none());
+        let to_server = [false, true, true, false];
+        for (info, to_server) in frames[1..].iter().zip(to_server) {
             assert_eq!(
                 port(&flow.classify(info, 60, 0)),
                 (Naming::Port(40000), Identified::Handshake, to_server)
             );
+        }
+        let released: Vec<Resolved> = flow.drain_resolved().collect();
+        match released.as_slice() {
+            [
+                Resolved::Attempt {
+                    hit,
+                    packets: 1,
+                    bytes: 60,
+                    client: c,
+                    server: s,
+                    ..
+                },
+            ] => {
+                assert_eq!(hit.naming, Naming::Port(40000));
+                assert_eq!((*c, *s), (client, server));
+            }
+            other => panic!("expected the SYN released, got {other:?}"),
         }
         // Without the handshake state the static rule says nfs.
         let alone = Classified::by_static_rule(&RULE, &frames[3]);
@@ -927,6 +1382,164 @@ mod tests {
             port(&alone),
             (Naming::Port(2049), Identified::PortDatabase, false)
         );
+    }
+
+    /// Held frames released so far, as (row, packets, bytes).
+    fn released(flow: &mut FlowClassifier) -> Vec<(Naming, u64, u64)> {
+        flow.drain_resolved()
+            .filter_map(|r| match r {
+                Resolved::Attempt {
+                    hit,
+                    packets,
+                    bytes,
+                    ..
+                } => Some((hit.naming, packets, bytes)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_refused_syn_is_a_failed_attempt_not_a_service() {
+        let mut flow = classifier();
+        let scanner = (CLIENT, 45000);
+        let closed = (SERVER, 23);
+        assert!(flow.classify(&tcp(scanner, closed, SYN_ONLY), 58, 0).held);
+        let rst = flow.classify(&tcp(closed, scanner, RST_ACK), 54, 1);
+        assert_eq!(port(&rst), (Naming::Failed, Identified::Handshake, false));
+        assert_eq!(released(&mut flow), vec![(Naming::Failed, 1, 58)]);
+    }
+
+    #[test]
+    fn an_unanswered_syn_fails_when_its_window_ends_or_the_stream_does() {
+        let mut flow = classifier();
+        let window = DEFAULT_ATTEMPT_WINDOW_NS as i64;
+        let filtered = (SERVER, 8080);
+        // Two SYNs (one retransmitted) to a silent port.
+        flow.classify(&tcp((CLIENT, 45000), filtered, SYN_ONLY), 58, 0);
+        flow.classify(&tcp((CLIENT, 45000), filtered, SYN_ONLY), 58, 1_000_000_000);
+        assert_eq!(flow.held_attempts(), 1);
+        assert!(released(&mut flow).is_empty());
+        // Any later frame past the window lets it go.
+        flow.classify(
+            &tcp((CLIENT, 45001), (SERVER, 8081), SYN_ONLY),
+            58,
+            window + 1,
+        );
+        assert_eq!(released(&mut flow), vec![(Naming::Failed, 2, 116)]);
+        // A further SYN of the failed conversation counts as failed at once
+        // (a new attempt opens: it is held again).
+        assert!(
+            flow.classify(&tcp((CLIENT, 45000), filtered, SYN_ONLY), 58, window + 2)
+                .held
+        );
+        flow.finish();
+        assert_eq!(
+            released(&mut flow),
+            vec![(Naming::Failed, 1, 58), (Naming::Failed, 1, 58)]
+        );
+        assert_eq!(flow.held_attempts(), 0);
+    }
+
+    #[test]
+    fn an_acknowledging_initiator_means_the_answer_went_by_unseen() {
+        let mut flow = classifier();
+        let client = (CLIENT, 51000);
+        let server = (SERVER, 40123);
+        flow.classify(&tcp(client, server, SYN_ONLY), 60, 0);
+        let ack = flow.classify(&tcp(client, server, ACK), 60, 1);
+        assert_eq!(
+            port(&ack),
+            (Naming::Port(40123), Identified::Handshake, true)
+        );
+        assert_eq!(released(&mut flow), vec![(Naming::Port(40123), 1, 60)]);
+    }
+
+    #[test]
+    fn udp_answered_names_the_target_and_unanswered_fails() {
+        let mut flow = classifier();
+        // A client whose port (5353, mdns) the database knows, asking an
+        // unknown server port: the answer shows who the server is.
+        let client = (CLIENT, 5353);
+        let server = (SERVER, 20123);
+        assert!(!RULE.in_db(Transport::Udp, 20123));
+        assert!(flow.classify(&udp(client, server), 80, 0).held);
+        let reply = flow.classify(&udp(server, client), 90, 1);
+        assert_eq!(
+            port(&reply),
+            (Naming::Port(20123), Identified::Handshake, false)
+        );
+        assert_eq!(released(&mut flow), vec![(Naming::Port(20123), 1, 80)]);
+        // A probe to a silent port fails; one refused by ICMP fails at once.
+        assert!(
+            flow.classify(&udp((CLIENT, 40000), (SERVER, 161)), 70, 2)
+                .held
+        );
+        assert!(
+            !flow
+                .classify(&udp((CLIENT, 40000), (SERVER, 162)), 70, 3)
+                .held
+        );
+        let mut icmp = PacketInfo::plain(Category::Icmp);
+        icmp.addresses = Some((SERVER, CLIENT));
+        icmp.unreachable = Some(crate::decode::Quoted {
+            transport: Transport::Udp,
+            src: (CLIENT, 40000),
+            dst: (SERVER, 161),
+        });
+        flow.classify(&icmp, 98, 4);
+        assert_eq!(released(&mut flow), vec![(Naming::Failed, 1, 70)]);
+        flow.finish();
+        // 162 (snmptrap) is one-way: its datagram was never held.
+        assert!(released(&mut flow).is_empty());
+    }
+
+    #[test]
+    fn a_one_way_udp_stream_keeps_the_static_rule() {
+        let mut flow = classifier();
+        let sender = (CLIENT, 40000);
+        let receiver = (SERVER, 5004);
+        for i in 0..STREAM_DATAGRAMS {
+            assert!(flow.classify(&udp(sender, receiver), 200, i as i64).held);
+        }
+        let stream = released(&mut flow);
+        let expected = Classified::by_static_rule(&RULE, &udp(sender, receiver));
+        assert_eq!(
+            stream,
+            vec![(port(&expected).0, STREAM_DATAGRAMS, 200 * STREAM_DATAGRAMS)]
+        );
+        let next = flow.classify(&udp(sender, receiver), 200, 100);
+        assert_eq!(port(&next), port(&expected));
+    }
+
+    #[test]
+    fn without_the_handshake_rule_nothing_is_held() {
+        let settings = FlowSettings {
+            handshake: false,
+            ..FlowSettings::default()
+        };
+        let mut flow = FlowClassifier::new(&RULE, settings);
+        let c = flow.classify(&tcp((CLIENT, 45000), (SERVER, 23), SYN_ONLY), 58, 0);
+        assert!(!c.held);
+        assert_eq!(port(&c).0, Naming::Port(23));
+        let rst = flow.classify(&tcp((SERVER, 23), (CLIENT, 45000), RST_ACK), 54, 1);
+        assert_eq!(port(&rst).0, Naming::Port(23));
+    }
+
+    #[test]
+    fn held_attempts_are_bounded_and_given_up_as_failed() {
+        let settings = FlowSettings {
+            max_attempts: 100,
+            ..FlowSettings::default()
+        };
+        let mut flow = FlowClassifier::new(&RULE, settings);
+        for port in 1..=1000u16 {
+            flow.classify(&tcp((CLIENT, 45000), (SERVER, port), SYN_ONLY), 58, 0);
+            assert!(flow.held_attempts() <= 100);
+        }
+        flow.finish();
+        let failed: u64 = released(&mut flow).iter().map(|r| r.1).sum();
+        assert_eq!(failed, 1000);
     }
 
     #[test]
@@ -1203,7 +1816,7 @@ mod tests {
             .drain_resolved()
             .map(|r| match r {
                 Resolved::Unattributed { packets, .. } => packets,
-                Resolved::Attributed { .. } => 0,
+                Resolved::Attributed { .. } | Resolved::Attempt { .. } => 0,
             })
             .sum();
         assert_eq!(given_up + flow.tracked_datagrams() as u64, 100_000);

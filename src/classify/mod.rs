@@ -76,3 +76,7 @@ pub const UNASSIGNED: &str = "unassigned";
 /// Label of the single row for frames whose ports are both dynamic and
 /// unknown.
 pub const DYNAMIC: &str = "dynamic";
+
+/// Label of the row of failed attempts: conversations refused or never
+/// answered (see [`Naming::Failed`]).
+pub const FAILED: &str = "failed";

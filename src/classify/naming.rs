@@ -49,6 +49,10 @@ pub enum Naming {
     /// Both ports are dynamic and unknown: the frame goes to the single
     /// [`DYNAMIC`](super::DYNAMIC) row.
     Dynamic,
+    /// A failed attempt: a conversation whose opening was refused or never
+    /// answered. One [`FAILED`](super::FAILED) row per transport, whatever
+    /// port was tried.
+    Failed,
 }
 
 /// The naming rule with the database folded into per-transport bitsets, so

@@ -334,8 +334,18 @@ fn walk_headers<const DECAP: bool>(
                     None => ports_truncated(),
                 };
             }
-            IpNumber::ICMP => break PacketInfo::plain(Category::Icmp),
-            IpNumber::IPV6_ICMP => break PacketInfo::plain(Category::Icmpv6),
+            IpNumber::ICMP => {
+                break PacketInfo {
+                    unreachable: icmp_unreachable(payload, IpVersion::V4),
+                    ..PacketInfo::plain(Category::Icmp)
+                };
+            }
+            IpNumber::IPV6_ICMP => {
+                break PacketInfo {
+                    unreachable: icmp_unreachable(payload, IpVersion::V6),
+                    ..PacketInfo::plain(Category::Icmpv6)
+                };
+            }
             IpNumber::IPV6_HEADER_HOP_BY_HOP
             | IpNumber::IPV6_DESTINATION_OPTIONS
             | IpNumber::IPV6_ROUTE_HEADER => {
@@ -424,6 +434,66 @@ fn walk_headers<const DECAP: bool>(
         info.fragment = Some(ipv6_fragment(header));
     }
     (info, non_first_fragment)
+}
+
+/// ICMP and ICMPv6 headers: type, code, checksum, 4 bytes, then the quoted
+/// datagram (RFC 792, RFC 4443).
+mod icmp {
+    pub const TYPE: usize = 0;
+    pub const QUOTE: usize = 8;
+    pub const V4_DESTINATION_UNREACHABLE: u8 = 3;
+    pub const V6_DESTINATION_UNREACHABLE: u8 = 1;
+}
+
+/// The transport endpoints a "destination unreachable" error quotes, when
+/// its quoted IP header and the quoted ports were captured. Only the IP
+/// header directly followed by TCP, UDP or SCTP is read (no extension
+/// headers, no fragments but first ones): what a host's stack quotes.
+#[cold]
+fn icmp_unreachable(payload: Bytes<'_>, version: IpVersion) -> Option<super::Quoted> {
+    let kind = payload.u8_at(icmp::TYPE)?;
+    let quote = payload.captured.get(icmp::QUOTE..)?;
+    let (addresses, protocol, transport_at) = match version {
+        IpVersion::V4 if kind == icmp::V4_DESTINATION_UNREACHABLE => {
+            let version_ihl = *quote.get(ipv4::VERSION_IHL)?;
+            let header_len = usize::from(version_ihl & 0x0f) * 4;
+            let flags_fragment = u16::from_be_bytes([
+                *quote.get(ipv4::FLAGS_FRAGMENT)?,
+                *quote.get(ipv4::FLAGS_FRAGMENT + 1)?,
+            ]);
+            if version_ihl >> 4 != 4
+                || header_len < ipv4::MIN_HEADER_LEN
+                || quote.len() < header_len
+                || flags_fragment & ipv4::FRAGMENT_OFFSET_MASK != 0
+            {
+                return None;
+            }
+            (ipv4_addresses(quote), quote[ipv4::PROTOCOL], header_len)
+        }
+        IpVersion::V6 if kind == icmp::V6_DESTINATION_UNREACHABLE => {
+            if quote.len() < ipv6::HEADER_LEN || quote[0] >> 4 != 6 {
+                return None;
+            }
+            (
+                ipv6_addresses(quote),
+                quote[ipv6::NEXT_HEADER],
+                ipv6::HEADER_LEN,
+            )
+        }
+        _ => return None,
+    };
+    let transport = match IpNumber(protocol) {
+        IpNumber::TCP => Transport::Tcp,
+        IpNumber::UDP => Transport::Udp,
+        IpNumber::SCTP => Transport::Sctp,
+        _ => return None,
+    };
+    let &[s0, s1, d0, d1] = quote.get(transport_at..)?.first_chunk::<PORTS_LEN>()?;
+    Some(super::Quoted {
+        transport,
+        src: (addresses.0, u16::from_be_bytes([s0, s1])),
+        dst: (addresses.1, u16::from_be_bytes([d0, d1])),
+    })
 }
 
 /// The fragmentation an IPv6 fragment header describes.

@@ -291,6 +291,22 @@ pub struct PacketInfo {
     pub fragment: Option<FragmentInfo>,
     /// The outermost tunnel decapsulated (only with [`DecodeOptions::decap`]).
     pub tunnel: Option<Tunnel>,
+    /// For an ICMP or ICMPv6 "destination unreachable" error: the
+    /// transport header it quotes (what was refused). Never counted as
+    /// ports: the counting rules stop at the ICMP header.
+    pub unreachable: Option<Quoted>,
+}
+
+/// The transport endpoints quoted by an ICMP destination-unreachable error:
+/// the datagram that could not be delivered, as its sender sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Quoted {
+    /// The quoted datagram's transport.
+    pub transport: Transport,
+    /// Its sender (address, port): the side whose attempt failed.
+    pub src: (IpAddr, u16),
+    /// Its destination (address, port): what could not be reached.
+    pub dst: (IpAddr, u16),
 }
 
 impl PacketInfo {
@@ -310,6 +326,7 @@ impl PacketInfo {
             tcp_flags: None,
             fragment: None,
             tunnel: None,
+            unreachable: None,
         }
     }
 
@@ -324,6 +341,7 @@ impl PacketInfo {
             tcp_flags: None,
             fragment: None,
             tunnel: None,
+            unreachable: None,
         }
     }
 
@@ -338,6 +356,7 @@ impl PacketInfo {
             tcp_flags: None,
             fragment: None,
             tunnel: None,
+            unreachable: None,
         }
     }
 

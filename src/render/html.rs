@@ -10,6 +10,7 @@
 //! know. Every string that comes from the data or the command line is
 //! escaped: captures and summary files are untrusted.
 
+use super::port_label;
 use super::report::{
     ReportView, SCANS_OFF, TimeSeriesView, TopView, accuracy_note, format_duration,
     fragments_sentence, no_scans_sentence, row_name, scans_criteria_sentence, scans_overview,
@@ -113,14 +114,6 @@ fn share_of(part: u64, whole: u64) -> f64 {
     } else {
         part as f64 / whole as f64
     }
-}
-
-/// `443/tcp`, or the dynamic range for the dynamic row.
-fn port_label(transport: &str, port: Option<u16>) -> String {
-    port.map_or_else(
-        || format!("49152-65535/{transport}"),
-        |p| format!("{p}/{transport}"),
-    )
 }
 
 fn bracket(address: &str) -> String {
@@ -583,7 +576,7 @@ fn services_section(view: &ReportView, p: &mut String) -> fmt::Result {
         write!(
             p,
             "</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
-            Esc(&port_label(s.transport, s.port)),
+            Esc(&port_label(s.transport, s.port, s.failed)),
             format_count(s.packets),
             format_bytes(s.bytes),
             pct(s.share),
@@ -844,7 +837,7 @@ fn bar_chart(view: &ReportView, p: &mut String) -> fmt::Result {
             i,
             "bar",
             &with_tunnel(row_name(s), s.tunnel),
-            &port_label(s.transport, s.port),
+            &port_label(s.transport, s.port, s.failed),
             s.bytes,
             s.share,
             &colour(i),
@@ -1317,6 +1310,7 @@ struct Series {
     tunnel: Option<&'static str>,
     transport: &'static str,
     port: Option<u16>,
+    failed: bool,
     colour: String,
 }
 
@@ -1332,7 +1326,10 @@ fn series_values(ts: &TimeSeriesView, series: &[Series]) -> Vec<Vec<u64>> {
                     b.services
                         .iter()
                         .find(|x| {
-                            x.tunnel == s.tunnel && x.transport == s.transport && x.port == s.port
+                            x.tunnel == s.tunnel
+                                && x.transport == s.transport
+                                && x.port == s.port
+                                && x.failed == s.failed
                         })
                         .map_or(0, |x| x.bytes)
                 })
@@ -1381,13 +1378,17 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
         .take(MAX_SERIES)
         .map(|s| {
             let index = view.read.services.iter().position(|x| {
-                x.tunnel == s.tunnel && x.transport == s.transport && x.port == s.port
+                x.tunnel == s.tunnel
+                    && x.transport == s.transport
+                    && x.port == s.port
+                    && x.failed == s.failed
             });
             Series {
-                label: view.service_label(s.tunnel, s.transport, s.port),
+                label: view.service_label(s.tunnel, s.transport, s.port, s.failed),
                 tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
+                failed: s.failed,
                 colour: match index {
                     Some(i) if i < MAX_BARS.max(MAX_SERIES) => colour(i),
                     _ => "var(--other)".to_string(),
@@ -1400,7 +1401,7 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
     let labels: Vec<String> = series.iter().map(|s| s.label.clone()).collect();
     for s in &mut series {
         if labels.iter().filter(|l| **l == s.label).count() > 1 {
-            s.label = format!("{} {}", s.label, port_label(s.transport, s.port));
+            s.label = format!("{} {}", s.label, port_label(s.transport, s.port, s.failed));
         }
     }
     let values = series_values(ts, &series);
@@ -1926,7 +1927,7 @@ mod tests {
         let (shown, _) = view.shown_services();
         assert!(shown.len() >= 5);
         for s in shown {
-            let name = view.service_label(s.tunnel, s.transport, s.port);
+            let name = view.service_label(s.tunnel, s.transport, s.port, s.failed);
             assert!(page.contains(&format!(">{name}<")), "{name} missing");
         }
         for name in ["https", "http", "ssh", "dns", "unassigned", "dynamic"] {
@@ -1963,7 +1964,7 @@ mod tests {
         assert_eq!(chart.matches("<g class=\"bar rest\"").count(), 1);
         assert_eq!(chart.matches("<rect ").count(), shown.len() + 1);
         for s in shown {
-            let name = view.service_label(s.tunnel, s.transport, s.port);
+            let name = view.service_label(s.tunnel, s.transport, s.port, s.failed);
             assert!(
                 chart.contains(&format!("data-service=\"{name}\"")),
                 "{name}"
@@ -1989,7 +1990,7 @@ mod tests {
         let top = &view.chart.top_services;
         assert_eq!(top.len(), 4);
         for (i, s) in top.iter().enumerate() {
-            let name = view.service_label(s.tunnel, s.transport, s.port);
+            let name = view.service_label(s.tunnel, s.transport, s.port, s.failed);
             assert!(
                 chart.contains(&format!("data-series=\"{i}\" d=\"M")),
                 "series {i} ({name}) has no area"
@@ -2051,7 +2052,7 @@ mod tests {
         for s in &view.read.services {
             assert_eq!(
                 row_name(s),
-                view.service_label(s.tunnel, s.transport, s.port)
+                view.service_label(s.tunnel, s.transport, s.port, s.failed)
             );
         }
     }
@@ -2150,6 +2151,7 @@ mod tests {
                 tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
+                failed: s.failed,
                 bytes: s.bytes,
             })
             .collect();
@@ -2163,6 +2165,7 @@ mod tests {
                         tunnel: s.tunnel,
                         transport: s.transport,
                         port: s.port,
+                        failed: s.failed,
                         bytes: 1_000_000 + (i as u64 * 7_919 + k as u64 * 104_729) % 9_000_000,
                     })
                     .collect();

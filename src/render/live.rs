@@ -2,6 +2,7 @@
 //! snapshot per interval otherwise (NDJSON lines for JSON), and the final
 //! summary (`read`'s, plus capture statistics).
 
+use super::port_label;
 use super::text::{self, Style};
 use super::{
     Format, FragmentsView, ReadView, ScansView, ServiceView, TransportView, format_bytes,
@@ -63,8 +64,11 @@ pub struct LiveServiceRow {
     pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
-    /// The naming port; `null` for the dynamic row.
+    /// The naming port; `null` for the dynamic and failed rows.
     pub port: Option<u16>,
+    /// Present (`true`) on the failed-attempts row only.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub failed: bool,
     /// Service name (`null` with `--numeric`).
     pub service: Option<String>,
     /// Packets per second over the last interval.
@@ -88,11 +92,11 @@ pub fn live_rows(
     interval_seconds: f64,
     sort: LiveSort,
 ) -> Vec<LiveServiceRow> {
-    type Key<'v> = (Option<&'v str>, &'v str, Option<u16>);
+    type Key<'v> = (Option<&'v str>, &'v str, Option<u16>, bool);
     let recent: HashMap<Key, &ServiceView> = interval
         .services
         .iter()
-        .map(|s| ((s.tunnel, s.transport, s.port), s))
+        .map(|s| ((s.tunnel, s.transport, s.port, s.failed), s))
         .collect();
     let seconds = interval_seconds.max(1e-9);
     let mut rows: Vec<(u64, LiveServiceRow)> = totals
@@ -100,12 +104,13 @@ pub fn live_rows(
         .iter()
         .map(|s| {
             let (packets, bytes) = recent
-                .get(&(s.tunnel, s.transport, s.port))
+                .get(&(s.tunnel, s.transport, s.port, s.failed))
                 .map_or((0, 0), |r| (r.packets, r.bytes));
             let row = LiveServiceRow {
                 tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
+                failed: s.failed,
                 service: s.service.clone(),
                 packets_per_second: packets as f64 / seconds,
                 bits_per_second: bytes as f64 * 8.0 / seconds,
@@ -124,13 +129,6 @@ pub fn live_rows(
         LiveSort::Total => {}
     }
     rows.into_iter().map(|(_, row)| row).collect()
-}
-
-fn port_label(transport: &str, port: Option<u16>) -> String {
-    match port {
-        Some(p) => format!("{p}/{transport}"),
-        None => format!("49152-65535/{transport}"),
-    }
 }
 
 fn stats_line(stats: Option<CaptureStatsView>) -> String {
@@ -179,7 +177,7 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
         top.min(rows.len())
     };
     for r in &rows[..shown] {
-        let mut port = port_label(r.transport, r.port);
+        let mut port = port_label(r.transport, r.port, r.failed);
         if let Some(tunnel) = r.tunnel {
             port.push_str(&format!(" ({tunnel})"));
         }

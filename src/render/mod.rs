@@ -11,14 +11,14 @@ mod text;
 mod units;
 
 use crate::capture::LinkType;
-use crate::classify::{PortDb, PortEntry};
+use crate::classify::{Naming, PortDb, PortEntry};
 use crate::decode::{Category, DecodeProblem, Tunnel};
 use crate::tally::{Counter, InputStatus, ServiceCounts, ServiceKey, Tally};
 use serde::Serialize;
 use std::io::{self, Write};
 
 pub use scans::{ScanView, ScansView};
-pub use units::{format_bytes, format_count, format_rate, format_timestamp};
+pub use units::{format_bytes, format_count, format_rate, format_timestamp, port_label};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,10 +139,13 @@ pub struct ServiceView {
     pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
-    /// The naming port; `null` for the dynamic row.
+    /// The naming port; `null` for the dynamic and failed rows.
     pub port: Option<u16>,
-    /// The service name; `unassigned` or `dynamic` when the port database
-    /// has none; `null` with `--numeric`.
+    /// Present (`true`) on a transport's failed-attempts row only.
+    #[serde(skip_serializing_if = "is_false")]
+    pub failed: bool,
+    /// The service name; `unassigned`, `dynamic` or `failed` when the port
+    /// database has none; `null` with `--numeric`.
     pub service: Option<String>,
     /// Which port-database layer named it (`builtin`, `system`, `user`);
     /// `null` when none did.
@@ -160,6 +163,59 @@ pub struct ServiceView {
     pub identified_by: &'static str,
     /// Packets per identification method.
     pub identified: IdentifiedView,
+    /// On the failed row: what its attempts tried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempted: Option<AttemptedView>,
+}
+
+/// What the failed attempts of a transport tried.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct AttemptedView {
+    /// Distinct target ports (exact).
+    pub ports: u32,
+    /// Distinct target hosts (exact below 256, estimated within about 2 %
+    /// above: see `hosts_approximate`).
+    pub hosts: u64,
+    /// Whether `hosts` is an estimate.
+    pub hosts_approximate: bool,
+    /// The target ports as ranges (`1-1024,3306`).
+    pub port_ranges: String,
+    /// The distinct-host sketch (HyperLogLog registers, hex), so that
+    /// merged summaries count distinct hosts as if read together.
+    pub host_sketch: String,
+}
+
+impl AttemptedView {
+    fn of(attempted: &crate::tally::attempted::Attempted) -> AttemptedView {
+        AttemptedView {
+            ports: attempted.ports(),
+            hosts: attempted.hosts(),
+            hosts_approximate: attempted.hosts_approximate(),
+            port_ranges: attempted.port_ranges(),
+            host_sketch: attempted.host_sketch(),
+        }
+    }
+}
+
+/// The failed row's description: what was tried.
+fn failed_description(attempted: Option<&crate::tally::attempted::Attempted>) -> String {
+    let plural = |n: u64, one: &str, many: &str| {
+        format!("{} {}", format_count(n), if n == 1 { one } else { many })
+    };
+    match attempted {
+        Some(a) => format!(
+            "attempts refused or never answered: {} on {}{}",
+            plural(u64::from(a.ports()), "port", "ports"),
+            if a.hosts_approximate() { "about " } else { "" },
+            plural(a.hosts(), "host", "hosts"),
+        ),
+        None => "attempts refused or never answered".to_string(),
+    }
+}
+
+/// For `skip_serializing_if`: a flag written only when set.
+pub(crate) fn is_false(flag: &bool) -> bool {
+    !*flag
 }
 
 /// Non-first fragments and their attribution to services.
@@ -346,7 +402,12 @@ impl ReadView {
             .collect();
         let mut services: Vec<ServiceView> = tally
             .services()
-            .map(|(key, counts)| service_view(key, counts, total.bytes, db, numeric))
+            .map(|(key, counts)| {
+                let attempted = (key.naming == Naming::Failed)
+                    .then(|| tally.attempted(key.tunnel, key.transport))
+                    .flatten();
+                service_view(key, counts, attempted, total.bytes, db, numeric)
+            })
             .collect();
         // Largest first; ties in a fixed order so output is reproducible.
         services.sort_by(|a, b| {
@@ -428,6 +489,7 @@ impl ReadView {
 fn service_view(
     key: ServiceKey,
     counts: ServiceCounts,
+    attempted: Option<&crate::tally::attempted::Attempted>,
     total_bytes: u64,
     db: &PortDb,
     numeric: bool,
@@ -448,6 +510,11 @@ fn service_view(
             Some(e.description.clone()),
         ),
         (None, Some(_)) => ("unassigned".to_string(), None, None),
+        (None, None) if key.naming == Naming::Failed => (
+            crate::classify::FAILED.to_string(),
+            None,
+            Some(failed_description(attempted)),
+        ),
         (None, None) => (
             "dynamic".to_string(),
             None,
@@ -458,6 +525,7 @@ fn service_view(
         tunnel: key.tunnel.map(Tunnel::name),
         transport: transport.name(),
         port,
+        failed: key.naming == Naming::Failed,
         service: (!numeric).then_some(service),
         source: if numeric { None } else { source },
         description: if numeric { None } else { description },
@@ -470,6 +538,7 @@ fn service_view(
             port_database: counts.by_port_database,
             heuristic: counts.by_heuristic,
         },
+        attempted: attempted.map(AttemptedView::of),
     }
 }
 

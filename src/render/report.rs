@@ -3,6 +3,7 @@
 //! ports the database does not know. Serialised as JSON (schema
 //! [`REPORT_SCHEMA`]), Markdown, CSV per table, or HTML (see `html`).
 
+use super::port_label;
 use super::text::identified_label;
 use super::{
     ReadView, ScanView, ScansView, ServiceView, format_bytes, format_count, format_rate,
@@ -27,8 +28,11 @@ pub struct DirectionView {
     pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
-    /// The service port; `null` for the dynamic row.
+    /// The service port; `null` for the dynamic and failed rows.
     pub port: Option<u16>,
+    /// Present (`true`) on the failed-attempts row only.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub failed: bool,
     /// Client-to-server frames (towards the service port).
     pub to_server_packets: u64,
     /// Their bytes.
@@ -151,8 +155,11 @@ pub struct BucketServiceView {
     pub tunnel: Option<&'static str>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
-    /// The naming port; `null` for the dynamic row.
+    /// The naming port; `null` for the dynamic and failed rows.
     pub port: Option<u16>,
+    /// Present (`true`) on the failed-attempts row only.
+    #[serde(skip_serializing_if = "super::is_false")]
+    pub failed: bool,
     /// Bytes.
     pub bytes: u64,
 }
@@ -291,14 +298,12 @@ fn series_view(
                 services: b
                     .services
                     .iter()
-                    .map(|&(key, bytes)| {
-                        let (tunnel, transport, port) = key_parts(key);
-                        BucketServiceView {
-                            tunnel,
-                            transport,
-                            port,
-                            bytes,
-                        }
+                    .map(|&(key, bytes)| BucketServiceView {
+                        tunnel: key.tunnel.map(Tunnel::name),
+                        transport: key.transport.name(),
+                        port: key.port_number(),
+                        failed: key.naming == Naming::Failed,
+                        bytes,
                     })
                     .collect(),
                 other_bytes: b.other_bytes,
@@ -307,17 +312,10 @@ fn series_view(
     }
 }
 
-fn key_parts(key: ServiceKey) -> (Option<&'static str>, &'static str, Option<u16>) {
-    (
-        key.tunnel.map(Tunnel::name),
-        key.transport.name(),
-        key.port_number(),
-    )
-}
-
-fn fallback_label(transport: &str, port: Option<u16>) -> String {
+fn fallback_label(transport: &str, port: Option<u16>, failed: bool) -> String {
     match port {
         Some(p) => format!("{p}/{transport}"),
+        None if failed => format!("{}/{transport}", crate::classify::FAILED),
         None => format!("dynamic/{transport}"),
     }
 }
@@ -335,13 +333,16 @@ fn service_label(
     tunnel: Option<&str>,
     transport: &str,
     port: Option<u16>,
+    failed: bool,
 ) -> String {
     let label = view
         .services
         .iter()
-        .find(|s| s.tunnel == tunnel && s.transport == transport && s.port == port)
+        .find(|s| {
+            s.tunnel == tunnel && s.transport == transport && s.port == port && s.failed == failed
+        })
         .and_then(|s| s.service.clone())
-        .unwrap_or_else(|| fallback_label(transport, port));
+        .unwrap_or_else(|| fallback_label(transport, port, failed));
     with_tunnel(label, tunnel)
 }
 
@@ -350,7 +351,7 @@ fn service_label(
 fn label_map(view: &ReadView) -> HashMap<(&'static str, Option<u16>), String> {
     view.services
         .iter()
-        .filter(|s| s.tunnel.is_none())
+        .filter(|s| s.tunnel.is_none() && !s.failed)
         .filter_map(|s| s.service.clone().map(|name| ((s.transport, s.port), name)))
         .collect()
 }
@@ -378,6 +379,7 @@ impl ReportView {
                     transport: Transport::parse(s.transport).unwrap_or(Transport::Tcp),
                     naming: match s.port {
                         Some(p) => Naming::Port(p),
+                        None if s.failed => Naming::Failed,
                         None => Naming::Dynamic,
                     },
                 };
@@ -386,6 +388,7 @@ impl ReportView {
                     tunnel: s.tunnel,
                     transport: s.transport,
                     port: s.port,
+                    failed: s.failed,
                     to_server_packets: d.to_server.packets,
                     to_server_bytes: d.to_server.bytes,
                     to_client_packets: d.to_client.packets,
@@ -473,6 +476,7 @@ impl ReportView {
                 tunnel: s.tunnel,
                 transport: s.transport,
                 port: s.port,
+                failed: s.failed,
                 bytes: s.bytes,
             })
             .collect();
@@ -567,8 +571,9 @@ impl ReportView {
         tunnel: Option<&str>,
         transport: &str,
         port: Option<u16>,
+        failed: bool,
     ) -> String {
-        service_label(&self.read, tunnel, transport, port)
+        service_label(&self.read, tunnel, transport, port, failed)
     }
 
     /// Rows to show of a table of `len` rows.
@@ -594,7 +599,7 @@ fn conversation_view(
         labels
             .get(&(transport, port))
             .cloned()
-            .unwrap_or_else(|| fallback_label(transport, port))
+            .unwrap_or_else(|| fallback_label(transport, port, false))
     });
     ConversationView {
         transport,
@@ -768,7 +773,7 @@ pub fn write_csv(view: &ReportView, table: ReportTable, out: &mut dyn Write) -> 
                             s(&svc.transport),
                             svc.port
                                 .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
-                            view.service_label(svc.tunnel, svc.transport, svc.port),
+                            view.service_label(svc.tunnel, svc.transport, svc.port, svc.failed),
                             s(&svc.bytes),
                             format!("{:.1}", svc.bytes as f64 * 8.0 / seconds),
                         ],
@@ -825,7 +830,7 @@ pub(super) fn format_duration(seconds: f64) -> String {
 pub(super) fn row_name(s: &ServiceView) -> String {
     s.service
         .clone()
-        .unwrap_or_else(|| fallback_label(s.transport, s.port))
+        .unwrap_or_else(|| fallback_label(s.transport, s.port, s.failed))
 }
 
 /// The sentence on non-first fragments and their attribution, when there
@@ -1017,12 +1022,9 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
                 if r.decap {
                     row_name(s)
                 } else {
-                    view.service_label(s.tunnel, s.transport, s.port)
+                    view.service_label(s.tunnel, s.transport, s.port, s.failed)
                 },
-                s.port.map_or_else(
-                    || format!("49152-65535/{}", s.transport),
-                    |p| format!("{p}/{}", s.transport),
-                ),
+                port_label(s.transport, s.port, s.failed),
                 format_count(s.packets),
                 format_bytes(s.bytes),
                 pct(s.share),
@@ -1199,7 +1201,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     header.extend(
         ts.top_services
             .iter()
-            .map(|s| view.service_label(s.tunnel, s.transport, s.port)),
+            .map(|s| view.service_label(s.tunnel, s.transport, s.port, s.failed)),
     );
     header.push("other".to_string());
     let seconds = ts.bucket_seconds.max(1e-9);

@@ -1,5 +1,6 @@
 //! Terminal tables and Markdown, both drawn with comfy-table.
 
+use super::port_label;
 use super::{PortEntryView, ReadView, ServiceView, format_bytes, format_count, format_rate};
 use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use std::io::{self, Write};
@@ -206,10 +207,7 @@ pub fn write_read(
         top.min(view.services.len())
     };
     for s in &view.services[..shown] {
-        let port = match s.port {
-            Some(p) => format!("{p}/{}", s.transport),
-            None => format!("49152-65535/{}", s.transport),
-        };
+        let port = port_label(s.transport, s.port, s.failed);
         let mut row = vec![
             s.service.clone().unwrap_or_else(|| port.clone()),
             port,

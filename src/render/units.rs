@@ -1,6 +1,16 @@
 //! Human units: counts with thousands separators, decimal byte sizes, bit
 //! rates and RFC 3339 timestamps.
 
+/// The port column of a service row: `443/tcp`, `49152-65535/udp` for the
+/// dynamic row, `any/tcp` for the failed-attempts row.
+pub fn port_label(transport: &str, port: Option<u16>, failed: bool) -> String {
+    match port {
+        Some(p) => format!("{p}/{transport}"),
+        None if failed => format!("any/{transport}"),
+        None => format!("49152-65535/{transport}"),
+    }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn format_count(n: u64) -> String {
     let digits = n.to_string();

@@ -5,6 +5,7 @@
 //! flat 65,536-entry tables per transport, allocated on the first frame of
 //! that transport (3 MiB each).
 
+pub mod attempted;
 pub mod report;
 pub mod scans;
 pub mod timeseries;
@@ -12,7 +13,9 @@ pub mod topk;
 
 use crate::classify::{Classified, FragmentOutcome, Identified, Naming, Resolved, ServiceHit};
 use crate::decode::{Category, DecodeProblem, PacketInfo, Transport, Tunnel};
+use attempted::Attempted;
 use scans::ScanReport;
+use std::net::IpAddr;
 use std::ops::AddAssign;
 
 /// Packets and bytes (original wire length).
@@ -87,6 +90,10 @@ struct TransportTally {
     ports: Box<[PortSlot]>,
     services: Box<[ServiceSlot]>,
     dynamic: ServiceSlot,
+    /// The `failed` row, and what its attempts tried (allocated with the
+    /// first failed attempt).
+    failed: ServiceSlot,
+    attempted: Option<Box<Attempted>>,
 }
 
 impl TransportTally {
@@ -95,7 +102,21 @@ impl TransportTally {
             ports: vec![[0; 4]; PORTS].into_boxed_slice(),
             services: vec![[0; 4]; PORTS].into_boxed_slice(),
             dynamic: [0; 4],
+            failed: [0; 4],
+            attempted: None,
         })
+    }
+
+    fn slot(&mut self, naming: Naming) -> &mut ServiceSlot {
+        match naming {
+            Naming::Port(p) => &mut self.services[usize::from(p)],
+            Naming::Dynamic => &mut self.dynamic,
+            Naming::Failed => &mut self.failed,
+        }
+    }
+
+    fn attempted(&mut self) -> &mut Attempted {
+        self.attempted.get_or_insert_with(Box::default)
     }
 }
 
@@ -113,6 +134,12 @@ impl AddAssign<&TransportTally> for TransportTally {
         }
         for (m, t) in self.dynamic.iter_mut().zip(other.dynamic) {
             *m = m.saturating_add(t);
+        }
+        for (m, t) in self.failed.iter_mut().zip(other.failed) {
+            *m = m.saturating_add(t);
+        }
+        if let Some(theirs) = &other.attempted {
+            *self.attempted() += theirs;
         }
     }
 }
@@ -157,11 +184,20 @@ impl ServiceKey {
         }
     }
 
-    /// The naming port (`None` for the dynamic row).
+    /// The failed row of a transport, outside tunnels.
+    pub const fn failed(transport: Transport) -> ServiceKey {
+        ServiceKey {
+            tunnel: None,
+            transport,
+            naming: Naming::Failed,
+        }
+    }
+
+    /// The naming port (`None` for the dynamic and failed rows).
     pub const fn port_number(&self) -> Option<u16> {
         match self.naming {
             Naming::Port(p) => Some(p),
-            Naming::Dynamic => None,
+            Naming::Dynamic | Naming::Failed => None,
         }
     }
 }
@@ -349,14 +385,22 @@ impl Tally {
             if let Some(hit) = &classified.service
                 && hit.transport == transport
                 && hit.tunnel == info.tunnel
+                && hit.naming != Naming::Failed
             {
                 let slot = match hit.naming {
                     Naming::Port(p) => &mut t.services[usize::from(p)],
-                    Naming::Dynamic => &mut t.dynamic,
+                    _ => &mut t.dynamic,
                 };
                 add_service(slot, hit.identified, 1, wire_len);
             } else if let Some(hit) = &classified.service {
-                self.add_service(hit, 1, wire_len);
+                let target = info.addresses.map(|(src, dst)| {
+                    if hit.to_server {
+                        (dst, info.dst_port)
+                    } else {
+                        (src, info.src_port)
+                    }
+                });
+                self.add_service(hit, 1, wire_len, target);
             }
         } else {
             match classified.fragment {
@@ -365,7 +409,7 @@ impl Tally {
                 FragmentOutcome::Unattributed => self.fragments.unattributed.add(wire_len),
             }
             if let Some(hit) = &classified.service {
-                self.add_service(hit, 1, wire_len);
+                self.add_service(hit, 1, wire_len, None);
             }
         }
         self.time_span = Some(match self.time_span {
@@ -378,15 +422,32 @@ impl Tally {
         }
     }
 
+    /// Counts frames in a row outside the hot path; a failed attempt's
+    /// `target` (address, port) is recorded with its row.
     #[cold]
-    fn add_service(&mut self, hit: &ServiceHit, packets: u64, bytes: u64) {
+    fn add_service(
+        &mut self,
+        hit: &ServiceHit,
+        packets: u64,
+        bytes: u64,
+        target: Option<(IpAddr, u16)>,
+    ) {
         let t = self.transports[slot_index(hit.tunnel, hit.transport)]
             .get_or_insert_with(TransportTally::new);
-        let slot = match hit.naming {
-            Naming::Port(p) => &mut t.services[usize::from(p)],
-            Naming::Dynamic => &mut t.dynamic,
-        };
-        add_service(slot, hit.identified, packets, bytes);
+        add_service(t.slot(hit.naming), hit.identified, packets, bytes);
+        if hit.naming == Naming::Failed
+            && let Some((host, port)) = target
+        {
+            t.attempted().add(host, port);
+        }
+    }
+
+    /// What the failed attempts of one transport (in one tunnel kind, or
+    /// outside any) tried, when there were any.
+    pub fn attempted(&self, tunnel: Option<Tunnel>, transport: Transport) -> Option<&Attempted> {
+        self.transports[slot_index(tunnel, transport)]
+            .as_deref()
+            .and_then(|t| t.attempted.as_deref())
     }
 
     /// Counts the late fate of fragments held by the classifier: their
@@ -398,12 +459,19 @@ impl Tally {
                 packets,
                 bytes,
             } => {
-                self.add_service(&hit, packets, bytes);
+                self.add_service(&hit, packets, bytes, None);
                 self.fragments.attributed += Counter { packets, bytes };
             }
             Resolved::Unattributed { packets, bytes } => {
                 self.fragments.unattributed += Counter { packets, bytes };
             }
+            Resolved::Attempt {
+                hit,
+                packets,
+                bytes,
+                server,
+                ..
+            } => self.add_service(&hit, packets, bytes, Some(server)),
         }
     }
 
@@ -550,7 +618,8 @@ impl Tally {
     }
 
     /// Every service row with traffic, ordered by tunnel (none first),
-    /// transport, then port, with each transport's dynamic row last.
+    /// transport, then port, with each transport's dynamic row, then its
+    /// failed row, last.
     pub fn services(&self) -> impl Iterator<Item = (ServiceKey, ServiceCounts)> + '_ {
         self.each_slot().flat_map(|(tunnel, transport, t)| {
             let named = t
@@ -566,15 +635,19 @@ impl Tally {
                     };
                     (key, ServiceCounts::from_slot(c))
                 });
-            let dynamic = (t.dynamic[0] != 0).then(|| {
-                let key = ServiceKey {
-                    tunnel,
-                    transport,
-                    naming: Naming::Dynamic,
-                };
-                (key, ServiceCounts::from_slot(&t.dynamic))
-            });
-            named.chain(dynamic)
+            let row = move |naming: Naming, slot: &ServiceSlot| {
+                (slot[0] != 0).then(|| {
+                    let key = ServiceKey {
+                        tunnel,
+                        transport,
+                        naming,
+                    };
+                    (key, ServiceCounts::from_slot(slot))
+                })
+            };
+            named
+                .chain(row(Naming::Dynamic, &t.dynamic))
+                .chain(row(Naming::Failed, &t.failed))
         })
     }
 
@@ -599,6 +672,8 @@ pub struct TallyParts {
     pub ports: Vec<(Option<Tunnel>, Transport, u16, PortCounters)>,
     /// Service rows.
     pub services: Vec<(ServiceKey, ServiceCounts)>,
+    /// What the failed rows' attempts tried.
+    pub attempted: Vec<(Option<Tunnel>, Transport, Attempted)>,
     /// Fragment attribution.
     pub fragments: FragmentCounts,
     /// Frames per tunnel kind.
@@ -648,10 +723,7 @@ impl Tally {
         for (key, c) in parts.services {
             let t = tally.transports[slot_index(key.tunnel, key.transport)]
                 .get_or_insert_with(TransportTally::new);
-            let slot = match key.naming {
-                Naming::Port(p) => &mut t.services[usize::from(p)],
-                Naming::Dynamic => &mut t.dynamic,
-            };
+            let slot = t.slot(key.naming);
             let values = [
                 c.total.packets,
                 c.total.bytes,
@@ -661,6 +733,11 @@ impl Tally {
             for (s, v) in slot.iter_mut().zip(values) {
                 *s = s.saturating_add(v);
             }
+        }
+        for (tunnel, transport, attempted) in &parts.attempted {
+            let t = tally.transports[slot_index(*tunnel, *transport)]
+                .get_or_insert_with(TransportTally::new);
+            *t.attempted() += attempted;
         }
         tally
     }
@@ -730,6 +807,7 @@ mod tests {
             }),
             event: crate::classify::ConversationEvent::None,
             fragment: FragmentOutcome::NotFragment,
+            held: false,
         }
     }
 

@@ -5,7 +5,7 @@
 use super::timeseries::TimeSeries;
 use super::topk::{SpaceSaving, Weights};
 use super::{Counter, ServiceKey, Tally};
-use crate::classify::{Classified, Resolved};
+use crate::classify::{Classified, Naming, Resolved};
 use crate::decode::{PacketInfo, Transport};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -172,11 +172,17 @@ impl ReportTally {
                 },
             );
         }
+        if classified.held {
+            // Counted in its service row, conversation and time bucket when
+            // its conversation's fate is known (see `resolve`).
+            return;
+        }
         let key = classified.service.map(|hit| {
             let key = ServiceKey::of(&hit);
             self.add_direction(key, hit.to_server, frame);
             if let (Some((transport, src_port, dst_port)), Some((src, dst))) =
                 (info.transport_ports(), info.addresses)
+                && hit.naming != Naming::Failed
             {
                 let (conversation, weights) = if hit.to_server {
                     (
@@ -223,22 +229,54 @@ impl ReportTally {
         }
     }
 
-    /// Counts the late fate of held fragments (see [`Tally::resolve`]) and
-    /// the direction of attributed ones. The time series already counted
-    /// them, in their own buckets, without a service.
+    /// Counts the late fate of held frames (see [`Tally::resolve`]): the
+    /// direction of attributed fragments (the time series already counted
+    /// them, in their own buckets, without a service); the direction,
+    /// conversation and time bucket of a resolved attempt's frames.
     pub fn resolve(&mut self, resolved: &Resolved) {
         self.base.resolve(resolved);
-        if let Resolved::Attributed {
-            hit,
-            packets,
-            bytes,
-        } = *resolved
-        {
-            self.add_direction(
-                ServiceKey::of(&hit),
-                hit.to_server,
-                Counter { packets, bytes },
-            );
+        match *resolved {
+            Resolved::Attributed {
+                hit,
+                packets,
+                bytes,
+            } => {
+                self.add_direction(
+                    ServiceKey::of(&hit),
+                    hit.to_server,
+                    Counter { packets, bytes },
+                );
+            }
+            Resolved::Unattributed { .. } => {}
+            Resolved::Attempt {
+                hit,
+                packets,
+                bytes,
+                first_ns,
+                client,
+                server,
+            } => {
+                let frames = Counter { packets, bytes };
+                let key = ServiceKey::of(&hit);
+                self.add_direction(key, true, frames);
+                self.series.add_frames(first_ns, Some(key), packets, bytes);
+                // A failed attempt is no conversation; an answered one is.
+                if hit.naming != Naming::Failed {
+                    self.conversations.add(
+                        ConversationKey {
+                            transport: hit.transport,
+                            client: client.0,
+                            client_port: client.1,
+                            server: server.0,
+                            server_port: server.1,
+                        },
+                        ConversationWeights {
+                            to_server: frames,
+                            ..ConversationWeights::default()
+                        },
+                    );
+                }
+            }
         }
     }
 

@@ -351,6 +351,14 @@ impl TimeSeries {
     /// new to its bucket, or the width has to double.
     #[inline]
     pub fn add(&mut self, ts_nanos: i64, key: Option<ServiceKey>, bytes: u64) {
+        self.add_frames(ts_nanos, key, 1, bytes);
+    }
+
+    /// Counts `packets` frames of `bytes` in all at `ts_nanos` for `key`
+    /// (frames held by the classifier and resolved later, counted in the
+    /// bucket of the first of them).
+    #[inline]
+    pub fn add_frames(&mut self, ts_nanos: i64, key: Option<ServiceKey>, packets: u64, bytes: u64) {
         let ts = ts_nanos.max(MIN_TIMESTAMP_NS);
         if !(self.hot_lo <= ts && ts < self.hot_hi) {
             self.locate(ts);
@@ -358,7 +366,7 @@ impl TimeSeries {
         let Some(bucket) = self.buckets.get_mut(self.hot_pos) else {
             return;
         };
-        bucket.packets = bucket.packets.saturating_add(1);
+        bucket.packets = bucket.packets.saturating_add(packets);
         bucket.bytes = bucket.bytes.saturating_add(bytes);
         let Some(key) = key else {
             return;
