@@ -164,7 +164,7 @@ pub enum ReportFormat {
     Html,
     /// Markdown, for tickets and wikis.
     Markdown,
-    /// One JSON document (schema portclass.report/1, a superset of read's).
+    /// One JSON document (schema portclass.report/2, a superset of read's).
     Json,
     /// One table as CSV (choose it with --table).
     Csv,

@@ -10,6 +10,7 @@ use crate::tally::attempted::Attempted;
 use crate::tally::report::{
     ConversationKey, ConversationWeights, Direction, HostWeights, ReportTally,
 };
+use crate::tally::servers::{ClientBytes, ServerKey, ServerWeights, Servers, TOP_CLIENTS};
 use crate::tally::timeseries::TimeSeries;
 use crate::tally::topk::{Entry, SpaceSaving};
 use crate::tally::{
@@ -268,7 +269,111 @@ struct SummaryJson {
     tunnels: Vec<TunnelJson>,
     #[serde(default)]
     scans: Option<ScansView>,
+    /// Absent from summaries older than the server inventory.
+    #[serde(default)]
+    servers: Option<ServersJson>,
     report: Option<ReportJson>,
+}
+
+#[derive(Deserialize)]
+struct ServersJson {
+    capacity: usize,
+    exact: bool,
+    error_bound_bytes: u64,
+    entries: Vec<ServerJson>,
+    totals: ServerTotalsJson,
+}
+
+#[derive(Deserialize)]
+struct ServerTotalsJson {
+    to_server_packets: u64,
+    to_server_bytes: u64,
+    from_server_packets: u64,
+    from_server_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct ServerJson {
+    address: IpAddr,
+    transport: String,
+    port: u16,
+    first_ns: Option<i64>,
+    last_ns: Option<i64>,
+    to_server_packets: u64,
+    to_server_bytes: u64,
+    from_server_packets: u64,
+    from_server_bytes: u64,
+    conversations: u64,
+    clients_approximate: bool,
+    top_clients: Vec<ClientJson>,
+    client_sketch: String,
+    overestimate_bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct ClientJson {
+    address: IpAddr,
+    bytes: u64,
+}
+
+/// The server inventory of a summary.
+fn servers(json: &ServersJson, path: &str) -> Result<Servers, SummaryError> {
+    let mut entries = Vec::with_capacity(json.entries.len());
+    for e in &json.entries {
+        let mut weights = ServerWeights {
+            to_server: Counter {
+                packets: e.to_server_packets,
+                bytes: e.to_server_bytes,
+            },
+            from_server: Counter {
+                packets: e.from_server_packets,
+                bytes: e.from_server_bytes,
+            },
+            span: e.first_ns.zip(e.last_ns),
+            conversations: e.conversations,
+            clients_overflowed: e.clients_approximate || e.top_clients.len() > TOP_CLIENTS,
+            ..ServerWeights::default()
+        };
+        for (slot, client) in weights.top_clients.iter_mut().zip(&e.top_clients) {
+            *slot = ClientBytes {
+                address: Some(client.address),
+                bytes: client.bytes,
+            };
+        }
+        if !weights.set_client_sketch(&e.client_sketch) {
+            return Err(SummaryError::Invalid {
+                path: path.to_string(),
+                detail: format!("server {}: bad client_sketch", e.address),
+            });
+        }
+        entries.push(Entry {
+            key: ServerKey {
+                transport: transport(&e.transport, path)?,
+                address: e.address,
+                port: e.port,
+            },
+            weights,
+            overestimate: e.overestimate_bytes,
+        });
+    }
+    let total = ServerWeights {
+        to_server: Counter {
+            packets: json.totals.to_server_packets,
+            bytes: json.totals.to_server_bytes,
+        },
+        from_server: Counter {
+            packets: json.totals.from_server_packets,
+            bytes: json.totals.from_server_bytes,
+        },
+        ..ServerWeights::default()
+    };
+    Ok(Servers::from_summary(SpaceSaving::from_parts(
+        json.capacity,
+        entries,
+        total,
+        json.error_bound_bytes,
+        json.exact,
+    )))
 }
 
 /// A summary read back.
@@ -436,6 +541,9 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
         unattributed: (&json.fragments.unattributed).into(),
     };
     parts.decap = json.decap;
+    if let Some(json_servers) = &json.servers {
+        parts.servers = servers(json_servers, name)?;
+    }
     for t in &json.tunnels {
         parts.tunnels.push((
             tunnel(Some(&t.tunnel), name)?.unwrap_or(Tunnel::Gre),

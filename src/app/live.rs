@@ -271,6 +271,9 @@ pub fn run_live(
             }
         }
         if now >= next_tick {
+            // Unanswered attempts count as failed once their window has
+            // passed, even on a quiet link.
+            stream.advance(&mut interval, now_nanos());
             tick(
                 &mut interval,
                 &mut totals,

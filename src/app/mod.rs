@@ -295,6 +295,15 @@ impl<'r> Stream<'r> {
         }
     }
 
+    /// Lets the classifier give up what waited past its window by capture
+    /// time `now` (a live capture, between frames), counting it in `sink`.
+    pub(crate) fn advance<S: FrameSink>(&mut self, sink: &mut S, now: i64) {
+        self.classifier.advance(now);
+        for resolved in self.classifier.drain_resolved() {
+            sink.resolve(&resolved);
+        }
+    }
+
     /// The scans found so far (live snapshots).
     pub(crate) fn scan_report(&self) -> Option<ScanReport> {
         self.scans.as_ref().map(ScanDetector::report)

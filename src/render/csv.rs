@@ -60,8 +60,11 @@ pub fn write_services(view: &ReadView, out: &mut dyn Write) -> io::Result<()> {
     for s in &view.services {
         let fields: Vec<String> = [
             s.transport.to_string(),
-            s.port
-                .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
+            match s.port {
+                Some(p) => p.to_string(),
+                None if s.failed => "any".to_string(),
+                None => "49152-65535".to_string(),
+            },
             s.service.clone().unwrap_or_default(),
             s.source.unwrap_or("").to_string(),
             s.packets.to_string(),

@@ -35,7 +35,7 @@ pub enum Format {
 
 /// The JSON schema identifier of `read --format json`; bumped on any
 /// incompatible change.
-pub const READ_SCHEMA: &str = "portclass.read/1";
+pub const READ_SCHEMA: &str = "portclass.read/2";
 
 /// Packets and bytes, as serialised.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
@@ -302,6 +302,156 @@ pub struct ReadView {
     pub ports: Vec<PortView>,
     /// Port scans found; `null` when scan detection was off.
     pub scans: Option<ScansView>,
+    /// The server inventory.
+    pub servers: ServersView,
+}
+
+/// The server inventory with its accuracy (see `tally::servers`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ServersView {
+    /// How many servers the summary keeps.
+    pub capacity: usize,
+    /// True when every figure is exact (no more servers than the capacity).
+    pub exact: bool,
+    /// When not exact: a server not kept has at most this many bytes.
+    pub error_bound_bytes: u64,
+    /// The servers, busiest first (all kept; renderers show the top N).
+    pub entries: Vec<ServerView>,
+    /// Exact totals over every server, listed or not.
+    pub totals: ServerTotalsView,
+}
+
+/// Traffic of all servers.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct ServerTotalsView {
+    /// Frames towards servers.
+    pub to_server_packets: u64,
+    /// Their bytes.
+    pub to_server_bytes: u64,
+    /// Frames from servers.
+    pub from_server_packets: u64,
+    /// Their bytes.
+    pub from_server_bytes: u64,
+}
+
+/// One server endpoint that answered.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServerView {
+    /// Its address.
+    pub address: String,
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// Its port.
+    pub port: u16,
+    /// The port database's name for the port (`unassigned` when none;
+    /// `null` with `--numeric`).
+    pub service: Option<String>,
+    /// `handshake` when conversations with it were seen opened and
+    /// answered, else `port_database` (traffic on a port the database
+    /// names, whose opening was not captured).
+    pub identified_by: &'static str,
+    /// First frame (RFC 3339, UTC).
+    pub first_timestamp: Option<String>,
+    /// Last frame.
+    pub last_timestamp: Option<String>,
+    /// First frame, ns since the epoch.
+    pub first_ns: Option<i64>,
+    /// Last frame, ns since the epoch.
+    pub last_ns: Option<i64>,
+    /// Frames towards it.
+    pub to_server_packets: u64,
+    /// Their bytes.
+    pub to_server_bytes: u64,
+    /// Frames from it.
+    pub from_server_packets: u64,
+    /// Their bytes.
+    pub from_server_bytes: u64,
+    /// Conversations whose opening was seen and answered.
+    pub conversations: u64,
+    /// Distinct clients.
+    pub clients: u64,
+    /// Whether `clients` is an estimate (more clients than the top list
+    /// holds; the top list's bytes are then lower bounds).
+    pub clients_approximate: bool,
+    /// Its busiest clients: `address`, `bytes` both ways.
+    pub top_clients: Vec<ClientView>,
+    /// The distinct-client sketch (hex), so merges count clients exactly
+    /// as if read together.
+    pub client_sketch: String,
+    /// Its true bytes lie between the shown ones and that plus this (0:
+    /// exact).
+    pub overestimate_bytes: u64,
+}
+
+/// One client of a server.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientView {
+    /// Its address.
+    pub address: String,
+    /// Bytes between it and the server, both ways.
+    pub bytes: u64,
+}
+
+impl ServersView {
+    fn new(servers: &crate::tally::servers::Servers, db: &PortDb, numeric: bool) -> ServersView {
+        let summary = servers.summary();
+        let total = summary.total();
+        let entries = summary
+            .entries()
+            .into_iter()
+            .map(|e| {
+                let w = &e.weights;
+                let service = (!numeric).then(|| {
+                    db.label(e.key.transport, Naming::Port(e.key.port))
+                        .to_string()
+                });
+                ServerView {
+                    address: e.key.address.to_string(),
+                    transport: e.key.transport.name(),
+                    port: e.key.port,
+                    service,
+                    identified_by: if w.conversations > 0 {
+                        "handshake"
+                    } else {
+                        "port_database"
+                    },
+                    first_timestamp: w.span.map(|s| format_timestamp(s.0)),
+                    last_timestamp: w.span.map(|s| format_timestamp(s.1)),
+                    first_ns: w.span.map(|s| s.0),
+                    last_ns: w.span.map(|s| s.1),
+                    to_server_packets: w.to_server.packets,
+                    to_server_bytes: w.to_server.bytes,
+                    from_server_packets: w.from_server.packets,
+                    from_server_bytes: w.from_server.bytes,
+                    conversations: w.conversations,
+                    clients: w.clients(),
+                    clients_approximate: w.clients_overflowed,
+                    top_clients: w
+                        .clients_by_bytes()
+                        .into_iter()
+                        .map(|(address, bytes)| ClientView {
+                            address: address.to_string(),
+                            bytes,
+                        })
+                        .collect(),
+                    client_sketch: w.client_sketch(),
+                    overestimate_bytes: e.overestimate,
+                }
+            })
+            .collect();
+        ServersView {
+            capacity: summary.capacity(),
+            exact: summary.is_exact(),
+            error_bound_bytes: summary.error_bound(),
+            entries,
+            totals: ServerTotalsView {
+                to_server_packets: total.to_server.packets,
+                to_server_bytes: total.to_server.bytes,
+                from_server_packets: total.from_server.packets,
+                from_server_bytes: total.from_server.bytes,
+            },
+        }
+    }
 }
 
 /// A decode problem and how many frames had it.
@@ -466,6 +616,7 @@ impl ReadView {
             services,
             ports,
             scans: tally.scans().map(ScansView::new),
+            servers: ServersView::new(tally.servers(), db, numeric),
         }
     }
 

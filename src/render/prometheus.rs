@@ -192,9 +192,11 @@ fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
         .services
         .iter()
         .map(|s| {
-            let port = s
-                .port
-                .map_or_else(|| DYNAMIC.to_string(), |p| p.to_string());
+            let port = match s.port {
+                Some(p) => p.to_string(),
+                None if s.failed => crate::classify::FAILED.to_string(),
+                None => DYNAMIC.to_string(),
+            };
             // With --numeric the view names no service: the port stands in.
             let service = s.service.clone().unwrap_or_else(|| port.clone());
             let mut labels = vec![
@@ -212,7 +214,8 @@ fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
         "portclass_service_packets_total",
         Kind::Counter,
         "Frames with ports by the service the naming rule attributed them to; \
-         port and service are \"dynamic\" for frames between two unknown dynamic ports.",
+         port and service are \"dynamic\" for frames between two unknown dynamic ports, \
+         \"failed\" for attempts refused or never answered.",
     )?;
     for (row, packets, _) in &rows {
         let row: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -743,7 +746,7 @@ portclass_transport_bytes_total{interface="eth0",category="other_ip"} 0
 portclass_transport_bytes_total{interface="eth0",category="fragment"} 0
 portclass_transport_bytes_total{interface="eth0",category="truncated"} 0
 portclass_transport_bytes_total{interface="eth0",category="non_ip"} 0
-# HELP portclass_service_packets_total Frames with ports by the service the naming rule attributed them to; port and service are "dynamic" for frames between two unknown dynamic ports.
+# HELP portclass_service_packets_total Frames with ports by the service the naming rule attributed them to; port and service are "dynamic" for frames between two unknown dynamic ports, "failed" for attempts refused or never answered.
 # TYPE portclass_service_packets_total counter
 portclass_service_packets_total{interface="eth0",transport="tcp",port="443",service="https"} 1
 # HELP portclass_service_bytes_total Original wire bytes of frames with ports by attributed service.

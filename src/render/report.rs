@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// The JSON schema identifier of `report --format json` (and of `merge`
-/// output of reports); it holds every field of `portclass.read/1`.
-pub const REPORT_SCHEMA: &str = "portclass.report/1";
+/// output of reports); it holds every field of `portclass.read/2`.
+pub const REPORT_SCHEMA: &str = "portclass.report/2";
 
 /// Direction of one service row.
 #[derive(Clone, Debug, Serialize)]

@@ -189,7 +189,7 @@ impl Attempted {
             return None;
         }
         if let Some(hashes) = sketch.strip_prefix('=') {
-            if hashes.len() % 16 != 0 {
+            if !hashes.len().is_multiple_of(16) {
                 return None;
             }
             for chunk in hashes.as_bytes().chunks(16) {
@@ -199,7 +199,7 @@ impl Attempted {
             return Some(attempted);
         }
         attempted.exact = None;
-        if sketch.len() % 5 != 0 {
+        if !sketch.len().is_multiple_of(5) {
             return None;
         }
         for chunk in sketch.as_bytes().chunks(5) {
@@ -214,6 +214,8 @@ impl Attempted {
 }
 
 impl AddAssign<&Attempted> for Attempted {
+    // Merging sets is a union: bitwise or of the port bits.
+    #[allow(clippy::suspicious_op_assign_impl)]
     fn add_assign(&mut self, other: &Attempted) {
         for (mine, theirs) in self.ports.iter_mut().zip(other.ports.iter()) {
             *mine |= theirs;

@@ -8,6 +8,7 @@
 pub mod attempted;
 pub mod report;
 pub mod scans;
+pub mod servers;
 pub mod timeseries;
 pub mod topk;
 
@@ -15,6 +16,7 @@ use crate::classify::{Classified, FragmentOutcome, Identified, Naming, Resolved,
 use crate::decode::{Category, DecodeProblem, PacketInfo, Transport, Tunnel};
 use attempted::Attempted;
 use scans::ScanReport;
+use servers::{ServerKey, Servers};
 use std::net::IpAddr;
 use std::ops::AddAssign;
 
@@ -339,6 +341,7 @@ pub struct Tally {
     tunnels: [Counter; Tunnel::ALL.len()],
     decap: bool,
     scans: Option<ScanReport>,
+    servers: Servers,
     time_span: Option<(i64, i64)>,
     link_types: Vec<(u16, u64)>,
     inputs: Vec<InputFacts>,
@@ -412,6 +415,9 @@ impl Tally {
                 self.add_service(hit, 1, wire_len, None);
             }
         }
+        if let Some(hit) = &classified.service {
+            self.count_server(info, hit, wire_len, ts_nanos);
+        }
         self.time_span = Some(match self.time_span {
             None => (ts_nanos, ts_nanos),
             Some((first, last)) => (first.min(ts_nanos), last.max(ts_nanos)),
@@ -420,6 +426,37 @@ impl Tally {
             Some((_, n)) => *n += 1,
             None => self.link_types.push((link_type, 1)),
         }
+    }
+
+    /// Counts a frame in the server inventory when its row names a server
+    /// (see [`servers`]).
+    #[inline]
+    fn count_server(&mut self, info: &PacketInfo, hit: &ServiceHit, wire_len: u64, ts: i64) {
+        if let (Naming::Port(port), Some((src, dst))) = (hit.naming, info.addresses)
+            && hit.identified != Identified::Heuristic
+        {
+            let (server, client) = if hit.to_server {
+                (dst, src)
+            } else {
+                (src, dst)
+            };
+            let key = ServerKey {
+                transport: hit.transport,
+                address: server,
+                port,
+            };
+            let frame = Counter {
+                packets: 1,
+                bytes: wire_len,
+            };
+            self.servers
+                .add_frames(key, client, hit.to_server, frame, ts);
+        }
+    }
+
+    /// The server inventory.
+    pub fn servers(&self) -> &Servers {
+        &self.servers
     }
 
     /// Counts frames in a row outside the hot path; a failed attempt's
@@ -469,9 +506,27 @@ impl Tally {
                 hit,
                 packets,
                 bytes,
+                first_ns,
+                client,
                 server,
-                ..
-            } => self.add_service(&hit, packets, bytes, Some(server)),
+            } => {
+                self.add_service(&hit, packets, bytes, Some(server));
+                if let Naming::Port(port) = hit.naming
+                    && hit.identified != Identified::Heuristic
+                {
+                    let key = ServerKey {
+                        transport: hit.transport,
+                        address: server.0,
+                        port,
+                    };
+                    let frames = Counter { packets, bytes };
+                    self.servers
+                        .add_frames(key, client.0, true, frames, first_ns);
+                    if hit.identified == Identified::Handshake {
+                        self.servers.add_conversation(key);
+                    }
+                }
+            }
         }
     }
 
@@ -682,6 +737,8 @@ pub struct TallyParts {
     pub decap: bool,
     /// Port scans found.
     pub scans: Option<ScanReport>,
+    /// The server inventory.
+    pub servers: Servers,
     /// First and last timestamps.
     pub time_span: Option<(i64, i64)>,
     /// Link types and their frames.
@@ -702,6 +759,7 @@ impl Tally {
             tunnels: Default::default(),
             decap: parts.decap,
             scans: parts.scans,
+            servers: parts.servers,
             time_span: parts.time_span,
             link_types: parts.link_types,
             inputs: parts.inputs,
@@ -767,6 +825,7 @@ impl AddAssign<&Tally> for Tally {
         if let Some(scans) = &other.scans {
             self.add_scans(scans);
         }
+        self.servers += &other.servers;
         self.time_span = match (self.time_span, other.time_span) {
             (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
             (a, b) => a.or(b),

@@ -78,7 +78,7 @@ fn fixtures_match_tshark() {
 #[test]
 fn services_and_ports_add_up_to_the_port_carrying_transports() {
     for (name, json) in read_all_fixtures() {
-        assert_eq!(json["schema"], "portclass.read/1", "{name}");
+        assert_eq!(json["schema"], "portclass.read/2", "{name}");
         let (packets, bytes) = port_traffic(&json);
         let total_bytes = u64_of(&json, "bytes");
 

@@ -340,11 +340,13 @@ pub fn differences(tool: &Value, oracle: &Value) -> Vec<String> {
     diffs
 }
 
-/// A service row's identity: `tcp/443`, or `udp/dynamic` for the dynamic row.
+/// A service row's identity: `tcp/443`, `udp/dynamic` for the dynamic row,
+/// `tcp/failed` for the failed-attempts row.
 pub fn service_key(row: &Value) -> String {
     let transport = row["transport"].as_str().unwrap_or("?");
     match row["port"].as_u64() {
         Some(port) => format!("{transport}/{port}"),
+        None if row["failed"] == true => format!("{transport}/failed"),
         None => format!("{transport}/dynamic"),
     }
 }

@@ -96,8 +96,8 @@ fn check_report_holds_read(names: &[&str]) {
     let paths = fixtures(names);
     let report = report_json(&paths);
     let read = read_json_of(&paths);
-    assert_eq!(report["schema"], "portclass.report/1");
-    assert_eq!(read["schema"], "portclass.read/1");
+    assert_eq!(report["schema"], "portclass.report/2");
+    assert_eq!(read["schema"], "portclass.read/2");
     let mut shared = without(&report, &["report"]);
     shared["schema"] = read["schema"].clone();
     assert_same_json(&format!("report {names:?} vs read"), &shared, &read);

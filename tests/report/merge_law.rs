@@ -290,7 +290,7 @@ fn a_read_summary_given_to_report_says_its_details_are_not_available() {
     assert_eq!(r["timeseries"]["buckets"], serde_json::json!([]));
     // The counts are read's.
     let mut shared = without(&report, &["report"]);
-    shared["schema"] = Value::from("portclass.read/1");
+    shared["schema"] = Value::from("portclass.read/2");
     assert_same_json(
         "report of a read summary vs the read summary",
         &shared,
@@ -320,7 +320,7 @@ fn a_read_summary_given_to_report_says_its_details_are_not_available() {
     // merge of a read summary and a report: read's shape, all the counts.
     let report_b = write_json(dir.path(), "b.json", &alone);
     let merged = merge_json(&[&read, &report_b]);
-    assert_eq!(merged["schema"], "portclass.read/1");
+    assert_eq!(merged["schema"], "portclass.read/2");
     assert!(merged.get("report").is_none());
     assert_same_json(
         "merge(read A, report B) vs read A B",
