@@ -672,6 +672,102 @@ mod tests {
         assert_eq!(db.entries_for(Tcp, 51234), []);
     }
 
+    /// The defaults of common infrastructure software, each by the name its
+    /// users know (the primary entry, so traffic is counted under it).
+    #[test]
+    fn builtin_names_common_infrastructure_defaults() {
+        let db = PortDb::builtin();
+        let primary = |transport, port| db.primary(transport, port).map(|e| e.service.as_str());
+        let cases = [
+            // measurement
+            (Tcp, 5201, "iperf3"),
+            (Udp, 5201, "iperf3"),
+            (Udp, 33434, "traceroute"),
+            (Udp, 33480, "traceroute"),
+            (Udp, 33534, "traceroute"),
+            // monitoring
+            (Tcp, 9090, "prometheus"),
+            (Tcp, 9093, "alertmanager"),
+            (Tcp, 3000, "grafana"),
+            (Tcp, 10050, "zabbix-agent"),
+            (Tcp, 5666, "nrpe"),
+            (Udp, 25826, "collectd"),
+            (Udp, 8125, "statsd"),
+            (Tcp, 2003, "graphite"),
+            (Tcp, 8086, "influxdb"),
+            (Tcp, 9200, "elasticsearch"),
+            (Tcp, 5601, "kibana"),
+            (Tcp, 3100, "loki"),
+            (Tcp, 4317, "otlp"),
+            (Tcp, 4318, "otlp-http"),
+            (Tcp, 9411, "zipkin"),
+            (Tcp, 16686, "jaeger-ui"),
+            // databases
+            (Tcp, 3306, "mysql"),
+            (Tcp, 5432, "postgresql"),
+            (Tcp, 27017, "mongodb"),
+            (Tcp, 6379, "redis"),
+            (Tcp, 9042, "cassandra"),
+            (Tcp, 8123, "clickhouse-http"),
+            (Tcp, 26257, "cockroachdb"),
+            (Tcp, 8091, "couchbase"),
+            (Tcp, 5984, "couchdb"),
+            (Tcp, 7687, "bolt"),
+            (Tcp, 1521, "oracle"),
+            (Tcp, 1433, "mssql"),
+            (Tcp, 2379, "etcd-client"),
+            // messaging
+            (Tcp, 9092, "kafka"),
+            (Tcp, 2181, "zookeeper"),
+            (Tcp, 5672, "amqp"),
+            (Tcp, 1883, "mqtt"),
+            (Tcp, 4222, "nats"),
+            (Tcp, 61616, "activemq"),
+            (Tcp, 6650, "pulsar"),
+            // containers and orchestration
+            (Tcp, 2375, "docker"),
+            (Tcp, 2376, "docker-tls"),
+            (Tcp, 6443, "kube-apiserver"),
+            (Tcp, 10250, "kubelet"),
+            (Tcp, 2380, "etcd-server"),
+            (Tcp, 8500, "consul"),
+            (Tcp, 4646, "nomad"),
+            (Tcp, 8200, "vault"),
+            // VPN
+            (Udp, 1194, "openvpn"),
+            (Udp, 51820, "wireguard"),
+            (Udp, 500, "isakmp"),
+            (Udp, 4500, "ipsec-nat-t"),
+            (Udp, 1701, "l2tp"),
+            (Tcp, 1723, "pptp"),
+            (Udp, 41641, "tailscale"),
+        ];
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter(|(transport, port, service)| primary(*transport, *port) != Some(*service))
+            .map(|(transport, port, service)| {
+                format!(
+                    "{port}/{}: {:?}, expected {service}",
+                    transport.name(),
+                    primary(*transport, *port)
+                )
+            })
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // The traceroute range ends where its line says.
+        assert!(!db.contains(Udp, 33433));
+        assert!(!db.contains(Udp, 33535));
+        // A registry assignment stays primary over a vendor default on the
+        // same port; the default is listed after it.
+        assert_eq!(
+            services(db.entries_for(Tcp, 9100)),
+            [
+                ("jetdirect", Source::Builtin),
+                ("node-exporter", Source::Builtin)
+            ]
+        );
+    }
+
     #[test]
     fn entries_are_sorted_and_grouped() {
         let db = PortDb::builtin();
@@ -688,6 +784,171 @@ mod tests {
         for ((port, transport), count) in by_pair {
             assert_eq!(db.entries_for(transport, port).len(), count);
         }
+    }
+
+    // ---- coverage of the ports scans find open most often ----
+
+    /// nmap's service table, as Debian's `nmap-common` package installs it;
+    /// read at test time, never copied into the repository.
+    const NMAP_SERVICES: &str = "/usr/share/nmap/nmap-services";
+
+    /// How many of nmap's most frequently open ports, per transport, the
+    /// built-in database must name: the sets `nmap --top-ports 1000` (TCP)
+    /// and `nmap -sU --top-ports 300` scan.
+    const TOP_TCP: usize = 1000;
+    const TOP_UDP: usize = 300;
+
+    /// Ports among those top ones that the built-in database leaves
+    /// unnamed on purpose: the IANA registry assigns them to nothing on
+    /// that transport, we know of no documented vendor default for them,
+    /// and nmap itself calls 255 of these 269 `unknown` (they are in its
+    /// list because Internet-wide scans found them open, not because a
+    /// known service uses them). Naming them would mean inventing a
+    /// service. Among them are the first ports of the Windows dynamic range
+    /// on UDP (49152 and up), where scans meet Windows hosts' ephemeral
+    /// sockets rather than a service: a name there would also claim the
+    /// ephemeral ports of clients. The test below fails if one of them gets
+    /// a name (so the list only shrinks) and if any other top port has none.
+    const UNNAMED_TOP_TCP: [u16; 158] = [
+        4, 6, 30, 32, 254, 255, 301, 306, 340, 722, 726, 787, 880, 1007, 1009, 1011, 1783, 3404,
+        3546, 4998, 5030, 5214, 5440, 5544, 5998, 6156, 6565, 6567, 6646, 6692, 6779, 6792, 6839,
+        7103, 7106, 7435, 7512, 7625, 7911, 7920, 7921, 8010, 8011, 8031, 8045, 8099, 8254, 8290,
+        8654, 8701, 8994, 9071, 9099, 9110, 9220, 9290, 9415, 9485, 9502, 9503, 9575, 9917, 9943,
+        9968, 10012, 10180, 10215, 10566, 10616, 10617, 10621, 10626, 10628, 10629, 10778, 12174,
+        12265, 13456, 14238, 14441, 14442, 15003, 15004, 15742, 16012, 16016, 16018, 16113, 17877,
+        18040, 18101, 18988, 19101, 19350, 19780, 19801, 19842, 20221, 20828, 21571, 22939, 23502,
+        24444, 25734, 25735, 26214, 27352, 27353, 27355, 27356, 27715, 28201, 30951, 31038, 33354,
+        33899, 34571, 34572, 34573, 35500, 40193, 40911, 41511, 44176, 44442, 44443, 44501, 45100,
+        48080, 49400, 49999, 50389, 50636, 51103, 51493, 52673, 52822, 52848, 54045, 54328, 55055,
+        55056, 55555, 55600, 56737, 56738, 57294, 57797, 58080, 60443, 61532, 61900, 63331, 64623,
+        64680, 65000, 65129, 65389,
+    ];
+    const UNNAMED_TOP_UDP: [u16; 111] = [
+        983, 1001, 1014, 1019, 1028, 1030, 1031, 1032, 11487, 16680, 16832, 16947, 18449, 19120,
+        19503, 19616, 19682, 20019, 20126, 20389, 21383, 22846, 22986, 22996, 25375, 27195, 27892,
+        28547, 29823, 30365, 31073, 31681, 31891, 32815, 32818, 32931, 33281, 33354, 33355, 33744,
+        34125, 34555, 34861, 34862, 34892, 35438, 35777, 36206, 37444, 39213, 39888, 40116, 40441,
+        41058, 41524, 42172, 44968, 49152, 49153, 49154, 49156, 49158, 49159, 49160, 49162, 49163,
+        49165, 49166, 49167, 49168, 49169, 49171, 49172, 49174, 49175, 49179, 49180, 49181, 49182,
+        49184, 49185, 49186, 49187, 49188, 49189, 49190, 49191, 49192, 49193, 49194, 49195, 49196,
+        49198, 49199, 49200, 49201, 49202, 49204, 49205, 49208, 49209, 49210, 49211, 49212, 49213,
+        49215, 52225, 52503, 53571, 58002, 65024,
+    ];
+
+    /// `(port, transport, open frequency)` of every tcp and udp line of an
+    /// nmap-services file (`NAME<TAB>PORT/PROTO<TAB>FREQUENCY[<TAB># COMMENT]`).
+    fn nmap_frequencies(text: &str) -> Vec<(u16, Transport, f64)> {
+        let mut rows = Vec::new();
+        for line in text.lines() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            let (Some(port_proto), Some(frequency)) = (fields.get(1), fields.get(2)) else {
+                panic!("nmap-services line without PORT/PROTO and frequency: {line:?}");
+            };
+            let Some((port, proto)) = port_proto.split_once('/') else {
+                panic!("nmap-services line without PORT/PROTO: {line:?}");
+            };
+            let transport = match proto {
+                "tcp" => Transport::Tcp,
+                "udp" => Transport::Udp,
+                _ => continue,
+            };
+            let port = port
+                .parse::<u16>()
+                .unwrap_or_else(|_| panic!("bad port in nmap-services: {line:?}"));
+            let frequency = frequency
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("bad frequency in nmap-services: {line:?}"));
+            rows.push((port, transport, frequency));
+        }
+        rows
+    }
+
+    /// The `count` most frequently open ports of one transport, most
+    /// frequent first; equal frequencies in port order, which is the order
+    /// `nmap --top-ports` picks them in.
+    fn top_ports(rows: &[(u16, Transport, f64)], transport: Transport, count: usize) -> Vec<u16> {
+        let mut ports: Vec<(u16, f64)> = rows
+            .iter()
+            .filter(|row| row.1 == transport)
+            .map(|row| (row.0, row.2))
+            .collect();
+        ports.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert!(
+            ports.len() >= count,
+            "{NMAP_SERVICES} has only {} {} ports",
+            ports.len(),
+            transport.name()
+        );
+        ports.truncate(count);
+        ports.into_iter().map(|(port, _)| port).collect()
+    }
+
+    #[test]
+    fn builtin_names_nmaps_most_frequently_open_ports() {
+        let Ok(text) = std::fs::read_to_string(NMAP_SERVICES) else {
+            eprintln!(
+                "skipping: {NMAP_SERVICES} not found (install Debian's nmap package to measure coverage)"
+            );
+            return;
+        };
+        let rows = nmap_frequencies(&text);
+        let db = PortDb::builtin();
+        let mut problems = Vec::new();
+        for (transport, count, unnamed) in [
+            (Tcp, TOP_TCP, &UNNAMED_TOP_TCP[..]),
+            (Udp, TOP_UDP, &UNNAMED_TOP_UDP[..]),
+        ] {
+            let top = top_ports(&rows, transport, count);
+            let named = top
+                .iter()
+                .filter(|&&port| db.contains(transport, port))
+                .count();
+            eprintln!(
+                "built-in database names {named} of nmap's top {count} {} ports",
+                transport.name()
+            );
+            for &port in &top {
+                let listed = unnamed.contains(&port);
+                match (db.contains(transport, port), listed) {
+                    (false, false) => {
+                        problems.push(format!("{port}/{} has no name", transport.name()))
+                    }
+                    (true, true) => problems.push(format!(
+                        "{port}/{} is named now: take it off the unnamed list",
+                        transport.name()
+                    )),
+                    _ => {}
+                }
+            }
+            for &port in unnamed {
+                if !top.contains(&port) {
+                    problems.push(format!(
+                        "{port}/{} is listed as unnamed but is not in the top {count}",
+                        transport.name()
+                    ));
+                }
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
+
+    #[test]
+    fn top_ports_follow_nmaps_order() {
+        let rows = nmap_frequencies(
+            "# comment\n             a\t10/tcp\t0.5\n             b\t7/tcp\t0.25\t# ties with 5\n             c\t5/tcp\t0.25\n             d\t3/udp\t0.9\n             e\t1/ddp\t0.99\n",
+        );
+        assert_eq!(rows.len(), 4, "{rows:?}");
+        assert_eq!(top_ports(&rows, Tcp, 2), [10, 5]);
+        assert_eq!(top_ports(&rows, Tcp, 3), [10, 5, 7]);
+        assert_eq!(top_ports(&rows, Udp, 1), [3]);
     }
 
     // ---- layers ----
@@ -900,7 +1161,12 @@ mod tests {
             .iter()
             .map(|e| e.port)
             .collect();
-        assert_eq!(vnc, [5900, 5901, 5902, 5903]);
+        assert_eq!(
+            vnc,
+            [
+                5900, 5901, 5902, 5903, 5915, 5922, 5925, 5950, 5952, 5959, 5960, 5961, 5962
+            ]
+        );
         assert_eq!(
             keys(&db.query("dns/udp").expect("query")),
             [(53, Udp, "dns")]
@@ -997,10 +1263,13 @@ mod tests {
         let system = temp_file(SYSTEM_FILE);
         let db = PortDb::layered(Some(system.path()), None).expect("layers load");
         let rule = db.naming_rule();
-        assert_eq!(rule.name_frame(Tcp, 40123, 1500), Naming::Port(40123));
+        // 1502/tcp is in no layer: the built-in rule alone falls back to the
+        // lower port, the layered one knows 40123 from the system file.
+        assert!(!db.contains(Tcp, 1502));
+        assert_eq!(rule.name_frame(Tcp, 40123, 1502), Naming::Port(40123));
         assert_eq!(
-            PortDb::builtin().naming_rule().name_frame(Tcp, 40123, 1500),
-            Naming::Port(1500)
+            PortDb::builtin().naming_rule().name_frame(Tcp, 40123, 1502),
+            Naming::Port(1502)
         );
     }
 }

@@ -210,7 +210,7 @@ mod tests {
         for (transport, port, in_db) in [
             (Tcp, 51234, false),
             (Tcp, 40000, false),
-            (Tcp, 50000, false),
+            (Tcp, 50123, false),
             (Udp, 50001, false),
             (Udp, 60000, false),
             (Udp, 33333, false),
@@ -236,7 +236,7 @@ mod tests {
             // Same port on both sides.
             (Udp, 5353, 5353, Naming::Port(5353)),
             // Neither known: lower port if below 49152, else dynamic.
-            (Tcp, 40000, 50000, Naming::Port(40000)),
+            (Tcp, 40000, 50123, Naming::Port(40000)),
             (Udp, 50001, 60000, Naming::Dynamic),
             (Udp, 60000, 60000, Naming::Dynamic),
             (Udp, 33333, 33333, Naming::Port(33333)),

@@ -9,8 +9,8 @@ pub enum LineProblem {
     /// The line is not valid UTF-8 text.
     #[error("the line is not UTF-8 text")]
     NotUtf8,
-    /// A port field is not a number from 0 to 65535 (or, in the services
-    /// format, a `LOW-HIGH` range of such numbers).
+    /// A port field is not a number from 0 to 65535, nor a `LOW-HIGH`
+    /// range of such numbers with `LOW <= HIGH`.
     #[error("`{text}` is not a port number from 0 to 65535")]
     BadPort {
         /// The offending field.
@@ -84,30 +84,43 @@ pub(crate) fn parse_file(bytes: &[u8]) -> ParsedFile {
 }
 
 /// Parses one line in either format. Blank lines, comment lines and lines
-/// for ignored protocols give no entries; a services-format line may give
-/// several (`1/tcp/udp`, `6000-6003/tcp`).
+/// for ignored protocols give no entries; a line with a port range gives
+/// one entry per port (`33434-33534 udp traceroute`), and a services-format
+/// line one per port and protocol (`1/tcp/udp`, `6000-6003/tcp`).
 pub(crate) fn parse_line(line: &str) -> Result<Vec<ParsedEntry>, LineProblem> {
     let trimmed = line.trim();
     if trimmed.is_empty() || trimmed.starts_with('#') {
         return Ok(Vec::new());
     }
-    // A port-db line starts with the port number; IANA service names always
-    // contain a letter, so a leading all-digit field can only be a port.
+    // A port-db line starts with a port or a `LOW-HIGH` range; IANA service
+    // names always contain a letter (even those that start with a digit,
+    // such as `3com-tsmux`), so such a leading field can only be a port.
     let first_field = trimmed.split_whitespace().next().unwrap_or_default();
-    if first_field.bytes().all(|byte| byte.is_ascii_digit()) {
-        parse_port_db_line(trimmed).map(|entry| vec![entry])
+    if is_port_field(first_field) {
+        parse_port_db_line(trimmed)
     } else {
         parse_services_line(trimmed)
     }
 }
 
+/// Whether a field reads as a port (`443`) or a port range (`6000-6063`):
+/// digits, optionally followed by one `-` and more digits.
+fn is_port_field(field: &str) -> bool {
+    let all_digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    match field.split_once('-') {
+        None => all_digits(field),
+        Some((low, high)) => all_digits(low) && all_digits(high),
+    }
+}
+
 /// `PORT TRANSPORT SERVICE DESCRIPTION`: the first three fields are
 /// separated by tabs or spaces, the description is the rest of the line.
-fn parse_port_db_line(line: &str) -> Result<ParsedEntry, LineProblem> {
+/// `PORT` may be a range `LOW-HIGH`, which gives one entry per port.
+fn parse_port_db_line(line: &str) -> Result<Vec<ParsedEntry>, LineProblem> {
     let (port_text, rest) = split_field(line);
     let (transport_text, rest) = split_field(rest);
     let (service_text, description) = split_field(rest);
-    let port = parse_port(port_text)?;
+    let ports = parse_port_range(port_text)?;
     if transport_text.is_empty() {
         return Err(LineProblem::MissingField { field: "transport" });
     }
@@ -124,13 +137,15 @@ fn parse_port_db_line(line: &str) -> Result<ParsedEntry, LineProblem> {
     } else {
         description.to_owned()
     };
-    Ok(ParsedEntry {
-        port,
-        transport,
-        service,
-        aliases: Vec::new(),
-        description,
-    })
+    Ok(ports
+        .map(|port| ParsedEntry {
+            port,
+            transport,
+            service: service.clone(),
+            aliases: Vec::new(),
+            description: description.clone(),
+        })
+        .collect())
 }
 
 /// `NAME PORT/PROTOCOL [ALIAS...] [# COMMENT]`, as in services(5). Also
@@ -214,16 +229,19 @@ fn parse_port(text: &str) -> Result<u16, LineProblem> {
     })
 }
 
+/// A port `443` or an inclusive range `6000-6063`; a bad range is
+/// reported whole (`9-3`, `1-70000`), not by its bad half.
 fn parse_port_range(text: &str) -> Result<std::ops::RangeInclusive<u16>, LineProblem> {
     match text.split_once('-') {
         None => parse_port(text).map(|port| port..=port),
         Some((low, high)) => {
-            let low = parse_port(low)?;
-            let high = parse_port(high)?;
+            let bad_range = || LineProblem::BadPort {
+                text: text.to_owned(),
+            };
+            let low = parse_port(low).map_err(|_| bad_range())?;
+            let high = parse_port(high).map_err(|_| bad_range())?;
             if low > high {
-                return Err(LineProblem::BadPort {
-                    text: text.to_owned(),
-                });
+                return Err(bad_range());
             }
             Ok(low..=high)
         }
@@ -269,6 +287,36 @@ mod tests {
         assert_eq!(
             parse_line("9999\tsctp\tfoo"),
             Ok(vec![entry(9999, Transport::Sctp, "foo", "foo")])
+        );
+    }
+
+    #[test]
+    fn port_db_line_with_a_range_gives_one_entry_per_port() {
+        let entries =
+            parse_line("33434-33436\tudp\ttraceroute\tTraceroute probes").expect("valid line");
+        assert_eq!(
+            entries,
+            [33434, 33435, 33436].map(|port| entry(
+                port,
+                Transport::Udp,
+                "traceroute",
+                "Traceroute probes"
+            ))
+        );
+        // A one-port range is that port; the ends are inclusive up to 65535.
+        assert_eq!(
+            parse_line("7-7 tcp echo"),
+            Ok(vec![entry(7, Transport::Tcp, "echo", "echo")])
+        );
+        let top = parse_line("65534-65535 sctp x").expect("valid line");
+        assert_eq!(
+            top.iter().map(|e| e.port).collect::<Vec<_>>(),
+            [65534, 65535]
+        );
+        // A name that starts with digits is still a services-format line.
+        assert_eq!(
+            parse_line("3com-tsmux 106/tcp"),
+            Ok(vec![entry(106, Transport::Tcp, "3com-tsmux", "3com-tsmux")])
         );
     }
 
@@ -325,7 +373,7 @@ mod tests {
 
     #[test]
     fn bad_lines_say_what_is_wrong() {
-        let cases: [(&str, LineProblem); 9] = [
+        let cases: [(&str, LineProblem); 13] = [
             (
                 "70000 tcp foo",
                 LineProblem::BadPort {
@@ -356,6 +404,23 @@ mod tests {
             ),
             ("http +80/tcp", LineProblem::BadPort { text: "+80".into() }),
             ("x 9-3/tcp", LineProblem::BadPort { text: "9-3".into() }),
+            ("9-3 tcp x", LineProblem::BadPort { text: "9-3".into() }),
+            (
+                "1-70000 udp x",
+                LineProblem::BadPort {
+                    text: "1-70000".into(),
+                },
+            ),
+            (
+                "x 1-70000/udp",
+                LineProblem::BadPort {
+                    text: "1-70000".into(),
+                },
+            ),
+            (
+                "33434-33534 udp",
+                LineProblem::MissingField { field: "service" },
+            ),
         ];
         for (line, problem) in cases {
             assert_eq!(parse_line(line), Err(problem), "{line:?}");

@@ -343,7 +343,9 @@ fn write_tunnels(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Resu
     writeln!(out, "{table}\n")
 }
 
-/// Writes port database entries.
+/// Writes port database entries. A run of consecutive ports with the same
+/// entry (what a range line such as `33434-33534 udp traceroute` gives) is
+/// one row, `33434-33534/udp`; JSON and CSV keep one record per port.
 pub fn write_ports(
     entries: &[PortEntryView],
     numeric: bool,
@@ -356,8 +358,20 @@ pub fn write_ports(
         &["port", "service", "class", "source", "description"]
     };
     let mut table = new_table(style, header, &[]);
-    for e in entries {
-        let mut row = vec![format!("{}/{}", e.port, e.transport)];
+    let mut rest = entries;
+    while let Some(e) = rest.first() {
+        let run = 1 + rest
+            .windows(2)
+            .take_while(|pair| continues_port_run(&pair[0], &pair[1]))
+            .count();
+        let last = &rest[run - 1];
+        rest = &rest[run..];
+        let ports = if run == 1 {
+            e.port.to_string()
+        } else {
+            format!("{}-{}", e.port, last.port)
+        };
+        let mut row = vec![format!("{ports}/{}", e.transport)];
         if !numeric {
             row.push(e.service.clone());
         }
@@ -369,4 +383,14 @@ pub fn write_ports(
         table.add_row(row);
     }
     writeln!(out, "{table}")
+}
+
+/// Whether `next` is the same entry as `previous` on the following port.
+fn continues_port_run(previous: &PortEntryView, next: &PortEntryView) -> bool {
+    previous.port.checked_add(1) == Some(next.port)
+        && previous.transport == next.transport
+        && previous.service == next.service
+        && previous.description == next.description
+        && previous.source == next.source
+        && previous.class == next.class
 }

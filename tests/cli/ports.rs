@@ -113,3 +113,34 @@ fn query_matching_nothing_exits_1() {
     run.assert_code(1);
     assert!(has(&entries, 22, "tcp", "ssh"), "{entries:?}");
 }
+
+#[test]
+fn a_port_range_is_one_table_row_and_one_json_record_per_port() {
+    // 33434-33534/udp is one line of the built-in database.
+    let run = portclass(&["ports", "--no-system-services", "traceroute/udp"]);
+    run.assert_code(0);
+    let text = run.stdout_text();
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains("/udp")).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    assert!(rows[0].contains("33434-33534/udp"), "{text}");
+
+    let (run, entries) = ports_json(&["traceroute/udp"]);
+    run.assert_code(0);
+    let ports: Vec<u64> = entries.iter().filter_map(|e| e["port"].as_u64()).collect();
+    assert_eq!(ports, (33434..=33534).collect::<Vec<u64>>());
+
+    // A port inside the range finds it; the port after it is not in it.
+    let (run, entries) = ports_json(&["33500/udp"]);
+    run.assert_code(0);
+    assert!(has(&entries, 33500, "udp", "traceroute"), "{entries:?}");
+    let (run, _) = ports_json(&["33535/udp"]);
+    run.assert_code(1);
+}
+
+#[test]
+fn iperf3_is_named_on_both_transports() {
+    let (run, entries) = ports_json(&["5201"]);
+    run.assert_code(0);
+    assert!(has(&entries, 5201, "tcp", "iperf3"), "{entries:?}");
+    assert!(has(&entries, 5201, "udp", "iperf3"), "{entries:?}");
+}
