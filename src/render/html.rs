@@ -256,6 +256,7 @@ fn write_page(view: &ReportView, p: &mut String) -> fmt::Result {
     }
     port_classes(view, p)?;
     scans(view, p)?;
+    servers(view, p)?;
     hosts(view, p)?;
     conversations(view, p)?;
     timeseries(view, p)?;
@@ -1011,6 +1012,85 @@ fn details_missing(view: &ReportView, p: &mut String) -> bool {
     true
 }
 
+fn servers(view: &ReportView, p: &mut String) -> fmt::Result {
+    let servers = &view.read.servers;
+    p.push_str("<section id=\"servers\">\n<h2>Servers that answered</h2>\n");
+    if servers.entries.is_empty() {
+        p.push_str("<p>None.</p>\n</section>\n");
+        return Ok(());
+    }
+    let shown = html_rows(view, servers.entries.len());
+    table_head(
+        p,
+        "servers",
+        &[
+            ("server", false),
+            ("service", false),
+            ("to server", true),
+            ("from server", true),
+            ("conversations", true),
+            ("clients", true),
+            ("top clients", false),
+            ("first seen", false),
+            ("last seen", false),
+        ],
+    )?;
+    for s in &servers.entries[..shown] {
+        write!(
+            p,
+            "<tr><td><code>{}:{}/{}</code></td><td>{}</td>",
+            Esc(&bracket(&s.address)),
+            s.port,
+            Esc(s.transport),
+            Esc(s.service.as_deref().unwrap_or("-"))
+        )?;
+        figure_cell(p, &format_bytes(s.to_server_bytes), s.overestimate_bytes)?;
+        figure_cell(p, &format_bytes(s.from_server_bytes), s.overestimate_bytes)?;
+        let clients = if s.clients_approximate {
+            format!("≈{}", format_count(s.clients))
+        } else {
+            format_count(s.clients)
+        };
+        let top: Vec<String> = s
+            .top_clients
+            .iter()
+            .take(3)
+            .map(|c| format!("{} ({})", c.address, format_bytes(c.bytes)))
+            .collect();
+        writeln!(
+            p,
+            "<td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            format_count(s.conversations),
+            Esc(&clients),
+            Esc(&top.join(", ")),
+            Esc(&s
+                .first_timestamp
+                .as_deref()
+                .map_or_else(|| "-".to_string(), short_time)),
+            Esc(&s
+                .last_timestamp
+                .as_deref()
+                .map_or_else(|| "-".to_string(), short_time)),
+        )?;
+    }
+    more_rows(p, view, servers.entries.len(), shown, 9)?;
+    table_end(p);
+    let accuracy = if servers.exact {
+        String::new()
+    } else {
+        format!(
+            " More servers than the {} kept: figures are lower bounds, and a server not listed has at most {}.",
+            format_count(servers.capacity as u64),
+            format_bytes(servers.error_bound_bytes)
+        )
+    };
+    writeln!(
+        p,
+        "<p class=\"note\">Endpoints that answered: their TCP handshake or UDP reply was seen, or (traffic whose start was not captured) the port database names their port. Conversations counts those whose opening was seen.{}</p>\n</section>",
+        Esc(&accuracy)
+    )
+}
+
 fn hosts(view: &ReportView, p: &mut String) -> fmt::Result {
     let hosts = &view.report.hosts;
     p.push_str("<section id=\"hosts\">\n<h2>Top hosts</h2>\n");
@@ -1169,7 +1249,9 @@ fn more_rows(
 
 fn unknown_ports(view: &ReportView, p: &mut String) -> fmt::Result {
     let unknown = &view.report.unknown_ports;
-    p.push_str("<section id=\"unknown-ports\">\n<h2>Ports the database does not know</h2>\n");
+    p.push_str(
+        "<section id=\"unknown-ports\">\n<h2>Server ports the database does not know</h2>\n",
+    );
     if unknown.is_empty() {
         p.push_str("<p>None.</p>\n</section>\n");
         return Ok(());
@@ -1178,22 +1260,28 @@ fn unknown_ports(view: &ReportView, p: &mut String) -> fmt::Result {
     table_head(
         p,
         "unknown-ports",
-        &[("port", false), ("packets", true), ("bytes", true)],
+        &[
+            ("port", false),
+            ("servers", true),
+            ("packets", true),
+            ("bytes", true),
+        ],
     )?;
     for u in &unknown[..shown] {
         writeln!(
             p,
-            "<tr><td>{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}/{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             u.port,
             Esc(u.transport),
+            format_count(u.servers),
             format_count(u.packets),
             format_bytes(u.bytes)
         )?;
     }
-    more_rows(p, view, unknown.len(), shown, 3)?;
+    more_rows(p, view, unknown.len(), shown, 4)?;
     table_end(p);
     p.push_str(
-        "<p class=\"note\">Frames from or to each port (source and destination counted), whichever port named them. \
+        "<p class=\"note\">Ports on which a server answered (a client's port never shows here), with the traffic to and from those servers. \
          Name them with <code>--port-db FILE</code>.</p>\n</section>\n",
     );
     Ok(())
@@ -2120,6 +2208,7 @@ mod tests {
                 view.report.unknown_ports.push(UnknownPortView {
                     transport,
                     port,
+                    servers: 1,
                     packets: 123_456_789,
                     bytes,
                 });

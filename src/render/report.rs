@@ -215,14 +215,17 @@ pub struct PeakView {
     pub bucket_seconds: f64,
 }
 
-/// A port seen that the port database does not know.
+/// A server port the port database does not know (from the server
+/// inventory: ports that answered, never a client's).
 #[derive(Clone, Debug, Serialize)]
 pub struct UnknownPortView {
     /// `tcp`, `udp` or `sctp`.
     pub transport: &'static str,
     /// The port.
     pub port: u16,
-    /// Frames from or to it (src + dst).
+    /// Server endpoints (addresses) answering on it.
+    pub servers: u64,
+    /// Frames to and from those servers.
     pub packets: u64,
     /// Their bytes.
     pub bytes: u64,
@@ -519,17 +522,29 @@ impl ReportView {
                 }
             }
         });
-        let mut unknown_ports: Vec<UnknownPortView> = read
-            .ports
-            .iter()
-            .filter(|p| Transport::parse(p.transport).is_some_and(|t| !db.contains(t, p.port)))
-            .map(|p| UnknownPortView {
-                transport: p.transport,
-                port: p.port,
-                packets: p.src_packets + p.dst_packets,
-                bytes: p.src_bytes + p.dst_bytes,
-            })
-            .collect();
+        // Server ports the database does not name (from the server
+        // inventory: clients' ephemeral ports never appear).
+        let mut unknown: HashMap<(&'static str, u16), UnknownPortView> = HashMap::new();
+        for server in &read.servers.entries {
+            let known =
+                Transport::parse(server.transport).is_none_or(|t| db.contains(t, server.port));
+            if known {
+                continue;
+            }
+            let row = unknown
+                .entry((server.transport, server.port))
+                .or_insert(UnknownPortView {
+                    transport: server.transport,
+                    port: server.port,
+                    servers: 0,
+                    packets: 0,
+                    bytes: 0,
+                });
+            row.servers += 1;
+            row.packets += server.to_server_packets + server.from_server_packets;
+            row.bytes += server.to_server_bytes + server.from_server_bytes;
+        }
+        let mut unknown_ports: Vec<UnknownPortView> = unknown.into_values().collect();
         unknown_ports.sort_by(|a, b| {
             b.bytes
                 .cmp(&a.bytes)
@@ -1104,6 +1119,12 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
         &rows,
     )?;
     write_scans(view, out)?;
+    super::text::write_servers(
+        &view.read.servers,
+        view.top,
+        super::text::Style::Markdown,
+        out,
+    )?;
 
     if !details {
         for title in ["Top hosts", "Top conversations", "Top services over time"] {
@@ -1331,7 +1352,7 @@ fn write_scans(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_unknown_ports(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "## Ports the database does not know\n")?;
+    writeln!(out, "## Server ports the database does not know\n")?;
     let unknown = &view.report.unknown_ports;
     if unknown.is_empty() {
         writeln!(out, "None.")?;
@@ -1341,12 +1362,13 @@ fn write_unknown_ports(view: &ReportView, out: &mut dyn Write) -> io::Result<()>
             .map(|p| {
                 vec![
                     format!("{}/{}", p.port, p.transport),
+                    format_count(p.servers),
                     format_count(p.packets),
                     format_bytes(p.bytes),
                 ]
             })
             .collect();
-        md_table(out, &["port", "packets", "bytes"], &rows)?;
+        md_table(out, &["port", "servers", "packets", "bytes"], &rows)?;
         if unknown.len() > view.rows(unknown.len()) {
             writeln!(
                 out,

@@ -248,6 +248,7 @@ pub fn write_read(
     } else {
         writeln!(out, "{services}\n")?;
     }
+    write_servers(&view.servers, top, style, out)?;
     write_fragments(view, style, out)?;
     if view.decap {
         write_tunnels(view, style, out)?;
@@ -272,6 +273,99 @@ pub fn write_read(
         writeln!(out, "{table}")?;
     }
     Ok(())
+}
+
+/// The server inventory: the top `top` servers (0: all) and a line on the
+/// rest, with the accuracy when the table is approximate.
+pub(super) fn write_servers(
+    servers: &super::ServersView,
+    top: usize,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    heading(out, style, "Servers that answered")?;
+    if servers.entries.is_empty() {
+        return writeln!(out, "(none)\n");
+    }
+    let mut table = new_table(
+        style,
+        &[
+            "server",
+            "service",
+            "to server",
+            "from server",
+            "conversations",
+            "clients",
+            "top clients",
+            "first seen",
+            "last seen",
+        ],
+        &[2, 3, 4, 5],
+    );
+    let shown = if top == 0 {
+        servers.entries.len()
+    } else {
+        top.min(servers.entries.len())
+    };
+    for s in &servers.entries[..shown] {
+        let address = if s.address.contains(':') {
+            format!("[{}]", s.address)
+        } else {
+            s.address.clone()
+        };
+        let clients = if s.clients_approximate {
+            format!("~{}", format_count(s.clients))
+        } else {
+            format_count(s.clients)
+        };
+        let top_clients: Vec<String> = s
+            .top_clients
+            .iter()
+            .take(3)
+            .map(|c| format!("{} ({})", c.address, format_bytes(c.bytes)))
+            .collect();
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .map_or("-".to_string(), |t| t.get(11..19).unwrap_or(t).to_string())
+        };
+        table.add_row(vec![
+            format!("{address}:{}/{}", s.port, s.transport),
+            s.service.clone().unwrap_or_else(|| "-".to_string()),
+            format_bytes(s.to_server_bytes),
+            format_bytes(s.from_server_bytes),
+            format_count(s.conversations),
+            clients,
+            top_clients.join(", "),
+            time(&s.first_timestamp),
+            time(&s.last_timestamp),
+        ]);
+    }
+    let rest = &servers.entries[shown..];
+    if !rest.is_empty() {
+        let to: u64 = rest.iter().map(|s| s.to_server_bytes).sum();
+        let from: u64 = rest.iter().map(|s| s.from_server_bytes).sum();
+        table.add_row(vec![
+            format!("({} more)", rest.len()),
+            "use --top 0 to list every server".to_string(),
+            format_bytes(to),
+            format_bytes(from),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    if !servers.exact {
+        writeln!(
+            out,
+            "More servers than the {} kept: figures are lower bounds, and a server not listed has at most {}.",
+            format_count(servers.capacity as u64),
+            format_bytes(servers.error_bound_bytes)
+        )?;
+    }
+    writeln!(out)
 }
 
 /// How a service row's port was identified, for a table cell:
