@@ -724,7 +724,7 @@ fn scans(view: &ReportView, p: &mut String) -> fmt::Result {
             }
             writeln!(
                 p,
-                "<td title=\"first probe {} to last probe {}, {} probes\">{}</td><td class=\"n\">{}</td><td class=\"e\">{}</td></tr>",
+                "<td title=\"first failed probe {} to last {}, {} failed probes\">{}</td><td class=\"n\">{}</td><td class=\"e\">{}</td></tr>",
                 Esc(&f.first_timestamp),
                 Esc(&f.last_timestamp),
                 format_count(f.probes),
