@@ -78,12 +78,15 @@
 //!   size in new keys has been turned away, so sweeps cost amortised O(1)
 //!   per probe. Expired windows are also swept as stream time passes (at
 //!   most once per window of stream time, amortised the same way).
-//! * A key's first target, and its first probe waiting for a reply, are
-//!   kept inline: a key probed once (most keys of a flood) allocates
-//!   nothing. Further waiting probes take a list of at most
-//!   [`PENDING_PROBES`] entries (240 bytes for a vertical key, 480 for a
-//!   horizontal one), counted in the sets' byte budget below; without room,
-//!   the oldest waiting probe counts as failed at once.
+//! * A key's first target, and its oldest probe waiting for a reply, are
+//!   kept inline: a key probed once (most keys of a flood), or whose
+//!   probes are answered one after another, allocates nothing. A key with
+//!   a failed probe, or with several waiting at once, gets a record of
+//!   them (under 100 bytes, freed when it holds nothing); its probes
+//!   waiting beyond the oldest take a list of 3, 7, then 15 entries (at
+//!   most 240 bytes for a vertical key, 480 for a horizontal one), freed
+//!   when none waits any more and counted in the sets' byte budget below;
+//!   without room, the oldest waiting probe counts as failed at once.
 //! * Ports of a vertical key: a sorted list up to 512 ports, then a 16 KiB
 //!   map of 2 bits per port (probed, refused, answered): every port of all
 //!   65,536, exactly.
@@ -889,88 +892,6 @@ impl ScanKey for HorizontalKey {
     }
 }
 
-/// The probes of one window still waiting for a reply, oldest first: the
-/// first inline, the others in a list of at most [`PENDING_PROBES`] - 1
-/// entries allocated when a second one waits.
-#[derive(Clone, Debug)]
-struct Pending<T> {
-    /// The oldest waiting probe (target, time), when any.
-    first: Option<(T, i64)>,
-    /// The newer ones, oldest first; empty while `first` is `None`.
-    rest: Vec<(T, i64)>,
-}
-
-impl<T: Copy + PartialEq> Pending<T> {
-    fn one(target: T, ts: i64) -> Pending<T> {
-        Pending {
-            first: Some((target, ts)),
-            rest: Vec::new(),
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.rest.capacity() * size_of::<(T, i64)>()
-    }
-
-    /// Takes the oldest waiting probe out.
-    fn pop_oldest(&mut self) -> Option<(T, i64)> {
-        let oldest = self.first.take();
-        if !self.rest.is_empty() {
-            self.first = Some(self.rest.remove(0));
-        }
-        oldest
-    }
-
-    /// Adds a probe, making room first: returns the probe that no longer
-    /// fits (the oldest), to be counted as failed. `may_grow`: the list may
-    /// be allocated.
-    fn push(&mut self, target: T, ts: i64, may_grow: bool) -> Option<(T, i64)> {
-        if self.first.is_none() {
-            self.first = Some((target, ts));
-            return None;
-        }
-        if self.rest.capacity() == 0 && may_grow {
-            self.rest.reserve_exact(PENDING_PROBES - 1);
-        }
-        let pushed_out = if self.rest.len() < self.rest.capacity() {
-            None
-        } else {
-            self.pop_oldest()
-        };
-        if self.first.is_none() {
-            self.first = Some((target, ts));
-        } else if self.rest.len() < self.rest.capacity() {
-            self.rest.push((target, ts));
-        }
-        pushed_out
-    }
-
-    /// Takes every waiting probe of `target` out, calling `f` with each
-    /// one's time.
-    fn remove(&mut self, target: T, mut f: impl FnMut(i64)) {
-        self.rest.retain(|&(t, ts)| {
-            let hit = t == target;
-            if hit {
-                f(ts);
-            }
-            !hit
-        });
-        if let Some((t, ts)) = self.first
-            && t == target
-        {
-            f(ts);
-            self.first = None;
-        }
-        if self.first.is_none() && !self.rest.is_empty() {
-            self.first = Some(self.rest.remove(0));
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (T, i64)> + '_ {
-        self.first.iter().chain(self.rest.iter()).copied()
-    }
-}
-
 /// The first or last failed probe of a window: its time and target.
 type Extreme<T> = Option<(i64, T)>;
 
@@ -996,6 +917,150 @@ impl<T: Copy> FailedProbes<T> {
     }
 }
 
+/// What a window knows of its probes beyond the oldest one waiting: boxed,
+/// since most keys (a flood's single probes, a client's connections
+/// answered one after another) never need it.
+#[derive(Clone, Debug)]
+struct ProbeLog<T> {
+    failed: FailedProbes<T>,
+    /// Waiting probes newer than the oldest, oldest first: a list grown 3,
+    /// 7, 15 entries (at most [`PENDING_PROBES`] - 1) as more wait, and
+    /// freed when none does.
+    waiting: Vec<(T, i64)>,
+}
+
+/// The probes of one window: those waiting for a reply (the oldest
+/// inline) and those counted as failed.
+#[derive(Clone, Debug)]
+struct Probes<T> {
+    /// The oldest waiting probe (target, time), when any.
+    oldest: Option<(T, i64)>,
+    /// The rest, allocated when a probe fails or a second one waits, and
+    /// dropped when it holds nothing again.
+    log: Option<Box<ProbeLog<T>>>,
+}
+
+impl<T: Copy + PartialEq> Probes<T> {
+    fn one(target: T, ts: i64) -> Probes<T> {
+        Probes {
+            oldest: Some((target, ts)),
+            log: None,
+        }
+    }
+
+    /// Heap bytes counted in the sets' budget: the waiting list. (The box
+    /// itself is part of a key's fixed cost: a failure must always be
+    /// recorded.)
+    fn heap_bytes(&self) -> usize {
+        self.log
+            .as_ref()
+            .map_or(0, |log| log.waiting.capacity() * size_of::<(T, i64)>())
+    }
+
+    fn log(log: &mut Option<Box<ProbeLog<T>>>) -> &mut ProbeLog<T> {
+        log.get_or_insert_with(|| {
+            Box::new(ProbeLog {
+                failed: FailedProbes {
+                    count: 0,
+                    first: None,
+                    last: None,
+                },
+                waiting: Vec::new(),
+            })
+        })
+    }
+
+    /// Adds a waiting probe; the oldest one waiting is counted as failed
+    /// when the list is full (or cannot grow: `may_grow` false).
+    fn push(&mut self, target: T, ts: i64, may_grow: bool) {
+        let Probes { oldest, log } = self;
+        let Some(first) = *oldest else {
+            *oldest = Some((target, ts));
+            return;
+        };
+        let log = Probes::log(log);
+        let capacity = log.waiting.capacity();
+        if may_grow && log.waiting.len() == capacity && capacity < PENDING_PROBES - 1 {
+            let grown = (capacity * 2 + 1).clamp(3, PENDING_PROBES - 1);
+            log.waiting.reserve_exact(grown - log.waiting.len());
+        }
+        if log.waiting.len() < log.waiting.capacity() {
+            log.waiting.push((target, ts));
+            return;
+        }
+        // Full: the oldest gives way.
+        log.failed.add(first.0, first.1);
+        if log.waiting.is_empty() {
+            *oldest = Some((target, ts));
+        } else {
+            *oldest = Some(log.waiting.remove(0));
+            log.waiting.push((target, ts));
+        }
+    }
+
+    /// A reply from `target`: its waiting probes were refused (counted as
+    /// failed) or answered (not counted). Frees what holds nothing any
+    /// more.
+    fn reply(&mut self, target: T, refused: bool) {
+        let Probes { oldest, log } = self;
+        let mut refused_oldest = None;
+        if let Some(log) = log {
+            let ProbeLog { failed: f, waiting } = &mut **log;
+            waiting.retain(|&(t, ts)| {
+                let hit = t == target;
+                if hit && refused {
+                    f.add(t, ts);
+                }
+                !hit
+            });
+        }
+        if let Some((t, ts)) = *oldest
+            && t == target
+        {
+            *oldest = None;
+            if refused {
+                refused_oldest = Some(ts);
+            }
+        }
+        if let Some(ts) = refused_oldest {
+            Probes::log(log).failed.add(target, ts);
+        }
+        if oldest.is_none()
+            && let Some(l) = log
+        {
+            if l.waiting.is_empty() {
+                l.waiting = Vec::new();
+            } else {
+                *oldest = Some(l.waiting.remove(0));
+            }
+        }
+        if log
+            .as_ref()
+            .is_some_and(|l| l.failed.count == 0 && l.waiting.capacity() == 0)
+        {
+            *log = None;
+        }
+    }
+
+    /// The failed probes: those counted and those still waiting (none came
+    /// for them).
+    fn failed(&self) -> FailedProbes<T> {
+        let mut failed = self.log.as_ref().map_or(
+            FailedProbes {
+                count: 0,
+                first: None,
+                last: None,
+            },
+            |log| log.failed.clone(),
+        );
+        let waiting = self.log.iter().flat_map(|log| log.waiting.iter());
+        for &(target, ts) in self.oldest.iter().chain(waiting) {
+            failed.add(target, ts);
+        }
+        failed
+    }
+}
+
 /// One key's current window. Its first target is kept inline, with what
 /// it did, until a second one arrives: a key probed once (most keys of a
 /// flood) allocates nothing.
@@ -1011,10 +1076,8 @@ struct Window<S: Targets> {
     /// Every target once there are two or more (the first included), else
     /// empty.
     targets: S,
-    /// Probes counted as failed so far.
-    failed: FailedProbes<S::Target>,
-    /// Probes waiting for a reply.
-    pending: Pending<S::Target>,
+    /// Its probes waiting for a reply and failed.
+    probes: Probes<S::Target>,
 }
 
 impl<S: Targets> Window<S> {
@@ -1029,12 +1092,7 @@ impl<S: Targets> Window<S> {
             first_reply: Reply::None,
             first_target: target,
             targets: S::default(),
-            failed: FailedProbes {
-                count: 0,
-                first: None,
-                last: None,
-            },
-            pending: Pending::one(target, ts),
+            probes: Probes::one(target, ts),
         }
     }
 
@@ -1049,7 +1107,7 @@ impl<S: Targets> Window<S> {
 
     /// Heap bytes held: the target set and the waiting probes.
     fn heap_bytes(&self) -> usize {
-        self.targets.heap_bytes() + self.pending.heap_bytes()
+        self.targets.heap_bytes() + self.probes.heap_bytes()
     }
 
     /// Records a probe; returns the change in heap bytes.
@@ -1074,9 +1132,7 @@ impl<S: Targets> Window<S> {
             Recorded::New => self.distinct += 1,
             Recorded::Dropped => self.exact = false,
         }
-        if let Some((old, old_ts)) = self.pending.push(target, ts, may_grow) {
-            self.failed.add(old, old_ts);
-        }
+        self.probes.push(target, ts, may_grow);
         self.heap_bytes() as isize - before as isize
     }
 
@@ -1092,12 +1148,17 @@ impl<S: Targets> Window<S> {
     /// Records a reply of a probed target; replies of targets not probed in
     /// this window are ignored. An answer outranks a refusal. The target's
     /// waiting probes were answered (not counted) or refused (failed).
-    fn reply(&mut self, target: S::Target, reply: Reply) {
-        self.pending.remove(target, |ts| {
-            if reply == Reply::Refused {
-                self.failed.add(target, ts);
-            }
-        });
+    /// Returns the change in heap bytes.
+    fn reply(&mut self, target: S::Target, reply: Reply) -> isize {
+        let before = self.probes.heap_bytes();
+        self.probes.reply(target, reply == Reply::Refused);
+        let freed = self.probes.heap_bytes() as isize - before as isize;
+        self.record_reply(target, reply);
+        freed
+    }
+
+    /// What a reply tells of its target.
+    fn record_reply(&mut self, target: S::Target, reply: Reply) {
         let Some(was) = self.state(target) else {
             return;
         };
@@ -1126,11 +1187,7 @@ impl<S: Targets> Window<S> {
     /// The failed probes: how many, the first and the last (the waiting
     /// probes count as failed: none came).
     fn failed_probes(&self) -> FailedProbes<S::Target> {
-        let mut failed = self.failed.clone();
-        for (target, ts) in self.pending.iter() {
-            failed.add(target, ts);
-        }
-        failed
+        self.probes.failed()
     }
 
     fn evidence(&self, first: S::Target, last: S::Target) -> ScanEvidence {
@@ -1260,9 +1317,15 @@ impl<K: ScanKey> KeyTable<K> {
         self.windows.insert(key, Window::new(target, ts));
     }
 
-    fn reply(&mut self, key: K, target: <K::Targets as Targets>::Target, reply: Reply) {
+    fn reply(
+        &mut self,
+        key: K,
+        target: <K::Targets as Targets>::Target,
+        reply: Reply,
+        shared: &mut Shared,
+    ) {
         if let Some(window) = self.windows.get_mut(&key) {
-            window.reply(target, reply);
+            shared.account(window.reply(target, reply));
         }
     }
 
@@ -1413,13 +1476,15 @@ impl ScanDetector {
                     source: dst,
                     host: src,
                 };
-                self.vertical.reply(vertical, src_port, reply);
+                self.vertical
+                    .reply(vertical, src_port, reply, &mut self.shared);
                 let horizontal = HorizontalKey {
                     transport,
                     source: dst,
                     port: src_port,
                 };
-                self.horizontal.reply(horizontal, src, reply);
+                self.horizontal
+                    .reply(horizontal, src, reply, &mut self.shared);
             }
         }
         self.expire_windows();
@@ -1765,9 +1830,21 @@ mod tests {
             for port in 1..=in_flight {
                 run.probe(scanner, victim, port, i64::from(port - 1) * SEC);
             }
+            let key = VerticalKey {
+                transport: Transport::Tcp,
+                source: scanner,
+                host: victim,
+            };
+            assert_eq!(
+                run.d.vertical.windows[&key].probes.heap_bytes(),
+                (PENDING_PROBES - 1) * size_of::<(u16, i64)>()
+            );
             for port in (1..=in_flight).rev() {
                 run.answer(victim, port, scanner);
             }
+            // None waits: the waiting list is freed.
+            assert_eq!(run.d.vertical.windows[&key].probes.heap_bytes(), 0);
+            check_accounting(&run.d);
             run.probe(scanner, victim, 1000, 100 * SEC);
             run.refuse(victim, 1000, scanner);
             let f = &run.report().findings[0];
@@ -1824,6 +1901,21 @@ mod tests {
         let report = run.report();
         assert!(report.is_empty(), "{report:#?}");
         assert_eq!(report.probes, 200 + 60 + 60);
+        // Answered one after another: no key keeps a record of its probes.
+        assert!(
+            run.d
+                .vertical
+                .windows
+                .values()
+                .all(|w| w.probes.log.is_none())
+        );
+        assert!(
+            run.d
+                .horizontal
+                .windows
+                .values()
+                .all(|w| w.probes.log.is_none())
+        );
     }
 
     #[test]
@@ -2106,12 +2198,13 @@ mod tests {
         for port in 1..=100 {
             run.probe(scanner, victim, port, 0);
         }
-        // The second port allocates a list of 8 ports (32 bytes) and the
-        // waiting list (240 bytes), which spend the budget; the horizontal
-        // keys, one host each, hold theirs inline. Every probe still counts.
+        // The second port allocates a list of 8 ports (32 bytes) and a
+        // waiting list of 3 (48 bytes), which spend the budget; the
+        // horizontal keys, one host each, hold theirs inline. Every probe
+        // still counts.
         let f = &run.report().findings[0];
         assert_eq!((f.probes, f.distinct, f.distinct_exact), (100, 8, false));
-        assert_eq!(run.d.set_bytes(), 32 + 240);
+        assert_eq!(run.d.set_bytes(), 32 + 48);
         check_accounting(&run.d);
         // A second key gets nothing: its first target and waiting probe
         // stay inline, older probes count as failed as newer ones come.
@@ -2119,7 +2212,7 @@ mod tests {
         for port in 1..=100 {
             run.probe(scanner, other, port, SEC + i64::from(port));
         }
-        assert_eq!(run.d.set_bytes(), 32 + 240);
+        assert_eq!(run.d.set_bytes(), 32 + 48);
         check_accounting(&run.d);
         let w = &run.d.vertical.windows[&VerticalKey {
             transport: Transport::Tcp,
