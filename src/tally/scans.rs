@@ -46,10 +46,12 @@
 //! failed at once, and a probe pushed out by that many newer ones still
 //! waiting counts as failed (an answer slower than that is not told apart
 //! from none). Probes of a target already answered in the window are not
-//! counted at all. TCP, UDP and SCTP are
-//! keyed apart (the classifier reports no SCTP events today, so SCTP scans
-//! are not seen). Tunnels are not part of the key: with `--decap`, inner
-//! addresses of different tunnels that coincide count together.
+//! counted at all.
+//!
+//! TCP, UDP and SCTP are keyed apart (the classifier reports no SCTP events
+//! today, so SCTP scans are not seen). Tunnels are not part of the key: with
+//! `--decap`, inner addresses of different tunnels that coincide count
+//! together.
 //!
 //! # Windows
 //!
