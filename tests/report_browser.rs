@@ -275,6 +275,17 @@ fn html_report_renders_in_chromium() {
         assert!(text.contains(heading), "{heading} missing:\n{text}");
     }
     assert!(text.contains("identified by"), "{text}");
+    // One peak (06:32:48, 154,295 bytes: 1.2 Mbit/s, checked with tshark in
+    // tests/report/figures.rs): the card, the chart's annotation and the
+    // marked row of the figures say the same.
+    for peak in [
+        "peak rate 1.2 Mbit/s busiest 1 s, from 2026-11-26 06:32:48.000",
+        "peak 1.2 Mbit/s: busiest 1 s, from 2026-11-26 06:32:48.000",
+        "06:32:48.000 (peak) 1.2 Mbit/s",
+        "each step is one 1 s bucket",
+    ] {
+        assert!(text.contains(peak), "{peak:?} missing:\n{text}");
+    }
     assert!(text.contains("No port scans found ("), "{text}");
 
     // Light and dark: both painted, with many colours (text, bars, the

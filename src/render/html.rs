@@ -12,9 +12,9 @@
 
 use super::port_label;
 use super::report::{
-    ReportView, SCANS_OFF, TimeSeriesView, TopView, accuracy_note, format_duration,
-    fragments_sentence, no_scans_sentence, row_name, scans_criteria_sentence, scans_overview,
-    tunnel_share, with_tunnel,
+    PeakView, ReportView, SCANS_OFF, TimeSeriesView, TopView, accuracy_note, format_duration,
+    fragments_sentence, no_scans_sentence, peak_note, row_name, scans_criteria_sentence,
+    scans_overview, tunnel_share, with_tunnel,
 };
 use super::text::identified_label;
 use super::{ScanView, ServiceView, format_bytes, format_count, format_rate, format_timestamp};
@@ -212,6 +212,10 @@ svg.chart .grid{stroke:var(--grid);stroke-width:1}
 svg.chart .base{stroke:var(--axis);stroke-width:1}
 svg.chart .hover rect{fill:transparent}
 svg.chart .hover rect:hover{fill:var(--fg);fill-opacity:.08}
+svg.chart .peak line{stroke:var(--fg);stroke-width:1.2;stroke-dasharray:5 4}
+svg.chart .peak rect{fill:var(--fg);fill-opacity:.07}
+svg.chart .peak text{font-size:11.5px;paint-order:stroke;stroke:var(--bg);stroke-width:3px}
+tr.peak td{font-weight:600}
 .legend{list-style:none;padding:0;margin:8px 0;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:.9em}
 svg.sw{display:inline-block;vertical-align:-1px;margin-right:6px}
 details summary{cursor:pointer;color:var(--muted);margin:6px 0}
@@ -327,10 +331,10 @@ fn overview(view: &ReportView, p: &mut String) -> fmt::Result {
             p,
             "peak rate",
             &format_rate(peak.bits_per_second),
-            &format!(
-                "busiest {}, from {}",
-                format_width(peak.bucket_seconds),
-                short_time(&peak.start)
+            &peak.detail(
+                &short_time(&peak.start),
+                r.duration_seconds,
+                &format_width(peak.bucket_seconds),
             ),
         )?;
     }
@@ -718,7 +722,7 @@ fn scans(view: &ReportView, p: &mut String) -> fmt::Result {
             }
             writeln!(
                 p,
-                "<td title=\"first probe {} to last probe {}, {} probes\">{}</td><td class=\"n\">{}</td><td class=\"e\">{}</td></tr>",
+                "<td title=\"first failed probe {} to last {}, {} failed probes\">{}</td><td class=\"n\">{}</td><td class=\"e\">{}</td></tr>",
                 Esc(&f.first_timestamp),
                 Esc(&f.last_timestamp),
                 format_count(f.probes),
@@ -1453,8 +1457,17 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
     }
     writeln!(
         p,
-        "<p class=\"note\">{}. Rates are bits per second over each bucket.</p>",
-        Esc(&note)
+        "<p class=\"note\">{}. Rates are bits per second over each bucket.{}</p>",
+        Esc(&note),
+        Esc(&view
+            .report
+            .peak
+            .as_ref()
+            .map_or(String::new(), |peak| peak_note(
+                peak,
+                ts.bucket_ns,
+                &short_time(&peak.start)
+            )))
     )?;
     if ts.buckets.is_empty() {
         p.push_str("<p>No traffic.</p>\n</section>\n");
@@ -1495,7 +1508,14 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
     let values = series_values(ts, &series);
     let has_other = values.iter().any(|row| row.last().is_some_and(|&o| o > 0));
 
-    stacked_chart(p, ts, &series, &values, has_other)?;
+    stacked_chart(
+        p,
+        ts,
+        &series,
+        &values,
+        has_other,
+        view.report.peak.as_ref(),
+    )?;
 
     p.push_str("<ul class=\"legend\">");
     for s in &series {
@@ -1543,6 +1563,7 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
         header.push(("total".to_string(), true));
         let header: Vec<(&str, bool)> = header.iter().map(|(h, n)| (h.as_str(), *n)).collect();
         table_head(p, "buckets", &header)?;
+        let peak = view.report.peak.as_ref();
         for (b, row) in table.buckets.iter().zip(&values) {
             let start = short_time(&b.start);
             let start = if one_day {
@@ -1550,7 +1571,11 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
             } else {
                 &start
             };
-            write!(p, "<tr><td>{}</td>", Esc(start))?;
+            if peak.is_some_and(|peak| peak.is_in(b.start_ns, table.bucket_ns)) {
+                write!(p, "<tr class=\"peak\"><td>{} (peak)</td>", Esc(start))?;
+            } else {
+                write!(p, "<tr><td>{}</td>", Esc(start))?;
+            }
             for bytes in row {
                 if *bytes == 0 {
                     p.push_str("<td class=\"n m\">0</td>");
@@ -1579,13 +1604,15 @@ fn timeseries(view: &ReportView, p: &mut String) -> fmt::Result {
 }
 
 /// The stacked chart: one step-shaped area per series over runs of
-/// adjacent buckets (gaps drop to zero), a y axis in bits/s and time ticks.
+/// adjacent buckets (gaps drop to zero), a y axis in bits/s and time ticks,
+/// and the peak: its window shaded, its rate a dashed line.
 fn stacked_chart(
     p: &mut String,
     ts: &TimeSeriesView,
     series: &[Series],
     values: &[Vec<u64>],
     has_other: bool,
+    peak: Option<&PeakView>,
 ) -> fmt::Result {
     let seconds = ts.bucket_seconds.max(1e-9);
     let width_ns = i64::try_from(ts.bucket_ns.max(1)).unwrap_or(i64::MAX);
@@ -1605,7 +1632,10 @@ fn stacked_chart(
     let x_of = |ns: i64| plot.left + (ns.saturating_sub(t0)) as f64 / span as f64 * plot.width();
 
     let max_bytes = ts.buckets.iter().map(|b| b.bytes).max().unwrap_or(0);
-    let max_rate = (max_bytes as f64 * 8.0 / seconds).max(1.0);
+    // The y axis reaches the peak even when wider buckets average it down.
+    let max_rate = (max_bytes as f64 * 8.0 / seconds)
+        .max(peak.map_or(0.0, |p| p.bits_per_second))
+        .max(1.0);
     let y_step = nice_step(max_rate, 4.0);
     let y_ticks = (max_rate / y_step - 1e-9).ceil().max(1.0) as usize;
     let y_max = y_step * y_ticks as f64;
@@ -1751,6 +1781,43 @@ fn stacked_chart(
     }
     p.push_str("</g>\n");
 
+    if let Some(peak) = peak {
+        let x0 = x_of(peak.start_ns);
+        let x1 = x_of(
+            peak.start_ns
+                .saturating_add(i64::try_from(peak.bucket_ns).unwrap_or(i64::MAX)),
+        );
+        let y = plot.bottom - peak.bits_per_second / y_max * plot.height();
+        let label = format!(
+            "peak {}: busiest {}, from {}",
+            format_rate(peak.bits_per_second),
+            format_width(peak.bucket_seconds),
+            short_time(&peak.start)
+        );
+        // The label on the side of the window with more room.
+        let (lx, anchor) = if (x0 + x1) / 2.0 > (plot.left + plot.right) / 2.0 {
+            (x0 - 6.0, "end")
+        } else {
+            (x1 + 6.0, "start")
+        };
+        writeln!(
+            p,
+            "<g class=\"peak\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\
+             <line x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\"/>\
+             <text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text></g>",
+            Px::of(x0),
+            Px::of(plot.top),
+            Px::of((x1 - x0).max(1.0)),
+            Px::of(plot.height()),
+            Px::of(plot.left),
+            Px::of(plot.right),
+            Px::of(lx),
+            Px::of((y - 6.0).max(plot.top + 11.0)),
+            Esc(&label),
+            y = Px::of(y),
+        )?;
+    }
+
     // Hover tooltips with each bucket's figures, while the page stays small.
     if ts.buckets.len() <= MAX_HOVER_BUCKETS {
         p.push_str("<g class=\"hover\">");
@@ -1787,7 +1854,8 @@ fn stacked_chart(
     p.push_str("</svg>\n");
     writeln!(
         p,
-        "<figcaption>Stacked, largest service at the bottom. Time in UTC, {} to {}.</figcaption>\n</figure>",
+        "<figcaption>Stacked, largest service at the bottom; each step is one {} bucket. Time in UTC, {} to {}.</figcaption>\n</figure>",
+        Esc(&format_width(seconds)),
         Esc(&short_time(&format_timestamp(t0))),
         Esc(&short_time(&format_timestamp(t1)))
     )
@@ -2162,6 +2230,57 @@ mod tests {
             page.matches("<section").count(),
             page.matches("</section>").count()
         );
+    }
+
+    /// Ten minutes with one busy second: the chart's 4 s bars and the
+    /// table's 32 s rows average the peak down, so the chart draws the
+    /// peak's rate and window, its axis reaches it, and the row holding it
+    /// is marked and says why it is lower.
+    #[test]
+    fn a_peak_inside_wider_buckets_is_drawn_and_marked() {
+        let mut t = ReportTally::new(None);
+        let (client, server) = (v4(1), v4(2));
+        for s in 0..600i64 {
+            let (frames, len) = if s == 437 { (50, 1500) } else { (2, 100) };
+            for i in 0..frames {
+                let ts = T0 + s * SECOND + i * 1_000_000;
+                count(
+                    &mut t,
+                    Transport::Tcp,
+                    (server, 443),
+                    (client, 51000),
+                    len,
+                    ts,
+                );
+            }
+        }
+        let view = ReportView::new(&t, &PortDb::builtin(), false, 10);
+        let peak = view.report.peak.clone().expect("a peak");
+        assert_eq!(
+            (peak.start_ns, peak.bucket_ns, peak.bytes),
+            (T0 + 437 * SECOND, SECOND as u64, 75_000)
+        );
+        assert_eq!(
+            (view.chart.bucket_ns, view.table.bucket_ns),
+            (4 * SECOND as u64, 32 * SECOND as u64)
+        );
+        let page = render(&view);
+        let rate = format_rate(peak.bits_per_second);
+        assert_eq!(rate, "600.0 kbit/s");
+        let chart = between(&page, "<svg class=\"chart series\"", "</svg>");
+        assert!(
+            chart.contains(&format!(
+                "peak {rate}: busiest 1 s, from 2025-11-26 06:24:17.000</text>"
+            )),
+            "{chart}"
+        );
+        // The y axis: ticks up to at least the peak, though no bar reaches it.
+        assert!(chart.contains(">600.0 kbit/s</text>"), "{chart}");
+        assert_eq!(page.matches("<tr class=\"peak\">").count(), 1);
+        assert!(page.contains("<tr class=\"peak\"><td>06:24:00.000 (peak)</td>"));
+        assert!(page.contains(&format!(
+            "The peak, {rate} over the busiest 1 s from 2025-11-26 06:24:17.000, lies in the marked bucket, whose average is lower."
+        )));
     }
 
     #[test]

@@ -201,18 +201,53 @@ pub struct TimeSeriesView {
     pub buckets: Vec<BucketView>,
 }
 
-/// The busiest bucket.
+/// The peak: the busiest second of total traffic (see
+/// [`TimeSeries::peak`](crate::tally::timeseries::TimeSeries::peak)), the
+/// one figure every format shows as the peak.
 #[derive(Clone, Debug, Serialize)]
 pub struct PeakView {
     /// Its start (RFC 3339, UTC).
     pub start: String,
+    /// Its start, nanoseconds since the epoch: a multiple of its width, or
+    /// the first frame's time when the capture is shorter than the window.
+    pub start_ns: i64,
     /// Its bytes.
     pub bytes: u64,
-    /// Bits per second over the bucket.
+    /// Bits per second over the window.
     pub bits_per_second: f64,
-    /// The bucket's width in seconds (about one second, or the whole
-    /// capture when shorter).
+    /// The window's width in seconds: 1, or the time series' bucket width
+    /// when that is wider (captures spanning more than 1,024 buckets of a
+    /// second), or the capture's duration when that is shorter (the peak is
+    /// then the average).
     pub bucket_seconds: f64,
+    /// The window's width in nanoseconds.
+    pub bucket_ns: u64,
+}
+
+impl PeakView {
+    /// Whether the bucket of `width_ns` starting at `start_ns` holds the
+    /// whole peak window (display buckets are the peak's width or a
+    /// multiple of it, aligned the same way, so exactly one does).
+    pub fn is_in(&self, start_ns: i64, width_ns: u64) -> bool {
+        let end = i128::from(start_ns) + i128::from(width_ns);
+        i128::from(start_ns) <= i128::from(self.start_ns)
+            && i128::from(self.start_ns) + i128::from(self.bucket_ns) <= end
+    }
+
+    /// `busiest 1 s, from 2025-…Z`, or for a capture shorter than the
+    /// window (whose peak is its average) `the whole capture (58.1 ms),
+    /// from …`; `start` is the start as the format shows times, `width` the
+    /// window's width.
+    pub fn detail(&self, start: &str, duration_seconds: f64, width: &str) -> String {
+        if duration_seconds <= self.bucket_seconds {
+            format!(
+                "the whole capture ({}), from {start}",
+                format_duration(duration_seconds)
+            )
+        } else {
+            format!("busiest {width}, from {start}")
+        }
+    }
 }
 
 /// A server port the port database does not know (from the server
@@ -238,7 +273,7 @@ pub struct ReportSections {
     /// no hosts, conversations, directions or time series: renderers then
     /// show those sections as not available.
     pub details_available: bool,
-    /// The busiest time bucket.
+    /// The busiest second.
     pub peak: Option<PeakView>,
     /// Direction per service row (same order as `services`).
     pub service_directions: Vec<DirectionView>,
@@ -262,10 +297,12 @@ pub struct ReportView {
     pub read: ReadView,
     /// The report's sections.
     pub report: ReportSections,
-    /// The time series coarsened for a chart (at most [`CHART_BUCKETS`]).
+    /// The time series for a chart: buckets of the peak's width or wider
+    /// (at most [`CHART_BUCKETS`]), so that no bar rises above the peak.
     #[serde(skip)]
     pub chart: TimeSeriesView,
-    /// The time series coarsened for a text table (at most [`TABLE_BUCKETS`]).
+    /// The time series for a text table, the same way (at most
+    /// [`TABLE_BUCKETS`]).
     #[serde(skip)]
     pub table: TimeSeriesView,
     /// How many rows of each table the renderers show (`--top`).
@@ -484,43 +521,25 @@ impl ReportView {
             })
             .collect();
         let timeseries = series_view(series, series.widened_from(), &top_services);
+        // The one peak, and charts and tables in buckets no narrower.
+        let span = tally.base.time_span();
         let chart = series_view(
-            &series.coarsened(CHART_BUCKETS),
+            &series.for_display(CHART_BUCKETS, span),
             series.widened_from(),
             &top_services,
         );
         let table = series_view(
-            &series.coarsened(TABLE_BUCKETS),
+            &series.for_display(TABLE_BUCKETS, span),
             series.widened_from(),
             &top_services,
         );
-        // The peak over buckets of about a second: the stored width can be
-        // milliseconds, whose busiest bucket is a burst, not a rate. A
-        // capture shorter than the peak bucket has its average as its peak.
-        let span_ns = tally.base.time_span().map_or(0, |(first, last)| {
-            u64::try_from(i128::from(last) - i128::from(first)).unwrap_or(u64::MAX)
-        });
-        let per_second = series
-            .coarsened(usize::try_from((span_ns / 1_000_000_000).max(1)).unwrap_or(usize::MAX));
-        let peak_width = per_second.width_ns();
-        let peak = per_second.peak().map(|(start_ns, bytes)| {
-            let average = read.average_bits_per_second.unwrap_or(0.0);
-            let over_bucket = bytes as f64 * 8.0 / (peak_width.max(1) as f64 / 1e9);
-            if span_ns < peak_width || over_bucket < average {
-                PeakView {
-                    start: read.first_timestamp.clone().unwrap_or_default(),
-                    bytes: read.bytes,
-                    bits_per_second: average,
-                    bucket_seconds: read.duration_seconds,
-                }
-            } else {
-                PeakView {
-                    start: format_timestamp(start_ns),
-                    bytes,
-                    bits_per_second: over_bucket,
-                    bucket_seconds: peak_width as f64 / 1e9,
-                }
-            }
+        let peak = series.peak(span).map(|peak| PeakView {
+            start: format_timestamp(peak.start_ns),
+            start_ns: peak.start_ns,
+            bytes: peak.bytes,
+            bits_per_second: peak.bits_per_second(),
+            bucket_seconds: peak.width_ns as f64 / 1e9,
+            bucket_ns: peak.width_ns,
         });
         // Server ports the database does not name (from the server
         // inventory: clients' ephemeral ports never appear).
@@ -968,10 +987,13 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
         overview.push(vec![
             "peak rate".to_string(),
             format!(
-                "{} (busiest {} s, from {})",
+                "{} ({})",
                 format_rate(peak.bits_per_second),
-                peak.bucket_seconds,
-                peak.start
+                peak.detail(
+                    &peak.start,
+                    r.duration_seconds,
+                    &format!("{} s", peak.bucket_seconds)
+                )
             ),
         ]);
     }
@@ -1225,7 +1247,9 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             .map(|s| view.service_label(s.tunnel, s.transport, s.port, s.failed)),
     );
     header.push("other".to_string());
+    header.push("total".to_string());
     let seconds = ts.bucket_seconds.max(1e-9);
+    let peak = view.report.peak.as_ref();
     let rows: Vec<Vec<String>> = ts
         .buckets
         .iter()
@@ -1246,21 +1270,45 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             row.push(format_rate(
                 b.bytes.saturating_sub(charted) as f64 * 8.0 / seconds,
             ));
+            let mut total = format_rate(b.bytes as f64 * 8.0 / seconds);
+            if peak.is_some_and(|p| p.is_in(b.start_ns, ts.bucket_ns)) {
+                total.push_str(" (peak)");
+            }
+            row.push(total);
             row
         })
         .collect();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     writeln!(
         out,
-        "Bucket: {} s{}.\n",
+        "Bucket: {} s{}. Rates are bits per second over each bucket.{}\n",
         ts.bucket_seconds,
         ts.widened_from_ns.map_or(String::new(), |w| format!(
             " (widened from {} s to bound memory)",
             w as f64 / 1e9
-        ))
+        )),
+        peak.map_or(String::new(), |p| peak_note(p, ts.bucket_ns, &p.start))
     )?;
     md_table(out, &header, &rows)?;
     write_unknown_ports(view, out)
+}
+
+/// The sentence under a time table or chart of `bucket_ns` buckets on
+/// where its peak is (the renderers mark the bucket holding it); `start` is
+/// the peak's start as the format shows times.
+pub(super) fn peak_note(peak: &PeakView, bucket_ns: u64, start: &str) -> String {
+    let rate = format_rate(peak.bits_per_second);
+    match bucket_ns.cmp(&peak.bucket_ns) {
+        std::cmp::Ordering::Equal => format!(" The peak, {rate} from {start}, is marked."),
+        std::cmp::Ordering::Greater => format!(
+            " The peak, {rate} over the busiest {} s from {start}, lies in the marked bucket, whose average is lower.",
+            peak.bucket_seconds
+        ),
+        std::cmp::Ordering::Less => format!(
+            " The capture lasts {}, less than the peak's window (a second or more): its peak is its average, {rate}; shorter buckets show bursts above it.",
+            format_duration(peak.bucket_seconds)
+        ),
+    }
 }
 
 /// Frames per tunnel kind (`--decap`).

@@ -49,10 +49,10 @@ pub struct EvidenceView {
     /// Vertical: the first open ports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_ports: Option<Vec<u16>>,
-    /// Horizontal: the first host probed.
+    /// Horizontal: the host of the first failed probe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_host: Option<IpAddr>,
-    /// Horizontal: the last host probed.
+    /// Horizontal: the host of the last failed probe.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_host: Option<IpAddr>,
     /// Horizontal: the first open hosts.
@@ -76,15 +76,16 @@ pub struct ScanView {
     pub target_host: Option<IpAddr>,
     /// The port probed (horizontal).
     pub target_port: Option<u16>,
-    /// The window's first probe (RFC 3339, UTC).
+    /// The scan's first failed probe (RFC 3339, UTC).
     pub first_timestamp: String,
-    /// Its last probe (RFC 3339, UTC).
+    /// Its last failed probe (RFC 3339, UTC).
     pub last_timestamp: String,
-    /// First probe, ns since the epoch.
+    /// First failed probe, ns since the epoch.
     pub first_ns: i64,
-    /// Last probe, ns since the epoch.
+    /// Last failed probe, ns since the epoch.
     pub last_ns: i64,
-    /// Probe frames (conversations opened).
+    /// Failed probe frames (conversations opened and refused or never
+    /// answered); answered ones are evidence, not counted.
     pub probes: u64,
     /// Distinct ports (vertical) or hosts (horizontal) probed.
     pub distinct: u64,
@@ -280,7 +281,7 @@ impl ScanView {
         )
     }
 
-    /// Seconds from the first to the last probe.
+    /// Seconds from the first to the last failed probe.
     pub fn duration_seconds(&self) -> f64 {
         (i128::from(self.last_ns) - i128::from(self.first_ns)) as f64 / 1e9
     }

@@ -31,10 +31,27 @@
 //! A target answered once counts as *open* for the whole window, even if
 //! other probes of it failed; one refused and never answered counts as
 //! *closed*; the others are *unanswered* (filtered, or UDP ports whose ICMP
-//! "port unreachable" is not a conversation event). TCP, UDP and SCTP are
-//! keyed apart (the classifier reports no SCTP events today, so SCTP scans
-//! are not seen). Tunnels are not part of the key: with `--decap`, inner
-//! addresses of different tunnels that coincide count together.
+//! "port unreachable" is not a conversation event).
+//!
+//! A finding *is* its failed probes: its first and last time, its duration
+//! and its `probes` count cover only probes that were refused or never
+//! answered. Probes that were answered (the open targets it found, and
+//! ordinary connections of the same source to the same host or port before
+//! or after the scan) are evidence ([`ScanFinding::open`], the open ports or
+//! hosts listed), not the scan: an nmap scan of 0.2 s after a minute of
+//! ordinary connections to the same host lasts 0.2 s. Whether a probe was
+//! answered is known only when its reply comes, so each window holds its
+//! last [`PENDING_PROBES`] probes still waiting for one (with their times):
+//! an answer takes its target's waiting probes out, a refusal counts them as
+//! failed at once, and a probe pushed out by that many newer ones still
+//! waiting counts as failed (an answer slower than that is not told apart
+//! from none). Probes of a target already answered in the window are not
+//! counted at all.
+//!
+//! TCP, UDP and SCTP are keyed apart (the classifier reports no SCTP events
+//! today, so SCTP scans are not seen). Tunnels are not part of the key: with
+//! `--decap`, inner addresses of different tunnels that coincide count
+//! together.
 //!
 //! # Windows
 //!
@@ -63,8 +80,15 @@
 //!   size in new keys has been turned away, so sweeps cost amortised O(1)
 //!   per probe. Expired windows are also swept as stream time passes (at
 //!   most once per window of stream time, amortised the same way).
-//! * A key's first target is kept inline: a key probed once (most keys of
-//!   a flood) allocates nothing.
+//! * A key's first target, and its oldest probe waiting for a reply, are
+//!   kept inline: a key probed once (most keys of a flood), or whose
+//!   probes are answered one after another, allocates nothing. A key with
+//!   a failed probe, or with several waiting at once, gets a record of
+//!   them (under 100 bytes, freed when it holds nothing); its probes
+//!   waiting beyond the oldest take a list of 3, 7, then 15 entries (at
+//!   most 240 bytes for a vertical key, 480 for a horizontal one), freed
+//!   when none waits any more and counted in the sets' byte budget below;
+//!   without room, the oldest waiting probe counts as failed at once.
 //! * Ports of a vertical key: a sorted list up to 512 ports, then a 16 KiB
 //!   map of 2 bits per port (probed, refused, answered): every port of all
 //!   65,536, exactly.
@@ -109,6 +133,13 @@ const EVIDENCE_RANGES: usize = 8;
 const EVIDENCE_OPEN_PORTS: usize = 16;
 /// Open hosts a finding's evidence lists.
 const EVIDENCE_OPEN_HOSTS: usize = 8;
+/// Probes a window remembers while they wait for a reply; a probe pushed
+/// out by this many newer ones still waiting counts as failed. Sixteen
+/// covers a browser's parallel connections to one host and the probes
+/// nmap has in flight on a LAN; on a slow path an open port answered later
+/// than that counts among the failed probes (its time is inside the scan
+/// anyway).
+pub const PENDING_PROBES: usize = 16;
 
 /// The thresholds and bounds of scan detection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,9 +265,9 @@ pub enum ScanEvidence {
     },
     /// A horizontal scan's hosts.
     Hosts {
-        /// The first host probed in the window.
+        /// The host of the scan's first failed probe.
         first: IpAddr,
-        /// The last host probed in the window (in stream order).
+        /// The host of its last failed probe.
         last: IpAddr,
         /// The first open (answered) hosts, ascending, at most 8.
         open: Vec<IpAddr>,
@@ -319,12 +350,13 @@ pub struct ScanFinding {
     pub target_host: Option<IpAddr>,
     /// The port probed on many hosts (horizontal scans only).
     pub target_port: Option<u16>,
-    /// Time of the window's first probe (ns since the epoch).
+    /// Time of the scan's first failed probe (ns since the epoch).
     pub first_ns: i64,
-    /// Time of the window's last probe (ns since the epoch).
+    /// Time of its last failed probe (ns since the epoch).
     pub last_ns: i64,
-    /// Probe frames (conversations opened) in the window, including repeats
-    /// of a target and targets not remembered.
+    /// Failed probes: probe frames (conversations opened) in the window that
+    /// were refused or never answered, including repeats of a target and
+    /// targets not remembered. Answered probes are not counted.
     pub probes: u64,
     /// Distinct targets probed: ports (vertical) or hosts (horizontal).
     pub distinct: u64,
@@ -536,8 +568,8 @@ impl Reply {
 enum Recorded {
     /// A target new to the window.
     New,
-    /// A target probed before in the window.
-    Known,
+    /// A target probed before in the window, with what is known of it.
+    Known(Reply),
     /// A new target not remembered: the set is at its bound.
     Dropped,
 }
@@ -629,7 +661,7 @@ impl Targets for PortStates {
         match self {
             PortStates::List(list) => {
                 let at = match list.binary_search_by_key(&port, |&(p, _)| p) {
-                    Ok(_) => return Recorded::Known,
+                    Ok(i) => return Recorded::Known(list[i].1),
                     Err(at) => at,
                 };
                 if list.len() == list.capacity() {
@@ -652,8 +684,8 @@ impl Targets for PortStates {
                 Recorded::New
             }
             PortStates::Map(map) => {
-                if map_get(map, port) != 0 {
-                    return Recorded::Known;
+                if let Some(reply) = Reply::from_code(map_get(map, port)) {
+                    return Recorded::Known(reply);
                 }
                 map_set(map, port, Reply::None);
                 Recorded::New
@@ -747,8 +779,8 @@ impl Targets for HostStates {
 
     fn probe(&mut self, host: IpAddr, may_grow: bool, max_len: usize) -> Recorded {
         // Not `entry`: it reserves room even when nothing is inserted.
-        if self.hosts.contains_key(&host) {
-            return Recorded::Known;
+        if let Some(&reply) = self.hosts.get(&host) {
+            return Recorded::Known(reply);
         }
         let len = self.hosts.len();
         if len >= max_len || (len >= self.hosts.capacity() && !may_grow) {
@@ -862,25 +894,192 @@ impl ScanKey for HorizontalKey {
     }
 }
 
+/// The first or last failed probe of a window: its time and target.
+type Extreme<T> = Option<(i64, T)>;
+
+/// The probes of a window counted as failed so far (refused, or pushed out
+/// of its waiting list without a reply).
+#[derive(Clone, Debug)]
+struct FailedProbes<T> {
+    count: u64,
+    first: Extreme<T>,
+    last: Extreme<T>,
+}
+
+impl<T: Copy> FailedProbes<T> {
+    fn add(&mut self, target: T, ts: i64) {
+        self.count += 1;
+        if self.first.is_none_or(|(first, _)| ts < first) {
+            self.first = Some((ts, target));
+        }
+        // Of equal times, the one counted last.
+        if self.last.is_none_or(|(last, _)| ts >= last) {
+            self.last = Some((ts, target));
+        }
+    }
+}
+
+/// What a window knows of its probes beyond the oldest one waiting: boxed,
+/// since most keys (a flood's single probes, a client's connections
+/// answered one after another) never need it.
+#[derive(Clone, Debug)]
+struct ProbeLog<T> {
+    failed: FailedProbes<T>,
+    /// Waiting probes newer than the oldest, oldest first: a list grown 3,
+    /// 7, 15 entries (at most [`PENDING_PROBES`] - 1) as more wait, and
+    /// freed when none does.
+    waiting: Vec<(T, i64)>,
+}
+
+/// The probes of one window: those waiting for a reply (the oldest
+/// inline) and those counted as failed.
+#[derive(Clone, Debug)]
+struct Probes<T> {
+    /// The oldest waiting probe (target, time), when any.
+    oldest: Option<(T, i64)>,
+    /// The rest, allocated when a probe fails or a second one waits, and
+    /// dropped when it holds nothing again.
+    log: Option<Box<ProbeLog<T>>>,
+}
+
+impl<T: Copy + PartialEq> Probes<T> {
+    fn one(target: T, ts: i64) -> Probes<T> {
+        Probes {
+            oldest: Some((target, ts)),
+            log: None,
+        }
+    }
+
+    /// Heap bytes counted in the sets' budget: the waiting list. (The box
+    /// itself is part of a key's fixed cost: a failure must always be
+    /// recorded.)
+    fn heap_bytes(&self) -> usize {
+        self.log
+            .as_ref()
+            .map_or(0, |log| log.waiting.capacity() * size_of::<(T, i64)>())
+    }
+
+    fn log(log: &mut Option<Box<ProbeLog<T>>>) -> &mut ProbeLog<T> {
+        log.get_or_insert_with(|| {
+            Box::new(ProbeLog {
+                failed: FailedProbes {
+                    count: 0,
+                    first: None,
+                    last: None,
+                },
+                waiting: Vec::new(),
+            })
+        })
+    }
+
+    /// Adds a waiting probe; the oldest one waiting is counted as failed
+    /// when the list is full (or cannot grow: `may_grow` false).
+    fn push(&mut self, target: T, ts: i64, may_grow: bool) {
+        let Probes { oldest, log } = self;
+        let Some(first) = *oldest else {
+            *oldest = Some((target, ts));
+            return;
+        };
+        let log = Probes::log(log);
+        let capacity = log.waiting.capacity();
+        if may_grow && log.waiting.len() == capacity && capacity < PENDING_PROBES - 1 {
+            let grown = (capacity * 2 + 1).clamp(3, PENDING_PROBES - 1);
+            log.waiting.reserve_exact(grown - log.waiting.len());
+        }
+        if log.waiting.len() < log.waiting.capacity() {
+            log.waiting.push((target, ts));
+            return;
+        }
+        // Full: the oldest gives way.
+        log.failed.add(first.0, first.1);
+        if log.waiting.is_empty() {
+            *oldest = Some((target, ts));
+        } else {
+            *oldest = Some(log.waiting.remove(0));
+            log.waiting.push((target, ts));
+        }
+    }
+
+    /// A reply from `target`: its waiting probes were refused (counted as
+    /// failed) or answered (not counted). Frees what holds nothing any
+    /// more.
+    fn reply(&mut self, target: T, refused: bool) {
+        let Probes { oldest, log } = self;
+        let mut refused_oldest = None;
+        if let Some(log) = log {
+            let ProbeLog { failed: f, waiting } = &mut **log;
+            waiting.retain(|&(t, ts)| {
+                let hit = t == target;
+                if hit && refused {
+                    f.add(t, ts);
+                }
+                !hit
+            });
+        }
+        if let Some((t, ts)) = *oldest
+            && t == target
+        {
+            *oldest = None;
+            if refused {
+                refused_oldest = Some(ts);
+            }
+        }
+        if let Some(ts) = refused_oldest {
+            Probes::log(log).failed.add(target, ts);
+        }
+        if oldest.is_none()
+            && let Some(l) = log
+        {
+            if l.waiting.is_empty() {
+                l.waiting = Vec::new();
+            } else {
+                *oldest = Some(l.waiting.remove(0));
+            }
+        }
+        if log
+            .as_ref()
+            .is_some_and(|l| l.failed.count == 0 && l.waiting.capacity() == 0)
+        {
+            *log = None;
+        }
+    }
+
+    /// The failed probes: those counted and those still waiting (none came
+    /// for them).
+    fn failed(&self) -> FailedProbes<T> {
+        let mut failed = self.log.as_ref().map_or(
+            FailedProbes {
+                count: 0,
+                first: None,
+                last: None,
+            },
+            |log| log.failed.clone(),
+        );
+        let waiting = self.log.iter().flat_map(|log| log.waiting.iter());
+        for &(target, ts) in self.oldest.iter().chain(waiting) {
+            failed.add(target, ts);
+        }
+        failed
+    }
+}
+
 /// One key's current window. Its first target is kept inline, with what
 /// it did, until a second one arrives: a key probed once (most keys of a
 /// flood) allocates nothing.
 #[derive(Clone, Debug)]
 struct Window<S: Targets> {
     start_ns: i64,
-    first_ns: i64,
-    last_ns: i64,
-    probes: u64,
     distinct: u64,
     open: u64,
     closed: u64,
     exact: bool,
     first_reply: Reply,
     first_target: S::Target,
-    last_target: S::Target,
     /// Every target once there are two or more (the first included), else
     /// empty.
     targets: S,
+    /// Its probes waiting for a reply and failed.
+    probes: Probes<S::Target>,
 }
 
 impl<S: Targets> Window<S> {
@@ -888,17 +1087,14 @@ impl<S: Targets> Window<S> {
     fn new(target: S::Target, ts: i64) -> Window<S> {
         Window {
             start_ns: ts,
-            first_ns: ts,
-            last_ns: ts,
-            probes: 1,
             distinct: 1,
             open: 0,
             closed: 0,
             exact: true,
             first_reply: Reply::None,
             first_target: target,
-            last_target: target,
             targets: S::default(),
+            probes: Probes::one(target, ts),
         }
     }
 
@@ -911,17 +1107,18 @@ impl<S: Targets> Window<S> {
         self.distinct - self.open
     }
 
-    /// Records a probe; returns the change in the set's heap bytes.
+    /// Heap bytes held: the target set and the waiting probes.
+    fn heap_bytes(&self) -> usize {
+        self.targets.heap_bytes() + self.probes.heap_bytes()
+    }
+
+    /// Records a probe; returns the change in heap bytes.
     fn probe(&mut self, target: S::Target, ts: i64, may_grow: bool, max_len: usize) -> isize {
-        self.probes += 1;
-        self.first_ns = self.first_ns.min(ts);
-        self.last_ns = self.last_ns.max(ts);
-        self.last_target = target;
-        let before = self.targets.heap_bytes();
+        let before = self.heap_bytes();
         let recorded = if !self.targets.is_empty() {
             self.targets.probe(target, may_grow, max_len)
         } else if target == self.first_target {
-            Recorded::Known
+            Recorded::Known(self.first_reply)
         } else if self.targets.probe(self.first_target, may_grow, max_len) == Recorded::New {
             // The second target: the set takes over from the inline first.
             self.targets.set(self.first_target, self.first_reply);
@@ -930,11 +1127,15 @@ impl<S: Targets> Window<S> {
             Recorded::Dropped
         };
         match recorded {
+            // A target that answered already: an ordinary connection, or a
+            // repeat of an open port; not a probe of the scan.
+            Recorded::Known(Reply::Answered) => return 0,
+            Recorded::Known(_) => {}
             Recorded::New => self.distinct += 1,
-            Recorded::Known => {}
             Recorded::Dropped => self.exact = false,
         }
-        self.targets.heap_bytes() as isize - before as isize
+        self.probes.push(target, ts, may_grow);
+        self.heap_bytes() as isize - before as isize
     }
 
     /// What is known of a target probed in this window.
@@ -947,8 +1148,19 @@ impl<S: Targets> Window<S> {
     }
 
     /// Records a reply of a probed target; replies of targets not probed in
-    /// this window are ignored. An answer outranks a refusal.
-    fn reply(&mut self, target: S::Target, reply: Reply) {
+    /// this window are ignored. An answer outranks a refusal. The target's
+    /// waiting probes were answered (not counted) or refused (failed).
+    /// Returns the change in heap bytes.
+    fn reply(&mut self, target: S::Target, reply: Reply) -> isize {
+        let before = self.probes.heap_bytes();
+        self.probes.reply(target, reply == Reply::Refused);
+        let freed = self.probes.heap_bytes() as isize - before as isize;
+        self.record_reply(target, reply);
+        freed
+    }
+
+    /// What a reply tells of its target.
+    fn record_reply(&mut self, target: S::Target, reply: Reply) {
         let Some(was) = self.state(target) else {
             return;
         };
@@ -974,34 +1186,45 @@ impl<S: Targets> Window<S> {
         }
     }
 
-    fn evidence(&self) -> ScanEvidence {
+    /// The failed probes: how many, the first and the last (the waiting
+    /// probes count as failed: none came).
+    fn failed_probes(&self) -> FailedProbes<S::Target> {
+        self.probes.failed()
+    }
+
+    fn evidence(&self, first: S::Target, last: S::Target) -> ScanEvidence {
         if self.targets.is_empty() {
             // One target (a threshold of 1): a set of it, just for this.
             let mut one = S::default();
             one.probe(self.first_target, true, 1);
             one.set(self.first_target, self.first_reply);
-            return one.evidence(self.first_target, self.last_target, self.open);
+            return one.evidence(first, last, self.open);
         }
-        self.targets
-            .evidence(self.first_target, self.last_target, self.open)
+        self.targets.evidence(first, last, self.open)
     }
 
     fn finding<K: ScanKey<Targets = S>>(&self, key: &K) -> ScanFinding {
+        let failed = self.failed_probes();
+        // A window with a failed target has a failed probe; the window's
+        // start stands in otherwise, defensively.
+        let fallback = (self.start_ns, self.first_target);
+        let (first_ns, first_target) = failed.first.unwrap_or(fallback);
+        let (last_ns, last_target) = failed.last.unwrap_or(fallback);
         ScanFinding {
             kind: K::KIND,
             transport: key.transport(),
             source: key.source(),
             target_host: key.target_host(),
             target_port: key.target_port(),
-            first_ns: self.first_ns,
-            last_ns: self.last_ns,
-            probes: self.probes,
+            first_ns,
+            last_ns,
+            probes: failed.count,
             distinct: self.distinct,
             distinct_exact: self.exact,
             open: self.open,
             closed: self.closed,
             unanswered: self.distinct - self.open - self.closed,
-            evidence: self.evidence(),
+            evidence: self.evidence(first_target, last_target),
         }
     }
 }
@@ -1036,7 +1259,7 @@ impl Shared {
 
     /// Closes a window: frees its bytes, keeps its finding if it qualified.
     fn close<K: ScanKey>(&mut self, key: &K, window: &Window<K::Targets>) {
-        self.set_bytes = self.set_bytes.saturating_sub(window.targets.heap_bytes());
+        self.set_bytes = self.set_bytes.saturating_sub(window.heap_bytes());
         if window.failed() >= self.settings.threshold(K::KIND) {
             self.finished.push(window.finding(key));
             if self.finished.len() >= 2 * MAX_FINDINGS {
@@ -1096,9 +1319,15 @@ impl<K: ScanKey> KeyTable<K> {
         self.windows.insert(key, Window::new(target, ts));
     }
 
-    fn reply(&mut self, key: K, target: <K::Targets as Targets>::Target, reply: Reply) {
+    fn reply(
+        &mut self,
+        key: K,
+        target: <K::Targets as Targets>::Target,
+        reply: Reply,
+        shared: &mut Shared,
+    ) {
         if let Some(window) = self.windows.get_mut(&key) {
-            window.reply(target, reply);
+            shared.account(window.reply(target, reply));
         }
     }
 
@@ -1249,13 +1478,15 @@ impl ScanDetector {
                     source: dst,
                     host: src,
                 };
-                self.vertical.reply(vertical, src_port, reply);
+                self.vertical
+                    .reply(vertical, src_port, reply, &mut self.shared);
                 let horizontal = HorizontalKey {
                     transport,
                     source: dst,
                     port: src_port,
                 };
-                self.horizontal.reply(horizontal, src, reply);
+                self.horizontal
+                    .reply(horizontal, src, reply, &mut self.shared);
             }
         }
         self.expire_windows();
@@ -1393,18 +1624,8 @@ mod tests {
 
     /// The sum of the sets' heap bytes equals what the budget accounts.
     fn check_accounting(d: &ScanDetector) {
-        let v: usize = d
-            .vertical
-            .windows
-            .values()
-            .map(|w| w.targets.heap_bytes())
-            .sum();
-        let h: usize = d
-            .horizontal
-            .windows
-            .values()
-            .map(|w| w.targets.heap_bytes())
-            .sum();
+        let v: usize = d.vertical.windows.values().map(|w| w.heap_bytes()).sum();
+        let h: usize = d.horizontal.windows.values().map(|w| w.heap_bytes()).sum();
         assert_eq!(d.set_bytes(), v + h);
     }
 
@@ -1432,7 +1653,8 @@ mod tests {
             (scanner, Some(victim), None)
         );
         assert_eq!(f.transport, Transport::Tcp);
-        assert_eq!((f.probes, f.distinct, f.open), (1000, 1000, 3));
+        // The three answered probes are evidence, not probes of the scan.
+        assert_eq!((f.probes, f.distinct, f.open), (997, 1000, 3));
         assert!(f.distinct_exact);
         // 99 multiples of 10 up to 998 (80 is open), plus 8080.
         assert_eq!(f.unanswered, 99);
@@ -1506,7 +1728,7 @@ mod tests {
         );
         assert_eq!(
             (f.probes, f.distinct, f.open, f.closed, f.unanswered),
-            (40, 40, 2, 35, 3)
+            (38, 40, 2, 35, 3)
         );
         assert!(f.distinct_exact);
         assert_eq!((f.first_ns, f.last_ns), (SEC, 40 * SEC));
@@ -1514,6 +1736,146 @@ mod tests {
             f.evidence.to_string(),
             "first 10.0.0.1, last 10.0.0.40; open 10.0.0.7, 10.0.0.30"
         );
+    }
+
+    /// Ordinary connections of the scanner to the same host, a minute
+    /// before and after a scan of 0.2 s, are not the scan: its times cover
+    /// its failed probes only, the open ports it found are evidence.
+    #[test]
+    fn ordinary_connections_around_a_scan_do_not_stretch_it() {
+        let (scanner, victim) = (v4(192, 0, 2, 66), v4(10, 0, 0, 5));
+        let mut run = Run::new(ScanSettings::default());
+        let ms = 1_000_000;
+        for i in 0..6 {
+            for port in [22, 80] {
+                run.probe(scanner, victim, port, i * 10 * SEC);
+                run.answer(victim, port, scanner);
+            }
+        }
+        // Two ordinary connections in parallel, answered out of order.
+        run.probe(scanner, victim, 8443, 60 * SEC);
+        run.probe(scanner, victim, 8080, 60 * SEC + ms);
+        run.answer(victim, 8080, scanner);
+        run.answer(victim, 8443, scanner);
+        // The scan: 1000 ports in 0.2 s, 22, 80 and 443 open.
+        let start = 100 * SEC;
+        for port in 1..=1000u16 {
+            let ts = start + i64::from(port - 1) * 200_000;
+            run.probe(scanner, victim, port, ts);
+            match port {
+                22 | 80 | 443 => run.answer(victim, port, scanner),
+                _ => run.refuse(victim, port, scanner),
+            }
+        }
+        // Ordinary connections after it.
+        for i in 0..5 {
+            run.probe(scanner, victim, 80, 150 * SEC + i * SEC);
+            run.answer(victim, 80, scanner);
+            run.probe(scanner, victim, 9000 + i as u16, 150 * SEC + i * SEC);
+            run.answer(victim, 9000 + i as u16, scanner);
+        }
+        let report = run.report();
+        assert_eq!(report.findings.len(), 1, "{report:#?}");
+        let f = &report.findings[0];
+        assert_eq!(f.first_ns, start, "the first refused probe, port 1");
+        assert_eq!(f.last_ns, start + 999 * 200_000, "port 1000");
+        assert_eq!(f.probes, 997);
+        assert_eq!((f.open, f.closed, f.unanswered), (10, 997, 0));
+        assert_eq!(f.distinct, 1007);
+        assert_eq!(
+            f.evidence.to_string(),
+            "ports 1-1000, 8080, 8443, 9000-9004; open 22, 80, 443, 8080, 8443, 9000, 9001, \
+             9002, 9003, 9004"
+        );
+
+        // The same for a sweep: a client of 30 web servers sweeps port 443
+        // over 100 silent addresses in one second.
+        let mut run = Run::new(ScanSettings::default());
+        for n in 0..30 {
+            run.probe(scanner, host(n), 443, i64::from(n) * SEC);
+            run.answer(host(n), 443, scanner);
+        }
+        for n in 100..200 {
+            run.probe(
+                scanner,
+                host(n),
+                443,
+                40 * SEC + i64::from(n - 100) * 10 * ms,
+            );
+        }
+        run.probe(scanner, host(0), 443, 60 * SEC);
+        run.answer(host(0), 443, scanner);
+        let f = &run.report().findings[0];
+        assert_eq!((f.kind, f.probes, f.open), (ScanKind::Horizontal, 100, 30));
+        assert_eq!((f.first_ns, f.last_ns), (40 * SEC, 40 * SEC + 990 * ms));
+        let ScanEvidence::Hosts { first, last, .. } = f.evidence else {
+            panic!("horizontal evidence");
+        };
+        assert_eq!((first, last), (host(100), host(199)));
+    }
+
+    /// A probe waits for its reply among the last [`PENDING_PROBES`] of its
+    /// key: one pushed out by that many newer ones still waiting counts as
+    /// failed, however late its answer; a refusal counts at once.
+    #[test]
+    fn answers_count_while_their_probe_waits() {
+        let (scanner, victim) = (v4(1, 2, 3, 4), v4(5, 6, 7, 8));
+        let one_port = ScanSettings {
+            vertical_ports: 1,
+            ..ScanSettings::default()
+        };
+        for (in_flight, probes, first) in [
+            (PENDING_PROBES as u16, 1, 100 * SEC),
+            (PENDING_PROBES as u16 + 1, 2, 0),
+        ] {
+            let mut run = Run::new(one_port);
+            for port in 1..=in_flight {
+                run.probe(scanner, victim, port, i64::from(port - 1) * SEC);
+            }
+            let key = VerticalKey {
+                transport: Transport::Tcp,
+                source: scanner,
+                host: victim,
+            };
+            assert_eq!(
+                run.d.vertical.windows[&key].probes.heap_bytes(),
+                (PENDING_PROBES - 1) * size_of::<(u16, i64)>()
+            );
+            for port in (1..=in_flight).rev() {
+                run.answer(victim, port, scanner);
+            }
+            // None waits: the waiting list is freed.
+            assert_eq!(run.d.vertical.windows[&key].probes.heap_bytes(), 0);
+            check_accounting(&run.d);
+            run.probe(scanner, victim, 1000, 100 * SEC);
+            run.refuse(victim, 1000, scanner);
+            let f = &run.report().findings[0];
+            assert_eq!(
+                (f.probes, f.first_ns, f.last_ns, f.open),
+                (probes, first, 100 * SEC, u64::from(in_flight)),
+                "{in_flight} in flight"
+            );
+            check_accounting(&run.d);
+        }
+        // Repeats of an open port are not probes of the scan; repeats of a
+        // closed one are.
+        let mut run = Run::new(one_port);
+        for i in 0..10 {
+            run.probe(scanner, victim, 22, i * SEC);
+            run.answer(victim, 22, scanner);
+            run.probe(scanner, victim, 23, i * SEC);
+            run.refuse(victim, 23, scanner);
+        }
+        let f = &run.report().findings[0];
+        assert_eq!((f.probes, f.distinct, f.open, f.closed), (10, 2, 1, 1));
+        assert_eq!((f.first_ns, f.last_ns), (0, 9 * SEC));
+    }
+
+    #[test]
+    fn waiting_probes_take_what_the_docs_say() {
+        // The module documentation's figures for the waiting lists.
+        assert_eq!((PENDING_PROBES - 1) * size_of::<(u16, i64)>(), 240);
+        assert_eq!((PENDING_PROBES - 1) * size_of::<(IpAddr, i64)>(), 480);
     }
 
     #[test]
@@ -1541,6 +1903,21 @@ mod tests {
         let report = run.report();
         assert!(report.is_empty(), "{report:#?}");
         assert_eq!(report.probes, 200 + 60 + 60);
+        // Answered one after another: no key keeps a record of its probes.
+        assert!(
+            run.d
+                .vertical
+                .windows
+                .values()
+                .all(|w| w.probes.log.is_none())
+        );
+        assert!(
+            run.d
+                .horizontal
+                .windows
+                .values()
+                .all(|w| w.probes.log.is_none())
+        );
     }
 
     #[test]
@@ -1788,16 +2165,17 @@ mod tests {
         for n in 0..100 {
             run.probe(scanner, host(n), 445, 0);
         }
-        // A reply of a host not remembered changes nothing.
+        // A reply of a host not remembered counts no host as open; its
+        // probe, answered, is not one of the scan.
         run.answer(host(99), 445, scanner);
         let f = &run.report().findings[0];
-        assert_eq!((f.probes, f.distinct, f.distinct_exact), (100, 30, false));
+        assert_eq!((f.probes, f.distinct, f.distinct_exact), (99, 30, false));
         assert_eq!(f.open, 0);
         assert_eq!(
             f.evidence,
             ScanEvidence::Hosts {
                 first: host(0),
-                last: host(99),
+                last: host(98),
                 open: vec![],
                 more_open: 0
             }
@@ -1822,12 +2200,31 @@ mod tests {
         for port in 1..=100 {
             run.probe(scanner, victim, port, 0);
         }
-        // 8 then 16 ports (64 bytes) spend the budget; the horizontal keys,
-        // one host each, hold theirs inline.
+        // The second port allocates a list of 8 ports (32 bytes) and a
+        // waiting list of 3 (48 bytes), which spend the budget; the
+        // horizontal keys, one host each, hold theirs inline. Every probe
+        // still counts.
         let f = &run.report().findings[0];
-        assert_eq!((f.probes, f.distinct, f.distinct_exact), (100, 16, false));
-        assert_eq!(run.d.set_bytes(), 64);
+        assert_eq!((f.probes, f.distinct, f.distinct_exact), (100, 8, false));
+        assert_eq!(run.d.set_bytes(), 32 + 48);
         check_accounting(&run.d);
+        // A second key gets nothing: its first target and waiting probe
+        // stay inline, older probes count as failed as newer ones come.
+        let other = v4(5, 6, 7, 9);
+        for port in 1..=100 {
+            run.probe(scanner, other, port, SEC + i64::from(port));
+        }
+        assert_eq!(run.d.set_bytes(), 32 + 48);
+        check_accounting(&run.d);
+        let w = &run.d.vertical.windows[&VerticalKey {
+            transport: Transport::Tcp,
+            source: scanner,
+            host: other,
+        }];
+        let failed = w.failed_probes();
+        assert_eq!((w.distinct, w.exact, failed.count), (1, false, 100));
+        assert_eq!(failed.first.map(|f| f.0), Some(SEC + 1));
+        assert_eq!(failed.last.map(|f| f.0), Some(SEC + 100));
     }
 
     #[test]
@@ -2033,8 +2430,8 @@ mod tests {
             prop_assert!(!ab_c.mixed_settings);
         }
 
-        /// The windows' counters and states agree with a plain model of the
-        /// rules, through the port list and the port map.
+        /// The windows' counters, states and failed probes agree with a
+        /// plain model of the rules, through the port list and the port map.
         #[test]
         fn windows_agree_with_a_model(
             events in proptest::collection::vec((0u16..1200, 0u8..4), 0..2500),
@@ -2043,33 +2440,50 @@ mod tests {
             let settings = ScanSettings { vertical_ports: 1, ..ScanSettings::default() };
             let mut run = Run::new(settings);
             let mut model: BTreeMap<u16, Reply> = BTreeMap::new();
-            let mut probes = 0u64;
-            for (port, what) in events {
+            // Probes waiting for a reply, oldest first, and the failed ones'
+            // times.
+            let mut waiting: std::collections::VecDeque<(u16, i64)> = Default::default();
+            let mut failed_times: Vec<i64> = Vec::new();
+            for (i, (port, what)) in events.into_iter().enumerate() {
+                let ts = i as i64 * 1_000;
                 match what {
                     0 | 1 => {
-                        run.probe(scanner, victim, port, 0);
-                        model.entry(port).or_insert(Reply::None);
-                        probes += 1;
+                        run.probe(scanner, victim, port, ts);
+                        let state = model.entry(port).or_insert(Reply::None);
+                        if *state != Reply::Answered {
+                            waiting.push_back((port, ts));
+                            if waiting.len() > PENDING_PROBES
+                                && let Some((_, old)) = waiting.pop_front()
+                            {
+                                failed_times.push(old);
+                            }
+                        }
                     }
                     2 => {
                         run.answer(victim, port, scanner);
                         if let Some(r) = model.get_mut(&port) { *r = Reply::Answered; }
+                        waiting.retain(|&(p, _)| p != port);
                     }
                     _ => {
                         run.refuse(victim, port, scanner);
                         if let Some(r) = model.get_mut(&port) && *r == Reply::None {
                             *r = Reply::Refused;
                         }
+                        failed_times.extend(waiting.iter().filter(|w| w.0 == port).map(|w| w.1));
+                        waiting.retain(|&(p, _)| p != port);
                     }
                 }
             }
+            failed_times.extend(waiting.iter().map(|w| w.1));
             let report = run.report();
             let found = report.findings.iter().find(|f| f.kind == ScanKind::Vertical);
             let count = |want| model.values().filter(|&&r| r == want).count() as u64;
             let failed = count(Reply::None) + count(Reply::Refused);
             prop_assert_eq!(found.is_some(), failed >= 1);
             if let Some(f) = found {
-                prop_assert_eq!(f.probes, probes);
+                prop_assert_eq!(f.probes, failed_times.len() as u64);
+                prop_assert_eq!(Some(f.first_ns), failed_times.iter().copied().min());
+                prop_assert_eq!(Some(f.last_ns), failed_times.iter().copied().max());
                 prop_assert_eq!(f.distinct, model.len() as u64);
                 prop_assert_eq!(f.open, count(Reply::Answered));
                 prop_assert_eq!(f.closed, count(Reply::Refused));

@@ -75,6 +75,31 @@ pub const MAX_WIDTH_NS: u64 = 1 << 62;
 /// frames count as this instant.
 pub const MIN_TIMESTAMP_NS: i64 = -(1 << 62);
 
+/// The shortest window the peak rate is taken over: one second (see
+/// [`TimeSeries::peak`]).
+pub const PEAK_WINDOW_NS: u64 = 1_000_000_000;
+
+/// The busiest window of a series ([`TimeSeries::peak`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Peak {
+    /// Start of the window (ns since the epoch, a multiple of its width).
+    pub start_ns: i64,
+    /// Width of the window (ns): one second, or more when the buckets are
+    /// wider (see [`TimeSeries::peak_width_ns`]).
+    pub width_ns: u64,
+    /// Frames in the window.
+    pub packets: u64,
+    /// Their bytes (original wire length).
+    pub bytes: u64,
+}
+
+impl Peak {
+    /// The rate over the window, in bits per second.
+    pub fn bits_per_second(&self) -> f64 {
+        self.bytes as f64 * 8.0 / (self.width_ns.max(1) as f64 / 1e9)
+    }
+}
+
 /// One serialized bucket, for [`TimeSeries::from_parts`]: start (ns since
 /// the epoch), packets, bytes, bytes per service, other bytes.
 pub type BucketParts = (i64, u64, u64, Vec<(ServiceKey, u64)>, u64);
@@ -518,13 +543,111 @@ impl TimeSeries {
             })
     }
 
-    /// The busiest bucket's start and bytes (the earliest on ties); its rate
-    /// is `bytes * 8 * 1e9 / width_ns` bits per second. `None` when empty.
-    pub fn peak(&self) -> Option<(i64, u64)> {
-        self.buckets().fold(None, |best, b| match best {
-            Some((_, bytes)) if bytes >= b.bytes => best,
-            _ => Some((b.start_ns, b.bytes)),
-        })
+    /// The width of the [`peak`](Self::peak) window: the smallest multiple
+    /// of the bucket width that is at least [`PEAK_WINDOW_NS`] (exactly one
+    /// second on the automatic ladder while the capture spans at most 1,024
+    /// seconds), or the bucket width when wider.
+    pub fn peak_width_ns(&self) -> u64 {
+        let width = self.width;
+        if width >= PEAK_WINDOW_NS {
+            width
+        } else {
+            PEAK_WINDOW_NS.div_ceil(width).saturating_mul(width)
+        }
+    }
+
+    /// The peak: the busiest window of total traffic (frames with and
+    /// without ports). `span` is the time of the first and the last frame
+    /// counted (the tally's [`time_span`](super::Tally::time_span)).
+    ///
+    /// Of the windows of [`peak_width_ns`](Self::peak_width_ns) (one second
+    /// on the automatic ladder), aligned on multiples of that width since
+    /// the epoch, the one with the most bytes, the earliest on ties. A
+    /// capture lasting less than one window is its own window: its peak is
+    /// its average over its duration (no whole second of it was seen).
+    /// `None` when nothing was counted, or when the capture lasts under a
+    /// microsecond (no rate, as for the average).
+    ///
+    /// The one definition of the peak: every renderer shows this figure. It
+    /// is computed from the buckets' totals and the span, which are exact
+    /// and merge exactly, so merged series have the peak of the frames
+    /// counted together.
+    pub fn peak(&self, span: Option<(i64, i64)>) -> Option<Peak> {
+        let width = self.peak_width_ns();
+        let (first, last) = span?;
+        let duration = u64::try_from(i128::from(last) - i128::from(first)).unwrap_or(0);
+        if duration < width {
+            if duration < 1_000 {
+                return None;
+            }
+            let (packets, bytes) = self.buckets().fold((0u64, 0u64), |(p, b), bucket| {
+                (
+                    p.saturating_add(bucket.packets),
+                    b.saturating_add(bucket.bytes),
+                )
+            });
+            return Some(Peak {
+                start_ns: first,
+                width_ns: duration,
+                packets,
+                bytes,
+            });
+        }
+        let w = i128::from(width);
+        let mut best: Option<Peak> = None;
+        let mut current: Option<Peak> = None;
+        let better = |candidate: &Peak, best: &Option<Peak>| {
+            best.as_ref().is_none_or(|b| candidate.bytes > b.bytes)
+        };
+        for b in self.buckets() {
+            let start = to_i64(i128::from(b.start_ns).div_euclid(w) * w);
+            match &mut current {
+                Some(window) if window.start_ns == start => {
+                    window.bytes = window.bytes.saturating_add(b.bytes);
+                    window.packets = window.packets.saturating_add(b.packets);
+                }
+                _ => {
+                    if let Some(done) = current.take()
+                        && better(&done, &best)
+                    {
+                        best = Some(done);
+                    }
+                    current = Some(Peak {
+                        start_ns: start,
+                        width_ns: width,
+                        packets: b.packets,
+                        bytes: b.bytes,
+                    });
+                }
+            }
+        }
+        if let Some(done) = current
+            && better(&done, &best)
+        {
+            best = Some(done);
+        }
+        best
+    }
+
+    /// A copy for a chart or table next to the [`peak`](Self::peak) (`span`
+    /// as for it): buckets of the peak width, doubled until at most
+    /// `max_buckets` (at least 1). No bucket of it has a higher rate than
+    /// the peak, and when its width is the peak's, the peak is one of its
+    /// buckets. A capture shorter than the peak window keeps its finer
+    /// buckets, as [`coarsened`](Self::coarsened). Exact: buckets merge
+    /// whole.
+    pub fn for_display(&self, max_buckets: usize, span: Option<(i64, i64)>) -> TimeSeries {
+        let width = self.peak_width_ns();
+        let short = span
+            .is_none_or(|(first, last)| i128::from(last) - i128::from(first) < i128::from(width));
+        if short {
+            return self.coarsened(max_buckets);
+        }
+        let mut copy = self.clone();
+        if !copy.buckets.is_empty() {
+            copy.rebuild(width, None, max_buckets.max(1));
+        }
+        copy
     }
 
     /// True when some service bytes went to a bucket's `other_bytes` (too
@@ -846,8 +969,23 @@ mod tests {
         assert!(s.services_overflowed());
     }
 
+    /// The first and last time of `frames`, as the tally gives the span.
+    fn span_of(frames: &[Frame]) -> Option<(i64, i64)> {
+        let times = frames.iter().map(|f| f.0.max(MIN_TIMESTAMP_NS));
+        Some((times.clone().min()?, times.max()?))
+    }
+
+    fn peak(start_ns: i64, width_ns: u64, packets: u64, bytes: u64) -> Peak {
+        Peak {
+            start_ns,
+            width_ns,
+            packets,
+            bytes,
+        }
+    }
+
     #[test]
-    fn peak_is_the_busiest_bucket() {
+    fn peak_is_the_busiest_second() {
         let frames = [
             (0, None, 5),
             (SECOND, None, 9),
@@ -855,8 +993,106 @@ mod tests {
             (3 * SECOND, None, 9),
         ];
         let s = series_of(Some(SECOND as u64), &frames);
-        assert_eq!(s.peak(), Some((SECOND, 9)));
-        assert_eq!(TimeSeries::new(None).peak(), None);
+        // The earliest of equal seconds.
+        let span = span_of(&frames);
+        assert_eq!(s.peak(span), Some(peak(SECOND, SECOND as u64, 1, 9)));
+        assert_eq!(TimeSeries::new(None).peak(None), None);
+
+        // Millisecond buckets add up to whole seconds: a burst of 6 bytes in
+        // one bucket is not the peak, a second of 4 + 4 bytes is; frames
+        // without ports count.
+        let ms = 1_000_000;
+        let frames = [
+            (-SECOND + 10 * ms, Some(key(1)), 6),
+            (SECOND + 10 * ms, Some(key(1)), 4),
+            (2 * SECOND - ms, None, 4),
+            (2 * SECOND, Some(key(2)), 7),
+        ];
+        let (s, span) = (series_of(None, &frames), span_of(&frames));
+        assert!(s.width_ns() < SECOND as u64);
+        assert_eq!(s.peak_width_ns(), SECOND as u64);
+        assert_eq!(s.peak(span), Some(peak(SECOND, SECOND as u64, 2, 8)));
+        assert_eq!(peak(SECOND, SECOND as u64, 2, 8).bits_per_second(), 64.0);
+
+        // A width that does not divide a second: the smallest multiple of
+        // it that is at least a second (4 × 300 ms), aligned on it.
+        let s = series_of(Some(300 * ms as u64), &frames);
+        assert_eq!(s.peak_width_ns(), 1_200 * ms as u64);
+        assert_eq!(
+            s.peak(span),
+            Some(peak(1_200 * ms, 1_200 * ms as u64, 2, 11))
+        );
+        // Buckets wider than a second: the peak is the busiest bucket.
+        let mut longer = frames.to_vec();
+        longer.push((9 * SECOND, None, 1));
+        let s = series_of(Some(4 * SECOND as u64), &longer);
+        assert_eq!(
+            s.peak(span_of(&longer)),
+            Some(peak(0, 4 * SECOND as u64, 3, 15))
+        );
+        // Shorter than that bucket: the whole capture.
+        let s = series_of(Some(4 * SECOND as u64), &frames);
+        assert_eq!(
+            s.peak(span),
+            Some(peak(-SECOND + 10 * ms, 2_990 * ms as u64, 4, 21))
+        );
+
+        // A capture shorter than a second, across a second's boundary, is
+        // its own window: its average.
+        let frames = [(SECOND - 30 * ms, None, 100), (SECOND + 20 * ms, None, 50)];
+        let s = series_of(None, &frames);
+        let p = s.peak(span_of(&frames)).expect("a peak");
+        assert_eq!(p, peak(SECOND - 30 * ms, 50 * ms as u64, 2, 150));
+        assert_eq!(p.bits_per_second(), 150.0 * 8.0 / 0.05);
+        // One frame, or frames under a microsecond apart: no rate.
+        let one = [(SECOND, None, 100), (SECOND + 999, None, 100)];
+        assert_eq!(series_of(None, &one).peak(span_of(&one)), None);
+    }
+
+    #[test]
+    fn display_series_never_rise_above_the_peak() {
+        let ms = 1_000_000;
+        // 30 s of traffic in 7.8 ms buckets, one busy second at 17 s.
+        let frames: Vec<Frame> = (0..3000)
+            .map(|i| {
+                let ts = i * 10 * ms;
+                let bytes = if (17 * SECOND..18 * SECOND).contains(&ts) {
+                    900
+                } else {
+                    100 + (i % 7) as u64
+                };
+                (ts, Some(key((i % 5) as u16)), bytes)
+            })
+            .collect();
+        let (s, span) = (series_of(None, &frames), span_of(&frames));
+        let peak = s.peak(span).expect("a peak");
+        assert_eq!(
+            (peak.start_ns, peak.width_ns, peak.bytes),
+            (17 * SECOND, SECOND as u64, 90_000)
+        );
+        for max_buckets in [1, 7, 24, 30, 240] {
+            let d = s.for_display(max_buckets, span);
+            check_invariants(&d);
+            assert!(d.len() <= max_buckets);
+            assert_eq!(totals(&d), totals(&s));
+            if d.width_ns() == SECOND as u64 {
+                assert_eq!(d.peak(span), Some(peak));
+                assert!(
+                    d.buckets()
+                        .any(|b| b.start_ns == peak.start_ns && b.bytes == peak.bytes)
+                );
+            }
+            let rate = |b: BucketView<'_>| b.bytes as f64 * 8e9 / d.width_ns() as f64;
+            assert!(d.buckets().all(|b| rate(b) <= peak.bits_per_second()));
+        }
+        assert_eq!(s.for_display(240, span).width_ns(), SECOND as u64);
+        assert_eq!(s.for_display(24, span).width_ns(), 2 * SECOND as u64);
+        assert!(TimeSeries::new(None).for_display(5, None).is_empty());
+        // Shorter than a second: the finer buckets stay.
+        let short = &frames[..50];
+        let s = series_of(None, short);
+        assert_eq!(s.for_display(240, span_of(short)), s.coarsened(240));
+        assert!(s.for_display(240, span_of(short)).width_ns() < SECOND as u64);
     }
 
     #[test]
@@ -1009,6 +1245,22 @@ mod tests {
             check_invariants(&merged);
             prop_assert_eq!(&merged, &together);
             prop_assert_eq!(&reversed, &together);
+            let span = span_of(&frames);
+            prop_assert_eq!(merged.peak(span), together.peak(span));
+            // The peak is the busiest window of the frames themselves.
+            if let Some(peak) = together.peak(span).filter(|p| p.width_ns == together.peak_width_ns()) {
+                let w = i128::from(peak.width_ns);
+                let mut windows: std::collections::BTreeMap<i128, u64> = Default::default();
+                for f in &frames {
+                    *windows.entry(i128::from(f.0.max(MIN_TIMESTAMP_NS)).div_euclid(w)).or_default() += f.2;
+                }
+                let busiest = windows.values().copied().max().unwrap_or(0);
+                prop_assert_eq!(peak.bytes, busiest);
+                prop_assert_eq!(
+                    windows.iter().find(|e| *e.1 == busiest).map(|e| *e.0 * w),
+                    Some(i128::from(peak.start_ns))
+                );
+            }
         }
 
         /// Whatever comes in, nothing panics, the invariants hold and the

@@ -231,9 +231,11 @@ fn nmap_vertical_scan_is_found_with_its_evidence() {
     assert_eq!(scan["transport"], "tcp");
     assert_eq!(scan["source"], "10.77.1.2");
     assert_eq!(scan["target_host"], "10.77.1.1");
+    // The three answered probes are evidence (open ports), not probes of
+    // the scan.
     assert_eq!(
         ["probes", "distinct", "open", "closed", "unanswered"].map(|k| u64_of(scan, k)),
-        [1000, 1000, 3, 997, 0]
+        [997, 1000, 3, 997, 0]
     );
     assert_eq!(scan["distinct_exact"], true);
     assert_eq!(
@@ -289,6 +291,46 @@ fn nmap_horizontal_and_udp_scans_are_found() {
         ["distinct", "open", "unanswered"].map(|k| u64_of(&found[0], k)),
         [42, 1, 41]
     );
+}
+
+#[test]
+fn a_scan_after_ordinary_use_lasts_as_long_as_the_scan() {
+    // fixtures/README.md: 10.77.4.2 makes 12 ordinary connections to
+    // 10.77.4.1 (80, 443, 22) over 5.5 s, scans its ports 1-1000 (nmap
+    // -sS: 1000 SYNs in 10.4 ms, 22, 80 and 443 answered, 997 RSTs), then
+    // makes 3 more connections. The finding is the scan's 997 failed
+    // probes, from the SYN to 110 to the SYN to 789 (tshark
+    // `frame.time_epoch`), not the 7.9 s of the capture.
+    let json = read_json(&[fixture("scan-after-use.pcapng")], &[]).json();
+    let found = scans(&json);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let scan = &found[0];
+    assert_eq!(
+        (&scan["kind"], &scan["source"], &scan["target_host"]),
+        (
+            &Value::from("vertical"),
+            &Value::from("10.77.4.2"),
+            &Value::from("10.77.4.1")
+        )
+    );
+    assert_eq!(
+        ["probes", "distinct", "open", "closed", "unanswered"].map(|k| u64_of(scan, k)),
+        [997, 1000, 3, 997, 0]
+    );
+    assert_eq!(scan["first_timestamp"], "2026-12-01T23:33:42.963918598Z");
+    assert_eq!(scan["last_timestamp"], "2026-12-01T23:33:42.974300013Z");
+    assert_eq!(scan["first_ns"], 1_796_168_022_963_918_598_i64);
+    assert_eq!(scan["last_ns"], 1_796_168_022_974_300_013_i64);
+    assert_eq!(scan["evidence_text"], "ports 1-1000; open 22, 80, 443");
+    // Every SYN is a probe seen: 1000 of nmap and the 15 connections.
+    assert_eq!(u64_of(&json["scans"], "probes"), 1015);
+    let text =
+        portclass(&["read", &fixture("scan-after-use.pcapng").to_string_lossy()]).stdout_text();
+    let row = text
+        .lines()
+        .find(|l| l.contains("vertical tcp"))
+        .unwrap_or_else(|| panic!("no scan row:\n{text}"));
+    assert!(row.contains(" 0.0 ┆"), "a scan of 10 ms: {row}");
 }
 
 #[test]

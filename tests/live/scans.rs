@@ -310,14 +310,20 @@ fn nmap_syn_scan_of_one_host_is_one_vertical_finding() {
     assert_eq!(u64_of(f, "open"), open, "open: {f}");
     assert_eq!(u64_of(f, "closed"), scanned - open, "closed: {f}");
     assert_eq!(u64_of(f, "unanswered"), 0, "unanswered: {f}");
-    // A retry from a new source port would be a probe of its own, hence no
-    // equality; every probe of the capture is this scan's.
+    // The scan's probes are its failed ones; a retry from a new source port
+    // would be a probe of its own, hence no equality. Every probe of the
+    // capture is this scan's: the failed ones and one answered per open
+    // port.
     let probes = u64_of(f, "probes");
     assert!(
-        probes >= scanned,
-        "{probes} probes for {scanned} ports: {f}"
+        probes >= scanned - open,
+        "{probes} failed probes for {scanned} ports, {open} open: {f}"
     );
-    assert_eq!(u64_of(&summary["scans"], "probes"), probes, "scans.probes");
+    assert_eq!(
+        u64_of(&summary["scans"], "probes"),
+        probes + open,
+        "scans.probes"
+    );
     assert!(u64_of(f, "first_ns") <= u64_of(f, "last_ns"), "{f}");
     let evidence = &f["evidence"];
     assert_eq!(
@@ -433,13 +439,15 @@ fn nmap_sweep_of_one_port_is_one_horizontal_finding_at_its_threshold() {
     assert_eq!(u64_of(f, "open"), open, "open: {f}");
     assert_eq!(u64_of(f, "closed"), closed, "closed: {f}");
     assert_eq!(u64_of(f, "unanswered"), unanswered, "unanswered: {f}");
-    // nmap retries the silent hosts (from a new source port: new probes).
+    // nmap retries the silent hosts (from a new source port: new probes);
+    // the answered probes (one per open host) are not the scan's.
     let probes = u64_of(f, "probes");
     assert!(
-        probes >= distinct,
-        "{probes} probes of {distinct} hosts: {f}"
+        probes >= failed,
+        "{probes} failed probes of {failed} hosts: {f}"
     );
-    assert_eq!(u64_of(&summary["scans"], "probes"), probes, "scans.probes");
+    let all_probes = u64_of(&summary["scans"], "probes");
+    assert_eq!(all_probes, probes + open, "scans.probes");
     let evidence = &f["evidence"];
     assert_eq!(evidence["open_hosts"], serde_json::json!(open_hosts), "{f}");
     let probed: BTreeSet<String> = live_hosts.iter().chain(&silent).cloned().collect();
@@ -458,12 +466,12 @@ fn nmap_sweep_of_one_port_is_one_horizontal_finding_at_its_threshold() {
     );
 
     let out = stop_when(&mut live_above, |line| {
-        line["scans"]["probes"].as_u64() >= Some(probes)
+        line["scans"]["probes"].as_u64() >= Some(all_probes)
     });
     check_scan_report(&out.summary, 15, failed + 1);
     assert_eq!(
         u64_of(&out.summary["scans"], "probes"),
-        probes,
+        all_probes,
         "probes at --scan-hosts {above}"
     );
     assert!(

@@ -443,13 +443,28 @@ fn check_time_series(names: &[&str]) {
         &rows,
     );
 
-    // The peak: the busiest bucket of its width, first on ties; a capture
-    // shorter than that bucket (or whose busiest bucket is below its
-    // average) has its average over the whole capture as its peak.
+    // The peak: the busiest second, aligned on whole seconds (or on the
+    // buckets' width, when wider, or the smallest multiple of it that is
+    // at least a second), first on ties; a capture shorter than that
+    // window is its own window, its peak its average.
     let peak = &report["report"]["peak"];
     let peak_seconds = peak["bucket_seconds"].as_f64().expect("bucket_seconds");
-    let duration = report["duration_seconds"].as_f64().expect("duration");
-    if (peak_seconds - duration).abs() < 1e-12 {
+    let peak_width = peak["bucket_ns"].as_i64().expect("bucket_ns");
+    assert_eq!(peak_seconds, peak_width as f64 / 1e9, "{peak}");
+    assert_eq!(
+        parse_rfc3339(peak["start"].as_str().expect("start")),
+        peak["start_ns"].as_i64().expect("start_ns"),
+        "{peak}"
+    );
+    let window = if width >= 1_000_000_000 {
+        width
+    } else {
+        (1_000_000_000 + width - 1) / width * width
+    };
+    let first = frames.iter().map(|f| f.ts_ns).min().expect("frames");
+    let last = frames.iter().map(|f| f.ts_ns).max().expect("frames");
+    if last - first < window {
+        assert_eq!(peak_width, last - first, "{peak}");
         assert_eq!(u64_of(peak, "bytes"), u64_of(&report, "bytes"), "{peak}");
         assert_eq!(peak["start"], report["first_timestamp"], "{peak}");
         let average = report["average_bits_per_second"].as_f64().unwrap_or(0.0);
@@ -457,12 +472,7 @@ fn check_time_series(names: &[&str]) {
         assert!((shown - average).abs() <= average * 1e-9, "{peak}");
         return;
     }
-    let peak_width = (peak_seconds * 1e9).round() as i64;
-    assert_eq!(
-        peak_width % width,
-        0,
-        "the peak's buckets hold whole buckets"
-    );
+    assert_eq!(peak_width, window, "{peak}");
     let mut wide: BTreeMap<i64, u64> = BTreeMap::new();
     for f in &frames {
         *wide
@@ -511,12 +521,17 @@ fn time_buckets_of_captures_years_apart_hold_their_frames() {
 }
 
 #[test]
-fn the_sample_peaks_at_852_kbit_s_over_two_seconds() {
-    // Checked by hand with tshark: 213,088 bytes from 06:32:48 to 06:32:50.
+fn the_sample_peaks_at_1_2_mbit_s_in_its_busiest_second() {
+    // Checked by hand with tshark (`-T fields -e frame.time_epoch -e
+    // frame.len`, summed per whole second): 154,295 bytes in 241 frames
+    // from 06:32:48 to 06:32:49, the next second 58,793.
     let peak = &report_of(&["sample.pcapng"])["report"]["peak"];
     assert_eq!(peak["start"], "2026-11-26T06:32:48.000000000Z");
-    assert_eq!(peak["bytes"], 213_088);
-    assert_eq!(peak["bucket_seconds"], 2.0);
+    assert_eq!(peak["start_ns"], 1_795_674_768_000_000_000_i64);
+    assert_eq!(peak["bytes"], 154_295);
+    assert_eq!(peak["bucket_seconds"], 1.0);
+    assert_eq!(peak["bucket_ns"], 1_000_000_000);
+    assert_eq!(peak["bits_per_second"], 154_295.0 * 8.0);
 }
 
 #[test]

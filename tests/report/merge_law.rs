@@ -3,7 +3,8 @@
 //! reports that includes every `report.*` section (directions, hosts,
 //! conversations, time buckets, peak, unknown ports). Checked on fixtures
 //! years apart (wide buckets), on fixtures with the same timestamps (shared
-//! buckets), and on a capture cut into parts at test time.
+//! buckets), and on a capture cut into parts at test time (also through its
+//! busiest second, whose halves only the merge adds into the peak).
 //!
 //! A capture cut into parts is summarised with the static port rule
 //! (`--no-handshake`): a cut separates a conversation from its handshake,
@@ -227,6 +228,58 @@ fn reports_of_the_parts_of_one_capture_merge_into_the_report_of_the_whole() {
         "no part of sample.pcapng got a bucket width other than the whole's: the \
          merges above did not exercise widening"
     );
+}
+
+/// The peak is exact under merging: `sample.pcapng` cut inside its
+/// busiest second, each part holding some of that second, merges into the
+/// peak of the whole, which neither part has alone; and three parts of it,
+/// reported together, have it too.
+#[test]
+fn a_cut_through_the_busiest_second_merges_into_its_peak() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let whole = static_report(&[fixture("sample.pcapng")]);
+    let peak = &whole["report"]["peak"];
+    let start = peak["start_ns"].as_i64().expect("start_ns");
+    let width = peak["bucket_ns"].as_i64().expect("bucket_ns");
+    assert_eq!(width, 1_000_000_000, "{peak}");
+    let data = fixture_bytes("sample.pcapng");
+    let in_peak: Vec<usize> = captured_frames(&data)
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| (start..start + width).contains(&f.ts_ns))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(in_peak.len() > 10, "{} frames in the peak", in_peak.len());
+    let (first, last) = (in_peak[0], in_peak[in_peak.len() - 1]);
+    for cuts in [
+        vec![first + in_peak.len() / 2],
+        vec![first + 1, last],
+        vec![first + in_peak.len() / 3, first + 2 * in_peak.len() / 3],
+    ] {
+        let sub = dir.path().join(format!("cut{}", cuts[0]));
+        std::fs::create_dir(&sub).expect("mkdir");
+        let parts = sample_parts(&sub, &cuts);
+        let reports = static_summaries(&sub, &parts, Kind::Report);
+        for r in &reports {
+            let part = read_json_file(r);
+            assert!(
+                u64_of(&part["report"]["peak"], "bytes") < u64_of(peak, "bytes"),
+                "cut at {cuts:?}: a part alone has the whole's peak: {}",
+                part["report"]["peak"]
+            );
+        }
+        let merged = merge_json(&reports);
+        assert_same_json(
+            &format!("sample.pcapng cut at {cuts:?}: merged peak"),
+            &merged["report"]["peak"],
+            peak,
+        );
+        assert_same_json(
+            &format!("sample.pcapng cut at {cuts:?}: the parts reported together"),
+            &static_report(&parts)["report"]["peak"],
+            peak,
+        );
+    }
 }
 
 #[test]
