@@ -591,25 +591,26 @@ fn check_classes_and_unknown_ports(names: &[&str]) {
         );
     }
 
-    let port_rows = report["ports"].as_array().expect("ports");
-    let numbers: BTreeSet<u16> = port_rows.iter().map(|p| u64_of(p, "port") as u16).collect();
+    // Unknown ports are server ports: the inventory's servers whose port
+    // the database does not name, summed per port (clients' ephemeral
+    // ports never appear).
+    let servers = report["servers"]["entries"].as_array().expect("servers");
+    let numbers: BTreeSet<u16> = servers.iter().map(|p| u64_of(p, "port") as u16).collect();
     let known = KnownPorts::query(&numbers, &NAME_FLAGS);
-    let mut expected: Vec<(String, u64, u64, u64)> = port_rows
-        .iter()
-        .filter(|p| {
-            !known.contains(
-                p["transport"].as_str().unwrap_or("?"),
-                u64_of(p, "port") as u16,
-            )
-        })
-        .map(|p| {
-            (
-                p["transport"].as_str().unwrap_or("?").to_string(),
-                u64_of(p, "port"),
-                u64_of(p, "src_packets") + u64_of(p, "dst_packets"),
-                u64_of(p, "src_bytes") + u64_of(p, "dst_bytes"),
-            )
-        })
+    let mut per_port: BTreeMap<(String, u64), (u64, u64)> = BTreeMap::new();
+    for server in servers {
+        let transport = server["transport"].as_str().unwrap_or("?").to_string();
+        let port = u64_of(server, "port");
+        if known.contains(&transport, port as u16) {
+            continue;
+        }
+        let row = per_port.entry((transport, port)).or_default();
+        row.0 += u64_of(server, "to_server_packets") + u64_of(server, "from_server_packets");
+        row.1 += u64_of(server, "to_server_bytes") + u64_of(server, "from_server_bytes");
+    }
+    let mut expected: Vec<(String, u64, u64, u64)> = per_port
+        .into_iter()
+        .map(|((transport, port), (packets, bytes))| (transport, port, packets, bytes))
         .collect();
     expected.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
     let actual: Vec<(String, u64, u64, u64)> = report["report"]["unknown_ports"]

@@ -97,7 +97,7 @@ fn run_measured(args: &[&std::ffi::OsStr], dir: &Path) -> Option<(u64, Vec<u8>)>
 /// each heavy client) must say however it was made: bounded, approximate
 /// tables with exact totals, the server first and exact, and the heavy
 /// clients kept with their true bytes inside the stated bounds.
-fn check_flood_report(json: &Value, frames: u64, heavy_bytes: u64) {
+fn check_flood_report(json: &Value, frames: u64, heavy_bytes: u64, attempts: Attempts) {
     let total_bytes = frames * FRAME;
     assert_eq!(u64_of(json, "packets"), frames);
     assert_eq!(u64_of(json, "bytes"), total_bytes);
@@ -138,6 +138,10 @@ fn check_flood_report(json: &Value, frames: u64, heavy_bytes: u64) {
         );
     }
 
+    if attempts == Attempts::Failed {
+        check_failed_flood(json, frames);
+        return;
+    }
     // Conversations: one per flood frame, plus the three heavy ones.
     let conversations = &json["report"]["conversations"];
     check_bounded_table(conversations, "conversations", total_bytes);
@@ -173,6 +177,38 @@ fn check_flood_report(json: &Value, frames: u64, heavy_bytes: u64) {
     assert!(buckets.len() <= 1024, "{} buckets", buckets.len());
     let bytes: u64 = buckets.iter().map(|b| u64_of(b, "bytes")).sum();
     assert_eq!(bytes, total_bytes);
+}
+
+/// How the flood's unanswered SYNs are counted: as failed attempts (the
+/// default), or, with `--no-handshake`, as conversations of the server port.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Attempts {
+    Failed,
+    Conversations,
+}
+
+/// With failed attempts: every unanswered SYN is in the tcp failed row
+/// (bounded however many are held at once), none is a conversation or a
+/// service of the port it tried, and the row says what was tried.
+fn check_failed_flood(json: &Value, frames: u64) {
+    let total_bytes = frames * FRAME;
+    assert!(service_row(json, "tcp", Some(SERVER_PORT)).is_none());
+    let failed = services(json)
+        .iter()
+        .find(|r| r["failed"] == true && r["transport"] == "tcp")
+        .expect("tcp failed row");
+    assert_eq!(u64_of(failed, "bytes"), total_bytes, "{failed}");
+    let attempted = &failed["attempted"];
+    assert_eq!(u64_of(attempted, "ports"), 1, "{attempted}");
+    // Every SYN tried the one server: one host, exactly.
+    assert_eq!(u64_of(attempted, "hosts"), 1, "{attempted}");
+    assert_eq!(attempted["hosts_approximate"], false, "{attempted}");
+    let conversations = &json["report"]["conversations"];
+    assert_eq!(conversations["exact"], true);
+    assert_eq!(conversations["entries"], serde_json::json!([]));
+    let direction = &json["report"]["service_directions"][0];
+    assert_eq!(direction["failed"], true);
+    assert_eq!(u64_of(direction, "to_server_bytes"), total_bytes);
 }
 
 fn check_bounded_table(table: &Value, what: &str, rank_total: u64) {
@@ -227,7 +263,7 @@ fn two_hundred_thousand_sources_stay_bounded() {
         eprintln!("report of {frames} frames from {SOURCES} sources: peak RSS {kib} KiB");
     }
     let json: Value = serde_json::from_slice(&stdout).expect("report JSON");
-    check_flood_report(&json, frames, heavy_bytes);
+    check_flood_report(&json, frames, heavy_bytes, Attempts::Failed);
 }
 
 /// The bounds survive merging: two floods of 6,000 sources each (more than
@@ -248,7 +284,7 @@ fn merged_reports_of_two_floods_keep_the_bounds() {
         .map(|capture| {
             let out = dir.path().join(format!("{}.json", file_name(capture)));
             report(&args(
-                &["--format", "json", "--out"],
+                &["--no-handshake", "--format", "json", "--out"],
                 &[out.as_os_str(), capture.as_os_str()],
             ))
             .assert_code(0);
@@ -265,8 +301,9 @@ fn merged_reports_of_two_floods_keep_the_bounds() {
         ],
     )));
     let merged = read_json_file(&merged_path);
-    check_flood_report(&merged, frames, heavy_bytes);
-    check_flood_report(&report_json(&[&a, &b]), frames, heavy_bytes);
+    check_flood_report(&merged, frames, heavy_bytes, Attempts::Conversations);
+    let together = report_json_with(&[&a, &b], &["--no-handshake"]);
+    check_flood_report(&together, frames, heavy_bytes, Attempts::Conversations);
     // A merged summary read back alone is unchanged, bounds and all.
     assert_same_json(
         "merge of one merged summary",

@@ -65,6 +65,13 @@ pub fn report_json<P: AsRef<OsStr>>(files: &[P]) -> Value {
     clean(report(&args(&["--format", "json"], files))).json()
 }
 
+/// `report OPTIONS --format json FILES...`, expecting a clean run.
+pub fn report_json_with<P: AsRef<OsStr>>(files: &[P], options: &[&str]) -> Value {
+    let mut all: Vec<&str> = options.to_vec();
+    all.extend(["--format", "json"]);
+    clean(report(&args(&all, files))).json()
+}
+
 /// `read --format json FILES...`, expecting a clean run.
 pub fn read_json_of<P: AsRef<OsStr>>(files: &[P]) -> Value {
     clean(read(files)).json()
