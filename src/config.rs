@@ -173,6 +173,8 @@ pub struct LiveSettings {
     pub format: Format,
     /// Where to serve Prometheus metrics.
     pub metrics: Option<String>,
+    /// Most service (and most server) series in the metrics.
+    pub metrics_max_series: usize,
     /// Service rows shown.
     pub top: usize,
     /// Tunnels, handshakes, scans.
@@ -299,6 +301,7 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
         count: args.count,
         format: format(args.format),
         metrics: args.metrics,
+        metrics_max_series: args.metrics_max_series,
         top: args.top,
         analysis: analysis_settings(&args.analysis)?,
     })

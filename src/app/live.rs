@@ -14,7 +14,7 @@ use crate::render::live::{
     CaptureStatsView, InterfaceView, LiveSort, LiveStatus, live_rows, write_interfaces,
     write_screen, write_snapshot, write_summary,
 };
-use crate::render::prometheus::write_metrics;
+use crate::render::prometheus::{SeriesBudget, write_metrics};
 use crate::render::{Format, ReadView};
 use crate::tally::scans::ScanReport;
 use crate::tally::{InputStatus, Tally};
@@ -115,9 +115,20 @@ enum KeyAction {
 }
 
 /// Publishes the running totals for Prometheus.
-fn publish(server: &MetricsServer, totals: &ReadView, status: &LiveStatus) -> io::Result<()> {
+fn publish(
+    server: &MetricsServer,
+    totals: &ReadView,
+    status: &LiveStatus,
+    budget: &mut SeriesBudget,
+) -> io::Result<()> {
     let mut body = Vec::new();
-    write_metrics(totals, &status.interface, status.stats.as_ref(), &mut body)?;
+    write_metrics(
+        totals,
+        &status.interface,
+        status.stats.as_ref(),
+        budget,
+        &mut body,
+    )?;
     server.publish(body);
     Ok(())
 }
@@ -151,6 +162,7 @@ pub fn run_live(
             capture.device()
         )?;
     }
+    let mut budget = SeriesBudget::new(settings.metrics_max_series);
     let metrics = match settings
         .metrics
         .as_deref()
@@ -231,7 +243,7 @@ pub fn run_live(
             }
         }
         if let Some(server) = &metrics {
-            publish(server, &totals_view, status)?;
+            publish(server, &totals_view, status, &mut budget)?;
         }
         *interval = Tally::new();
         Ok(())
@@ -320,7 +332,7 @@ pub fn run_live(
     );
     let totals_view = ReadView::new(&totals, db, names.numeric);
     if let Some(server) = &metrics {
-        publish(server, &totals_view, &status)?;
+        publish(server, &totals_view, &status, &mut budget)?;
     }
     write_summary(
         settings.format,

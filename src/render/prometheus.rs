@@ -19,12 +19,56 @@ pub use super::live::CaptureStatsView;
 /// The `service` label of the dynamic row, and its `port` label.
 const DYNAMIC: &str = "dynamic";
 
+/// The default of [`SeriesBudget::new`]: service series, and server series.
+pub const DEFAULT_MAX_SERIES: usize = 100;
+
+/// Labels of one series.
+type SeriesLabels = Vec<(&'static str, String)>;
+
+/// Which service and server series a sequence of scrapes exports, so that
+/// traffic cannot grow a scrape without bound: at most `max` service series
+/// (besides the per-transport `dynamic` and `failed` rows) and `max` server
+/// series, admitted first come (busiest first within a scrape), each then
+/// exported for good; the rest are summed into an `other` series. Every
+/// counter stays monotonic: admitted series only grow (a server's figures
+/// never go back, even when the bounded inventory lets it go and it comes
+/// back smaller), and `other` sums only rows that were never admitted.
+#[derive(Clone, Debug)]
+pub struct SeriesBudget {
+    max: usize,
+    services: std::collections::HashSet<SeriesLabels>,
+    /// Admitted servers and the last values exported for them.
+    servers: std::collections::HashMap<SeriesLabels, [u64; 4]>,
+    /// Whether a row was ever left out (the `other` series then exists).
+    services_over: bool,
+    servers_over: bool,
+    /// The last values exported for the servers left out (never less than
+    /// before, even when the inventory lets one of them go).
+    servers_other: [u64; 4],
+}
+
+impl SeriesBudget {
+    /// A budget of `max` service and `max` server series.
+    pub fn new(max: usize) -> SeriesBudget {
+        SeriesBudget {
+            max,
+            services: Default::default(),
+            servers: Default::default(),
+            services_over: false,
+            servers_over: false,
+            servers_other: [0; 4],
+        }
+    }
+}
+
 /// Writes the metrics of `view`, captured on `interface`, with the capture
-/// statistics `stats` when given, in the Prometheus text format 0.0.4.
+/// statistics `stats` when given, in the Prometheus text format 0.0.4,
+/// within `budget`'s series.
 pub fn write_metrics(
     view: &ReadView,
     interface: &str,
     stats: Option<&CaptureStatsView>,
+    budget: &mut SeriesBudget,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut e = Exposition { out, interface };
@@ -78,7 +122,10 @@ pub fn write_metrics(
     // A family without samples is legal but says nothing: the service
     // families appear with the first frame that has ports.
     if !view.services.is_empty() {
-        write_services(&mut e, view)?;
+        write_services(&mut e, view, budget)?;
+    }
+    if !view.servers.entries.is_empty() || !budget.servers.is_empty() {
+        write_servers(&mut e, view, budget)?;
     }
     write_analysis(&mut e, view)?;
 
@@ -186,12 +233,18 @@ type LabelledRow = (Vec<(&'static str, String)>, u64, u64);
 
 /// The two service families: one series per service row of the view (with
 /// a `tunnel` label under `--decap`, `none` outside tunnels).
-fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
-    // The labels of each row, worked out once for both families.
-    let rows: Vec<LabelledRow> = view
+fn write_services(
+    e: &mut Exposition<'_>,
+    view: &ReadView,
+    budget: &mut SeriesBudget,
+) -> io::Result<()> {
+    // The labels of each row, worked out once for both families; rows past
+    // the budget are summed into one `other` row.
+    let mut other = (0u64, 0u64);
+    let mut rows: Vec<LabelledRow> = view
         .services
         .iter()
-        .map(|s| {
+        .filter_map(|s| {
             let port = match s.port {
                 Some(p) => p.to_string(),
                 None if s.failed => crate::classify::FAILED.to_string(),
@@ -207,9 +260,31 @@ fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
             if view.decap {
                 labels.push(("tunnel", s.tunnel.unwrap_or("none").to_string()));
             }
-            (labels, s.packets, s.bytes)
+            let always = s.port.is_none();
+            if always || budget.services.contains(&labels) {
+                return Some((labels, s.packets, s.bytes));
+            }
+            if budget.services.len() < budget.max {
+                budget.services.insert(labels.clone());
+                return Some((labels, s.packets, s.bytes));
+            }
+            budget.services_over = true;
+            other.0 += s.packets;
+            other.1 += s.bytes;
+            None
         })
         .collect();
+    if budget.services_over {
+        let mut labels = vec![
+            ("transport", "any".to_string()),
+            ("port", "other".to_string()),
+            ("service", "other".to_string()),
+        ];
+        if view.decap {
+            labels.push(("tunnel", "any".to_string()));
+        }
+        rows.push((labels, other.0, other.1));
+    }
     e.family(
         "portclass_service_packets_total",
         Kind::Counter,
@@ -229,6 +304,95 @@ fn write_services(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     for (row, _, bytes) in &rows {
         let row: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
         e.sample("portclass_service_bytes_total", &row, *bytes)?;
+    }
+    Ok(())
+}
+
+/// The server families: bytes and packets towards and from each admitted
+/// server, and the rest in `address="other"`.
+fn write_servers(
+    e: &mut Exposition<'_>,
+    view: &ReadView,
+    budget: &mut SeriesBudget,
+) -> io::Result<()> {
+    let mut current: Vec<(SeriesLabels, [u64; 4])> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut other_now = [0u64; 4];
+    for s in &view.servers.entries {
+        let labels: SeriesLabels = vec![
+            ("transport", s.transport.to_string()),
+            ("address", s.address.clone()),
+            ("port", s.port.to_string()),
+            (
+                "service",
+                s.service.clone().unwrap_or_else(|| s.port.to_string()),
+            ),
+        ];
+        let values = [
+            s.to_server_packets,
+            s.to_server_bytes,
+            s.from_server_packets,
+            s.from_server_bytes,
+        ];
+        if !budget.servers.contains_key(&labels) && budget.servers.len() >= budget.max {
+            budget.servers_over = true;
+            for (o, v) in other_now.iter_mut().zip(values) {
+                *o = o.saturating_add(v);
+            }
+            continue;
+        }
+        let last = budget.servers.entry(labels.clone()).or_insert([0; 4]);
+        for (l, v) in last.iter_mut().zip(values) {
+            *l = (*l).max(v);
+        }
+        seen.insert(labels.clone());
+        current.push((labels, *last));
+    }
+    // Admitted servers the inventory no longer holds keep their last values.
+    let mut kept: Vec<(SeriesLabels, [u64; 4])> = budget
+        .servers
+        .iter()
+        .filter(|(labels, _)| !seen.contains(*labels))
+        .map(|(labels, values)| (labels.clone(), *values))
+        .collect();
+    kept.sort();
+    current.extend(kept);
+    if budget.servers_over {
+        for (last, now) in budget.servers_other.iter_mut().zip(other_now) {
+            *last = (*last).max(now);
+        }
+        let labels: SeriesLabels = vec![
+            ("transport", "any".to_string()),
+            ("address", "other".to_string()),
+            ("port", "other".to_string()),
+            ("service", "other".to_string()),
+        ];
+        current.push((labels, budget.servers_other));
+    }
+    for (family, help, index, direction) in [
+        (
+            "portclass_server_packets_total",
+            "Frames to and from each server endpoint that answered (at most the series budget; the rest in address=\"other\").",
+            0,
+            "to_server",
+        ),
+        ("portclass_server_packets_total", "", 2, "from_server"),
+        (
+            "portclass_server_bytes_total",
+            "Original wire bytes to and from each server endpoint that answered.",
+            1,
+            "to_server",
+        ),
+        ("portclass_server_bytes_total", "", 3, "from_server"),
+    ] {
+        if !help.is_empty() {
+            e.family(family, Kind::Counter, help)?;
+        }
+        for (labels, values) in &current {
+            let mut all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            all.push(("direction", direction));
+            e.sample(family, &all, values[index])?;
+        }
     }
     Ok(())
 }
@@ -473,8 +637,85 @@ mod tests {
 
     fn render(view: &ReadView, interface: &str, stats: Option<&CaptureStatsView>) -> String {
         let mut out = Vec::new();
-        write_metrics(view, interface, stats, &mut out).unwrap();
+        let mut budget = SeriesBudget::new(DEFAULT_MAX_SERIES);
+        write_metrics(view, interface, stats, &mut budget, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// A tally of `ports` TCP services (one answered conversation each, from
+    /// one client to one server) plus refused probes, `scale` frames apiece.
+    fn services_tally(db: &PortDb, ports: std::ops::Range<u16>, scale: u32) -> Tally {
+        use std::net::{IpAddr, Ipv4Addr};
+        let rule = db.naming_rule();
+        let mut flow = crate::classify::FlowClassifier::new(&rule, Default::default());
+        let mut tally = Tally::new();
+        let client = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        let server = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1));
+        let mut ts = 0;
+        for port in ports {
+            for (from, to, flags) in [
+                ((client, 40000), (server, port), 0x02),
+                ((server, port), (client, 40000), 0x12),
+                ((client, 40000), (server, port), 0x10),
+            ] {
+                let mut info = PacketInfo::ports(Transport::Tcp, from.1, to.1);
+                info.addresses = Some((from.0, to.0));
+                info.tcp_flags = Some(flags);
+                ts += 1;
+                let classified = flow.classify(&info, 60 * scale, ts);
+                tally.count(&info, &classified, 60 * scale, 1, ts);
+                for resolved in flow.drain_resolved() {
+                    tally.resolve(&resolved);
+                }
+            }
+        }
+        flow.finish();
+        for resolved in flow.drain_resolved() {
+            tally.resolve(&resolved);
+        }
+        tally
+    }
+
+    #[test]
+    fn series_are_capped_with_an_other_series_and_stay_monotonic() {
+        let db = PortDb::builtin();
+        let mut budget = SeriesBudget::new(10);
+        let scrape = |tally: &Tally, budget: &mut SeriesBudget| {
+            let view = ReadView::new(tally, &db, false);
+            let mut out = Vec::new();
+            write_metrics(&view, "eth0", None, budget, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            values(&parse(&text).expect("valid exposition"), "eth0")
+        };
+        let mut tally = services_tally(&db, 1000..1030, 1);
+        let first = scrape(&tally, &mut budget);
+        let services = &first["portclass_service_bytes_total"];
+        // 10 admitted + other; servers likewise (two series each: directions).
+        assert_eq!(services.len(), 11, "{services:?}");
+        let other = labels(&[
+            ("transport", "any"),
+            ("port", "other"),
+            ("service", "other"),
+        ]);
+        assert_eq!(services[&other], 20 * 3 * 60);
+        assert_eq!(first["portclass_server_bytes_total"].len(), 2 * 11);
+        let total: u64 = services.values().sum();
+        assert_eq!(total, 30 * 3 * 60);
+        // More traffic, more services: every series at least what it was,
+        // none new beyond the cap.
+        tally += &services_tally(&db, 1000..1100, 2);
+        let second = scrape(&tally, &mut budget);
+        for family in [
+            "portclass_service_bytes_total",
+            "portclass_server_bytes_total",
+        ] {
+            assert_eq!(second[family].len(), first[family].len(), "{family}");
+            for (labels, value) in &first[family] {
+                assert!(second[family][labels] >= *value, "{family} {labels:?}");
+            }
+        }
+        let total: u64 = second["portclass_service_bytes_total"].values().sum();
+        assert_eq!(total, 30 * 3 * 60 + 100 * 3 * 120);
     }
 
     /// A UDP port the builtin database does not know.
