@@ -16,3 +16,4 @@ mod inputs;
 mod name_layers;
 mod naming;
 mod ports;
+mod services;

@@ -1,0 +1,191 @@
+//! What a network engineer means by "the services on this link", checked on
+//! `services-scan.pcapng`: real servers, real clients and an nmap scan
+//! recorded between namespaces, against the ground truth its script wrote
+//! (`fixtures/services-scan.truth.json`: the servers it ran, the clients,
+//! the scanner, the iperf3 transfers).
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const CAPTURE: &str = "services-scan.pcapng";
+
+fn truth() -> Value {
+    read_json_file(&fixture("services-scan.truth.json"))
+}
+
+/// (transport, address, port) of every server the script ran.
+fn true_servers(truth: &Value) -> BTreeSet<(String, String, u64)> {
+    truth["servers"]
+        .as_array()
+        .expect("servers")
+        .iter()
+        .map(|s| {
+            (
+                s["transport"].as_str().expect("transport").to_string(),
+                s["address"].as_str().expect("address").to_string(),
+                u64_of(s, "port"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_service_table_holds_what_answered_and_one_failed_row_per_transport() {
+    let truth = truth();
+    let json = read_json(&[fixture(CAPTURE)], &[]).json();
+    let servers = true_servers(&truth);
+    // Every row is a port some server answered on, or a failed row.
+    let ports: BTreeSet<(String, u64)> = servers.iter().map(|(t, _, p)| (t.clone(), *p)).collect();
+    let mut failed = 0;
+    for row in services(&json) {
+        if row["failed"] == true {
+            failed += 1;
+            assert!(row["port"].is_null(), "{row}");
+            assert_eq!(row["service"], "failed", "{row}");
+            continue;
+        }
+        let key = (
+            row["transport"].as_str().unwrap_or("?").to_string(),
+            u64_of(row, "port"),
+        );
+        assert!(ports.contains(&key), "a row for no server: {row}");
+    }
+    assert_eq!(failed, 2, "one failed row for tcp, one for udp");
+    assert!(
+        services(&json).len() <= ports.len() + 2,
+        "{} rows for {} server ports",
+        services(&json).len(),
+        ports.len()
+    );
+    // The TCP scan's refused ports: all 3000 scanned but the 4 open ones.
+    let scan = &truth["scanner"]["scans"][0];
+    let tcp_failed = services(&json)
+        .iter()
+        .find(|r| r["failed"] == true && r["transport"] == "tcp")
+        .expect("tcp failed row");
+    let attempted = &tcp_failed["attempted"];
+    assert_eq!(
+        u64_of(attempted, "ports"),
+        u64_of(&scan["state_counts"], "closed"),
+        "{attempted}"
+    );
+    assert_eq!(u64_of(attempted, "hosts"), 1, "{attempted}");
+    // iperf3 is named, on both transports, and holds its transfers.
+    for transfer in truth["iperf3"].as_array().expect("iperf3") {
+        let transport = transfer["transport"].as_str().expect("transport");
+        let row = service_row(&json, transport, Some(5201)).expect("iperf3 row");
+        assert_eq!(row["service"], "iperf3", "{row}");
+        assert!(
+            u64_of(row, "bytes") > u64_of(transfer, "bytes_sent"),
+            "{row} vs {transfer}"
+        );
+    }
+    // The rows still sum to the transport totals: every frame in one row.
+    let rows: u64 = services(&json).iter().map(|r| u64_of(r, "packets")).sum();
+    let ported = category(&json, "tcp").0 + category(&json, "udp").0;
+    assert_eq!(rows, ported);
+}
+
+#[test]
+fn the_inventory_lists_every_server_and_no_client() {
+    let truth = truth();
+    let json = read_json(&[fixture(CAPTURE)], &[]).json();
+    let listed: BTreeSet<(String, String, u64)> = json["servers"]["entries"]
+        .as_array()
+        .expect("servers")
+        .iter()
+        .map(|s| {
+            (
+                s["transport"].as_str().unwrap_or("?").to_string(),
+                s["address"].as_str().unwrap_or("?").to_string(),
+                u64_of(s, "port"),
+            )
+        })
+        .collect();
+    assert_eq!(listed, true_servers(&truth), "the inventory");
+    assert_eq!(json["servers"]["exact"], true);
+    // Each server's clients are among the hosts that talked to it.
+    let hosts = truth["hosts"].as_object().expect("hosts");
+    for s in json["servers"]["entries"].as_array().expect("servers") {
+        for client in s["top_clients"].as_array().expect("top_clients") {
+            let address = client["address"].as_str().unwrap_or("?");
+            assert_ne!(
+                hosts[address]["role"], "server",
+                "{s}: the server is its own client"
+            );
+        }
+        assert!(u64_of(s, "from_server_packets") > 0, "never answered: {s}");
+    }
+}
+
+#[test]
+fn unknown_ports_are_the_servers_on_unnamed_ports() {
+    let json = portclass(&[
+        "report",
+        "--format",
+        "json",
+        &fixture(CAPTURE).to_string_lossy(),
+    ]);
+    json.assert_code(0);
+    let json = json.json();
+    let unknown: BTreeSet<(String, u64)> = json["report"]["unknown_ports"]
+        .as_array()
+        .expect("unknown_ports")
+        .iter()
+        .map(|p| {
+            (
+                p["transport"].as_str().unwrap_or("?").to_string(),
+                u64_of(p, "port"),
+            )
+        })
+        .collect();
+    // The two echo servers the script ran on ports no database names.
+    let expected: BTreeSet<(String, u64)> = [("tcp", 40123), ("udp", 40125)]
+        .into_iter()
+        .map(|(t, p)| (t.to_string(), p))
+        .collect();
+    assert_eq!(unknown, expected);
+}
+
+#[test]
+fn merged_halves_give_the_same_failed_rows_and_servers() {
+    // Read alone and as a merge of its own summary twice: the distinct
+    // ports and hosts tried are a union, the servers add up.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let one = read_json(&[fixture(CAPTURE)], &[]).json();
+    let path = dir.path().join("one.json");
+    std::fs::write(&path, serde_json::to_vec(&one).expect("json")).expect("write");
+    let merged = portclass(&["merge", &path.to_string_lossy(), &path.to_string_lossy()]);
+    merged.assert_code(0);
+    let merged = merged.json();
+    let failed = |json: &Value| -> Vec<(u64, u64)> {
+        services(json)
+            .iter()
+            .filter(|r| r["failed"] == true)
+            .map(|r| {
+                (
+                    u64_of(&r["attempted"], "ports"),
+                    u64_of(&r["attempted"], "hosts"),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(failed(&merged), failed(&one));
+    let first = &one["servers"]["entries"][0];
+    let again = merged["servers"]["entries"]
+        .as_array()
+        .expect("servers")
+        .iter()
+        .find(|s| {
+            s["address"] == first["address"]
+                && s["port"] == first["port"]
+                && s["transport"] == first["transport"]
+        })
+        .expect("the busiest server again");
+    assert_eq!(
+        u64_of(again, "to_server_bytes"),
+        2 * u64_of(first, "to_server_bytes")
+    );
+    assert_eq!(u64_of(again, "clients"), u64_of(first, "clients"));
+}
