@@ -7,7 +7,7 @@
 //! namespace B, which has no route anywhere else. Without nmap the scan tests
 //! print a notice and pass (as every test here does without root).
 
-use crate::common::netns::{Background, NetPair, Side, have_program, python};
+use crate::common::netns::{Background, HTTP_GET, NetPair, Side, have_program, python};
 use crate::common::*;
 use crate::session::*;
 use serde_json::Value;
@@ -630,4 +630,119 @@ fn nmap_udp_scan_from_source_port_53_is_found() {
         serde_json::json!([[1000, 1040]]),
         "{f}"
     );
+}
+
+/// The Prometheus endpoint under a scan of every port: the scan's 65,532
+/// refused ports are one failed row (one series), the answered services
+/// past the series budget go to `other`, and the summary says the same.
+#[test]
+fn a_full_port_range_scan_keeps_the_metrics_under_the_series_budget() {
+    let Some(net) = NetPair::new() else { return };
+    if !nmap_available() {
+        return;
+    }
+    let open = [22u16, 80, 8080];
+    let endpoints: Vec<String> = open.iter().map(|p| format!("0.0.0.0:{p}")).collect();
+    let _listener = listen(&net, &endpoints);
+    let address = "127.0.0.1:9466";
+    let budget = 2;
+    let mut live = start_capturing(
+        &net,
+        &[
+            "--duration",
+            "90",
+            "--interval",
+            "0.2",
+            "--metrics",
+            address,
+            "--metrics-max-series",
+            &budget.to_string(),
+        ],
+    );
+    let hosts = nmap(
+        &net,
+        &[
+            "-sS",
+            "-Pn",
+            "-n",
+            "-T5",
+            "--max-retries",
+            "0",
+            "--min-rate",
+            "20000",
+            "-p",
+            "1-65535",
+            &net.v4_a,
+        ],
+    );
+    let want_open: BTreeSet<(String, u16)> = open.iter().map(|p| (net.v4_a.clone(), *p)).collect();
+    assert_eq!(nmap_open(&hosts), want_open, "nmap's open ports: {hosts:?}");
+
+    // Scrape until the failed row has the scan (every RST counted).
+    let url = format!("http://{address}/metrics");
+    let started = std::time::Instant::now();
+    let text = loop {
+        let got = net.run(Side::B, &[python(), "-c", HTTP_GET, &url], SETTLE);
+        let text = got.stdout_text();
+        let failed_line = text.lines().find(|l| {
+            l.starts_with("portclass_service_packets_total{")
+                && l.contains("service=\"failed\"")
+                && l.contains("transport=\"tcp\"")
+        });
+        if failed_line
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .is_some_and(|v| v >= 2.0 * 65_532.0)
+        {
+            break text;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the failed row never held the scan; last scrape:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let series = |family: &str| {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{family}{{")))
+            .count()
+    };
+    // Admitted services, the failed row(s), one other series.
+    let services = series("portclass_service_bytes_total");
+    assert!(
+        services <= budget + 2 + 1,
+        "{services} service series:\n{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("portclass_service_bytes_total{")
+                && l.contains("service=\"other\"")),
+        "no other series:\n{text}"
+    );
+    // Two directions per admitted server and for other.
+    let servers = series("portclass_server_bytes_total");
+    assert!(
+        servers <= 2 * (budget + 1),
+        "{servers} server series:\n{text}"
+    );
+
+    live.signal("INT");
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    let rows = summary["services"].as_array().expect("services");
+    let named: BTreeSet<u64> = rows
+        .iter()
+        .filter(|r| r["failed"] != true && r["transport"] == "tcp")
+        .map(|r| u64_of(r, "port"))
+        .collect();
+    assert_eq!(
+        named,
+        open.iter().map(|p| u64::from(*p)).collect(),
+        "tcp rows: the open ports only"
+    );
+    let failed = rows
+        .iter()
+        .find(|r| r["failed"] == true && r["transport"] == "tcp")
+        .expect("tcp failed row");
+    assert_eq!(u64_of(&failed["attempted"], "ports"), 65_532, "{failed}");
 }
