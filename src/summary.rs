@@ -10,7 +10,7 @@ use crate::tally::attempted::Attempted;
 use crate::tally::report::{
     ConversationKey, ConversationWeights, Direction, HostWeights, ReportTally,
 };
-use crate::tally::servers::{ClientBytes, ServerKey, ServerWeights, Servers, TOP_CLIENTS};
+use crate::tally::servers::{ClientSeen, ServerKey, ServerWeights, Servers, TOP_CLIENTS};
 use crate::tally::timeseries::TimeSeries;
 use crate::tally::topk::{Entry, SpaceSaving};
 use crate::tally::{
@@ -313,7 +313,7 @@ struct ServerJson {
 #[derive(Deserialize)]
 struct ClientJson {
     address: IpAddr,
-    bytes: u64,
+    conversations: u64,
 }
 
 /// The server inventory of a summary.
@@ -335,9 +335,9 @@ fn servers(json: &ServersJson, path: &str) -> Result<Servers, SummaryError> {
             ..ServerWeights::default()
         };
         for (slot, client) in weights.top_clients.iter_mut().zip(&e.top_clients) {
-            *slot = ClientBytes {
+            *slot = ClientSeen {
                 address: Some(client.address),
-                bytes: client.bytes,
+                seen: client.conversations,
             };
         }
         if !weights.set_client_sketch(&e.client_sketch) {

@@ -608,12 +608,8 @@ impl<K: Copy + Eq + std::hash::Hash, V> Expiring<K, V> {
                 self.next_expiry_ns = now.saturating_add_unsigned(self.timeout_ns);
             }
             self.queue.push_back((key, now));
-            self.map.insert(key, (make(), now));
         }
-        match self.map.get_mut(&key) {
-            Some((value, _)) => value,
-            None => unreachable!("inserted above"),
-        }
+        &mut self.map.entry(key).or_insert_with(|| (make(), now)).0
     }
 
     /// Hands every entry to `left`, oldest first.

@@ -1034,7 +1034,7 @@ fn servers(view: &ReportView, p: &mut String) -> fmt::Result {
             ("from server", true),
             ("conversations", true),
             ("clients", true),
-            ("top clients", false),
+            ("top clients (conversations)", false),
             ("first seen", false),
             ("last seen", false),
         ],
@@ -1059,7 +1059,7 @@ fn servers(view: &ReportView, p: &mut String) -> fmt::Result {
             .top_clients
             .iter()
             .take(3)
-            .map(|c| format!("{} ({})", c.address, format_bytes(c.bytes)))
+            .map(|c| format!("{} ({})", c.address, format_count(c.conversations)))
             .collect();
         writeln!(
             p,

@@ -373,7 +373,7 @@ pub struct ServerView {
     /// Whether `clients` is an estimate (more clients than the top list
     /// holds; the top list's bytes are then lower bounds).
     pub clients_approximate: bool,
-    /// Its busiest clients: `address`, `bytes` both ways.
+    /// Its top clients: `address`, `conversations` (opened and answered).
     pub top_clients: Vec<ClientView>,
     /// The distinct-client sketch (hex), so merges count clients exactly
     /// as if read together.
@@ -388,8 +388,8 @@ pub struct ServerView {
 pub struct ClientView {
     /// Its address.
     pub address: String,
-    /// Bytes between it and the server, both ways.
-    pub bytes: u64,
+    /// The conversations it opened that the server answered.
+    pub conversations: u64,
 }
 
 impl ServersView {
@@ -427,11 +427,11 @@ impl ServersView {
                     clients: w.clients(),
                     clients_approximate: w.clients_overflowed,
                     top_clients: w
-                        .clients_by_bytes()
+                        .top_clients()
                         .into_iter()
-                        .map(|(address, bytes)| ClientView {
+                        .map(|(address, conversations)| ClientView {
                             address: address.to_string(),
-                            bytes,
+                            conversations,
                         })
                         .collect(),
                     client_sketch: w.client_sketch(),

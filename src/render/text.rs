@@ -296,7 +296,7 @@ pub(super) fn write_servers(
             "from server",
             "conversations",
             "clients",
-            "top clients",
+            "top clients (conversations)",
             "first seen",
             "last seen",
         ],
@@ -322,7 +322,7 @@ pub(super) fn write_servers(
             .top_clients
             .iter()
             .take(3)
-            .map(|c| format!("{} ({})", c.address, format_bytes(c.bytes)))
+            .map(|c| format!("{} ({})", c.address, format_count(c.conversations)))
             .collect();
         let time = |t: &Option<String>| {
             t.as_deref()

@@ -5,6 +5,7 @@
 //! `+=`, so the `failed` row's figures are the same whether captures are
 //! read together or their summaries merged.
 
+use super::sketch;
 use std::net::IpAddr;
 use std::ops::AddAssign;
 
@@ -14,22 +15,6 @@ const PRECISION: u32 = 12;
 const REGISTERS: usize = 1 << PRECISION;
 /// Distinct hosts counted exactly; beyond, the sketch estimates.
 pub const EXACT_HOSTS: usize = 256;
-
-/// A fixed hash for host addresses: summaries from different runs and
-/// machines must put the same address in the same register to merge, and
-/// the sketch needs every bit well mixed (SplitMix64's finaliser).
-fn host_hash(address: IpAddr) -> u64 {
-    let bits = match address {
-        IpAddr::V4(v4) => 0xffff_0000_0000 | u128::from(v4.to_bits()),
-        IpAddr::V6(v6) => v6.to_bits(),
-    };
-    let mix = |mut z: u64| {
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    mix(mix(bits as u64 ^ 0x9e37_79b9_7f4a_7c15) ^ (bits >> 64) as u64)
-}
 
 /// Distinct ports and hosts tried by failed attempts.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,17 +49,12 @@ impl Attempted {
     #[inline]
     pub fn add(&mut self, host: IpAddr, port: u16) {
         self.ports[usize::from(port / 64)] |= 1 << (port % 64);
-        self.add_hash(host_hash(host));
+        self.add_hash(sketch::address_hash(host));
     }
 
     fn add_hash(&mut self, hash: u64) {
         self.note_exact(hash);
-        let register = (hash >> (64 - PRECISION)) as usize;
-        // The rank of the remaining bits: leading zeros + 1, capped.
-        let rest = (hash << PRECISION) | (1 << (PRECISION - 1));
-        let rank = rest.leading_zeros() as u8 + 1;
-        let slot = &mut self.registers[register];
-        *slot = (*slot).max(rank);
+        sketch::observe(&mut self.registers[..], PRECISION, hash);
     }
 
     fn note_exact(&mut self, hash: u64) {
@@ -99,21 +79,7 @@ impl Attempted {
         if let Some(set) = &self.exact {
             return set.len() as u64;
         }
-        let m = REGISTERS as f64;
-        let zeros = self.registers.iter().filter(|&&r| r == 0).count();
-        let sum: f64 = self
-            .registers
-            .iter()
-            .map(|&r| 2f64.powi(-i32::from(r)))
-            .sum();
-        let alpha = 0.7213 / (1.0 + 1.079 / m);
-        let raw = alpha * m * m / sum;
-        let estimate = if raw <= 2.5 * m && zeros != 0 {
-            m * (m / zeros as f64).ln()
-        } else {
-            raw
-        };
-        estimate.round() as u64
+        sketch::estimate(&self.registers[..])
     }
 
     /// Whether [`Attempted::hosts`] is an estimate rather than a count.

@@ -9,6 +9,7 @@ pub mod attempted;
 pub mod report;
 pub mod scans;
 pub mod servers;
+mod sketch;
 pub mod timeseries;
 pub mod topk;
 
@@ -435,11 +436,7 @@ impl Tally {
         if let (Naming::Port(port), Some((src, dst))) = (hit.naming, info.addresses)
             && hit.identified != Identified::Heuristic
         {
-            let (server, client) = if hit.to_server {
-                (dst, src)
-            } else {
-                (src, dst)
-            };
+            let server = if hit.to_server { dst } else { src };
             let key = ServerKey {
                 transport: hit.transport,
                 address: server,
@@ -449,8 +446,7 @@ impl Tally {
                 packets: 1,
                 bytes: wire_len,
             };
-            self.servers
-                .add_frames(key, client, hit.to_server, frame, ts);
+            self.servers.add_frames(key, hit.to_server, frame, ts);
         }
     }
 
@@ -520,10 +516,9 @@ impl Tally {
                         port,
                     };
                     let frames = Counter { packets, bytes };
-                    self.servers
-                        .add_frames(key, client.0, true, frames, first_ns);
+                    self.servers.add_frames(key, true, frames, first_ns);
                     if hit.identified == Identified::Handshake {
-                        self.servers.add_conversation(key);
+                        self.servers.add_conversation(key, client.0);
                     }
                 }
             }

@@ -12,26 +12,29 @@
 //! port is not listed.
 //!
 //! Per frame the work is a write-back cache: a direct-mapped table of
-//! recent servers whose figures are added to the top-K summary when the
-//! slot is needed for another server, or at the end. Summing a server's
-//! frames in its slot first keeps the summary's (heap-ordered) update off
-//! the per-frame path.
+//! recent servers and their frame counts (64 bytes a slot), added to the
+//! top-K summary when the slot is needed for another server, or at the end.
+//! Clients are noted per conversation opened and answered, never per frame
+//! (so a server whose conversations all began before the capture lists no
+//! client): the top clients are ranked by conversations.
 
 use super::Counter;
+use super::sketch;
 use super::topk::{Entry, SpaceSaving, Weights};
 use crate::decode::Transport;
 use std::net::IpAddr;
 use std::ops::AddAssign;
 
 /// Servers kept by the top-K summary.
-pub const SERVER_CAPACITY: usize = 4096;
+pub const SERVER_CAPACITY: usize = 1024;
 /// Clients listed per server.
 pub const TOP_CLIENTS: usize = 4;
 /// Registers of the per-server distinct-client sketch (HyperLogLog, 2^6:
 /// about 13 % error, used only past [`TOP_CLIENTS`] clients).
-const CLIENT_REGISTERS: usize = 64;
+const CLIENT_REGISTERS: usize = 1 << CLIENT_PRECISION;
+const CLIENT_PRECISION: u32 = 6;
 /// Slots of the write-back cache.
-const CACHE_SLOTS: usize = 1024;
+const CACHE_SLOTS: usize = 4096;
 
 /// A server endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,13 +47,13 @@ pub struct ServerKey {
     pub port: u16,
 }
 
-/// One client of a server and the bytes between them.
+/// One client of a server and how many conversations it opened with it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClientBytes {
+pub struct ClientSeen {
     /// The client's address.
     pub address: Option<IpAddr>,
-    /// Bytes both ways.
-    pub bytes: u64,
+    /// Conversations it opened that the server answered.
+    pub seen: u64,
 }
 
 /// What is known of a server.
@@ -65,7 +68,7 @@ pub struct ServerWeights {
     /// Conversations with it whose opening was seen and answered.
     pub conversations: u64,
     /// Its busiest clients (exact while it has at most [`TOP_CLIENTS`]).
-    pub top_clients: [ClientBytes; TOP_CLIENTS],
+    pub top_clients: [ClientSeen; TOP_CLIENTS],
     /// More clients than `top_clients` holds were seen (the list and its
     /// bytes are then lower bounds).
     pub clients_overflowed: bool,
@@ -80,77 +83,54 @@ impl Default for ServerWeights {
             from_server: Counter::default(),
             span: None,
             conversations: 0,
-            top_clients: [ClientBytes::default(); TOP_CLIENTS],
+            top_clients: [ClientSeen::default(); TOP_CLIENTS],
             clients_overflowed: false,
             client_registers: [0; CLIENT_REGISTERS],
         }
     }
 }
 
-fn client_hash(address: IpAddr) -> u64 {
-    let bits = match address {
-        IpAddr::V4(v4) => 0xffff_0000_0000 | u128::from(v4.to_bits()),
-        IpAddr::V6(v6) => v6.to_bits(),
-    };
-    let mix = |mut z: u64| {
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    mix(mix(bits as u64 ^ 0x9e37_79b9_7f4a_7c15) ^ (bits >> 64) as u64)
-}
-
 impl ServerWeights {
-    /// Adds frames between the server and `client`.
     #[inline]
-    fn add_frames(&mut self, client: IpAddr, to_server: bool, frames: Counter, ts: i64) {
-        if to_server {
-            self.to_server += frames;
-        } else {
-            self.from_server += frames;
-        }
-        self.span = Some(match self.span {
-            None => (ts, ts),
-            Some((first, last)) => (first.min(ts), last.max(ts)),
-        });
-        self.add_client(client, frames.bytes);
-    }
-
-    #[inline]
-    fn add_client(&mut self, client: IpAddr, bytes: u64) {
+    fn add_client(&mut self, client: IpAddr, seen: u64) {
         if let Some(slot) = self
             .top_clients
             .iter_mut()
             .find(|c| c.address == Some(client))
         {
-            slot.bytes = slot.bytes.saturating_add(bytes);
+            slot.seen = slot.seen.saturating_add(seen);
             return;
         }
-        self.new_client(client, bytes);
+        self.new_client(client, seen);
+    }
+
+    fn sketch_client(&mut self, client: IpAddr) {
+        sketch::observe(
+            &mut self.client_registers,
+            CLIENT_PRECISION,
+            sketch::address_hash(client),
+        );
     }
 
     #[cold]
-    fn new_client(&mut self, client: IpAddr, bytes: u64) {
-        let hash = client_hash(client);
-        let register = (hash >> 58) as usize;
-        let rank = ((hash << 6) | (1 << 5)).leading_zeros() as u8 + 1;
-        self.client_registers[register] = self.client_registers[register].max(rank);
+    fn new_client(&mut self, client: IpAddr, seen: u64) {
+        self.sketch_client(client);
         if let Some(free) = self.top_clients.iter_mut().find(|c| c.address.is_none()) {
-            *free = ClientBytes {
+            *free = ClientSeen {
                 address: Some(client),
-                bytes,
+                seen,
             };
             return;
         }
         // Full: the least busy client makes way when the new one outweighs
         // it (a lower bound for both; the list is approximate from now on).
         self.clients_overflowed = true;
-        if let Some(least) = self.top_clients.iter_mut().min_by_key(|c| c.bytes)
-            && least.bytes < bytes
+        if let Some(least) = self.top_clients.iter_mut().min_by_key(|c| c.seen)
+            && least.seen < seen
         {
-            *least = ClientBytes {
+            *least = ClientSeen {
                 address: Some(client),
-                bytes,
+                seen,
             };
         }
     }
@@ -165,43 +145,47 @@ impl ServerWeights {
                 .filter(|c| c.address.is_some())
                 .count() as u64;
         }
-        let m = CLIENT_REGISTERS as f64;
-        let zeros = self.client_registers.iter().filter(|&&r| r == 0).count();
-        let sum: f64 = self
-            .client_registers
-            .iter()
-            .map(|&r| 2f64.powi(-i32::from(r)))
-            .sum();
-        let raw = 0.709 * m * m / sum;
-        let estimate = if raw <= 2.5 * m && zeros != 0 {
-            m * (m / zeros as f64).ln()
-        } else {
-            raw
-        };
-        (estimate.round() as u64).max(TOP_CLIENTS as u64 + 1)
+        sketch::estimate(&self.client_registers).max(TOP_CLIENTS as u64 + 1)
     }
 
-    /// The top clients, busiest first.
-    pub fn clients_by_bytes(&self) -> Vec<(IpAddr, u64)> {
+    /// The top clients, most conversations first.
+    pub fn top_clients(&self) -> Vec<(IpAddr, u64)> {
         let mut list: Vec<(IpAddr, u64)> = self
             .top_clients
             .iter()
-            .filter_map(|c| c.address.map(|a| (a, c.bytes)))
+            .filter_map(|c| c.address.map(|a| (a, c.seen)))
             .collect();
         list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         list
     }
 
-    /// The sketch as hex (one byte per register), saved in JSON.
+    /// The sketch as hex (one byte per register), saved in JSON; empty
+    /// while the top-clients list holds every client (it is then all a
+    /// merge needs).
     pub fn client_sketch(&self) -> String {
-        self.client_registers
-            .iter()
-            .map(|r| format!("{r:02x}"))
-            .collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        if !self.clients_overflowed {
+            return String::new();
+        }
+        let mut out = String::with_capacity(2 * CLIENT_REGISTERS);
+        for r in self.client_registers {
+            out.push(char::from(HEX[usize::from(r >> 4)]));
+            out.push(char::from(HEX[usize::from(r & 15)]));
+        }
+        out
     }
 
-    /// Sets the sketch from its saved form; false when malformed.
+    /// Sets the sketch from its saved form (empty: rebuilt from the
+    /// top-clients list); false when malformed.
     pub fn set_client_sketch(&mut self, hex: &str) -> bool {
+        if hex.is_empty() {
+            for client in self.top_clients {
+                if let Some(address) = client.address {
+                    self.sketch_client(address);
+                }
+            }
+            return true;
+        }
         if hex.len() != 2 * CLIENT_REGISTERS || !hex.is_ascii() {
             return false;
         }
@@ -224,6 +208,10 @@ impl AddAssign for ServerWeights {
             (a, b) => a.or(b),
         };
         self.conversations = self.conversations.saturating_add(other.conversations);
+        if other.top_clients[0].address.is_none() && !other.clients_overflowed {
+            // Traffic only (the per-frame cache's flushes): no clients.
+            return;
+        }
         for (mine, theirs) in self.client_registers.iter_mut().zip(other.client_registers) {
             *mine = (*mine).max(theirs);
         }
@@ -235,14 +223,14 @@ impl AddAssign for ServerWeights {
                     .iter_mut()
                     .find(|c| c.address == Some(address))
                 {
-                    slot.bytes = slot.bytes.saturating_add(client.bytes);
+                    slot.seen = slot.seen.saturating_add(client.seen);
                 } else if let Some(free) = self.top_clients.iter_mut().find(|c| c.address.is_none())
                 {
                     *free = client;
                 } else {
                     self.clients_overflowed = true;
-                    if let Some(least) = self.top_clients.iter_mut().min_by_key(|c| c.bytes)
-                        && least.bytes < client.bytes
+                    if let Some(least) = self.top_clients.iter_mut().min_by_key(|c| c.seen)
+                        && least.seen < client.seen
                     {
                         *least = client;
                     }
@@ -258,11 +246,33 @@ impl Weights for ServerWeights {
     }
 }
 
+/// What the per-frame path adds up for one server between flushes: its
+/// frames each way and their time span (64 bytes with the key; the rest of
+/// [`ServerWeights`] changes only per conversation).
+#[derive(Clone, Copy, Debug)]
+struct HotCounts {
+    to_server: Counter,
+    from_server: Counter,
+    first: i64,
+    last: i64,
+}
+
+impl HotCounts {
+    fn weights(&self) -> ServerWeights {
+        ServerWeights {
+            to_server: self.to_server,
+            from_server: self.from_server,
+            span: Some((self.first, self.last)),
+            ..ServerWeights::default()
+        }
+    }
+}
+
 /// The server inventory of a stream of frames.
 #[derive(Clone, Debug)]
 pub struct Servers {
     summary: SpaceSaving<ServerKey, ServerWeights>,
-    cache: Vec<Option<(ServerKey, ServerWeights)>>,
+    cache: Vec<Option<(ServerKey, HotCounts)>>,
 }
 
 impl Default for Servers {
@@ -299,56 +309,67 @@ impl Servers {
         };
         let mixed = (address ^ u64::from(key.port) << 32 ^ key.transport as u64)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (mixed >> 54) as usize % CACHE_SLOTS
+        (mixed >> 52) as usize % CACHE_SLOTS
     }
 
-    /// The weights of `key`'s cache slot, making room for it.
+    /// Counts frames towards (or from) server `key`. The hot path: a slot
+    /// of the cache, or (on a miss) the slot's old server handed to the
+    /// summary.
     #[inline]
-    fn slot(&mut self, key: ServerKey) -> &mut ServerWeights {
+    pub fn add_frames(&mut self, key: ServerKey, to_server: bool, frames: Counter, ts: i64) {
         if self.cache.is_empty() {
             self.cache = vec![None; CACHE_SLOTS];
         }
         let index = Self::slot_of(&key);
-        let hit = matches!(&self.cache[index], Some((k, _)) if *k == key);
-        if !hit {
-            self.evict(index, key);
-        }
         match &mut self.cache[index] {
-            Some((_, weights)) => weights,
-            None => unreachable!("filled above"),
+            Some((k, hot)) if *k == key => {
+                if to_server {
+                    hot.to_server += frames;
+                } else {
+                    hot.from_server += frames;
+                }
+                hot.first = hot.first.min(ts);
+                hot.last = hot.last.max(ts);
+            }
+            _ => self.miss(index, key, to_server, frames, ts),
         }
     }
 
     #[cold]
-    fn evict(&mut self, index: usize, key: ServerKey) {
-        if let Some((old, weights)) = self.cache[index].replace((key, ServerWeights::default())) {
-            self.summary.add(old, weights);
+    #[inline(never)]
+    fn miss(&mut self, index: usize, key: ServerKey, to_server: bool, frames: Counter, ts: i64) {
+        let mut hot = HotCounts {
+            to_server: Counter::default(),
+            from_server: Counter::default(),
+            first: ts,
+            last: ts,
+        };
+        if to_server {
+            hot.to_server = frames;
+        } else {
+            hot.from_server = frames;
+        }
+        if let Some((old, weights)) = self.cache[index].replace((key, hot)) {
+            self.summary.add(old, weights.weights());
         }
     }
 
-    /// Counts frames between server `key` and `client`.
-    #[inline]
-    pub fn add_frames(
-        &mut self,
-        key: ServerKey,
-        client: IpAddr,
-        to_server: bool,
-        frames: Counter,
-        ts: i64,
-    ) {
-        self.slot(key).add_frames(client, to_server, frames, ts);
-    }
-
-    /// Counts one conversation with server `key` opened and answered.
-    pub fn add_conversation(&mut self, key: ServerKey) {
-        self.slot(key).conversations += 1;
+    /// Counts one conversation of `client` with server `key`, opened and
+    /// answered.
+    pub fn add_conversation(&mut self, key: ServerKey, client: IpAddr) {
+        let mut weights = ServerWeights {
+            conversations: 1,
+            ..ServerWeights::default()
+        };
+        weights.add_client(client, 1);
+        self.summary.add(key, weights);
     }
 
     /// Moves the cache's figures into the summary.
     pub fn flush(&mut self) {
         for slot in &mut self.cache {
-            if let Some((key, weights)) = slot.take() {
-                self.summary.add(key, weights);
+            if let Some((key, hot)) = slot.take() {
+                self.summary.add(key, hot.weights());
             }
         }
     }
@@ -356,8 +377,8 @@ impl Servers {
     /// The servers, busiest first (the cache flushed into a copy).
     pub fn summary(&self) -> SpaceSaving<ServerKey, ServerWeights> {
         let mut summary = self.summary.clone();
-        for (key, weights) in self.cache.iter().flatten() {
-            summary.add(*key, *weights);
+        for (key, hot) in self.cache.iter().flatten() {
+            summary.add(*key, hot.weights());
         }
         summary
     }
@@ -376,8 +397,8 @@ impl Servers {
 impl AddAssign<&Servers> for Servers {
     fn add_assign(&mut self, other: &Servers) {
         self.summary += &other.summary;
-        for (key, weights) in other.cache.iter().flatten() {
-            self.summary.add(*key, *weights);
+        for (key, hot) in other.cache.iter().flatten() {
+            self.summary.add(*key, hot.weights());
         }
     }
 }
@@ -408,10 +429,10 @@ mod tests {
         let mut s = Servers::new();
         let web = key(1, 443);
         for (i, client) in [100, 101, 100, 102].into_iter().enumerate() {
-            s.add_frames(web, v4(client), true, frame(100), i as i64);
-            s.add_frames(web, v4(client), false, frame(1000), i as i64 + 10);
+            s.add_conversation(web, v4(client));
+            s.add_frames(web, true, frame(100), i as i64);
+            s.add_frames(web, false, frame(1000), i as i64 + 10);
         }
-        s.add_conversation(web);
         let entries = s.entries();
         assert_eq!(entries.len(), 1);
         let w = entries[0].weights;
@@ -430,23 +451,24 @@ mod tests {
             }
         );
         assert_eq!(w.span, Some((0, 13)));
-        assert_eq!(w.conversations, 1);
+        assert_eq!(w.conversations, 4);
         assert_eq!(w.clients(), 3);
-        assert_eq!(w.clients_by_bytes()[0], (v4(100), 2200));
+        // Client 100: two conversations.
+        assert_eq!(w.top_clients()[0], (v4(100), 2));
     }
 
     #[test]
     fn many_clients_are_estimated_and_many_servers_bounded() {
         let mut s = Servers::new();
         for client in 0..2000 {
-            s.add_frames(key(1, 80), v4(1000 + client), true, frame(60), 0);
+            s.add_conversation(key(1, 80), v4(1000 + client));
         }
         let w = s.entries()[0].weights;
         assert!(w.clients_overflowed);
         let clients = w.clients() as f64;
         assert!((clients - 2000.0).abs() / 2000.0 < 0.35, "{clients}");
         for server in 0..10_000 {
-            s.add_frames(key(server, 22), v4(1), true, frame(60), 0);
+            s.add_frames(key(server, 22), true, frame(60), 0);
         }
         s.flush();
         assert!(s.entries().len() <= SERVER_CAPACITY);
@@ -459,14 +481,11 @@ mod tests {
         let mut b = Servers::new();
         for i in 0..300u32 {
             let (k, client) = (key(i % 7, 80 + (i % 3) as u16), v4(i % 11));
-            together.add_frames(k, client, i % 2 == 0, frame(u64::from(i)), i64::from(i));
-            if i % 4 == 0 { &mut a } else { &mut b }.add_frames(
-                k,
-                client,
-                i % 2 == 0,
-                frame(u64::from(i)),
-                i64::from(i),
-            );
+            together.add_frames(k, i % 2 == 0, frame(u64::from(i)), i64::from(i));
+            together.add_conversation(k, client);
+            let part = if i % 4 == 0 { &mut a } else { &mut b };
+            part.add_frames(k, i % 2 == 0, frame(u64::from(i)), i64::from(i));
+            part.add_conversation(k, client);
         }
         let mut merged = a.clone();
         merged += &b;

@@ -134,10 +134,11 @@ pub struct SpaceSaving<K, W> {
     slots: Vec<Slot<K, W>>,
     /// Key → slot. Pre-sized to twice the capacity: the churn of removes and
     /// inserts then always fits a rehash in place, so the table never grows.
-    /// The std hasher is randomly keyed: keys come from the network (spoofed
-    /// sources), and a fixed hash would let a crafted capture collide them.
-    /// Nothing depends on the map's iteration order.
-    index: HashMap<K, usize>,
+    /// The hasher (foldhash, several times faster than the std one on these
+    /// small keys) is randomly seeded per summary: keys come from the
+    /// network (spoofed sources), and a fixed hash would let a crafted
+    /// capture collide them. Nothing depends on the map's iteration order.
+    index: HashMap<K, usize, foldhash::fast::RandomState>,
     /// Binary min-heap of slot indices under [`display_order`] reversed.
     heap: Vec<usize>,
     /// Slot index → its position in `heap`.
@@ -157,7 +158,7 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
         SpaceSaving {
             capacity,
             slots: Vec::with_capacity(capacity),
-            index: HashMap::with_capacity(2 * capacity),
+            index: HashMap::with_capacity_and_hasher(2 * capacity, Default::default()),
             heap: Vec::with_capacity(capacity),
             pos: Vec::with_capacity(capacity),
             total: W::default(),
