@@ -104,6 +104,9 @@ struct PortJson {
 struct IdentifiedJson {
     handshake: u64,
     heuristic: u64,
+    /// Absent before related data channels.
+    #[serde(default)]
+    related: u64,
 }
 
 #[derive(Deserialize)]
@@ -516,10 +519,10 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
                 .ok_or_else(|| invalid("a failed row's attempted ports or host sketch".into()))?;
             parts.attempted.push((key.tunnel, key.transport, attempted));
         }
-        let (by_handshake, by_heuristic) = s
+        let (by_handshake, by_heuristic, by_related) = s
             .identified
             .as_ref()
-            .map_or((0, 0), |i| (i.handshake, i.heuristic));
+            .map_or((0, 0, 0), |i| (i.handshake, i.heuristic, i.related));
         parts.services.push((
             key,
             ServiceCounts {
@@ -529,10 +532,12 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
                 },
                 by_handshake,
                 by_heuristic,
+                by_related,
                 by_port_database: s
                     .packets
                     .saturating_sub(by_handshake)
-                    .saturating_sub(by_heuristic),
+                    .saturating_sub(by_heuristic)
+                    .saturating_sub(by_related),
             },
         ));
     }

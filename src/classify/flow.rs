@@ -63,27 +63,32 @@ pub enum Identified {
     /// The static rule picked a port the database does not know (the lower
     /// port), or the frame went to the dynamic row.
     Heuristic,
+    /// A data channel a control conversation announced: a TFTP transfer
+    /// after a request to port 69 counts under tftp.
+    Related,
 }
 
 impl Identified {
     /// All methods, in display order.
-    pub const ALL: [Identified; 3] = [
+    pub const ALL: [Identified; 4] = [
         Identified::Handshake,
         Identified::PortDatabase,
         Identified::Heuristic,
+        Identified::Related,
     ];
 
     /// snake_case name for JSON and tables (`handshake`, `port_database`,
-    /// `heuristic`).
+    /// `heuristic`, `related`).
     pub fn name(self) -> &'static str {
         match self {
             Identified::Handshake => "handshake",
             Identified::PortDatabase => "port_database",
             Identified::Heuristic => "heuristic",
+            Identified::Related => "related",
         }
     }
 
-    /// Index 0..3, for arrays keyed by method.
+    /// Index 0..4, for arrays keyed by method.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -319,6 +324,20 @@ struct Conversation {
     /// The side whose frame opened it, when seen.
     initiator: Option<Side>,
     progress: Progress,
+    /// A data channel of a control conversation (see [`related_port`]):
+    /// named by the control protocol's port, not its own.
+    related: bool,
+}
+
+/// The port that names a related data channel of a transport: TFTP's
+/// transfers (UDP) count under tftp.
+const TFTP: u16 = 69;
+
+fn related_port(transport: Transport) -> Option<u16> {
+    match transport {
+        Transport::Udp => Some(TFTP),
+        _ => None,
+    }
 }
 
 /// Folded multiply: the high and low halves of a 128-bit product, XORed.
@@ -352,7 +371,8 @@ struct Conversations {
     seeds: [u64; 4],
 }
 
-/// Low byte of an entry: its state; the rest: its tag.
+/// Low byte of an entry: its state (server side 2 bits, initiator side 2,
+/// progress 2, related 1, referenced 1); the rest: its tag.
 const STATE_BITS: u32 = 8;
 const STATE_MASK: u64 = (1 << STATE_BITS) - 1;
 /// Marks a used entry, so no tag is 0 (an empty way).
@@ -371,7 +391,7 @@ impl Conversation {
             Progress::Settled => 1,
             Progress::Failed => 2,
         };
-        side(self.server) | side(self.initiator) << 2 | progress << 4
+        side(self.server) | side(self.initiator) << 2 | progress << 4 | u64::from(self.related) << 6
     }
 
     fn unpack(state: u64) -> Conversation {
@@ -388,6 +408,7 @@ impl Conversation {
                 1 => Progress::Settled,
                 _ => Progress::Failed,
             },
+            related: state >> 6 & 1 == 1,
         }
     }
 }
@@ -559,6 +580,10 @@ impl<K: Copy + Eq + std::hash::Hash, V> Expiring<K, V> {
         self.map.contains_key(key)
     }
 
+    fn get(&self, key: &K) -> Option<&V> {
+        self.map.get(key).map(|(v, _)| v)
+    }
+
     fn remove(&mut self, key: &K) -> Option<V> {
         self.map.remove(key).map(|(v, _)| v)
     }
@@ -658,6 +683,20 @@ impl Datagram {
     }
 }
 
+/// A data channel a control conversation announced, waited for: the
+/// control (request) conversation, which the data channel answers.
+#[derive(Clone, Copy, Debug)]
+struct Expectation {
+    /// The request conversation's fingerprint.
+    request: u64,
+}
+
+/// How long a TFTP request waits for its transfer to start (ns of capture
+/// time; clients give up after a few seconds of retries).
+const EXPECTATION_TIMEOUT_NS: u64 = 30_000_000_000;
+/// Most announced data channels waited for at once.
+const MAX_EXPECTATIONS: usize = 4096;
+
 /// A conversation whose opening was seen and not yet answered: its frames
 /// so far, held until the answer (or its absence) says which row they
 /// belong to.
@@ -739,6 +778,9 @@ enum Verdict {
     Failed,
     /// The conversation waits for an answer: hold the frame.
     Hold,
+    /// A related data channel (its server side): named by the control
+    /// protocol's port.
+    Related(Side),
 }
 
 /// The stateful classifier of one stream of frames (one capture file, or one
@@ -754,6 +796,9 @@ pub struct FlowClassifier<'r> {
     hold_attempts: bool,
     conversations: Conversations,
     attempts: Expiring<u64, Attempt>,
+    /// Data channels announced and not started yet, by the fingerprint of
+    /// (server address, client endpoint).
+    expectations: Expiring<u64, Expectation>,
     datagrams: Expiring<DatagramKey, Datagram>,
     /// Capture time at which the next held entry (attempt or datagram)
     /// may time out: one comparison per frame.
@@ -771,6 +816,7 @@ impl<'r> FlowClassifier<'r> {
             hold_attempts: settings.handshake && settings.conversations,
             conversations: Conversations::new(settings.max_conversations),
             attempts: Expiring::new(settings.max_attempts, settings.attempt_window_ns),
+            expectations: Expiring::new(MAX_EXPECTATIONS, EXPECTATION_TIMEOUT_NS),
             datagrams: Expiring::new(settings.max_fragments, settings.fragment_timeout_ns),
             next_expiry_ns: i64::MAX,
             resolved: Vec::new(),
@@ -864,10 +910,12 @@ impl<'r> FlowClassifier<'r> {
             conversations.fail(key);
             resolved.push(attempt.resolved(AttemptEnd::Failed));
         });
+        self.expectations.expire(now, &mut |_, _| {});
         self.next_expiry_ns = self
             .datagrams
             .next_expiry_ns
-            .min(self.attempts.next_expiry_ns);
+            .min(self.attempts.next_expiry_ns)
+            .min(self.expectations.next_expiry_ns);
     }
 
     /// Ends an attempt (if its frames are held) the way `end` says.
@@ -952,7 +1000,8 @@ impl<'r> FlowClassifier<'r> {
                 fingerprint,
                 sender,
                 static_hit.to_server,
-                (dst_addr, dst),
+                ((src_addr, src), (dst_addr, dst)),
+                (info.tunnel, now),
                 event,
             ),
         };
@@ -967,6 +1016,12 @@ impl<'r> FlowClassifier<'r> {
                     to_server: sender != side,
                 })
             }
+            Verdict::Related(side) => Some(ServiceHit {
+                naming: Naming::Port(related_port(transport).unwrap_or(dst)),
+                identified: Identified::Related,
+                to_server: sender != side,
+                ..static_hit
+            }),
             Verdict::Failed if self.hold_attempts => Some(ServiceHit {
                 naming: Naming::Failed,
                 identified: Identified::Handshake,
@@ -1019,6 +1074,7 @@ impl<'r> FlowClassifier<'r> {
                     server: Some(sender.other()),
                     initiator: Some(sender),
                     progress: Progress::Opened,
+                    related: false,
                 },
             );
             return Verdict::Hold;
@@ -1037,6 +1093,7 @@ impl<'r> FlowClassifier<'r> {
                     server: Some(sender),
                     initiator: Some(sender.other()),
                     progress: Progress::Settled,
+                    related: false,
                 },
             );
             self.settle_attempt(key, AttemptEnd::Answered);
@@ -1053,6 +1110,7 @@ impl<'r> FlowClassifier<'r> {
                         server: None,
                         initiator: Some(sender),
                         progress: Progress::Opened,
+                        related: false,
                     },
                 );
                 return Verdict::Hold;
@@ -1094,10 +1152,14 @@ impl<'r> FlowClassifier<'r> {
         key: u64,
         sender: Side,
         to_service: bool,
-        (dst, dst_port): (IpAddr, u16),
+        ((src, src_port), (dst, dst_port)): ((IpAddr, u16), (IpAddr, u16)),
+        (tunnel, now): (Option<Tunnel>, i64),
         event: &mut ConversationEvent,
     ) -> Verdict {
         match self.conversations.get(key) {
+            Some(conversation) if conversation.related => conversation
+                .server
+                .map_or(Verdict::Static, Verdict::Related),
             Some(mut conversation) => match conversation.progress {
                 Progress::Opened if conversation.initiator == Some(sender.other()) => {
                     *event = ConversationEvent::Answered;
@@ -1114,6 +1176,15 @@ impl<'r> FlowClassifier<'r> {
                 Progress::Failed => Verdict::Failed,
             },
             None => {
+                if self.expectations.len() != 0
+                    && let Some(verdict) =
+                        self.data_channel(key, sender, (src, dst, dst_port), tunnel)
+                {
+                    return verdict;
+                }
+                if dst_port == TFTP && self.hold_attempts {
+                    self.expect_data_channel(key, (dst, (src, src_port)), tunnel, now);
+                }
                 // A datagram towards the port that names the conversation
                 // opens it. One from that port to an ephemeral-looking port
                 // (32768 and up: Linux, BSD and Windows client ranges) is a
@@ -1132,6 +1203,7 @@ impl<'r> FlowClassifier<'r> {
                         server: None,
                         initiator: Some(sender),
                         progress,
+                        related: false,
                     },
                 );
                 if opens && !one_way_udp(dst, dst_port) {
@@ -1141,6 +1213,75 @@ impl<'r> FlowClassifier<'r> {
                 }
             }
         }
+    }
+
+    /// The fingerprint of an announced data channel: the server's address
+    /// and the client endpoint it will reach.
+    fn expectation_key(
+        &self,
+        server: IpAddr,
+        client: (IpAddr, u16),
+        tunnel: Option<Tunnel>,
+    ) -> u64 {
+        self.conversations
+            .fingerprint(
+                (address_bits(server), 0),
+                (address_bits(client.0), client.1),
+                0xfe,
+                tunnel_byte(tunnel),
+            )
+            .0
+    }
+
+    /// A TFTP request (to port 69): its transfer will come from another
+    /// port of the server to the client's request port.
+    #[cold]
+    fn expect_data_channel(
+        &mut self,
+        request: u64,
+        (server, client): (IpAddr, (IpAddr, u16)),
+        tunnel: Option<Tunnel>,
+        now: i64,
+    ) {
+        let key = self.expectation_key(server, client, tunnel);
+        self.expectations
+            .entry(key, now, || Expectation { request }, &mut |_, _| {})
+            .request = request;
+        self.next_expiry_ns = self.next_expiry_ns.min(self.expectations.next_expiry_ns);
+    }
+
+    /// The first datagram of a conversation that an announced data channel
+    /// expected (from the server to the client's request port): the
+    /// channel is related to its request, which it answers.
+    #[cold]
+    fn data_channel(
+        &mut self,
+        key: u64,
+        sender: Side,
+        (src, dst, dst_port): (IpAddr, IpAddr, u16),
+        tunnel: Option<Tunnel>,
+    ) -> Option<Verdict> {
+        let expected = self.expectation_key(src, (dst, dst_port), tunnel);
+        let request = self.expectations.get(&expected)?.request;
+        self.conversations.put(
+            key,
+            Conversation {
+                server: Some(sender),
+                initiator: Some(sender),
+                progress: Progress::Settled,
+                related: true,
+            },
+        );
+        // The request was answered, from another port.
+        if let Some(mut control) = self.conversations.peek(request)
+            && control.progress == Progress::Opened
+        {
+            control.progress = Progress::Settled;
+            control.server = control.initiator.map(Side::other);
+            self.conversations.put(request, control);
+        }
+        self.settle_attempt(request, AttemptEnd::Answered);
+        Some(Verdict::Related(sender))
     }
 
     /// An ICMP "destination unreachable" quoting a datagram of a

@@ -19,22 +19,24 @@ pub(super) fn row(out: &mut dyn Write, fields: &[String]) -> io::Result<()> {
 
 /// The trailing columns of every services CSV (read's and the report's):
 /// tunnel and how the row's port was identified.
-pub(super) const SERVICE_ANALYSIS_HEADER: [&str; 5] = [
+pub(super) const SERVICE_ANALYSIS_HEADER: [&str; 6] = [
     "tunnel",
     "identified_by",
     "handshake_packets",
     "port_database_packets",
     "heuristic_packets",
+    "related_packets",
 ];
 
 /// The fields of [`SERVICE_ANALYSIS_HEADER`] for one service row.
-pub(super) fn service_analysis_fields(s: &ServiceView) -> [String; 5] {
+pub(super) fn service_analysis_fields(s: &ServiceView) -> [String; 6] {
     [
         s.tunnel.unwrap_or("").to_string(),
         s.identified_by.to_string(),
         s.identified.handshake.to_string(),
         s.identified.port_database.to_string(),
         s.identified.heuristic.to_string(),
+        s.identified.related.to_string(),
     ]
 }
 

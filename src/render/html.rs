@@ -2549,6 +2549,7 @@ mod tests {
             handshake: 9,
             port_database: 1,
             heuristic: 0,
+            related: 0,
         };
         let page = render(&view);
         let table = between(&page, "<table class=\"services\"", "</table>");

@@ -128,6 +128,8 @@ pub struct IdentifiedView {
     /// Named by the static rule without the database's help (lower unknown
     /// port, or the dynamic row).
     pub heuristic: u64,
+    /// Frames of related data channels (a TFTP transfer under tftp).
+    pub related: u64,
 }
 
 /// One service row: the frames attributed to one port (or to the dynamic
@@ -688,6 +690,7 @@ fn service_view(
             handshake: counts.by_handshake,
             port_database: counts.by_port_database,
             heuristic: counts.by_heuristic,
+            related: counts.by_related,
         },
         attempted: attempted.map(AttemptedView::of),
     }

@@ -1534,6 +1534,7 @@ mod tests {
             handshake: 3,
             port_database: 1,
             heuristic: 0,
+            related: 0,
         };
         let text = markdown(&view);
         let services = section(&text, "By service");
@@ -1697,13 +1698,13 @@ mod tests {
         assert!(
             lines
                 .next()
-                .is_some_and(|h| h.ends_with(",description,tunnel,identified_by,handshake_packets,port_database_packets,heuristic_packets")),
+                .is_some_and(|h| h.ends_with(",description,tunnel,identified_by,handshake_packets,port_database_packets,heuristic_packets,related_packets")),
             "{text}"
         );
         assert!(
             lines
                 .next()
-                .is_some_and(|r| r.ends_with(",gre,port_database,0,2,0")),
+                .is_some_and(|r| r.ends_with(",gre,port_database,0,2,0,0")),
             "{text}"
         );
     }

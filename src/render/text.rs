@@ -376,6 +376,7 @@ pub(super) fn identified_label(s: &ServiceView) -> String {
         ("handshake", s.identified.handshake),
         ("port db", s.identified.port_database),
         ("heuristic", s.identified.heuristic),
+        ("related", s.identified.related),
     ];
     let used: Vec<(&str, u64)> = parts.into_iter().filter(|(_, n)| *n > 0).collect();
     match used.as_slice() {

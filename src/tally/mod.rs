@@ -70,9 +70,9 @@ const PORTS: usize = 1 << 16;
 /// memset, no page touched until used), which keeps start-up cheap; one
 /// port's four counters share a cache line.
 type PortSlot = [u64; 4];
-/// `[packets, bytes, by_handshake, by_heuristic]` of one service row (the
-/// packets the port database identified are the rest).
-type ServiceSlot = [u64; 4];
+/// `[packets, bytes, by_handshake, by_heuristic, by_related]` of one
+/// service row (the packets the port database identified are the rest).
+type ServiceSlot = [u64; 5];
 
 /// Adds one frame's attribution to a service slot.
 #[inline]
@@ -82,6 +82,7 @@ fn add_service(slot: &mut ServiceSlot, identified: Identified, packets: u64, byt
     match identified {
         Identified::Handshake => slot[2] += packets,
         Identified::Heuristic => slot[3] += packets,
+        Identified::Related => slot[4] += packets,
         Identified::PortDatabase => {}
     }
 }
@@ -103,9 +104,9 @@ impl TransportTally {
     fn new() -> Box<TransportTally> {
         Box::new(TransportTally {
             ports: vec![[0; 4]; PORTS].into_boxed_slice(),
-            services: vec![[0; 4]; PORTS].into_boxed_slice(),
-            dynamic: [0; 4],
-            failed: [0; 4],
+            services: vec![[0; 5]; PORTS].into_boxed_slice(),
+            dynamic: [0; 5],
+            failed: [0; 5],
             attempted: None,
         })
     }
@@ -216,6 +217,8 @@ pub struct ServiceCounts {
     pub by_port_database: u64,
     /// Frames named by the static rule without the database's help.
     pub by_heuristic: u64,
+    /// Frames of related data channels (a TFTP transfer).
+    pub by_related: u64,
 }
 
 impl ServiceCounts {
@@ -227,7 +230,11 @@ impl ServiceCounts {
             },
             by_handshake: slot[2],
             by_heuristic: slot[3],
-            by_port_database: slot[0].saturating_sub(slot[2]).saturating_sub(slot[3]),
+            by_related: slot[4],
+            by_port_database: slot[0]
+                .saturating_sub(slot[2])
+                .saturating_sub(slot[3])
+                .saturating_sub(slot[4]),
         }
     }
 
@@ -237,6 +244,7 @@ impl ServiceCounts {
             Identified::Handshake => self.by_handshake,
             Identified::PortDatabase => self.by_port_database,
             Identified::Heuristic => self.by_heuristic,
+            Identified::Related => self.by_related,
         }
     }
 
@@ -782,6 +790,7 @@ impl Tally {
                 c.total.bytes,
                 c.by_handshake,
                 c.by_heuristic,
+                c.by_related,
             ];
             for (s, v) in slot.iter_mut().zip(values) {
                 *s = s.saturating_add(v);

@@ -199,13 +199,13 @@ fn csv_has_one_row_per_json_service_in_order() {
     let records = parse_csv(&text);
     assert_eq!(
         records[0].join(","),
-        "transport,port,service,source,packets,bytes,share,description,tunnel,identified_by,handshake_packets,port_database_packets,heuristic_packets"
+        "transport,port,service,source,packets,bytes,share,description,tunnel,identified_by,handshake_packets,port_database_packets,heuristic_packets,related_packets"
     );
     let expected = services(&json);
     assert_eq!(records.len() - 1, expected.len(), "CSV rows:\n{text}");
     for (record, row) in records[1..].iter().zip(expected) {
         let ctx = format!("{record:?} vs {row}");
-        assert_eq!(record.len(), 13, "{ctx}");
+        assert_eq!(record.len(), 14, "{ctx}");
         assert_eq!(
             record[0],
             row["transport"].as_str().expect("transport"),

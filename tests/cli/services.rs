@@ -189,3 +189,57 @@ fn merged_halves_give_the_same_failed_rows_and_servers() {
     );
     assert_eq!(u64_of(again, "clients"), u64_of(first, "clients"));
 }
+
+#[test]
+fn tftp_transfers_count_under_tftp_as_related() {
+    let truth = read_json_file(&fixture("ftp-tftp.truth.json"));
+    let json = read_json(&[fixture("ftp-tftp.pcapng")], &[]).json();
+    let transfers: Vec<&Value> = truth["transfers"]
+        .as_array()
+        .expect("transfers")
+        .iter()
+        .filter(|t| t["protocol"] == "tftp")
+        .collect();
+    assert_eq!(transfers.len(), 3, "the manifest's TFTP transfers");
+    let (frames, bytes) = transfers.iter().fold((0, 0), |(f, b), t| {
+        (
+            f + u64_of(&t["data_channel"], "frames"),
+            b + u64_of(&t["data_channel"], "wire_bytes"),
+        )
+    });
+    let tftp = service_row(&json, "udp", Some(69)).expect("tftp row");
+    assert_eq!(tftp["service"], "tftp");
+    assert_eq!(u64_of(&tftp["identified"], "related"), frames, "{tftp}");
+    // The data channels plus the requests; every file's bytes are in it.
+    assert!(u64_of(tftp, "bytes") > bytes, "{tftp}");
+    let files: u64 = transfers.iter().map(|t| u64_of(t, "file_bytes")).sum();
+    assert!(
+        u64_of(tftp, "bytes") > files,
+        "{tftp} vs {files} file bytes"
+    );
+    // No row for the server's or the clients' transfer ports.
+    for t in &transfers {
+        for port in ["server_port", "client_port"] {
+            let port = u64_of(&t["data_channel"], port) as u16;
+            assert!(
+                service_row(&json, "udp", Some(port)).is_none(),
+                "udp/{port}"
+            );
+        }
+    }
+    // The inventory has the TFTP server on 69, with the transfers' bytes.
+    let servers = json["servers"]["entries"].as_array().expect("servers");
+    let tftp_server = servers
+        .iter()
+        .find(|s| s["transport"] == "udp" && s["port"] == 69)
+        .expect("tftp server");
+    assert_eq!(
+        u64_of(tftp_server, "to_server_bytes") + u64_of(tftp_server, "from_server_bytes"),
+        u64_of(tftp, "bytes")
+    );
+    assert!(
+        !servers
+            .iter()
+            .any(|s| s["transport"] == "udp" && s["port"] != 69)
+    );
+}

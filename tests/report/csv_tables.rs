@@ -105,7 +105,8 @@ fn services_csv_is_every_service_row_with_its_directions() {
                 "identified_by",
                 "handshake_packets",
                 "port_database_packets",
-                "heuristic_packets"
+                "heuristic_packets",
+                "related_packets"
             ]
         );
         let services = services(&json);
@@ -133,6 +134,7 @@ fn services_csv_is_every_service_row_with_its_directions() {
                 text(&s["identified"]["handshake"]),
                 text(&s["identified"]["port_database"]),
                 text(&s["identified"]["heuristic"]),
+                text(&s["identified"]["related"]),
             ];
             assert_eq!(row.as_slice(), expected.as_slice(), "{names:?}");
         }
