@@ -277,6 +277,20 @@ impl AddAssign for FragmentCounts {
     }
 }
 
+/// The server endpoint a row's frames show at `address`: a port named by a
+/// handshake, the port database or a related channel (see [`servers`]);
+/// never the heuristic's, the dynamic or the failed row.
+fn server_of(hit: &ServiceHit, address: IpAddr) -> Option<ServerKey> {
+    match hit.naming {
+        Naming::Port(port) if hit.identified != Identified::Heuristic => Some(ServerKey {
+            transport: hit.transport,
+            address,
+            port,
+        }),
+        _ => None,
+    }
+}
+
 /// Slots of [`Tally::transports`]: one per transport outside tunnels, then
 /// one per transport inside each tunnel kind.
 const TRANSPORT_SLOTS: usize = Transport::ALL.len() * (Tunnel::ALL.len() + 1);
@@ -441,15 +455,9 @@ impl Tally {
     /// (see [`servers`]).
     #[inline]
     fn count_server(&mut self, info: &PacketInfo, hit: &ServiceHit, wire_len: u64, ts: i64) {
-        if let (Naming::Port(port), Some((src, dst))) = (hit.naming, info.addresses)
-            && hit.identified != Identified::Heuristic
+        if let Some((src, dst)) = info.addresses
+            && let Some(key) = server_of(hit, if hit.to_server { dst } else { src })
         {
-            let server = if hit.to_server { dst } else { src };
-            let key = ServerKey {
-                transport: hit.transport,
-                address: server,
-                port,
-            };
             let frame = Counter {
                 packets: 1,
                 bytes: wire_len,
@@ -515,14 +523,7 @@ impl Tally {
                 server,
             } => {
                 self.add_service(&hit, packets, bytes, Some(server));
-                if let Naming::Port(port) = hit.naming
-                    && hit.identified != Identified::Heuristic
-                {
-                    let key = ServerKey {
-                        transport: hit.transport,
-                        address: server.0,
-                        port,
-                    };
+                if let Some(key) = server_of(&hit, server.0) {
                     let frames = Counter { packets, bytes };
                     self.servers.add_frames(key, true, frames, first_ns);
                     if hit.identified == Identified::Handshake {
