@@ -69,6 +69,13 @@ pub const MAX_CAPACITY: usize = 1 << 20;
 pub trait Weights: Copy + Default + AddAssign {
     /// The number keys are ranked by.
     fn rank_weight(&self) -> u64;
+
+    /// Adds `other` to a summary's total (everything, unless the weights
+    /// say less is needed there).
+    #[inline]
+    fn add_to_total(&mut self, other: &Self) {
+        *self += *other;
+    }
 }
 
 /// One held key, as [`SpaceSaving::entries`] lists it.
@@ -177,12 +184,17 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
     /// key), inheriting that estimate as its overestimate. O(log capacity);
     /// no allocation once `capacity` keys are held.
     pub fn add(&mut self, key: K, w: W) {
-        self.total += w;
+        self.total.add_to_total(&w);
         if let Some(&slot) = self.index.get(&key) {
             let s = &mut self.slots[slot];
+            let before = s.estimate;
             s.weights += w;
             s.estimate = s.weights.rank_weight().saturating_add(s.overestimate);
-            self.restore(self.pos[slot]);
+            // The heap orders by estimate and key: an add that leaves the
+            // estimate (a server's conversations, say) leaves the order.
+            if s.estimate != before {
+                self.restore(self.pos[slot]);
+            }
             return;
         }
         if self.slots.len() < self.capacity {
