@@ -8,10 +8,11 @@ mod progress;
 mod report;
 
 use crate::capture::{CaptureReader, Frame, Input, ProgressCounter};
+use crate::classify::ftp::{self, Announcement};
 use crate::classify::{Classified, ConversationEvent, FlowClassifier, Resolved};
 use crate::classify::{NamingRule, PortDb, PortDbError};
 use crate::config::{AnalysisSettings, Job, NameSettings, PortsSettings, ReadSettings, Settings};
-use crate::decode::{DecodeOptions, PacketInfo, decode_with};
+use crate::decode::{Category, DecodeOptions, PacketInfo, decode_with, tcp_payload};
 use crate::render::{self, Format};
 use crate::tally::report::ReportTally;
 use crate::tally::scans::{ScanDetector, ScanReport};
@@ -273,6 +274,10 @@ impl<'r> Stream<'r> {
             frame.fcs_len,
             self.decode,
         );
+        if let Some(announced) = Self::ftp_announcement(&info, frame) {
+            self.classifier
+                .announce(info.tunnel, &announced, frame.ts_nanos);
+        }
         let classified = self
             .classifier
             .classify(&info, frame.orig_len, frame.ts_nanos);
@@ -293,6 +298,28 @@ impl<'r> Stream<'r> {
                 sink.resolve(&resolved);
             }
         }
+    }
+
+    /// The data connection an FTP control segment announces, if any: the
+    /// one place a frame's payload is read.
+    #[inline]
+    fn ftp_announcement(info: &PacketInfo, frame: &Frame<'_>) -> Option<Announcement> {
+        if info.category != Category::Tcp
+            || (info.src_port != ftp::FTP_CONTROL && info.dst_port != ftp::FTP_CONTROL)
+        {
+            return None;
+        }
+        Self::read_ftp_control(info, frame)
+    }
+
+    #[cold]
+    fn read_ftp_control(info: &PacketInfo, frame: &Frame<'_>) -> Option<Announcement> {
+        let (src, dst) = info.addresses?;
+        if info.tunnel.is_some() || info.fragment.is_some() {
+            return None;
+        }
+        let payload = tcp_payload(frame.link_type, frame.data, frame.fcs_len)?;
+        ftp::announcement(payload, (src, info.src_port), (dst, info.dst_port))
     }
 
     /// Lets the classifier give up what waited past its window by capture

@@ -24,6 +24,7 @@
 //! evicted conversation falls back to the static rule. The fragment table
 //! evicts the oldest entry.
 
+use super::ftp::Announcement;
 use super::{Naming, NamingRule};
 use crate::decode::{Category, PacketInfo, Transport, Tunnel};
 use foldhash::HashMapExt;
@@ -330,13 +331,15 @@ struct Conversation {
 }
 
 /// The port that names a related data channel of a transport: TFTP's
-/// transfers (UDP) count under tftp.
+/// transfers (UDP) count under tftp, FTP's data connections (TCP) under
+/// ftp.
 const TFTP: u16 = 69;
 
 fn related_port(transport: Transport) -> Option<u16> {
     match transport {
         Transport::Udp => Some(TFTP),
-        _ => None,
+        Transport::Tcp => Some(super::ftp::FTP_CONTROL),
+        Transport::Sctp => None,
     }
 }
 
@@ -632,9 +635,24 @@ impl<K: Copy + Eq + std::hash::Hash, V> Expiring<K, V> {
             if self.queue.is_empty() {
                 self.next_expiry_ns = now.saturating_add_unsigned(self.timeout_ns);
             }
+            if self.queue.len() >= 2 * self.capacity {
+                self.drop_stale();
+            }
             self.queue.push_back((key, now));
         }
         &mut self.map.entry(key).or_insert_with(|| (make(), now)).0
+    }
+
+    /// Forgets the queue records of entries taken out: answered attempts
+    /// leave one each, and a flood answered at once (a scan of closed
+    /// ports) would otherwise grow the queue by its rate times the
+    /// timeout. Runs when the queue holds twice the capacity, and leaves at
+    /// most the capacity (one record per entry): amortized O(1).
+    #[cold]
+    fn drop_stale(&mut self) {
+        let map = &self.map;
+        self.queue
+            .retain(|(key, since)| map.get(key).is_some_and(|(_, s)| s == since));
     }
 
     /// Hands every entry to `left`, oldest first.
@@ -683,16 +701,20 @@ impl Datagram {
     }
 }
 
-/// A data channel a control conversation announced, waited for: the
-/// control (request) conversation, which the data channel answers.
+/// A data channel a control conversation announced, waited for.
 #[derive(Clone, Copy, Debug)]
 struct Expectation {
-    /// The request conversation's fingerprint.
-    request: u64,
+    /// The request conversation the data channel answers (TFTP's request
+    /// to port 69), by fingerprint.
+    request: Option<u64>,
+    /// Whether the server of the control conversation opens the data
+    /// channel (TFTP, active FTP) rather than its client (passive FTP).
+    server_connects: bool,
 }
 
-/// How long a TFTP request waits for its transfer to start (ns of capture
-/// time; clients give up after a few seconds of retries).
+/// How long an announced data channel is waited for (ns of capture time;
+/// TFTP clients give up after a few seconds of retries, FTP clients
+/// connect at once).
 const EXPECTATION_TIMEOUT_NS: u64 = 30_000_000_000;
 /// Most announced data channels waited for at once.
 const MAX_EXPECTATIONS: usize = 4096;
@@ -995,7 +1017,13 @@ impl<'r> FlowClassifier<'r> {
         );
         let event = &mut classified.event;
         let verdict = match transport {
-            Transport::Tcp => self.tcp(fingerprint, sender, info.tcp_flags, event),
+            Transport::Tcp => self.tcp(
+                fingerprint,
+                sender,
+                info.tcp_flags,
+                ((src_addr, dst_addr, dst), info.tunnel),
+                event,
+            ),
             _ => self.udp(
                 fingerprint,
                 sender,
@@ -1054,6 +1082,7 @@ impl<'r> FlowClassifier<'r> {
         key: u64,
         sender: Side,
         flags: Option<u8>,
+        (addresses, tunnel): ((IpAddr, IpAddr, u16), Option<Tunnel>),
         event: &mut ConversationEvent,
     ) -> Verdict {
         let flags = flags.unwrap_or(ACK);
@@ -1061,6 +1090,20 @@ impl<'r> FlowClassifier<'r> {
         let ack = flags & ACK != 0;
         let rst = flags & RST != 0;
         let existing = self.conversations.get(key);
+        if let Some(c) = existing
+            && c.related
+        {
+            // An FTP data connection: not an attempt, not a scan's probe.
+            return c.server.map_or(Verdict::Static, Verdict::Related);
+        }
+        if syn
+            && !ack
+            && !rst
+            && self.expectations.len() != 0
+            && let Some(verdict) = self.tcp_data_channel(key, sender, addresses, tunnel)
+        {
+            return verdict;
+        }
         if syn && !ack && !rst {
             // A (re)opening: the receiver is the server, once it answers.
             let retransmission = existing
@@ -1219,15 +1262,18 @@ impl<'r> FlowClassifier<'r> {
     /// and the client endpoint it will reach.
     fn expectation_key(
         &self,
-        server: IpAddr,
-        client: (IpAddr, u16),
+        connector: IpAddr,
+        endpoint: (IpAddr, u16),
+        transport: Transport,
         tunnel: Option<Tunnel>,
     ) -> u64 {
+        // Transport bytes of their own: an expectation never collides
+        // with a conversation's fingerprint.
         self.conversations
             .fingerprint(
-                (address_bits(server), 0),
-                (address_bits(client.0), client.1),
-                0xfe,
+                (address_bits(connector), 0),
+                (address_bits(endpoint.0), endpoint.1),
+                0xf0 | transport as u8,
                 tunnel_byte(tunnel),
             )
             .0
@@ -1243,11 +1289,76 @@ impl<'r> FlowClassifier<'r> {
         tunnel: Option<Tunnel>,
         now: i64,
     ) {
-        let key = self.expectation_key(server, client, tunnel);
-        self.expectations
-            .entry(key, now, || Expectation { request }, &mut |_, _| {})
-            .request = request;
+        let key = self.expectation_key(server, client, Transport::Udp, tunnel);
+        self.expect(
+            key,
+            Expectation {
+                request: Some(request),
+                server_connects: true,
+            },
+            now,
+        );
+    }
+
+    /// Waits for an announced data channel (replacing an earlier wait for
+    /// the same one).
+    fn expect(&mut self, key: u64, expectation: Expectation, now: i64) {
+        *self
+            .expectations
+            .entry(key, now, || expectation, &mut |_, _| {}) = expectation;
         self.next_expiry_ns = self.next_expiry_ns.min(self.expectations.next_expiry_ns);
+    }
+
+    /// A data connection announced on an FTP control connection (see
+    /// [`super::ftp`]): its TCP conversation will count under ftp.
+    pub fn announce(&mut self, tunnel: Option<Tunnel>, announced: &Announcement, now: i64) {
+        if !self.track_conversations {
+            return;
+        }
+        let key = self.expectation_key(
+            announced.connector,
+            announced.endpoint,
+            Transport::Tcp,
+            tunnel,
+        );
+        self.expect(
+            key,
+            Expectation {
+                request: None,
+                server_connects: announced.server_connects,
+            },
+            now,
+        );
+    }
+
+    /// The opening SYN of an announced FTP data connection (from the
+    /// announced connector to the announced endpoint): the conversation
+    /// is related to its control connection, whose server is its server.
+    #[cold]
+    fn tcp_data_channel(
+        &mut self,
+        key: u64,
+        sender: Side,
+        (src, dst, dst_port): (IpAddr, IpAddr, u16),
+        tunnel: Option<Tunnel>,
+    ) -> Option<Verdict> {
+        let expected = self.expectation_key(src, (dst, dst_port), Transport::Tcp, tunnel);
+        let expectation = self.expectations.remove(&expected)?;
+        let server = if expectation.server_connects {
+            sender
+        } else {
+            sender.other()
+        };
+        self.conversations.put(
+            key,
+            Conversation {
+                server: Some(server),
+                initiator: Some(sender),
+                progress: Progress::Settled,
+                related: true,
+            },
+        );
+        Some(Verdict::Related(server))
     }
 
     /// The first datagram of a conversation that an announced data channel
@@ -1261,8 +1372,8 @@ impl<'r> FlowClassifier<'r> {
         (src, dst, dst_port): (IpAddr, IpAddr, u16),
         tunnel: Option<Tunnel>,
     ) -> Option<Verdict> {
-        let expected = self.expectation_key(src, (dst, dst_port), tunnel);
-        let request = self.expectations.get(&expected)?.request;
+        let expected = self.expectation_key(src, (dst, dst_port), Transport::Udp, tunnel);
+        let request = self.expectations.get(&expected)?.request?;
         self.conversations.put(
             key,
             Conversation {
@@ -1957,5 +2068,78 @@ mod tests {
             })
             .sum();
         assert_eq!(given_up + flow.tracked_datagrams() as u64, 100_000);
+    }
+
+    #[test]
+    fn a_flood_answered_at_once_keeps_the_attempt_queue_bounded() {
+        // 100,000 SYNs each refused at once (a scan of closed ports), all
+        // within one window: the queue of held attempts stays at its
+        // bound instead of growing with the flood.
+        let mut c = FlowClassifier::new(
+            &RULE,
+            FlowSettings {
+                max_attempts: 64,
+                ..FlowSettings::default()
+            },
+        );
+        for i in 0..100_000u32 {
+            let port = 1 + (i % 60_000) as u16;
+            let client = (CLIENT, 40_000 + (i / 60_000) as u16);
+            c.classify(&tcp(client, (SERVER, port), SYN_ONLY), 60, i64::from(i));
+            c.classify(&tcp((SERVER, port), client, RST_ACK), 60, i64::from(i));
+            assert!(
+                c.attempts.queue.len() <= 2 * 64,
+                "{}",
+                c.attempts.queue.len()
+            );
+            c.drain_resolved().for_each(drop);
+        }
+    }
+
+    #[test]
+    fn an_announced_ftp_data_connection_counts_under_ftp() {
+        let mut c = classifier();
+        let data_server = (SERVER, 50_000);
+        let data_client = (CLIENT, 41_000);
+        // Passive: the client will connect to the server's port 50000.
+        c.announce(
+            None,
+            &Announcement {
+                endpoint: data_server,
+                connector: CLIENT,
+                server_connects: false,
+            },
+            0,
+        );
+        let ftp = (Naming::Port(21), Identified::Related);
+        for (from, to, flags, to_server) in [
+            (data_client, data_server, SYN_ONLY, true),
+            (data_server, data_client, SYN_ACK, false),
+            (data_server, data_client, PSH_ACK, false),
+            (data_client, data_server, PSH_ACK, true),
+        ] {
+            let got = c.classify(&tcp(from, to, flags), 1500, 1);
+            assert!(!got.held);
+            assert_eq!(port(&got), (ftp.0, ftp.1, to_server), "{flags:#x}");
+            assert_eq!(got.event, ConversationEvent::None);
+        }
+        // The announcement is used once: another connection to that port
+        // is an ordinary attempt.
+        let other = (CLIENT, 41_001);
+        assert!(c.classify(&tcp(other, data_server, SYN_ONLY), 60, 2).held);
+        // Active: the server connects from port 20 to the client's port.
+        c.announce(
+            None,
+            &Announcement {
+                endpoint: (CLIENT, 42_000),
+                connector: SERVER,
+                server_connects: true,
+            },
+            3,
+        );
+        let got = c.classify(&tcp((SERVER, 20), (CLIENT, 42_000), SYN_ONLY), 60, 4);
+        assert_eq!(port(&got), (ftp.0, ftp.1, false));
+        let got = c.classify(&tcp((CLIENT, 42_000), (SERVER, 20), SYN_ACK), 60, 4);
+        assert_eq!(port(&got), (ftp.0, ftp.1, true));
     }
 }

@@ -59,6 +59,7 @@
 
 mod db;
 mod flow;
+pub mod ftp;
 mod naming;
 mod parse;
 

@@ -512,3 +512,28 @@ fn decode_layers(
 
 #[cfg(test)]
 mod tests;
+
+/// The TCP payload of a frame, for the few frames whose payload portclass
+/// reads (an FTP control connection's, see [`crate::classify::ftp`]): the
+/// frame decoded again by etherparse, which slices every header on the way.
+/// Ethernet (with VLAN tags), Linux cooked (v1), raw IP, BSD null and
+/// loopback frames; `None` for other link types, tunnels, fragments and
+/// anything etherparse will not slice.
+pub fn tcp_payload(link: LinkType, data: &[u8], fcs_len: u8) -> Option<&[u8]> {
+    use etherparse::{SlicedPacket, TransportSlice};
+    let data = data.get(..data.len().checked_sub(usize::from(fcs_len))?)?;
+    let sliced = match link {
+        LinkType::ETHERNET => SlicedPacket::from_ethernet(data),
+        LinkType::LINUX_SLL => SlicedPacket::from_linux_sll(data),
+        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 | LinkType::IPV4 | LinkType::IPV6 => {
+            SlicedPacket::from_ip(data)
+        }
+        LinkType::NULL | LinkType::LOOP => SlicedPacket::from_ip(data.get(4..)?),
+        _ => return None,
+    }
+    .ok()?;
+    match sliced.transport? {
+        TransportSlice::Tcp(tcp) => Some(tcp.payload()),
+        _ => None,
+    }
+}

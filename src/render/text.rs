@@ -385,10 +385,24 @@ pub(super) fn identified_label(s: &ServiceView) -> String {
         _ => {
             let total: u64 = used.iter().map(|(_, n)| n).sum();
             used.iter()
-                .map(|(name, n)| format!("{name} {:.0}%", *n as f64 * 100.0 / total as f64))
+                .map(|(name, n)| format!("{name} {}", part_percent(*n, total)))
                 .collect::<Vec<_>>()
                 .join(", ")
         }
+    }
+}
+
+/// A part's share of a split in whole percent, never rounded to a figure
+/// that hides it or its remainder: `<1%` for a part under 0.5 %, `>99%`
+/// for one that falls short of the whole by less than that.
+fn part_percent(part: u64, total: u64) -> String {
+    let percent = part as f64 * 100.0 / total as f64;
+    if percent < 0.5 {
+        "<1%".to_string()
+    } else if percent >= 99.5 && part < total {
+        ">99%".to_string()
+    } else {
+        format!("{}%", percent.round())
     }
 }
 
@@ -488,4 +502,19 @@ fn continues_port_run(previous: &PortEntryView, next: &PortEntryView) -> bool {
         && previous.description == next.description
         && previous.source == next.source
         && previous.class == next.class
+}
+
+#[cfg(test)]
+mod tests {
+    use super::part_percent;
+
+    #[test]
+    fn a_split_never_shows_a_part_as_zero_or_the_whole() {
+        assert_eq!(part_percent(1, 830), "<1%");
+        assert_eq!(part_percent(829, 830), ">99%");
+        assert_eq!(part_percent(101, 1010), "10%");
+        assert_eq!(part_percent(909, 1010), "90%");
+        assert_eq!(part_percent(5, 1000), "1%");
+        assert_eq!(part_percent(995, 1000), ">99%");
+    }
 }

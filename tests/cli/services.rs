@@ -243,3 +243,80 @@ fn tftp_transfers_count_under_tftp_as_related() {
             .any(|s| s["transport"] == "udp" && s["port"] != 69)
     );
 }
+
+#[test]
+fn ftp_data_connections_count_under_ftp_as_related() {
+    let truth = read_json_file(&fixture("ftp-tftp.truth.json"));
+    let json = read_json(&[fixture("ftp-tftp.pcapng")], &[]).json();
+    let transfers: Vec<&Value> = truth["transfers"]
+        .as_array()
+        .expect("transfers")
+        .iter()
+        .filter(|t| t["protocol"] == "ftp")
+        .collect();
+    let modes: Vec<&str> = transfers
+        .iter()
+        .filter_map(|t| t["mode"].as_str())
+        .collect();
+    assert_eq!(
+        modes,
+        ["PASV", "EPSV", "PORT", "EPRT"],
+        "the manifest's FTP transfers"
+    );
+    let sum = |part: &str, field: &str| -> u64 {
+        transfers.iter().map(|t| u64_of(&t[part], field)).sum()
+    };
+    let ftp = service_row(&json, "tcp", Some(21)).expect("ftp row");
+    assert_eq!(ftp["service"], "ftp");
+    // Every data connection's frame is related; control and data are the
+    // whole row, to the frame and the byte.
+    assert_eq!(
+        u64_of(&ftp["identified"], "related"),
+        sum("data_connection", "frames"),
+        "{ftp}"
+    );
+    assert_eq!(
+        u64_of(ftp, "packets"),
+        sum("data_connection", "frames") + sum("control", "frames"),
+        "{ftp}"
+    );
+    assert_eq!(
+        u64_of(ftp, "bytes"),
+        sum("data_connection", "wire_bytes") + sum("control", "wire_bytes"),
+        "{ftp}"
+    );
+    let files: u64 = transfers.iter().map(|t| u64_of(t, "file_bytes")).sum();
+    assert!(u64_of(ftp, "bytes") > files, "{ftp} vs {files} file bytes");
+    // No row for either end of a data connection (passive: the server's
+    // announced port; active: the client's, and the server's port 20).
+    for t in &transfers {
+        for side in ["server_side", "client_side"] {
+            let endpoint = t["data_connection"][side].as_str().expect("endpoint");
+            let port: u16 = endpoint
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("port");
+            if port != 21 {
+                assert!(
+                    service_row(&json, "tcp", Some(port)).is_none(),
+                    "tcp/{port}"
+                );
+            }
+        }
+    }
+    // One FTP server in the inventory, holding the data bytes too, and no
+    // client endpoint (the active connections' listening side) as a server.
+    let servers = json["servers"]["entries"].as_array().expect("servers");
+    let tcp_servers: Vec<&Value> = servers.iter().filter(|s| s["transport"] == "tcp").collect();
+    assert_eq!(tcp_servers.len(), 1, "{tcp_servers:?}");
+    let server = tcp_servers[0];
+    assert_eq!(
+        (server["address"].as_str(), u64_of(server, "port")),
+        (Some("10.77.5.1"), 21)
+    );
+    assert_eq!(
+        u64_of(server, "to_server_bytes") + u64_of(server, "from_server_bytes"),
+        u64_of(ftp, "bytes")
+    );
+}
