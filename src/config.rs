@@ -76,6 +76,10 @@ pub struct AnalysisSettings {
     pub flow: FlowSettings,
     /// The scan detector's thresholds; `None` with `--no-scans`.
     pub scans: Option<ScanSettings>,
+    /// Read and decode each input on a thread of its own, beside the one
+    /// that classifies and counts it: set when a core is left over by the
+    /// inputs read in parallel.
+    pub pipelined: bool,
 }
 
 impl Default for AnalysisSettings {
@@ -84,6 +88,7 @@ impl Default for AnalysisSettings {
             decap: false,
             flow: FlowSettings::default(),
             scans: Some(ScanSettings::default()),
+            pipelined: false,
         }
     }
 }
@@ -114,6 +119,7 @@ fn analysis_settings(args: &cli::AnalysisArgs) -> Result<AnalysisSettings, Confi
             horizontal_hosts: args.scan_hosts,
             ..ScanSettings::default()
         }),
+        pipelined: false,
     })
 }
 
@@ -242,6 +248,12 @@ fn worker_threads(asked: Option<usize>, inputs: usize) -> Result<usize, ConfigEr
     Ok(threads.min(inputs).max(1))
 }
 
+/// Whether the CPUs outnumber the `threads` inputs read at once, so each
+/// input's reading can have a core of its own.
+fn spare_core(threads: usize) -> bool {
+    std::thread::available_parallelism().is_ok_and(|cpus| cpus.get() > threads)
+}
+
 /// `250ms`, `1s`, `1.5s`, `30s`, `5m`, `1h`, `1d` (or a bare number of
 /// seconds) in nanoseconds.
 pub fn parse_duration_ns(text: &str) -> Result<u64, ConfigError> {
@@ -323,7 +335,10 @@ impl Settings {
                 }
                 let threads = worker_threads(args.threads, inputs.len())?;
                 Job::Read(ReadSettings {
-                    analysis: analysis_settings(&args.analysis)?,
+                    analysis: AnalysisSettings {
+                        pipelined: spare_core(threads),
+                        ..analysis_settings(&args.analysis)?
+                    },
                     threads,
                     inputs,
                     format: format(args.format),
@@ -337,7 +352,10 @@ impl Settings {
                 }
                 let threads = worker_threads(args.threads, inputs.len())?;
                 Job::Report(ReportSettings {
-                    analysis: analysis_settings(&args.analysis)?,
+                    analysis: AnalysisSettings {
+                        pipelined: spare_core(threads),
+                        ..analysis_settings(&args.analysis)?
+                    },
                     bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
                     inputs,
                     out: args.out,
