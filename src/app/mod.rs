@@ -544,10 +544,7 @@ mod tests {
         let mut captures: Vec<_> = std::fs::read_dir(&fixtures)
             .expect("fixtures/")
             .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e == "pcap" || e == "pcapng")
-            })
+            .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
             .collect();
         captures.sort();
         assert!(captures.len() >= 10, "{captures:?}");
