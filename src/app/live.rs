@@ -249,6 +249,9 @@ pub fn run_live(
         Ok(())
     };
 
+    // Whether the run ended by something other than `--count` or an
+    // error: the frames libpcap has received by then are still to count.
+    let mut drain = true;
     'capture: loop {
         for _ in 0..FRAMES_BETWEEN_CHECKS {
             match capture.next_frame() {
@@ -256,6 +259,7 @@ pub fn run_live(
                     stream.count_frame(&mut interval, &frame);
                     frames += 1;
                     if settings.count == Some(frames) {
+                        drain = false;
                         break 'capture;
                     }
                 }
@@ -264,6 +268,7 @@ pub fn run_live(
                 Err(error) => {
                     input_status = InputStatus::Partial(error.to_string());
                     exit = EXIT_FAILED;
+                    drain = false;
                     break 'capture;
                 }
             }
@@ -305,13 +310,31 @@ pub fn run_live(
         }
     }
 
-    // The end: count what the last interval holds, restore the terminal,
-    // then print the summary of everything.
+    // The end: count what libpcap had received when the run was told to
+    // stop, and what the last interval holds, restore the terminal, then
+    // print the summary of everything.
+    status.elapsed_seconds = started.elapsed().as_secs_f64();
+    status.stats = if drain {
+        match drain_received(
+            &mut capture,
+            &mut stream,
+            &mut interval,
+            &mut frames,
+            settings,
+        ) {
+            Ok(stats) => stats,
+            Err(error) => {
+                input_status = InputStatus::Partial(error.to_string());
+                exit = EXIT_FAILED;
+                capture.stats().ok().map(CaptureStatsView::from)
+            }
+        }
+    } else {
+        capture.stats().ok().map(CaptureStatsView::from)
+    };
     stream.finish(&mut interval);
     totals.set_scans(None);
     totals += &interval;
-    status.elapsed_seconds = started.elapsed().as_secs_f64();
-    status.stats = capture.stats().ok().map(CaptureStatsView::from);
     drop(screen);
     if let Err(error) = capture.flush() {
         writeln!(err, "portclass: {error}")?;
@@ -345,6 +368,38 @@ pub fn run_live(
     )?;
     out.flush()?;
     Ok(exit)
+}
+
+/// Counts the frames libpcap had received (and not dropped) when the run
+/// was told to stop and that are still waiting: in the kernel's ring, part
+/// of them in a block the kernel hands over only when it is full or its
+/// timeout passes. Returns libpcap's counters as of the stop, which the
+/// frames counted now match, unless the frames fail to arrive within twice
+/// the timeout plus a second (then the shortfall shows in the summary). No
+/// frame received after the stop is counted.
+fn drain_received(
+    capture: &mut LiveCapture,
+    stream: &mut Stream<'_>,
+    interval: &mut Tally,
+    frames: &mut u64,
+    settings: &LiveSettings,
+) -> Result<Option<CaptureStatsView>, crate::capture::CaptureError> {
+    let Ok(stats) = capture.stats() else {
+        return Ok(None);
+    };
+    let target = stats.received.saturating_sub(stats.dropped);
+    let give_up = Instant::now() + settings.capture.timeout * 2 + Duration::from_secs(1);
+    while *frames < target && settings.count.is_none_or(|n| *frames < n) {
+        match capture.next_frame()? {
+            Some(frame) => {
+                stream.count_frame(interval, &frame);
+                *frames += 1;
+            }
+            None if Instant::now() >= give_up => break,
+            None => {}
+        }
+    }
+    Ok(Some(CaptureStatsView::from(stats)))
 }
 
 /// Runs `portclass interfaces`.

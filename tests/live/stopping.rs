@@ -2,7 +2,7 @@
 //! seconds, or on SIGINT or SIGTERM, each time with exit status 0 and the
 //! summary of everything counted before.
 
-use crate::common::netns::{NetPair, Side};
+use crate::common::netns::{Background, NetPair, Side, python};
 use crate::common::*;
 use crate::session::*;
 use serde_json::Value;
@@ -122,4 +122,81 @@ fn interface_going_away_ends_with_status_2_after_the_summary() {
         "stderr does not name the interface:\n{}",
         run.stderr
     );
+}
+
+/// Sends UDP datagrams from A to B at about `rate` a second for `seconds`
+/// (bounded), in the background.
+fn steady_stream(net: &NetPair, rate: u32, seconds: f64) -> Background {
+    const SENDER: &str = r#"
+import socket, sys, time
+dst, rate, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+payload = b"x" * 32
+start = time.monotonic()
+sent = 0
+while True:
+    elapsed = time.monotonic() - start
+    if elapsed >= seconds:
+        break
+    due = int(elapsed * rate)
+    while sent < due:
+        s.sendto(payload, (dst, 7000))
+        sent += 1
+    time.sleep(0.001)
+"#;
+    net.spawn(
+        Side::A,
+        &[
+            python(),
+            "-c",
+            SENDER,
+            &net.v4_b,
+            &rate.to_string(),
+            &seconds.to_string(),
+        ],
+    )
+}
+
+/// The summary counts exactly what libpcap says it received and did not
+/// drop: nothing still waiting in the kernel's ring at the stop is lost.
+fn assert_counts_what_libpcap_received(out: &LiveOutput, how: &str) {
+    let summary = &out.summary;
+    let stats = &summary["capture_stats"];
+    let delivered = u64_of(stats, "received") - u64_of(stats, "dropped");
+    assert!(
+        delivered > 1000,
+        "{how}: only {delivered} frames in the stream: {stats}"
+    );
+    assert_eq!(
+        u64_of(summary, "packets"),
+        delivered,
+        "{how}: packets counted against libpcap's received minus dropped ({stats})"
+    );
+}
+
+#[test]
+fn a_steady_stream_stopped_by_duration_loses_no_received_frame() {
+    let Some(net) = NetPair::new() else { return };
+    let mut sender = steady_stream(&net, 10_000, 6.0);
+    let mut live = start_capturing(&net, &["-f", "udp", "--duration", "1.5"]);
+    let out = finish(&mut live);
+    assert_counts_what_libpcap_received(&out, "--duration 1.5");
+    sender.wait(Duration::from_secs(20));
+}
+
+#[test]
+fn a_steady_stream_stopped_by_sigint_loses_no_received_frame() {
+    let Some(net) = NetPair::new() else { return };
+    let mut sender = steady_stream(&net, 10_000, 6.0);
+    let mut live = start_capturing(
+        &net,
+        &["-f", "udp", "--duration", "60", "--interval", "0.2"],
+    );
+    live.wait_for_stdout("an interval line", Duration::from_secs(5), |lines| {
+        lines.len() >= 5
+    });
+    live.signal("INT");
+    let out = finish(&mut live);
+    assert_counts_what_libpcap_received(&out, "SIGINT");
+    sender.wait(Duration::from_secs(20));
 }
