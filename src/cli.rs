@@ -268,6 +268,11 @@ pub struct LiveArgs {
     #[arg(short = 'w', long, value_name = "FILE")]
     pub write: Option<PathBuf>,
 
+    /// Stop the capture when writing the -w file fails (by default the
+    /// error is reported and the capture goes on counting).
+    #[arg(long, requires = "write")]
+    pub stop_on_write_error: bool,
+
     /// Output format; on a terminal, `table` is a screen redrawn in place.
     #[arg(long = "format", value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -169,6 +169,8 @@ pub enum Job {
 pub struct LiveSettings {
     /// Capture device and options.
     pub capture: LiveOptions,
+    /// Stop when writing the file of saved packets fails.
+    pub stop_on_write_error: bool,
     /// Time between snapshots.
     pub interval: Duration,
     /// Stop after this long.
@@ -305,6 +307,7 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
             write: args.write,
             ..LiveOptions::default()
         },
+        stop_on_write_error: args.stop_on_write_error,
         interval: seconds("--interval", args.interval)?,
         duration: args
             .duration

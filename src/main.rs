@@ -25,13 +25,17 @@ fn main() -> ExitCode {
         Err(AppError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(error) => {
             let _ = writeln!(err, "portclass: {error}");
+            // Standard output failed already: said once is enough.
+            if matches!(error, AppError::Output(_)) {
+                return ExitCode::from(EXIT_FAILED);
+            }
             EXIT_FAILED
         }
     };
     // A pipe closed while the buffer drains is as quiet as one closed earlier.
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            let _ = writeln!(err, "portclass: cannot write output: {e}");
+            let _ = writeln!(err, "portclass: {}", AppError::Output(e));
             ExitCode::from(EXIT_FAILED)
         }
         _ => ExitCode::from(status),

@@ -6,12 +6,12 @@
 //! prints the summary of everything counted.
 
 use super::metrics::MetricsServer;
-use super::{AppError, EXIT_FAILED, EXIT_OK, Stream};
+use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, Stream};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::render::live::{
-    CaptureStatsView, InterfaceView, LiveSort, LiveStatus, live_rows, write_interfaces,
+    CaptureStatsView, InterfaceView, LiveSort, LiveStatus, SavedView, live_rows, write_interfaces,
     write_screen, write_snapshot, write_summary,
 };
 use crate::render::prometheus::{SeriesBudget, write_metrics};
@@ -199,6 +199,7 @@ pub fn run_live(
         filter: capture.filter().map(str::to_string),
         elapsed_seconds: 0.0,
         stats: None,
+        saved: None,
     };
     // Shows the interval just ended and folds it into the totals.
     let mut tick = |interval: &mut Tally,
@@ -273,6 +274,19 @@ pub fn run_live(
                 }
             }
         }
+        if let Some(error) = capture.take_write_error() {
+            exit = exit.max(EXIT_PARTIAL);
+            let next = if settings.stop_on_write_error {
+                "the capture stops (--stop-on-write-error)"
+            } else {
+                "the capture goes on counting"
+            };
+            writeln!(err, "portclass: {error}; {next}")?;
+            err.flush()?;
+            if settings.stop_on_write_error {
+                break;
+            }
+        }
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -288,6 +302,9 @@ pub fn run_live(
             }
         }
         if now >= next_tick {
+            // The saved file keeps up with the screen (an error is
+            // reported at the next look, above).
+            capture.write_saved();
             // Unanswered attempts count as failed once their window has
             // passed, even on a quiet link.
             stream.advance(&mut interval, now_nanos());
@@ -338,8 +355,20 @@ pub fn run_live(
     drop(screen);
     if let Err(error) = capture.flush() {
         writeln!(err, "portclass: {error}")?;
-        exit = EXIT_FAILED;
+        exit = exit.max(EXIT_PARTIAL);
     }
+    status.saved =
+        settings
+            .capture
+            .write
+            .as_ref()
+            .zip(capture.saved())
+            .map(|(path, (packets, lost))| SavedView {
+                file: path.display().to_string(),
+                packets,
+                lost,
+                complete: lost == 0,
+            });
     if let InputStatus::Partial(message) = &input_status {
         writeln!(
             err,

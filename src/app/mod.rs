@@ -35,9 +35,19 @@ pub enum AppError {
     /// The port database could not be loaded.
     #[error(transparent)]
     PortDb(#[from] PortDbError),
-    /// Writing the output failed (a closed pipe is one such case).
-    #[error("cannot write output: {0}")]
+    /// Writing standard output failed (a closed pipe is one such case).
+    #[error("cannot write to standard output: {0} (what it got is incomplete)")]
     Output(#[from] io::Error),
+    /// Creating or writing an output file (`report --out`) failed.
+    #[error("{path}: cannot write the report: {error}; {outcome}")]
+    OutFile {
+        /// The file as given.
+        path: String,
+        /// What the operating system said.
+        error: io::Error,
+        /// What became of the file.
+        outcome: &'static str,
+    },
 }
 
 /// Runs `settings`, writing results to `out` and diagnostics to `err`;

@@ -81,24 +81,47 @@ fn with_output(
     out: &mut dyn Write,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), AppError> {
-    match out_path {
-        Some(path) => {
-            let file = File::create(path).map_err(|e| {
-                AppError::Output(io::Error::new(
-                    e.kind(),
-                    format!("{}: cannot create the report file: {e}", path.display()),
-                ))
-            })?;
-            let mut file = BufWriter::new(file);
-            write(&mut file)?;
-            file.flush()?;
-        }
-        None => {
-            write(out)?;
-            out.flush()?;
+    let Some(path) = out_path else {
+        write(out)?;
+        out.flush()?;
+        return Ok(());
+    };
+    let fail = |error: io::Error, outcome: &'static str| AppError::OutFile {
+        path: path.display().to_string(),
+        error,
+        outcome,
+    };
+    // A regular file (or a new one) is written beside it and renamed into
+    // place when complete, so a failed write (a full disk) leaves any
+    // earlier report as it was and never a cut one; a device or a pipe
+    // (`--out /dev/stdout`) is written directly.
+    let direct = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    let partial = if direct {
+        path.to_path_buf()
+    } else {
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".portclass-partial");
+        path.with_file_name(name)
+    };
+    let file = File::create(&partial).map_err(|e| fail(e, "nothing was written"))?;
+    let mut file = BufWriter::new(file);
+    let written = write(&mut file).and_then(|()| file.flush());
+    drop(file);
+    match written {
+        Ok(()) if direct => Ok(()),
+        Ok(()) => std::fs::rename(&partial, path).map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            fail(e, "the incomplete copy was removed")
+        }),
+        Err(e) if direct => Err(fail(e, "what it got is incomplete")),
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(fail(
+                e,
+                "the incomplete copy was removed, and an earlier file of that name is unchanged",
+            ))
         }
     }
-    Ok(())
 }
 
 /// Runs `portclass report`.

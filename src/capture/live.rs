@@ -12,6 +12,7 @@
 //! meanwhile wait in the kernel's ring buffer.
 
 use std::fmt;
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::thread;
@@ -104,11 +105,126 @@ impl CaptureStats {
     }
 }
 
-/// The file every captured packet is also written to.
+/// Bytes of saved packets collected before they are written out.
+const SAVE_BUFFER: usize = 1 << 20;
+
+/// Where saved packets go: a file (which can be cut back to whole records)
+/// or standard output (`-w -`).
+enum SaveTarget {
+    File(std::fs::File),
+    Stdout(std::io::Stdout),
+}
+
+/// The file every captured packet is also written to, in pcap format with
+/// libpcap's own header. Written by portclass rather than libpcap's
+/// `pcap_dump`, which reports no error: a failed write (full disk, quota,
+/// removed directory) is kept to be reported, nothing more is written, and
+/// the file is cut back to the whole records written before it.
 struct SaveFile {
-    file: pcap::Savefile,
+    target: SaveTarget,
     /// The path as given, for messages.
     name: String,
+    /// Whole records not written out yet.
+    buffer: Vec<u8>,
+    /// Records in `buffer`.
+    buffered: u64,
+    /// Bytes in the file, all of them whole records (and the header).
+    written_bytes: u64,
+    /// Records in the file.
+    written: u64,
+    /// Records not saved because of an earlier failed write.
+    lost: u64,
+    /// The failed write, until reported.
+    error: Option<std::io::Error>,
+    /// Whether a write failed (nothing more is written).
+    failed: bool,
+}
+
+impl Drop for SaveFile {
+    fn drop(&mut self) {
+        self.write_out();
+    }
+}
+
+impl SaveFile {
+    /// Appends one record (or counts it lost after a failed write).
+    fn write(&mut self, header: &pcap::PacketHeader, data: &[u8]) {
+        if self.failed {
+            self.lost += 1;
+            return;
+        }
+        if self.buffer.len() + 16 + data.len() > SAVE_BUFFER && !self.write_out() {
+            self.lost += 1;
+            return;
+        }
+        // As libpcap writes them: host byte order, like its header; the
+        // seconds field is 32 bits in the format.
+        for field in [
+            header.ts.tv_sec as u32,
+            header.ts.tv_usec as u32,
+            header.caplen,
+            header.len,
+        ] {
+            self.buffer.extend_from_slice(&field.to_ne_bytes());
+        }
+        self.buffer.extend_from_slice(data);
+        self.buffered += 1;
+    }
+
+    /// Writes the buffered records out; false (the error kept) if that
+    /// failed, the file then cut back to the records written before.
+    fn write_out(&mut self) -> bool {
+        if self.failed {
+            return false;
+        }
+        let result = match &mut self.target {
+            SaveTarget::File(file) => file.write_all(&self.buffer).and_then(|()| file.flush()),
+            SaveTarget::Stdout(stdout) => {
+                let mut stdout = stdout.lock();
+                stdout.write_all(&self.buffer).and_then(|()| stdout.flush())
+            }
+        };
+        match result {
+            Ok(()) => {
+                self.written_bytes += self.buffer.len() as u64;
+                self.written += self.buffered;
+            }
+            Err(error) => {
+                // Part of the buffer may have reached the file: keep the
+                // whole records of that part, cut the rest.
+                let mut kept = (0, 0);
+                if let SaveTarget::File(file) = &mut self.target {
+                    let on_disk = file
+                        .metadata()
+                        .map_or(0, |m| m.len().saturating_sub(self.written_bytes));
+                    kept = whole_records(&self.buffer, on_disk);
+                    let _ = file.set_len(self.written_bytes + kept.1);
+                }
+                self.written += kept.0;
+                self.written_bytes += kept.1;
+                self.lost += self.buffered - kept.0;
+                self.failed = true;
+                self.error = Some(error);
+            }
+        }
+        self.buffer.clear();
+        self.buffered = 0;
+        !self.failed
+    }
+
+    /// The failed write, once: what went wrong and what the file holds.
+    fn take_error(&mut self) -> Option<CaptureError> {
+        let error = self.error.take()?;
+        let message = format!(
+            "{error}; it holds the {} packet{} saved before, whole, and no more are saved",
+            self.written,
+            if self.written == 1 { "" } else { "s" }
+        );
+        Some(CaptureError::new(
+            CaptureErrorKind::Write { message },
+            &self.name,
+        ))
+    }
 }
 
 /// A live capture on one interface.
@@ -195,7 +311,13 @@ impl LiveCapture {
         );
         let capture = capture.setnonblock().map_err(fail)?;
         let save = match &options.write {
-            Some(path) => Some(create_savefile(&capture, path)?),
+            Some(path) => {
+                let header = header.map_or_else(
+                    || fallback_header(nanos, link_type, options.snaplen),
+                    |header| header.bytes,
+                );
+                Some(create_savefile(path, &header)?)
+            }
             None => None,
         };
         Ok(LiveCapture {
@@ -256,7 +378,7 @@ impl LiveCapture {
         match self.capture.next_packet() {
             Ok(packet) => {
                 if let Some(save) = &mut self.save {
-                    save.file.write(&packet);
+                    save.write(packet.header, packet.data);
                 }
                 let header = packet.header;
                 Ok(Some(Frame {
@@ -297,21 +419,37 @@ impl LiveCapture {
         Ok(self.totals)
     }
 
-    /// Writes out the packets libpcap still holds for the file of saved
-    /// packets, if there is one (dropping the capture does it too, silently).
+    /// Writes out the packets saved so far, if a file of saved packets was
+    /// asked for. An error (reported once) means writing it failed; the
+    /// file then holds the whole records written before, and no more.
     pub fn flush(&mut self) -> Result<(), CaptureError> {
         let Some(save) = &mut self.save else {
             return Ok(());
         };
-        save.file.flush().map_err(|err| {
-            let message = match err {
-                pcap::Error::ErrnoError(errno) => {
-                    std::io::Error::from_raw_os_error(errno.0).to_string()
-                }
-                other => pcap_message(&other),
-            };
-            CaptureError::new(CaptureErrorKind::Write { message }, &save.name)
-        })
+        save.write_out();
+        save.take_error().map_or(Ok(()), Err)
+    }
+
+    /// Writes out the packets saved so far (an error is kept for
+    /// [`LiveCapture::take_write_error`]).
+    pub fn write_saved(&mut self) {
+        if let Some(save) = &mut self.save {
+            save.write_out();
+        }
+    }
+
+    /// A failed write of the file of saved packets, once, as soon as it
+    /// happened (the capture itself goes on).
+    pub fn take_write_error(&mut self) -> Option<CaptureError> {
+        self.save.as_mut().and_then(SaveFile::take_error)
+    }
+
+    /// Packets in the file of saved packets and packets that could not be
+    /// saved, if there is one.
+    pub fn saved(&self) -> Option<(u64, u64)> {
+        self.save
+            .as_ref()
+            .map(|save| (save.written + save.buffered, save.lost))
     }
 }
 
@@ -427,31 +565,54 @@ fn open_error_kind(err: &pcap::Error) -> CaptureErrorKind {
     }
 }
 
-/// Creates the file every packet is saved to.
-fn create_savefile(
-    capture: &pcap::Capture<pcap::Active>,
-    path: &std::path::Path,
-) -> Result<SaveFile, CaptureError> {
+/// How many of the records at the head of `buffer` lie whole within its
+/// first `len` bytes, and their bytes.
+fn whole_records(buffer: &[u8], len: u64) -> (u64, u64) {
+    let (mut records, mut at) = (0, 0usize);
+    while let Some(caplen) = buffer.get(at + 8..at + 12) {
+        let caplen = u32::from_ne_bytes([caplen[0], caplen[1], caplen[2], caplen[3]]);
+        let end = at + 16 + caplen as usize;
+        if end > buffer.len() || end as u64 > len {
+            break;
+        }
+        records += 1;
+        at = end;
+    }
+    (records, at as u64)
+}
+
+/// Creates the file every packet is saved to, starting with `header`.
+fn create_savefile(path: &std::path::Path, header: &[u8; 24]) -> Result<SaveFile, CaptureError> {
     let name = path.display().to_string();
-    let fail =
-        |message: String| CaptureError::new(CaptureErrorKind::CannotCreate { message }, &name);
-    // The pcap crate panics on a path that is not UTF-8.
-    let Some(utf8) = path.to_str() else {
-        return Err(fail("the path is not valid UTF-8".to_owned()));
+    let fail = |error: std::io::Error| {
+        CaptureError::new(
+            CaptureErrorKind::CannotCreate {
+                message: error.to_string(),
+            },
+            &name,
+        )
     };
-    let file = capture.savefile(utf8).map_err(|err| {
-        let message = pcap_message(&err);
-        // libpcap says "<path>: <strerror>"; the path is the error's input.
-        let message = match message
-            .strip_prefix(utf8)
-            .and_then(|rest| rest.strip_prefix(": "))
-        {
-            Some(reason) => reason.to_owned(),
-            None => message,
-        };
-        fail(message)
-    })?;
-    Ok(SaveFile { file, name })
+    let mut target = if path.as_os_str() == "-" {
+        SaveTarget::Stdout(std::io::stdout())
+    } else {
+        SaveTarget::File(std::fs::File::create(path).map_err(fail)?)
+    };
+    match &mut target {
+        SaveTarget::File(file) => file.write_all(header),
+        SaveTarget::Stdout(stdout) => stdout.write_all(header),
+    }
+    .map_err(fail)?;
+    Ok(SaveFile {
+        target,
+        name,
+        buffer: Vec::with_capacity(SAVE_BUFFER),
+        buffered: 0,
+        written_bytes: header.len() as u64,
+        written: 0,
+        lost: 0,
+        error: None,
+        failed: false,
+    })
 }
 
 /// What libpcap writes at the head of a pcap file for a capture.
@@ -459,6 +620,8 @@ fn create_savefile(
 struct SavefileHeader {
     nanos: bool,
     link_type: LinkType,
+    /// The header's bytes, written at the head of `-w`'s file.
+    bytes: [u8; 24],
 }
 
 /// Has libpcap write a pcap file header for `capture` into a pipe and reads
@@ -489,6 +652,19 @@ fn savefile_header(_capture: &pcap::Capture<pcap::Active>) -> Option<SavefileHea
     None
 }
 
+/// A pcap file header in host byte order, as libpcap writes one, for when
+/// libpcap's own could not be had.
+fn fallback_header(nanos: bool, link_type: LinkType, snaplen: u32) -> [u8; 24] {
+    let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
+    let mut header = [0u8; 24];
+    header[0..4].copy_from_slice(&magic.to_ne_bytes());
+    header[4..6].copy_from_slice(&2u16.to_ne_bytes());
+    header[6..8].copy_from_slice(&4u16.to_ne_bytes());
+    header[16..20].copy_from_slice(&snaplen.to_ne_bytes());
+    header[20..24].copy_from_slice(&u32::from(link_type.0).to_ne_bytes());
+    header
+}
+
 /// Reads a classic pcap header written in host byte order, as libpcap
 /// writes them.
 fn parse_savefile_header(header: &[u8; 24]) -> Option<SavefileHeader> {
@@ -502,7 +678,11 @@ fn parse_savefile_header(header: &[u8; 24]) -> Option<SavefileHeader> {
     };
     // The upper bits of the link-type field carry FCS information.
     let link_type = LinkType((field(20) & 0xffff) as u16);
-    Some(SavefileHeader { nanos, link_type })
+    Some(SavefileHeader {
+        nanos,
+        link_type,
+        bytes: *header,
+    })
 }
 
 /// The file `LINKTYPE_*` value of a libpcap `DLT_*` value, for the few that
@@ -1099,6 +1279,23 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_write_keeps_only_whole_records() {
+        let record = |caplen: u32| {
+            let mut bytes = vec![0u8; 16 + caplen as usize];
+            bytes[8..12].copy_from_slice(&caplen.to_ne_bytes());
+            bytes
+        };
+        let buffer = [record(60), record(100), record(40)].concat();
+        assert_eq!(whole_records(&buffer, 0), (0, 0));
+        assert_eq!(whole_records(&buffer, 75), (0, 0));
+        assert_eq!(whole_records(&buffer, 76), (1, 76));
+        assert_eq!(whole_records(&buffer, 191), (1, 76));
+        assert_eq!(whole_records(&buffer, 192), (2, 192));
+        assert_eq!(whole_records(&buffer, 10_000), (3, 248));
+        assert_eq!(whole_records(&buffer[..200], 10_000), (2, 192));
+    }
+
+    #[test]
     fn savefile_headers() {
         let header = |magic: u32, link: u32| {
             let mut bytes = [0u8; 24];
@@ -1110,17 +1307,28 @@ mod tests {
             parse_savefile_header(&header(0xa1b2_3c4d, 1)),
             Some(SavefileHeader {
                 nanos: true,
-                link_type: LinkType::ETHERNET
+                link_type: LinkType::ETHERNET,
+                bytes: header(0xa1b2_3c4d, 1),
             })
         );
         assert_eq!(
             parse_savefile_header(&header(0xa1b2_c3d4, 113 | 0x1000_0000)),
             Some(SavefileHeader {
                 nanos: false,
-                link_type: LinkType::LINUX_SLL
+                link_type: LinkType::LINUX_SLL,
+                bytes: header(0xa1b2_c3d4, 113 | 0x1000_0000),
             })
         );
         assert_eq!(parse_savefile_header(&header(0x0a0d_0d0a, 1)), None);
+        // The fallback header reads back as what it was made for.
+        assert_eq!(
+            parse_savefile_header(&fallback_header(true, LinkType::ETHERNET, 65535)),
+            Some(SavefileHeader {
+                nanos: true,
+                link_type: LinkType::ETHERNET,
+                bytes: fallback_header(true, LinkType::ETHERNET, 65535),
+            })
+        );
         assert_eq!(link_type_of_dlt(1), LinkType::ETHERNET);
         #[cfg(target_os = "linux")]
         assert_eq!(link_type_of_dlt(12), LinkType::RAW);

@@ -54,6 +54,21 @@ pub struct LiveStatus {
     pub elapsed_seconds: f64,
     /// libpcap's counters, when it could give them.
     pub stats: Option<CaptureStatsView>,
+    /// The file of saved packets (`-w`), if one was asked for.
+    pub saved: Option<SavedView>,
+}
+
+/// What the file of saved packets (`-w`) holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct SavedView {
+    /// The file as given (`-` for standard output).
+    pub file: String,
+    /// Packets saved in it (whole records).
+    pub packets: u64,
+    /// Packets captured but not saved, after writing the file failed.
+    pub lost: u64,
+    /// Whether it holds every captured packet.
+    pub complete: bool,
 }
 
 /// One service row of a live snapshot: its rate over the last interval and
@@ -460,6 +475,8 @@ struct SummaryDocument<'a> {
     interface: &'a str,
     filter: Option<&'a str>,
     capture_stats: Option<CaptureStatsView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    saved: Option<&'a SavedView>,
     #[serde(flatten)]
     view: &'a ReadView,
 }
@@ -483,6 +500,7 @@ pub fn write_summary(
                 interface: &status.interface,
                 filter: status.filter.as_deref(),
                 capture_stats: status.stats,
+                saved: status.saved.as_ref(),
                 view: totals,
             };
             serde_json::to_writer(&mut *out, &document)?;
@@ -510,9 +528,36 @@ pub fn write_summary(
                 status.elapsed_seconds,
                 stats_line(status.stats)
             );
+            let saved = status.saved.as_ref().map(|saved| {
+                let what = if saved.complete {
+                    "every packet".to_string()
+                } else {
+                    format!(
+                        "incomplete: {} packets not saved after a write error",
+                        format_count(saved.lost)
+                    )
+                };
+                format!(
+                    "saved to {}: {} packets ({what})",
+                    saved.file,
+                    format_count(saved.packets)
+                )
+            });
             match style {
-                Style::Markdown => writeln!(out, "## Capture statistics\n\n{capture}"),
-                Style::Terminal => writeln!(out, "Capture statistics\n  {capture}"),
+                Style::Markdown => {
+                    writeln!(out, "## Capture statistics\n\n{capture}")?;
+                    if let Some(saved) = saved {
+                        writeln!(out, "\n{saved}")?;
+                    }
+                    Ok(())
+                }
+                Style::Terminal => {
+                    writeln!(out, "Capture statistics\n  {capture}")?;
+                    if let Some(saved) = saved {
+                        writeln!(out, "  {saved}")?;
+                    }
+                    Ok(())
+                }
             }
         }
     }
@@ -615,6 +660,7 @@ mod tests {
             filter: None,
             elapsed_seconds: 1.0,
             stats: None,
+            saved: None,
         };
         let mut tally = Tally::new();
         let quiet = header_lines(&status, &ReadView::new(&tally, &db, false));

@@ -15,5 +15,6 @@ mod formats;
 mod inputs;
 mod name_layers;
 mod naming;
+mod outputs;
 mod ports;
 mod services;

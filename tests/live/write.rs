@@ -87,3 +87,104 @@ fn written_file_reads_back_to_the_same_counts() {
     );
     assert_same_tally("--write file", summary, &read_back(&written));
 }
+
+/// A small tmpfs mounted on a temporary directory for one test, unmounted
+/// when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn new(size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipping: cannot mount a tmpfs (needs root)");
+            return None;
+        }
+        Some(SmallDisk { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_reported_at_once_and_the_file_keeps_whole_records() {
+    let Some(net) = NetPair::new() else { return };
+    let Some(disk) = SmallDisk::new("200k") else {
+        return;
+    };
+    let written = disk.dir.path().join("live.pcap");
+    let written_arg = written.to_string_lossy().into_owned();
+    let mut live = start_capturing(
+        &net,
+        &[
+            "-f",
+            "udp",
+            "--duration",
+            "3",
+            "--interval",
+            "0.2",
+            "--write",
+            &written_arg,
+        ],
+    );
+    // 5,000 frames of 74 bytes (90 in the file): about 450 kB, more than
+    // the disk holds.
+    send_udp4(&net, &[(5353, 5000)]);
+    live.wait_for_stdout(
+        "an interval line with every frame",
+        Duration::from_secs(10),
+        |lines| {
+            lines.iter().any(|line| {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .is_ok_and(|v| v["totals"]["packets"].as_u64() == Some(5000))
+            })
+        },
+    );
+    // Reported while the capture runs (at the next look after the write,
+    // well within a second), naming the file and the OS error.
+    let reported = std::time::Instant::now() + Duration::from_secs(2);
+    let mut stderr = live.stderr_so_far();
+    while !stderr.contains("No space left") && std::time::Instant::now() < reported {
+        std::thread::sleep(Duration::from_millis(20));
+        stderr = live.stderr_so_far();
+    }
+    assert!(!live.has_exited(), "reported only at the end:\n{stderr}");
+    assert!(
+        stderr.contains(&written_arg) && stderr.contains("No space left on device"),
+        "stderr during the run:\n{stderr}"
+    );
+    let run = live.wait(STOP_TIMEOUT).into_run();
+    run.assert_code(1);
+    let (_, summary) = ndjson(&run);
+    // Every frame is still counted; the file holds fewer, all whole.
+    assert_eq!(u64_of(&summary, "packets"), 5000, "counted");
+    let saved = &summary["saved"];
+    assert_eq!(saved["complete"], false, "{saved}");
+    let in_file = u64_of(saved, "packets");
+    assert_eq!(in_file + u64_of(saved, "lost"), 5000, "{saved}");
+    assert!(in_file > 0 && in_file < 5000, "{saved}");
+    let back = read_back(&written);
+    assert_eq!(
+        back["inputs"][0]["status"], "complete",
+        "{}",
+        back["inputs"]
+    );
+    assert_eq!(u64_of(&back, "packets"), in_file, "the file read back");
+    assert_eq!(
+        std::fs::metadata(&written).expect("file").len(),
+        24 + in_file * (16 + UDP4_FRAME),
+        "whole records only"
+    );
+}
