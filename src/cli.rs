@@ -240,9 +240,15 @@ pub struct LiveArgs {
     #[arg(short, long, value_name = "IFACE")]
     pub interface: Option<String>,
 
-    /// Capture filter in BPF syntax (as tcpdump), e.g. "tcp port 443".
-    #[arg(short = 'f', long, value_name = "BPF")]
+    /// Capture filter in BPF syntax (as tcpdump), e.g. "tcp port 443";
+    /// it can also be given as the trailing words, as tcpdump takes it.
+    #[arg(long, value_name = "BPF")]
     pub filter: Option<String>,
+
+    /// The capture filter as trailing words, as tcpdump takes it:
+    /// `portclass live -i eth0 tcp port 443`.
+    #[arg(value_name = "EXPRESSION", trailing_var_arg = true)]
+    pub expression: Vec<String>,
 
     /// Seconds between screen refreshes and snapshots (fractions allowed).
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
@@ -274,7 +280,7 @@ pub struct LiveArgs {
     pub stop_on_write_error: bool,
 
     /// Output format; on a terminal, `table` is a screen redrawn in place.
-    #[arg(long = "format", value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing.
@@ -300,7 +306,7 @@ pub struct LiveArgs {
 #[derive(Debug, Args)]
 pub struct InterfacesArgs {
     /// Output format.
-    #[arg(long = "format", value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
 
@@ -349,26 +355,52 @@ mod tests {
             "live",
             "-i",
             "eth0",
-            "-f",
-            "udp",
             "--count",
             "5",
             "--duration",
             "2.5",
             "--no-promisc",
-            "--format",
+            "-f",
             "json",
+            "udp",
+            "port",
+            "53",
         ])
         .expect("valid command line");
         match cli.command {
             Command::Live(args) => {
                 assert_eq!(args.interface.as_deref(), Some("eth0"));
-                assert_eq!(args.filter.as_deref(), Some("udp"));
+                assert_eq!(args.filter, None);
+                assert_eq!(args.expression, ["udp", "port", "53"]);
+                assert_eq!(args.format, Format::Json);
                 assert_eq!((args.count, args.duration), (Some(5), Some(2.5)));
                 assert!(args.no_promisc);
             }
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    /// Each short flag means one thing in every subcommand.
+    #[test]
+    fn a_short_flag_means_the_same_everywhere() {
+        let cli = Cli::command();
+        let mut meaning = std::collections::BTreeMap::new();
+        for command in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            for arg in command.get_arguments() {
+                if let (Some(short), Some(long)) = (arg.get_short(), arg.get_long()) {
+                    let first = meaning.entry(short).or_insert((long, command.get_name()));
+                    assert_eq!(
+                        first.0,
+                        long,
+                        "-{short} is --{} in {} but --{long} in {}",
+                        first.0,
+                        first.1,
+                        command.get_name()
+                    );
+                }
+            }
+        }
+        assert_eq!(meaning.get(&'f').map(|m| m.0), Some("format"));
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub enum ConfigError {
     /// `-` (standard input) given more than once.
     #[error("standard input (-) can be read only once; give it once among the files")]
     StdinTwice,
+    /// `live --filter F` and trailing filter words.
+    #[error("the capture filter is given twice, with --filter and as trailing words: give one")]
+    FilterTwice,
     /// `--threads 0`.
     #[error("--threads must be at least 1")]
     ZeroThreads,
@@ -250,6 +253,16 @@ fn worker_threads(asked: Option<usize>, inputs: usize) -> Result<usize, ConfigEr
     Ok(threads.min(inputs).max(1))
 }
 
+/// The capture filter from `--filter` or the trailing words (not both).
+fn capture_filter(option: Option<String>, words: &[String]) -> Result<Option<String>, ConfigError> {
+    match (option, words.is_empty()) {
+        (Some(_), false) => Err(ConfigError::FilterTwice),
+        (Some(filter), true) => Ok(Some(filter)),
+        (None, false) => Ok(Some(words.join(" "))),
+        (None, true) => Ok(None),
+    }
+}
+
 /// Whether the CPUs outnumber the `threads` inputs read at once, so each
 /// input's reading can have a core of its own.
 fn spare_core(threads: usize) -> bool {
@@ -301,7 +314,7 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
     Ok(LiveSettings {
         capture: LiveOptions {
             device: args.interface,
-            filter: args.filter,
+            filter: capture_filter(args.filter, &args.expression)?,
             snaplen: args.snaplen,
             promisc: !args.no_promisc,
             write: args.write,

@@ -175,6 +175,13 @@ pub fn run_live(
             return Ok(EXIT_FAILED);
         }
     };
+    if let Some(server) = &metrics {
+        writeln!(
+            err,
+            "portclass: serving Prometheus metrics at http://{}/metrics",
+            server.local_addr()
+        )?;
+    }
     let screen = if settings.format == Format::Table && io::stdout().is_terminal() {
         Some(Screen::enter()?)
     } else {
@@ -200,6 +207,9 @@ pub fn run_live(
         elapsed_seconds: 0.0,
         stats: None,
         saved: None,
+        metrics_url: metrics
+            .as_ref()
+            .map(|server| format!("http://{}/metrics", server.local_addr())),
     };
     // Shows the interval just ended and folds it into the totals.
     let mut tick = |interval: &mut Tally,
@@ -375,11 +385,11 @@ pub fn run_live(
             "portclass: {message} (the summary below counts everything before it)"
         )?;
     }
-    let link = capture.link_type();
+    // The link type is listed with the input already (from its frames).
     totals.finish_input(
         0,
         status.interface.clone(),
-        format!("live capture ({})", link.name()),
+        "live capture".to_string(),
         input_status,
     );
     let totals_view = ReadView::new(&totals, db, names.numeric);

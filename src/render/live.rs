@@ -56,6 +56,9 @@ pub struct LiveStatus {
     pub stats: Option<CaptureStatsView>,
     /// The file of saved packets (`-w`), if one was asked for.
     pub saved: Option<SavedView>,
+    /// Where Prometheus can scrape (`--metrics`): the address bound, with
+    /// the port chosen when 0 was asked for.
+    pub metrics_url: Option<String>,
 }
 
 /// What the file of saved packets (`-w`) holds.
@@ -90,6 +93,10 @@ pub struct LiveServiceRow {
     pub packets_per_second: f64,
     /// Bits per second over the last interval.
     pub bits_per_second: f64,
+    /// Packets in the last interval.
+    pub interval_packets: u64,
+    /// Bytes in the last interval.
+    pub interval_bytes: u64,
     /// Packets since the start.
     pub total_packets: u64,
     /// Bytes since the start.
@@ -129,6 +136,8 @@ pub fn live_rows(
                 service: s.service.clone(),
                 packets_per_second: packets as f64 / seconds,
                 bits_per_second: bytes as f64 * 8.0 / seconds,
+                interval_packets: packets,
+                interval_bytes: bytes,
                 total_packets: s.packets,
                 total_bytes: s.bytes,
                 share: s.share,
@@ -371,6 +380,9 @@ struct IntervalLine<'a> {
     totals: CountsView<'a>,
     capture_stats: Option<CaptureStatsView>,
     scans: Option<&'a ScansView>,
+    /// The metrics address, on the first line only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics_url: Option<&'a str>,
 }
 
 /// A snapshot when stdout is not a terminal: a JSON line, CSV rows, or a
@@ -401,11 +413,12 @@ pub fn write_snapshot(
                 totals: totals.into(),
                 capture_stats: status.stats,
                 scans: totals.scans.as_ref(),
+                metrics_url: status.metrics_url.as_deref().filter(|_| first),
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)
         }
-        Format::Csv => write_csv_rows(&rows, "interval", now_nanos, first, out),
+        Format::Csv => write_csv_rows(&rows, CsvScope::Interval, now_nanos, first, out),
         Format::Table | Format::Markdown => {
             let style = if format == Format::Markdown {
                 Style::Markdown
@@ -432,7 +445,7 @@ pub fn write_snapshot(
 
 fn write_csv_rows(
     rows: &[LiveServiceRow],
-    scope: &str,
+    scope: CsvScope,
     now_nanos: i64,
     header: bool,
     out: &mut dyn Write,
@@ -444,6 +457,7 @@ fn write_csv_rows(
         )?;
     }
     let stamp = format_timestamp(now_nanos);
+    let interval_bytes: u64 = rows.iter().map(|r| r.interval_bytes).sum();
     for r in rows {
         let service = r.service.clone().unwrap_or_default();
         let service = if service.contains([',', '"']) {
@@ -451,20 +465,42 @@ fn write_csv_rows(
         } else {
             service
         };
+        // An interval row holds that interval's counts and share; the
+        // totals are the summary's rows (scope `total`).
+        let (name, packets, bytes, share) = match scope {
+            CsvScope::Interval => (
+                "interval",
+                r.interval_packets,
+                r.interval_bytes,
+                if interval_bytes == 0 {
+                    0.0
+                } else {
+                    r.interval_bytes as f64 / interval_bytes as f64
+                },
+            ),
+            CsvScope::Total => ("total", r.total_packets, r.total_bytes, r.share),
+        };
+        let port = match r.port {
+            Some(p) => p.to_string(),
+            None if r.failed => "any".to_string(),
+            None => "49152-65535".to_string(),
+        };
         write!(
             out,
-            "{stamp},{scope},{},{},{service},{:.3},{:.1},{},{},{:.6}\r\n",
-            r.transport,
-            r.port
-                .map_or_else(|| "49152-65535".to_string(), |p| p.to_string()),
-            r.packets_per_second,
-            r.bits_per_second,
-            r.total_packets,
-            r.total_bytes,
-            r.share
+            "{stamp},{name},{},{port},{service},{:.3},{:.1},{packets},{bytes},{share:.6}\r\n",
+            r.transport, r.packets_per_second, r.bits_per_second,
         )?;
     }
     Ok(())
+}
+
+/// Which counts a CSV row holds.
+#[derive(Clone, Copy)]
+enum CsvScope {
+    /// The interval's (rate, packets, bytes and share of the interval).
+    Interval,
+    /// Everything since the start.
+    Total,
 }
 
 /// The final summary as JSON: `read`'s document plus the live fields.
@@ -508,7 +544,7 @@ pub fn write_summary(
         }
         Format::Csv => {
             let rows = live_rows(totals, totals, status.elapsed_seconds, LiveSort::Total);
-            write_csv_rows(&rows, "total", now_nanos, !wrote_csv_header, out)
+            write_csv_rows(&rows, CsvScope::Total, now_nanos, !wrote_csv_header, out)
         }
         Format::Table | Format::Markdown => {
             let style = if format == Format::Markdown {
@@ -661,6 +697,7 @@ mod tests {
             elapsed_seconds: 1.0,
             stats: None,
             saved: None,
+            metrics_url: None,
         };
         let mut tally = Tally::new();
         let quiet = header_lines(&status, &ReadView::new(&tally, &db, false));

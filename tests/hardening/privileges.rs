@@ -295,7 +295,7 @@ fn live_needs_cap_net_raw_only_with_and_without_promiscuous_mode() {
             "--no-system-services",
             "--format",
             "json",
-            "-f",
+            "--filter",
             "udp",
             "--count",
             &count,

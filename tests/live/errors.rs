@@ -105,7 +105,7 @@ fn bad_filter_reports_libpcaps_message() {
             "live",
             "-i",
             &net.ns_b,
-            "-f",
+            "--filter",
             "port port",
             "--count",
             "1",

@@ -13,7 +13,7 @@ fn only_frames_passing_the_filter_are_counted() {
     let mut live = start_capturing(
         &net,
         &[
-            "-f",
+            "--filter",
             filter,
             "--count",
             &wanted.to_string(),

@@ -120,7 +120,7 @@ fn a_handshake_names_the_server_port_whatever_the_database_says() {
         ],
     );
     tcpdump.wait_capturing(net.ifindex(Side::B));
-    let base = ["-f", "tcp", "--duration", "30", "--interval", "0.1"];
+    let base = ["--filter", "tcp", "--duration", "30", "--interval", "0.1"];
     let mut live = start_capturing(&net, &base);
     let mut static_rule = start_capturing(&net, &[&base[..], &["--no-handshake"]].concat());
 

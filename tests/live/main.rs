@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod csv;
 mod errors;
 mod filter;
 mod handshake;

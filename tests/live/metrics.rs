@@ -88,11 +88,12 @@ fn value_of(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f
 fn scraped_counters_match_the_datagrams_sent() {
     let Some(net) = NetPair::new() else { return };
     let sent: u64 = 20;
-    let address = "127.0.0.1:9464";
+    // Port 0: the system picks one, and portclass says which.
+    let address = "127.0.0.1:0";
     let mut live = start_capturing(
         &net,
         &[
-            "-f",
+            "--filter",
             "udp",
             "--duration",
             "30",
@@ -104,7 +105,17 @@ fn scraped_counters_match_the_datagrams_sent() {
     );
     send_udp4(&net, &[(5353, sent)]);
 
-    let url = format!("http://{address}/metrics");
+    let said = "portclass: serving Prometheus metrics at ";
+    let stderr = live.stderr_so_far();
+    let url = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(said))
+        .unwrap_or_else(|| panic!("no line {said:?} on stderr:\n{stderr}"))
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.starts_with("http://127.0.0.1:0/"),
+        "{url}"
+    );
     let iface = net.ns_b.as_str();
     let service = [
         ("interface", iface),
@@ -184,6 +195,18 @@ fn scraped_counters_match_the_datagrams_sent() {
     let out = finish(&mut live);
     check_summary(&out.summary, iface, Some("udp"));
     assert_eq!(u64_of(&out.summary, "packets"), sent, "summary packets");
+    // The first NDJSON line says where the metrics are; later ones do not.
+    assert_eq!(
+        out.intervals[0]["metrics_url"],
+        url.as_str(),
+        "{}",
+        out.intervals[0]
+    );
+    assert!(
+        out.intervals[1..]
+            .iter()
+            .all(|l| l.get("metrics_url").is_none())
+    );
 }
 
 #[test]

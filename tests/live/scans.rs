@@ -533,7 +533,14 @@ fn busy_successful_traffic_is_no_scan_at_any_threshold() {
     // without a failure); and the lowest allowed, where two failed probes
     // would do.
     let thresholds: [(u64, u64); 3] = [(15, 25), (10, 5), (2, 2)];
-    let base = ["-f", "tcp or udp", "--duration", "30", "--interval", "0.1"];
+    let base = [
+        "--filter",
+        "tcp or udp",
+        "--duration",
+        "30",
+        "--interval",
+        "0.1",
+    ];
     let mut lives: Vec<Background> = thresholds
         .iter()
         .map(|(ports, hosts)| {

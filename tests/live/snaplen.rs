@@ -20,7 +20,7 @@ fn short_snaplen_cuts_the_frames_but_not_their_counted_bytes() {
     let mut live = start_capturing(
         &net,
         &[
-            "-f",
+            "--filter",
             "udp",
             "--snaplen",
             &SNAPLEN.to_string(),

@@ -13,7 +13,10 @@ fn count_stops_after_exactly_that_many_frames() {
     let Some(net) = NetPair::new() else { return };
     // `--duration` only as a backstop: the run must end by `--count`, well
     // before it (STOP_TIMEOUT is shorter).
-    let mut live = start_capturing(&net, &["-f", "udp", "--count", "10", "--duration", "60"]);
+    let mut live = start_capturing(
+        &net,
+        &["--filter", "udp", "--count", "10", "--duration", "60"],
+    );
     send_udp4(&net, &[(5353, 15)]);
     let out = finish(&mut live);
     let summary = &out.summary;
@@ -32,7 +35,7 @@ fn duration_stops_the_run_with_interval_lines_on_the_way() {
     let Some(net) = NetPair::new() else { return };
     let mut live = start(
         &net,
-        &["-f", "udp", "--duration", "1.5", "--interval", "0.2"],
+        &["--filter", "udp", "--duration", "1.5", "--interval", "0.2"],
     );
     let out = finish(&mut live);
     check_summary(&out.summary, &net.ns_b, Some("udp"));
@@ -63,7 +66,7 @@ fn stops_on_signal(name: &str) {
     let sent = 12;
     let mut live = start_capturing(
         &net,
-        &["-f", "udp", "--duration", "60", "--interval", "0.2"],
+        &["--filter", "udp", "--duration", "60", "--interval", "0.2"],
     );
     send_udp4(&net, &[(53, sent)]);
     live.wait_for_stdout(
@@ -94,7 +97,7 @@ fn interface_going_away_ends_with_status_2_after_the_summary() {
     let sent = 8;
     let mut live = start_capturing(
         &net,
-        &["-f", "udp", "--duration", "60", "--interval", "0.2"],
+        &["--filter", "udp", "--duration", "60", "--interval", "0.2"],
     );
     send_udp4(&net, &[(53, sent)]);
     live.wait_for_stdout(
@@ -178,7 +181,7 @@ fn assert_counts_what_libpcap_received(out: &LiveOutput, how: &str) {
 fn a_steady_stream_stopped_by_duration_loses_no_received_frame() {
     let Some(net) = NetPair::new() else { return };
     let mut sender = steady_stream(&net, 10_000, 6.0);
-    let mut live = start_capturing(&net, &["-f", "udp", "--duration", "1.5"]);
+    let mut live = start_capturing(&net, &["--filter", "udp", "--duration", "1.5"]);
     let out = finish(&mut live);
     assert_counts_what_libpcap_received(&out, "--duration 1.5");
     sender.wait(Duration::from_secs(20));
@@ -190,7 +193,7 @@ fn a_steady_stream_stopped_by_sigint_loses_no_received_frame() {
     let mut sender = steady_stream(&net, 10_000, 6.0);
     let mut live = start_capturing(
         &net,
-        &["-f", "udp", "--duration", "60", "--interval", "0.2"],
+        &["--filter", "udp", "--duration", "60", "--interval", "0.2"],
     );
     live.wait_for_stdout("an interval line", Duration::from_secs(5), |lines| {
         lines.len() >= 5

@@ -51,7 +51,7 @@ fn connections_match_tcpdump_and_the_written_file() {
     let mut live = start(
         &net,
         &[
-            "-f",
+            "--filter",
             filter,
             "--duration",
             "3",

@@ -19,7 +19,7 @@ fn datagrams_over_ipv4_and_ipv6_are_counted_per_port_and_service() {
     let mut live = start_capturing(
         &net,
         &[
-            "-f",
+            "--filter",
             "udp",
             "--count",
             &expected.to_string(),

@@ -129,7 +129,7 @@ fn a_full_disk_is_reported_at_once_and_the_file_keeps_whole_records() {
     let mut live = start_capturing(
         &net,
         &[
-            "-f",
+            "--filter",
             "udp",
             "--duration",
             "3",
