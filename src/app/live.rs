@@ -12,12 +12,15 @@ use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::render::live::{
     CaptureStatsView, InterfaceView, LiveSort, LiveStatus, SavedView, live_rows, write_interfaces,
-    write_screen, write_snapshot, write_summary,
+    write_snapshot, write_summary,
 };
 use crate::render::prometheus::{SeriesBudget, write_metrics};
+use crate::render::report::ReportView;
+use crate::render::screen::{LiveView, ScreenData, ScreenState, write_live_screen};
 use crate::render::{Format, ReadView};
+use crate::tally::InputStatus;
+use crate::tally::report::ReportTally;
 use crate::tally::scans::ScanReport;
-use crate::tally::{InputStatus, Tally};
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
 use std::io::{self, IsTerminal, Write};
@@ -88,15 +91,22 @@ impl Screen {
             if key.kind != KeyEventKind::Press {
                 continue;
             }
-            match key.code {
+            action = match key.code {
                 KeyCode::Char('q') | KeyCode::Esc => return KeyAction::Quit,
                 // Raw mode turns Ctrl-C into a key rather than a signal.
                 KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
                     return KeyAction::Quit;
                 }
-                KeyCode::Char('s') => action = KeyAction::ToggleSort,
-                _ => {}
-            }
+                KeyCode::Char('s') => KeyAction::ToggleSort,
+                KeyCode::Char(' ') => KeyAction::Pause,
+                KeyCode::Char('?') | KeyCode::Char('h') => KeyAction::Show(LiveView::Help),
+                KeyCode::Tab => KeyAction::NextView,
+                KeyCode::Char(digit @ '1'..='4') => {
+                    let at = usize::from(digit as u8 - b'1');
+                    KeyAction::Show(LiveView::CYCLE[at])
+                }
+                _ => action,
+            };
         }
         action
     }
@@ -112,6 +122,31 @@ enum KeyAction {
     None,
     Quit,
     ToggleSort,
+    Pause,
+    NextView,
+    Show(LiveView),
+}
+
+/// Draws the screen for the last interval and the totals.
+fn draw(
+    screen: &Screen,
+    status: &LiveStatus,
+    interval: &ReportView,
+    totals: &ReportView,
+    seconds: f64,
+    state: ScreenState,
+) -> io::Result<()> {
+    let size = terminal::size().unwrap_or((100, 40));
+    let services = live_rows(&interval.read, &totals.read, seconds, state.sort);
+    let data = ScreenData {
+        interval,
+        totals,
+        seconds,
+        services: &services,
+    };
+    let mut frame = Vec::new();
+    write_live_screen(status, &data, state, size, &mut frame)?;
+    screen.draw(&frame)
 }
 
 /// Publishes the running totals for Prometheus.
@@ -192,12 +227,19 @@ pub fn run_live(
     let deadline = settings.duration.map(|d| started + d);
     let mut next_tick = started + settings.interval;
     let mut last_tick = started;
-    let mut totals = Tally::new();
-    totals.set_decap(settings.analysis.decap);
-    let mut interval = Tally::new();
+    // The report's tally: hosts and conversations as well as services.
+    let mut totals = ReportTally::new(None);
+    totals.base.set_decap(settings.analysis.decap);
+    let mut interval = ReportTally::new(None);
     let mut stream = Stream::new(&rule, &settings.analysis);
     let mut frames: u64 = 0;
-    let mut sort = LiveSort::Rate;
+    let mut state = ScreenState {
+        view: LiveView::Services,
+        sort: LiveSort::Rate,
+        paused: false,
+    };
+    // The last views drawn, to redraw at once when a key changes the view.
+    let mut last_views: Option<(ReportView, ReportView, f64)> = None;
     let mut input_status = InputStatus::Complete;
     let mut exit = EXIT_OK;
     let mut first_snapshot = true;
@@ -211,38 +253,36 @@ pub fn run_live(
             .as_ref()
             .map(|server| format!("http://{}/metrics", server.local_addr())),
     };
-    // Shows the interval just ended and folds it into the totals.
-    let mut tick = |interval: &mut Tally,
-                    totals: &mut Tally,
+    // Folds the interval just ended into the totals; shows it (a snapshot,
+    // or the screen unless paused) and publishes the totals.
+    let mut tick = |interval: &mut ReportTally,
+                    totals: &mut ReportTally,
                     scans: Option<ScanReport>,
                     capture: &mut LiveCapture,
                     status: &mut LiveStatus,
                     since: Instant,
-                    sort: LiveSort,
+                    state: ScreenState,
                     out: &mut dyn Write|
-     -> io::Result<()> {
+     -> io::Result<(ReportView, ReportView, f64)> {
         let now = Instant::now();
         let seconds = now.duration_since(since).as_secs_f64();
         *totals += &*interval;
-        totals.set_scans(scans);
+        totals.base.set_scans(scans);
         status.elapsed_seconds = now.duration_since(started).as_secs_f64();
         status.stats = capture.stats().ok().map(CaptureStatsView::from);
-        let interval_view = ReadView::new(interval, db, names.numeric);
-        let totals_view = ReadView::new(totals, db, names.numeric);
+        let interval_view = ReportView::new(interval, db, names.numeric, 0);
+        let totals_view = ReportView::new(totals, db, names.numeric, 0);
         match &screen {
-            Some(screen) => {
-                let size = terminal::size().unwrap_or((100, 40));
-                let rows = live_rows(&interval_view, &totals_view, seconds, sort);
-                let mut frame = Vec::new();
-                write_screen(status, &totals_view, &rows, sort, size, &mut frame)?;
-                screen.draw(&frame)?;
+            Some(screen) if !state.paused => {
+                draw(screen, status, &interval_view, &totals_view, seconds, state)?;
             }
+            Some(_) => {}
             None => {
                 write_snapshot(
                     settings.format,
                     status,
-                    &interval_view,
-                    &totals_view,
+                    &interval_view.read,
+                    &totals_view.read,
                     seconds,
                     now_nanos(),
                     settings.top,
@@ -254,10 +294,10 @@ pub fn run_live(
             }
         }
         if let Some(server) = &metrics {
-            publish(server, &totals_view, status, &mut budget)?;
+            publish(server, &totals_view.read, status, &mut budget)?;
         }
-        *interval = Tally::new();
-        Ok(())
+        *interval = ReportTally::new(None);
+        Ok((interval_view, totals_view, seconds))
     };
 
     // Whether the run ended by something other than `--count` or an
@@ -305,10 +345,20 @@ pub fn run_live(
             break;
         }
         if let Some(screen) = &screen {
+            let before = state;
             match screen.keys() {
                 KeyAction::Quit => break,
-                KeyAction::ToggleSort => sort = sort.toggled(),
+                KeyAction::ToggleSort => state.sort = state.sort.toggled(),
+                KeyAction::Pause => state.paused = !state.paused,
+                KeyAction::NextView => state.view = state.view.next(),
+                KeyAction::Show(view) => state.view = view,
                 KeyAction::None => {}
+            }
+            // A key shows its effect at once, on the last figures.
+            if (state.view, state.sort, state.paused) != (before.view, before.sort, before.paused)
+                && let Some((interval_view, totals_view, seconds)) = &last_views
+            {
+                draw(screen, &status, interval_view, totals_view, *seconds, state)?;
             }
         }
         if now >= next_tick {
@@ -318,16 +368,16 @@ pub fn run_live(
             // Unanswered attempts count as failed once their window has
             // passed, even on a quiet link.
             stream.advance(&mut interval, now_nanos());
-            tick(
+            last_views = Some(tick(
                 &mut interval,
                 &mut totals,
                 stream.scan_report(),
                 &mut capture,
                 &mut status,
                 last_tick,
-                sort,
+                state,
                 out,
-            )?;
+            )?);
             last_tick = now;
             next_tick += settings.interval;
             if next_tick < now {
@@ -360,7 +410,7 @@ pub fn run_live(
         capture.stats().ok().map(CaptureStatsView::from)
     };
     stream.finish(&mut interval);
-    totals.set_scans(None);
+    totals.base.set_scans(None);
     totals += &interval;
     drop(screen);
     if let Err(error) = capture.flush() {
@@ -386,15 +436,15 @@ pub fn run_live(
         )?;
     }
     // The link type is listed with the input already (from its frames).
-    totals.finish_input(
+    totals.base.finish_input(
         0,
         status.interface.clone(),
         "live capture".to_string(),
         input_status,
     );
-    let totals_view = ReadView::new(&totals, db, names.numeric);
+    let totals_view = ReportView::new(&totals, db, names.numeric, 0);
     if let Some(server) = &metrics {
-        publish(server, &totals_view, &status, &mut budget)?;
+        publish(server, &totals_view.read, &status, &mut budget)?;
     }
     write_summary(
         settings.format,
@@ -419,7 +469,7 @@ pub fn run_live(
 fn drain_received(
     capture: &mut LiveCapture,
     stream: &mut Stream<'_>,
-    interval: &mut Tally,
+    interval: &mut ReportTally,
     frames: &mut u64,
     settings: &LiveSettings,
 ) -> Result<Option<CaptureStatsView>, crate::capture::CaptureError> {

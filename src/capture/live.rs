@@ -1082,7 +1082,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "{}: cannot create the capture file: No such file or directory",
+                "{}: cannot create the capture file: No such file or directory (os error 2)",
                 path.display()
             )
         );

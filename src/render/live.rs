@@ -3,6 +3,9 @@
 //! summary (`read`'s, plus capture statistics).
 
 use super::port_label;
+use super::report::{
+    ConversationTotals, ConversationView, HostTotals, HostView, ReportView, TopView,
+};
 use super::text::{self, Style};
 use super::{
     Format, FragmentsView, ReadView, ScansView, ServiceView, TransportView, format_bytes,
@@ -270,7 +273,7 @@ fn scan_lines(totals: &ReadView) -> Vec<String> {
     lines
 }
 
-fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
+pub(super) fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
     let mut lines = vec![
         format!(
             "portclass live: {}{}",
@@ -298,45 +301,6 @@ fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String> {
     }
     lines.extend(scan_lines(totals));
     lines
-}
-
-/// The terminal screen: header, then services ranked by `rows`' order,
-/// fitted to `width` columns and `height` lines.
-pub fn write_screen(
-    status: &LiveStatus,
-    totals: &ReadView,
-    rows: &[LiveServiceRow],
-    sort: LiveSort,
-    (width, height): (u16, u16),
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let mut lines = header_lines(status, totals);
-    lines.push(format!(
-        "sorted by {} (s: sort by {}, q: quit)",
-        match sort {
-            LiveSort::Rate => "current rate",
-            LiveSort::Total => "total bytes",
-        },
-        match sort {
-            LiveSort::Rate => "total",
-            LiveSort::Total => "rate",
-        }
-    ));
-    lines.push(String::new());
-    // Header lines, the table's 3 frame/heading lines and the "more" row.
-    let room = usize::from(height).saturating_sub(lines.len() + 5).max(1);
-    let mut table = rows_table(rows, room, Style::Terminal);
-    table.set_width(width);
-    if rows.is_empty() {
-        lines.push("(no TCP, UDP or SCTP traffic with ports yet)".to_string());
-    } else {
-        lines.extend(table.lines());
-    }
-    // Raw mode: every line ends with an explicit carriage return.
-    for line in lines {
-        write!(out, "{line}\r\n")?;
-    }
-    Ok(())
 }
 
 /// Counts of one interval or of the whole run, as in an NDJSON line.
@@ -515,20 +479,26 @@ struct SummaryDocument<'a> {
     saved: Option<&'a SavedView>,
     #[serde(flatten)]
     view: &'a ReadView,
+    /// Top hosts, as in `report`'s JSON.
+    hosts: &'a TopView<HostView, HostTotals>,
+    /// Top conversations, as in `report`'s JSON.
+    conversations: &'a TopView<ConversationView, ConversationTotals>,
 }
 
 /// The final summary: `read`'s output for the whole capture, plus the
-/// interface, filter and capture statistics. JSON is one line, so that a
+/// interface, filter and capture statistics, and (JSON) the top hosts and
+/// conversations as `report` gives them. JSON is one line, so that a
 /// stream of NDJSON snapshots stays valid NDJSON.
 pub fn write_summary(
     format: Format,
     status: &LiveStatus,
-    totals: &ReadView,
+    report: &ReportView,
     top: usize,
     now_nanos: i64,
     wrote_csv_header: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let totals = &report.read;
     match format {
         Format::Json => {
             let document = SummaryDocument {
@@ -538,6 +508,8 @@ pub fn write_summary(
                 capture_stats: status.stats,
                 saved: status.saved.as_ref(),
                 view: totals,
+                hosts: &report.report.hosts,
+                conversations: &report.report.conversations,
             };
             serde_json::to_writer(&mut *out, &document)?;
             writeln!(out)

@@ -7,6 +7,7 @@ pub mod live;
 pub mod prometheus;
 pub mod report;
 mod scans;
+pub mod screen;
 mod text;
 mod units;
 

@@ -18,6 +18,7 @@ mod harness;
 mod interfaces;
 mod metrics;
 mod scans;
+mod screen;
 mod session;
 mod snaplen;
 mod stopping;

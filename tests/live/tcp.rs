@@ -6,6 +6,8 @@
 use crate::common::netns::{NetPair, Side, TCP_CLIENT, TCP_SERVER, python};
 use crate::common::*;
 use crate::session::*;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 /// Connections over IPv4, and as many over IPv6.
@@ -114,6 +116,106 @@ fn connections_match_tcpdump_and_the_written_file() {
 
     assert_same_tally("--write file", summary, &read_back(&written));
     assert_same_counts("tcpdump's file", summary, &read_back(&dumped));
+
+    // Who talked: the summary's hosts and conversations against the
+    // frames of tcpdump's file, each way.
+    let seen = endpoints_of(&std::fs::read(&dumped).expect("tcpdump's file"));
+    let mut hosts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut conversations: BTreeMap<(String, u16, String, u16), (u64, u64)> = BTreeMap::new();
+    for ((src, src_port), (dst, dst_port), len) in &seen {
+        hosts.entry(src.clone()).or_default().0 += len;
+        hosts.entry(dst.clone()).or_default().1 += len;
+        let (key, to_server) = if *dst_port == 8080 {
+            ((src.clone(), *src_port, dst.clone(), *dst_port), true)
+        } else {
+            ((dst.clone(), *dst_port, src.clone(), *src_port), false)
+        };
+        let entry = conversations.entry(key).or_default();
+        if to_server {
+            entry.0 += len;
+        } else {
+            entry.1 += len;
+        }
+    }
+    assert_eq!(
+        hosts.len(),
+        4,
+        "two hosts, each over IPv4 and IPv6: {hosts:?}"
+    );
+    assert_eq!(
+        conversations.len() as u64,
+        2 * CONNECTIONS,
+        "{conversations:?}"
+    );
+    let summary_hosts: BTreeMap<String, (u64, u64)> = summary["hosts"]["entries"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .map(|h| {
+            (
+                h["address"].as_str().expect("address").to_string(),
+                (u64_of(h, "sent_bytes"), u64_of(h, "received_bytes")),
+            )
+        })
+        .collect();
+    assert_eq!(summary_hosts, hosts, "hosts: bytes sent and received");
+    let summary_conversations: BTreeMap<(String, u16, String, u16), (u64, u64)> =
+        summary["conversations"]["entries"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .map(|c| {
+                (
+                    (
+                        c["client"].as_str().expect("client").to_string(),
+                        u64_of(c, "client_port") as u16,
+                        c["server"].as_str().expect("server").to_string(),
+                        u64_of(c, "server_port") as u16,
+                    ),
+                    (u64_of(c, "to_server_bytes"), u64_of(c, "to_client_bytes")),
+                )
+            })
+            .collect();
+    assert_eq!(
+        summary_conversations, conversations,
+        "conversations: bytes each way"
+    );
+}
+
+/// An address and port, as text and number.
+type Endpoint = (String, u16);
+
+/// (source, destination, wire length) of every Ethernet/IPv4-or-IPv6/TCP
+/// frame of a classic pcap file.
+fn endpoints_of(data: &[u8]) -> Vec<(Endpoint, Endpoint, u64)> {
+    capture_records(data)
+        .iter()
+        .filter_map(|r| {
+            let record = &data[r.start..r.end];
+            let wire = u64::from(u32::from_le_bytes(record.get(12..16)?.try_into().ok()?));
+            let frame = record.get(16..)?;
+            let ip = frame.get(14..)?;
+            let (src, dst, tcp): (IpAddr, IpAddr, &[u8]) = match frame.get(12..14)? {
+                [0x08, 0x00] => (
+                    Ipv4Addr::from(<[u8; 4]>::try_from(ip.get(12..16)?).ok()?).into(),
+                    Ipv4Addr::from(<[u8; 4]>::try_from(ip.get(16..20)?).ok()?).into(),
+                    ip.get(usize::from(ip[0] & 0x0f) * 4..)?,
+                ),
+                [0x86, 0xdd] => (
+                    Ipv6Addr::from(<[u8; 16]>::try_from(ip.get(8..24)?).ok()?).into(),
+                    Ipv6Addr::from(<[u8; 16]>::try_from(ip.get(24..40)?).ok()?).into(),
+                    ip.get(40..)?,
+                ),
+                _ => return None,
+            };
+            let port = |at: usize| Some(u16::from_be_bytes([*tcp.get(at)?, *tcp.get(at + 1)?]));
+            Some((
+                (src.to_string(), port(0)?),
+                (dst.to_string(), port(2)?),
+                wire,
+            ))
+        })
+        .collect()
 }
 
 /// The TCP flags byte of every Ethernet/IPv4-or-IPv6/TCP frame of a classic

@@ -1,0 +1,561 @@
+//! The live screen: a header, one of several views (services, hosts,
+//! conversations, servers) as a table fitted to the terminal, and a footer
+//! naming the keys. Fitting never wraps a cell: columns are dropped by
+//! priority on narrow terminals, then the widest text column is cut with
+//! `…`; the header and the footer always stay, and a "N more" line says
+//! what the height leaves out.
+
+use super::live::{LiveServiceRow, LiveSort, LiveStatus, header_lines};
+use super::report::{ConversationView, ReportView};
+use super::units::{format_bytes, format_count, format_rate, port_label};
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+/// What the screen shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveView {
+    /// Services by rate or total (the default).
+    Services,
+    /// Top hosts: sent and received.
+    Hosts,
+    /// Top conversations: client, server and service, both directions.
+    Conversations,
+    /// The server inventory.
+    Servers,
+    /// The keys and what they do.
+    Help,
+}
+
+impl LiveView {
+    /// The views the number keys and Tab switch between, in order.
+    pub const CYCLE: [LiveView; 4] = [
+        LiveView::Services,
+        LiveView::Hosts,
+        LiveView::Conversations,
+        LiveView::Servers,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            LiveView::Services => "services",
+            LiveView::Hosts => "hosts",
+            LiveView::Conversations => "conversations",
+            LiveView::Servers => "servers",
+            LiveView::Help => "help",
+        }
+    }
+
+    /// The next view (Tab).
+    pub fn next(self) -> LiveView {
+        let at = LiveView::CYCLE.iter().position(|v| *v == self).unwrap_or(0);
+        LiveView::CYCLE[(at + 1) % LiveView::CYCLE.len()]
+    }
+}
+
+/// One column of a fitted table.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    /// Its heading.
+    pub title: &'static str,
+    /// 0: always shown; higher numbers are dropped first on narrow screens.
+    pub priority: u8,
+    /// Numbers align right.
+    pub right: bool,
+}
+
+const fn col(title: &'static str, priority: u8, right: bool) -> Column {
+    Column {
+        title,
+        priority,
+        right,
+    }
+}
+
+fn width_of(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+fn cut(text: &str, width: usize) -> String {
+    if width_of(text) <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out: String = text.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Lays `rows` out in at most `width` characters a line: the heading, a
+/// rule, then the rows. No cell wraps: low-priority columns go first, then
+/// the widest left-aligned column is cut (to 6 characters at least).
+pub fn fit_table(columns: &[Column], rows: &[Vec<String>], width: usize) -> Vec<String> {
+    const GAP: usize = 2;
+    let mut widths: Vec<usize> = columns.iter().map(|c| width_of(c.title)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(width_of(cell));
+        }
+    }
+    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    let total = |kept: &[usize], widths: &[usize]| {
+        kept.iter().map(|&i| widths[i]).sum::<usize>() + GAP * kept.len().saturating_sub(1)
+    };
+    while total(&kept, &widths) > width {
+        // The least important column, the rightmost among equals.
+        let Some((at, _)) = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| columns[**i].priority > 0)
+            .max_by_key(|(pos, i)| (columns[**i].priority, *pos))
+        else {
+            break;
+        };
+        kept.remove(at);
+    }
+    while total(&kept, &widths) > width {
+        let Some(&widest) = kept
+            .iter()
+            .filter(|&&i| !columns[i].right && widths[i] > 6)
+            .max_by_key(|&&i| widths[i])
+        else {
+            break;
+        };
+        let over = total(&kept, &widths) - width;
+        widths[widest] = widths[widest].saturating_sub(over).max(6);
+    }
+    let line = |cells: &mut dyn Iterator<Item = (usize, &str)>| {
+        let parts: Vec<String> = cells
+            .map(|(i, text)| {
+                let text = cut(text, widths[i]);
+                if columns[i].right {
+                    format!("{text:>w$}", w = widths[i])
+                } else {
+                    format!("{text:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        cut(parts.join(&" ".repeat(GAP)).trim_end(), width)
+    };
+    let mut lines = vec![line(&mut kept.iter().map(|&i| (i, columns[i].title)))];
+    lines.push(cut(&"─".repeat(total(&kept, &widths)), width));
+    for row in rows {
+        lines.push(line(
+            &mut kept
+                .iter()
+                .map(|&i| (i, row.get(i).map_or("", String::as_str))),
+        ));
+    }
+    lines
+}
+
+/// What the screen needs beyond the views: the view, the order, whether
+/// the display is paused.
+#[derive(Clone, Copy, Debug)]
+pub struct ScreenState {
+    /// The view shown.
+    pub view: LiveView,
+    /// Rate or total.
+    pub sort: LiveSort,
+    /// The display is frozen (the capture goes on counting).
+    pub paused: bool,
+}
+
+/// The last interval and the running totals, as the screen shows them.
+pub struct ScreenData<'a> {
+    /// The interval just ended.
+    pub interval: &'a ReportView,
+    /// Everything since the start.
+    pub totals: &'a ReportView,
+    /// The interval's length in seconds.
+    pub seconds: f64,
+    /// The service rows (interval joined to totals), in display order.
+    pub services: &'a [LiveServiceRow],
+}
+
+/// Draws the whole screen, `width` x `height` characters.
+pub fn write_live_screen(
+    status: &LiveStatus,
+    data: &ScreenData<'_>,
+    state: ScreenState,
+    (width, height): (u16, u16),
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (width, height) = (usize::from(width).max(20), usize::from(height).max(6));
+    let seconds = data.seconds.max(1e-9);
+    let mut lines: Vec<String> = Vec::new();
+    let mut head = header_lines(status, &data.totals.read);
+    head[0].push_str(&format!(
+        "; now {}, {:.0} packets/s{}",
+        format_rate(data.interval.read.bytes as f64 * 8.0 / seconds),
+        data.interval.read.packets as f64 / seconds,
+        if state.paused {
+            " [paused: space resumes]"
+        } else {
+            ""
+        }
+    ));
+    // Header lines wrap between their "; "-separated parts, and the header
+    // never takes more than a third of the screen.
+    let mut wrapped: Vec<String> = head.iter().flat_map(|l| wrap_parts(l, width)).collect();
+    wrapped.truncate((height / 3).max(2));
+    lines.extend(wrapped);
+    let tabs: Vec<String> = LiveView::CYCLE
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if *v == state.view {
+                format!("[{} {}]", i + 1, v.name())
+            } else {
+                format!(" {} {} ", i + 1, v.name())
+            }
+        })
+        .collect();
+    let order = match state.sort {
+        LiveSort::Rate => "by current rate",
+        LiveSort::Total => "by total",
+    };
+    lines.push(cut(&format!("{}   {order}", tabs.join(" ")), width));
+    let footer = cut("1-4/Tab view  s sort  space pause  ? help  q quit", width);
+    // Room for rows: what is left after the table's heading and rule, the
+    // "more" line and the footer.
+    let room = height.saturating_sub(lines.len() + 4).max(1);
+    let (columns, rows) = match state.view {
+        LiveView::Services => services_table(data.services),
+        LiveView::Hosts => hosts_table(data, state.sort, seconds),
+        LiveView::Conversations => conversations_table(data, state.sort, seconds),
+        LiveView::Servers => servers_table(data),
+        LiveView::Help => help_table(),
+    };
+    if rows.is_empty() {
+        lines.push(match state.view {
+            LiveView::Services => "(no TCP, UDP or SCTP traffic with ports yet)".to_string(),
+            _ => format!("(no {} yet)", state.view.name()),
+        });
+    } else {
+        let shown = room.min(rows.len());
+        lines.extend(fit_table(&columns, &rows[..shown], width));
+        if rows.len() > shown {
+            lines.push(cut(
+                &format!(
+                    "({} more; a taller terminal shows more)",
+                    format_count((rows.len() - shown) as u64)
+                ),
+                width,
+            ));
+        }
+    }
+    // The footer on the last line.
+    while lines.len() + 1 < height {
+        lines.push(String::new());
+    }
+    lines.truncate(height - 1);
+    lines.push(footer);
+    // Raw mode: lines end with an explicit carriage return; none after
+    // the last, which would scroll the first off the screen.
+    write!(out, "{}", lines.join("\r\n"))
+}
+
+/// A header line in lines of at most `width`, broken after its "; "
+/// separators (a part longer than the width is cut).
+fn wrap_parts(line: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for part in line.split("; ") {
+        let candidate = if current.is_empty() {
+            part.to_string()
+        } else {
+            format!("{current}; {part}")
+        };
+        if width_of(&candidate) <= width || current.is_empty() {
+            current = candidate;
+        } else {
+            out.push(cut(&format!("{current};"), width));
+            current = format!("  {part}");
+        }
+    }
+    out.push(cut(&current, width));
+    out
+}
+
+type Table = (Vec<Column>, Vec<Vec<String>>);
+
+fn services_table(rows: &[LiveServiceRow]) -> Table {
+    let columns = vec![
+        col("service", 0, false),
+        col("port", 0, false),
+        col("bits/s", 0, true),
+        col("packets/s", 2, true),
+        col("bytes", 1, true),
+        col("packets", 3, true),
+        col("share", 2, true),
+        col("identified by", 4, false),
+    ];
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let mut port = port_label(r.transport, r.port, r.failed);
+            if let Some(tunnel) = r.tunnel {
+                port.push_str(&format!(" ({tunnel})"));
+            }
+            vec![
+                r.service.clone().unwrap_or_else(|| port.clone()),
+                port,
+                format_rate(r.bits_per_second),
+                format!("{:.1}", r.packets_per_second),
+                format_bytes(r.total_bytes),
+                format_count(r.total_packets),
+                format!("{:.1}%", r.share * 100.0),
+                r.identified_by.replace('_', " "),
+            ]
+        })
+        .collect();
+    (columns, rows)
+}
+
+/// Sorts `(recent bytes, total bytes, row)` by the screen's order.
+fn ordered(mut rows: Vec<(u64, u64, Vec<String>)>, sort: LiveSort) -> Vec<Vec<String>> {
+    match sort {
+        LiveSort::Rate => rows.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1))),
+        LiveSort::Total => rows.sort_by_key(|row| std::cmp::Reverse(row.1)),
+    }
+    rows.into_iter().map(|(_, _, row)| row).collect()
+}
+
+fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
+    let columns = vec![
+        col("host", 0, false),
+        col("sent/s", 0, true),
+        col("received/s", 0, true),
+        col("sent", 1, true),
+        col("received", 1, true),
+        col("packets", 3, true),
+    ];
+    let recent: HashMap<&str, (u64, u64)> = data
+        .interval
+        .report
+        .hosts
+        .entries
+        .iter()
+        .map(|h| (h.address.as_str(), (h.sent_bytes, h.received_bytes)))
+        .collect();
+    let rows = data
+        .totals
+        .report
+        .hosts
+        .entries
+        .iter()
+        .map(|h| {
+            let (sent, received) = recent.get(h.address.as_str()).copied().unwrap_or((0, 0));
+            (
+                sent + received,
+                h.sent_bytes + h.received_bytes,
+                vec![
+                    h.address.clone(),
+                    format_rate(sent as f64 * 8.0 / seconds),
+                    format_rate(received as f64 * 8.0 / seconds),
+                    format_bytes(h.sent_bytes),
+                    format_bytes(h.received_bytes),
+                    format_count(h.sent_packets + h.received_packets),
+                ],
+            )
+        })
+        .collect();
+    (columns, ordered(rows, sort))
+}
+
+/// A conversation as the screen matches it between the interval and the
+/// totals: client, client port, server, server port, transport.
+type ConversationId = (String, u16, String, u16, &'static str);
+
+fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
+    let columns = vec![
+        col("client", 0, false),
+        col("server", 0, false),
+        col("service", 1, false),
+        col("→ /s", 0, true),
+        col("← /s", 0, true),
+        col("→ bytes", 2, true),
+        col("← bytes", 2, true),
+        col("packets", 3, true),
+    ];
+    let key = |c: &ConversationView| {
+        (
+            c.client.clone(),
+            c.client_port,
+            c.server.clone(),
+            c.server_port,
+            c.transport,
+        )
+    };
+    let recent: HashMap<ConversationId, (u64, u64)> = data
+        .interval
+        .report
+        .conversations
+        .entries
+        .iter()
+        .map(|c| (key(c), (c.to_server_bytes, c.to_client_bytes)))
+        .collect();
+    let rows = data
+        .totals
+        .report
+        .conversations
+        .entries
+        .iter()
+        .map(|c| {
+            let (up, down) = recent.get(&key(c)).copied().unwrap_or((0, 0));
+            let endpoint = |address: &str, port: u16| {
+                if address.contains(':') {
+                    format!("[{address}]:{port}")
+                } else {
+                    format!("{address}:{port}")
+                }
+            };
+            (
+                up + down,
+                c.to_server_bytes + c.to_client_bytes,
+                vec![
+                    endpoint(&c.client, c.client_port),
+                    format!("{}/{}", endpoint(&c.server, c.server_port), c.transport),
+                    c.service.clone().unwrap_or_default(),
+                    format_rate(up as f64 * 8.0 / seconds),
+                    format_rate(down as f64 * 8.0 / seconds),
+                    format_bytes(c.to_server_bytes),
+                    format_bytes(c.to_client_bytes),
+                    format_count(c.to_server_packets + c.to_client_packets),
+                ],
+            )
+        })
+        .collect();
+    (columns, ordered(rows, sort))
+}
+
+fn servers_table(data: &ScreenData<'_>) -> Table {
+    let columns = vec![
+        col("server", 0, false),
+        col("service", 0, false),
+        col("to server", 1, true),
+        col("from server", 1, true),
+        col("conversations", 3, true),
+        col("clients", 2, true),
+        col("top client", 4, false),
+    ];
+    let rows = data
+        .totals
+        .read
+        .servers
+        .entries
+        .iter()
+        .map(|s| {
+            let address = if s.address.contains(':') {
+                format!("[{}]", s.address)
+            } else {
+                s.address.clone()
+            };
+            vec![
+                format!("{address}:{}/{}", s.port, s.transport),
+                s.service.clone().unwrap_or_default(),
+                format_bytes(s.to_server_bytes),
+                format_bytes(s.from_server_bytes),
+                format_count(s.conversations),
+                format_count(s.clients),
+                s.top_clients
+                    .first()
+                    .map(|c| c.address.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    (columns, rows)
+}
+
+fn help_table() -> Table {
+    let columns = vec![col("key", 0, false), col("what it does", 0, false)];
+    let rows = [
+        ("1, 2, 3, 4", "services, hosts, conversations, servers"),
+        ("Tab", "the next view"),
+        ("s", "sort by current rate or by total"),
+        ("space", "pause the display (the capture goes on counting)"),
+        ("?", "this help (any view key leaves it)"),
+        ("q, Esc, Ctrl-C", "stop, and print the summary"),
+    ]
+    .iter()
+    .map(|(k, v)| vec![(*k).to_string(), (*v).to_string()])
+    .collect();
+    (columns, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> (Vec<Column>, Vec<Vec<String>>) {
+        let columns = vec![
+            col("service", 0, false),
+            col("port", 0, false),
+            col("bits/s", 0, true),
+            col("packets", 3, true),
+            col("identified by", 4, false),
+        ];
+        let rows = vec![
+            vec![
+                "iperf3".to_string(),
+                "5201/tcp".to_string(),
+                "9.4 Gbit/s".to_string(),
+                "1,234,567".to_string(),
+                "handshake".to_string(),
+            ],
+            vec![
+                "a-very-long-service-name".to_string(),
+                "33434/udp".to_string(),
+                "1 kbit/s".to_string(),
+                "3".to_string(),
+                "port db".to_string(),
+            ],
+        ];
+        (columns, rows)
+    }
+
+    #[test]
+    fn header_lines_wrap_between_parts() {
+        let line = "elapsed 4.5 s; seen 540 packets, 9.0 MB; received 541, dropped by kernel 0, by interface 0";
+        let lines = wrap_parts(line, 40);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].starts_with("  received 541"), "{lines:?}");
+        assert!(lines.iter().all(|l| width_of(l) <= 40), "{lines:?}");
+        assert_eq!(wrap_parts(line, 200), [line]);
+    }
+
+    #[test]
+    fn wide_screens_show_every_column() {
+        let (columns, rows) = table();
+        let lines = fit_table(&columns, &rows, 200);
+        assert!(lines[0].contains("identified by"), "{lines:?}");
+        assert!(lines[2].contains("5201/tcp") && lines[2].contains("handshake"));
+    }
+
+    #[test]
+    fn narrow_screens_drop_columns_by_priority_and_never_wrap() {
+        let (columns, rows) = table();
+        for width in [20, 30, 40, 50, 60, 70] {
+            let lines = fit_table(&columns, &rows, width);
+            assert_eq!(lines.len(), 2 + rows.len(), "{width}: {lines:?}");
+            for line in &lines {
+                assert!(width_of(line) <= width, "{width}: {line:?}");
+            }
+            // The must-keep columns stay whole where they fit.
+            if width >= 40 {
+                assert!(
+                    lines[2].contains("5201/tcp") && lines[2].contains("9.4 Gbit/s"),
+                    "{width}: {lines:?}"
+                );
+            }
+        }
+        let narrow = fit_table(&columns, &rows, 40);
+        assert!(!narrow[0].contains("identified"), "{narrow:?}");
+        // The long name is cut with an ellipsis, not wrapped.
+        assert!(narrow[3].contains('…'), "{narrow:?}");
+    }
+}
