@@ -6,14 +6,18 @@
 //! prints the summary of everything counted.
 
 use super::metrics::MetricsServer;
+use super::processes::{ProcessInfo, ProcessTally, Sockets};
 use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, Stream};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
+use crate::decode::Transport;
+use crate::render::ProcessView;
 use crate::render::live::{
     CaptureStatsView, InterfaceView, LiveSort, LiveStatus, SavedView, live_rows, write_interfaces,
     write_snapshot, write_summary,
 };
+use crate::render::live::{ProcessRow, ProcessesView};
 use crate::render::prometheus::{SeriesBudget, write_metrics};
 use crate::render::report::ReportView;
 use crate::render::screen::{LiveView, ScreenData, ScreenState, write_live_screen};
@@ -23,7 +27,9 @@ use crate::tally::report::ReportTally;
 use crate::tally::scans::ScanReport;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -101,7 +107,7 @@ impl Screen {
                 KeyCode::Char(' ') => KeyAction::Pause,
                 KeyCode::Char('?') | KeyCode::Char('h') => KeyAction::Show(LiveView::Help),
                 KeyCode::Tab => KeyAction::NextView,
-                KeyCode::Char(digit @ '1'..='4') => {
+                KeyCode::Char(digit @ '1'..='5') => {
                     let at = usize::from(digit as u8 - b'1');
                     KeyAction::Show(LiveView::CYCLE[at])
                 }
@@ -133,6 +139,7 @@ fn draw(
     status: &LiveStatus,
     interval: &ReportView,
     totals: &ReportView,
+    processes: &ProcessesView,
     seconds: f64,
     state: ScreenState,
 ) -> io::Result<()> {
@@ -143,10 +150,109 @@ fn draw(
         totals,
         seconds,
         services: &services,
+        processes,
     };
     let mut frame = Vec::new();
     write_live_screen(status, &data, state, size, &mut frame)?;
     screen.draw(&frame)
+}
+
+/// Attributes the capture's local endpoints to processes, interval by
+/// interval: each interval's conversations to the processes owning their
+/// local ends (summed, bounded), and each server to its process (kept once
+/// seen, so a server whose process has gone still shows who served it).
+struct OwnerTracker {
+    sockets: Sockets,
+    traffic: ProcessTally,
+    servers: HashMap<(Transport, IpAddr, u16), ProcessInfo>,
+}
+
+/// Most servers remembered with their process.
+const MAX_SERVER_OWNERS: usize = 4096;
+
+impl OwnerTracker {
+    fn new(sockets: Sockets) -> OwnerTracker {
+        OwnerTracker {
+            sockets,
+            traffic: ProcessTally::default(),
+            servers: HashMap::new(),
+        }
+    }
+
+    /// Reads the sockets again and attributes `interval`'s conversations
+    /// and `totals`' servers.
+    fn refresh(&mut self, interval: &ReportTally, totals: &ReportTally) {
+        self.sockets = Sockets::scan();
+        if self.sockets.is_empty() {
+            return;
+        }
+        for entry in interval.conversations().entries() {
+            let (key, w) = (entry.key, entry.weights);
+            if let Some(owner) = self
+                .sockets
+                .owner(key.transport, key.client, key.client_port)
+            {
+                self.traffic
+                    .add(owner, w.to_server.bytes, w.to_client.bytes);
+            }
+            if let Some(owner) = self
+                .sockets
+                .owner(key.transport, key.server, key.server_port)
+            {
+                self.traffic
+                    .add(owner, w.to_client.bytes, w.to_server.bytes);
+            }
+        }
+        for entry in totals.base.servers().entries() {
+            let key = (entry.key.transport, entry.key.address, entry.key.port);
+            if self.servers.len() >= MAX_SERVER_OWNERS && !self.servers.contains_key(&key) {
+                continue;
+            }
+            if let Some(owner) = self.sockets.owner(key.0, key.1, key.2) {
+                self.servers.insert(key, owner.clone());
+            }
+        }
+    }
+
+    /// Names the process of each server of `view` that has one.
+    fn label_servers(&self, view: &mut ReportView) {
+        for server in &mut view.read.servers.entries {
+            let (Some(transport), Ok(address)) = (
+                Transport::parse(server.transport),
+                server.address.parse::<IpAddr>(),
+            ) else {
+                continue;
+            };
+            server.process = self
+                .servers
+                .get(&(transport, address, server.port))
+                .map(|p| ProcessView {
+                    pid: p.pid,
+                    name: p.name.clone(),
+                    user: p.user.clone(),
+                });
+        }
+    }
+
+    fn view(&self) -> ProcessesView {
+        ProcessesView {
+            available: self.sockets.readable,
+            hidden: self.sockets.hidden,
+            entries: self
+                .traffic
+                .ranked()
+                .into_iter()
+                .map(|(p, t)| ProcessRow {
+                    pid: p.pid,
+                    name: p.name.clone(),
+                    user: p.user.clone(),
+                    sent_bytes: t.sent_bytes,
+                    received_bytes: t.received_bytes,
+                    conversations: t.conversations,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Publishes the running totals for Prometheus.
@@ -217,6 +323,16 @@ pub fn run_live(
             server.local_addr()
         )?;
     }
+    // Which local process owns which socket: read now (to say once what
+    // cannot be seen) and at every interval.
+    let mut owners = OwnerTracker::new(Sockets::scan());
+    if owners.sockets.hidden > 0 {
+        writeln!(
+            err,
+            "portclass: the sockets of {} processes of other users cannot be seen without root or CAP_SYS_PTRACE: their traffic shows no process",
+            owners.sockets.hidden
+        )?;
+    }
     let screen = if settings.format == Format::Table && io::stdout().is_terminal() {
         Some(Screen::enter()?)
     } else {
@@ -239,7 +355,7 @@ pub fn run_live(
         paused: false,
     };
     // The last views drawn, to redraw at once when a key changes the view.
-    let mut last_views: Option<(ReportView, ReportView, f64)> = None;
+    let mut last_views: Option<(ReportView, ReportView, ProcessesView, f64)> = None;
     let mut input_status = InputStatus::Complete;
     let mut exit = EXIT_OK;
     let mut first_snapshot = true;
@@ -263,18 +379,29 @@ pub fn run_live(
                     since: Instant,
                     state: ScreenState,
                     out: &mut dyn Write|
-     -> io::Result<(ReportView, ReportView, f64)> {
+     -> io::Result<(ReportView, ReportView, ProcessesView, f64)> {
         let now = Instant::now();
         let seconds = now.duration_since(since).as_secs_f64();
         *totals += &*interval;
         totals.base.set_scans(scans);
         status.elapsed_seconds = now.duration_since(started).as_secs_f64();
         status.stats = capture.stats().ok().map(CaptureStatsView::from);
+        owners.refresh(interval, totals);
         let interval_view = ReportView::new(interval, db, names.numeric, 0);
-        let totals_view = ReportView::new(totals, db, names.numeric, 0);
+        let mut totals_view = ReportView::new(totals, db, names.numeric, 0);
+        owners.label_servers(&mut totals_view);
+        let processes = owners.view();
         match &screen {
             Some(screen) if !state.paused => {
-                draw(screen, status, &interval_view, &totals_view, seconds, state)?;
+                draw(
+                    screen,
+                    status,
+                    &interval_view,
+                    &totals_view,
+                    &processes,
+                    seconds,
+                    state,
+                )?;
             }
             Some(_) => {}
             None => {
@@ -297,7 +424,7 @@ pub fn run_live(
             publish(server, &totals_view.read, status, &mut budget)?;
         }
         *interval = ReportTally::new(None);
-        Ok((interval_view, totals_view, seconds))
+        Ok((interval_view, totals_view, processes, seconds))
     };
 
     // Whether the run ended by something other than `--count` or an
@@ -356,9 +483,17 @@ pub fn run_live(
             }
             // A key shows its effect at once, on the last figures.
             if (state.view, state.sort, state.paused) != (before.view, before.sort, before.paused)
-                && let Some((interval_view, totals_view, seconds)) = &last_views
+                && let Some((interval_view, totals_view, processes, seconds)) = &last_views
             {
-                draw(screen, &status, interval_view, totals_view, *seconds, state)?;
+                draw(
+                    screen,
+                    &status,
+                    interval_view,
+                    totals_view,
+                    processes,
+                    *seconds,
+                    state,
+                )?;
             }
         }
         if now >= next_tick {
@@ -442,7 +577,10 @@ pub fn run_live(
         "live capture".to_string(),
         input_status,
     );
-    let totals_view = ReportView::new(&totals, db, names.numeric, 0);
+    owners.refresh(&interval, &totals);
+    let mut totals_view = ReportView::new(&totals, db, names.numeric, 0);
+    owners.label_servers(&mut totals_view);
+    let processes = owners.view();
     if let Some(server) = &metrics {
         publish(server, &totals_view.read, &status, &mut budget)?;
     }
@@ -450,6 +588,7 @@ pub fn run_live(
         settings.format,
         &status,
         &totals_view,
+        &processes,
         settings.top,
         now_nanos(),
         !first_snapshot,

@@ -4,6 +4,7 @@
 
 mod live;
 pub mod metrics;
+pub mod processes;
 mod progress;
 mod report;
 

@@ -64,6 +64,36 @@ pub struct LiveStatus {
     pub metrics_url: Option<String>,
 }
 
+/// A local process and its traffic (`live` on the machine itself).
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessRow {
+    /// Its process id.
+    pub pid: i32,
+    /// Its command name.
+    pub name: String,
+    /// The user it runs as.
+    pub user: String,
+    /// Bytes its sockets sent.
+    pub sent_bytes: u64,
+    /// Bytes its sockets received.
+    pub received_bytes: u64,
+    /// Its conversations (counted once per interval they were busy in).
+    pub conversations: u64,
+}
+
+/// The processes of a live run, as the summary gives them.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ProcessesView {
+    /// Whether portclass could see the machine's sockets (it runs on the
+    /// machine whose traffic it captures, on Linux).
+    pub available: bool,
+    /// Processes whose sockets could not be seen (other users', without
+    /// root or CAP_SYS_PTRACE).
+    pub hidden: usize,
+    /// Processes, most bytes first (at most 1,000).
+    pub entries: Vec<ProcessRow>,
+}
+
 /// What the file of saved packets (`-w`) holds.
 #[derive(Clone, Debug, Serialize)]
 pub struct SavedView {
@@ -483,16 +513,20 @@ struct SummaryDocument<'a> {
     hosts: &'a TopView<HostView, HostTotals>,
     /// Top conversations, as in `report`'s JSON.
     conversations: &'a TopView<ConversationView, ConversationTotals>,
+    /// Local processes and their traffic.
+    processes: &'a ProcessesView,
 }
 
 /// The final summary: `read`'s output for the whole capture, plus the
 /// interface, filter and capture statistics, and (JSON) the top hosts and
 /// conversations as `report` gives them. JSON is one line, so that a
 /// stream of NDJSON snapshots stays valid NDJSON.
+#[allow(clippy::too_many_arguments)]
 pub fn write_summary(
     format: Format,
     status: &LiveStatus,
     report: &ReportView,
+    processes: &ProcessesView,
     top: usize,
     now_nanos: i64,
     wrote_csv_header: bool,
@@ -510,6 +544,7 @@ pub fn write_summary(
                 view: totals,
                 hosts: &report.report.hosts,
                 conversations: &report.report.conversations,
+                processes,
             };
             serde_json::to_writer(&mut *out, &document)?;
             writeln!(out)

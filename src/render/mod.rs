@@ -384,6 +384,21 @@ pub struct ServerView {
     /// Its true bytes lie between the shown ones and that plus this (0:
     /// exact).
     pub overestimate_bytes: u64,
+    /// The local process serving it (`live` on the machine itself, where
+    /// it was seen): `pid`, `name`, `user`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<ProcessView>,
+}
+
+/// A local process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProcessView {
+    /// Its process id.
+    pub pid: i32,
+    /// Its command name.
+    pub name: String,
+    /// The user it runs as.
+    pub user: String,
 }
 
 /// One client of a server.
@@ -439,6 +454,7 @@ impl ServersView {
                         .collect(),
                     client_sketch: w.client_sketch(),
                     overestimate_bytes: e.overestimate,
+                    process: None,
                 }
             })
             .collect();

@@ -5,7 +5,7 @@
 //! `…`; the header and the footer always stay, and a "N more" line says
 //! what the height leaves out.
 
-use super::live::{LiveServiceRow, LiveSort, LiveStatus, header_lines};
+use super::live::{LiveServiceRow, LiveSort, LiveStatus, ProcessesView, header_lines};
 use super::report::{ConversationView, ReportView};
 use super::units::{format_bytes, format_count, format_rate, port_label};
 use std::collections::HashMap;
@@ -22,17 +22,20 @@ pub enum LiveView {
     Conversations,
     /// The server inventory.
     Servers,
+    /// Local processes by traffic.
+    Processes,
     /// The keys and what they do.
     Help,
 }
 
 impl LiveView {
     /// The views the number keys and Tab switch between, in order.
-    pub const CYCLE: [LiveView; 4] = [
+    pub const CYCLE: [LiveView; 5] = [
         LiveView::Services,
         LiveView::Hosts,
         LiveView::Conversations,
         LiveView::Servers,
+        LiveView::Processes,
     ];
 
     fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl LiveView {
             LiveView::Hosts => "hosts",
             LiveView::Conversations => "conversations",
             LiveView::Servers => "servers",
+            LiveView::Processes => "processes",
             LiveView::Help => "help",
         }
     }
@@ -173,6 +177,8 @@ pub struct ScreenData<'a> {
     pub seconds: f64,
     /// The service rows (interval joined to totals), in display order.
     pub services: &'a [LiveServiceRow],
+    /// Local processes by traffic.
+    pub processes: &'a ProcessesView,
 }
 
 /// Draws the whole screen, `width` x `height` characters.
@@ -218,7 +224,7 @@ pub fn write_live_screen(
         LiveSort::Total => "by total",
     };
     lines.push(cut(&format!("{}   {order}", tabs.join(" ")), width));
-    let footer = cut("1-4/Tab view  s sort  space pause  ? help  q quit", width);
+    let footer = cut("1-5/Tab view  s sort  space pause  ? help  q quit", width);
     // Room for rows: what is left after the table's heading and rule, the
     // "more" line and the footer.
     let room = height.saturating_sub(lines.len() + 4).max(1);
@@ -227,11 +233,16 @@ pub fn write_live_screen(
         LiveView::Hosts => hosts_table(data, state.sort, seconds),
         LiveView::Conversations => conversations_table(data, state.sort, seconds),
         LiveView::Servers => servers_table(data),
+        LiveView::Processes => processes_table(data.processes),
         LiveView::Help => help_table(),
     };
     if rows.is_empty() {
         lines.push(match state.view {
             LiveView::Services => "(no TCP, UDP or SCTP traffic with ports yet)".to_string(),
+            LiveView::Processes if !data.processes.available => {
+                "(no process information: not capturing on this machine's sockets, or no /proc)"
+                    .to_string()
+            }
             _ => format!("(no {} yet)", state.view.name()),
         });
     } else {
@@ -440,6 +451,7 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
         col("from server", 1, true),
         col("conversations", 3, true),
         col("clients", 2, true),
+        col("process", 1, false),
         col("top client", 4, false),
     ];
     let rows = data
@@ -461,6 +473,10 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
                 format_bytes(s.from_server_bytes),
                 format_count(s.conversations),
                 format_count(s.clients),
+                s.process
+                    .as_ref()
+                    .map(|p| format!("{} ({})", p.name, p.pid))
+                    .unwrap_or_default(),
                 s.top_clients
                     .first()
                     .map(|c| c.address.clone())
@@ -471,10 +487,39 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
     (columns, rows)
 }
 
+fn processes_table(processes: &ProcessesView) -> Table {
+    let columns = vec![
+        col("process", 0, false),
+        col("pid", 0, true),
+        col("user", 2, false),
+        col("sent", 0, true),
+        col("received", 0, true),
+        col("conversations", 3, true),
+    ];
+    let rows = processes
+        .entries
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.pid.to_string(),
+                p.user.clone(),
+                format_bytes(p.sent_bytes),
+                format_bytes(p.received_bytes),
+                format_count(p.conversations),
+            ]
+        })
+        .collect();
+    (columns, rows)
+}
+
 fn help_table() -> Table {
     let columns = vec![col("key", 0, false), col("what it does", 0, false)];
     let rows = [
-        ("1, 2, 3, 4", "services, hosts, conversations, servers"),
+        (
+            "1, 2, 3, 4, 5",
+            "services, hosts, conversations, servers, processes",
+        ),
         ("Tab", "the next view"),
         ("s", "sort by current rate or by total"),
         ("space", "pause the display (the capture goes on counting)"),

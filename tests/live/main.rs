@@ -17,6 +17,7 @@ mod handshake;
 mod harness;
 mod interfaces;
 mod metrics;
+mod processes;
 mod scans;
 mod screen;
 mod session;

@@ -114,7 +114,7 @@ fn assert_fits(screen: &[String], (width, height): (u16, u16)) {
         .rev()
         .find(|l| !l.trim().is_empty())
         .expect("a line");
-    assert!(last.starts_with("1-4/Tab view"), "last line:\n{text}");
+    assert!(last.starts_with("1-5/Tab view"), "last line:\n{text}");
     for line in screen {
         assert!(
             line.chars().count() <= usize::from(width),
@@ -216,6 +216,11 @@ fn the_screen_fits_three_sizes_and_every_key_does_what_the_footer_says() {
         "a client listed as a server:\n{}",
         screen.join("\n")
     );
+    tmux.keys("5");
+    tmux.wait_for("the processes view", |s| {
+        s.iter().any(|l| l.contains("[5 processes]"))
+            && !s.iter().any(|l| l.contains("no process information"))
+    });
     tmux.keys("Tab");
     tmux.wait_for("Tab back to services", |s| {
         s.iter().any(|l| l.contains("[1 services]"))
@@ -242,7 +247,7 @@ fn the_screen_fits_three_sizes_and_every_key_does_what_the_footer_says() {
                 && s.iter()
                     .rev()
                     .find(|l| !l.trim().is_empty())
-                    .is_some_and(|l| l.starts_with("1-4/Tab"))
+                    .is_some_and(|l| l.starts_with("1-5/Tab"))
                 && s.iter().all(|l| l.chars().count() <= usize::from(size.0))
         });
         assert_fits(&screen, size);

@@ -1,0 +1,69 @@
+//! Process attribution: `live` on the machine itself (here, inside the
+//! namespace of a real Python HTTP server) names the process serving each
+//! server endpoint and ranks processes by their traffic.
+
+use crate::common::netns::{HTTP_GET, NetPair, Side, python};
+use crate::common::*;
+use crate::session::*;
+use std::time::Duration;
+
+#[test]
+fn the_http_servers_endpoint_is_attributed_to_its_process() {
+    let Some(net) = NetPair::new() else { return };
+    let mut server = net.spawn(
+        Side::B,
+        &[python(), "-m", "http.server", "8000", "--bind", &net.v4_b],
+    );
+    let url = format!("http://{}:8000/", net.v4_b);
+    let mut live = start_capturing(
+        &net,
+        &["--duration", "2.5", "--interval", "0.2", "tcp port 8000"],
+    );
+    // Fetched until the server answers (it may still be starting), then a
+    // few more times while the capture runs.
+    let mut fetched = 0;
+    for _ in 0..50 {
+        if net
+            .run(Side::A, &[python(), "-c", HTTP_GET, &url], STOP_TIMEOUT)
+            .status
+            .success()
+        {
+            fetched += 1;
+            if fetched == 5 {
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(fetched, 5, "the HTTP server never answered");
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    let servers = summary["servers"]["entries"].as_array().expect("servers");
+    let http = servers
+        .iter()
+        .find(|s| s["address"] == net.v4_b.as_str() && s["port"] == 8000)
+        .unwrap_or_else(|| panic!("no server {}:8000 in {servers:?}", net.v4_b));
+    let process = &http["process"];
+    assert_eq!(u64_of(process, "pid"), u64::from(server.pid()), "{http}");
+    assert!(
+        process["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("python")),
+        "{process}"
+    );
+    assert_eq!(process["user"], "root", "{process}");
+    // The processes ranking has it, with the bytes it sent and received.
+    let processes = &summary["processes"];
+    assert_eq!(processes["available"], true, "{processes}");
+    let row = processes["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|p| u64_of(p, "pid") == u64::from(server.pid()))
+        .unwrap_or_else(|| panic!("the server's process is not ranked: {processes}"));
+    assert!(
+        u64_of(row, "sent_bytes") > 0 && u64_of(row, "received_bytes") > 0,
+        "{row}"
+    );
+    server.signal("TERM");
+}
