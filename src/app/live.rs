@@ -14,7 +14,7 @@ use crate::config::{LiveSettings, NameSettings};
 use crate::decode::Transport;
 use crate::render::ProcessView;
 use crate::render::live::{
-    CaptureStatsView, InterfaceView, LiveSort, LiveStatus, SavedView, live_rows, write_interfaces,
+    CaptureStatsView, InterfaceView, LiveStatus, SavedView, live_rows, write_interfaces,
     write_snapshot, write_summary,
 };
 use crate::render::live::{ProcessRow, ProcessesView};
@@ -87,9 +87,9 @@ impl Screen {
         stdout.flush()
     }
 
-    /// What the keyboard asked for since the last look.
-    fn keys(&self) -> KeyAction {
-        let mut action = KeyAction::None;
+    /// Applies the keys pressed since the last look to `state`; true when
+    /// one of them asks to stop.
+    fn keys(&self, state: &mut ScreenState) -> bool {
         while event::poll(Duration::ZERO).unwrap_or(false) {
             let Ok(Event::Key(key)) = event::read() else {
                 continue;
@@ -97,24 +97,44 @@ impl Screen {
             if key.kind != KeyEventKind::Press {
                 continue;
             }
-            action = match key.code {
-                KeyCode::Char('q') | KeyCode::Esc => return KeyAction::Quit,
-                // Raw mode turns Ctrl-C into a key rather than a signal.
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    return KeyAction::Quit;
+            // Raw mode turns Ctrl-C into a key rather than a signal.
+            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                return true;
+            }
+            if state.typing {
+                match key.code {
+                    KeyCode::Char(c) => state.filter.push(c),
+                    KeyCode::Backspace => {
+                        state.filter.pop();
+                    }
+                    KeyCode::Enter => state.typing = false,
+                    KeyCode::Esc => {
+                        state.typing = false;
+                        state.filter.clear();
+                    }
+                    _ => {}
                 }
-                KeyCode::Char('s') => KeyAction::ToggleSort,
-                KeyCode::Char(' ') => KeyAction::Pause,
-                KeyCode::Char('?') | KeyCode::Char('h') => KeyAction::Show(LiveView::Help),
-                KeyCode::Tab => KeyAction::NextView,
+                continue;
+            }
+            match key.code {
+                KeyCode::Char('q') => return true,
+                KeyCode::Esc if state.filter.is_empty() => return true,
+                KeyCode::Esc => state.filter.clear(),
+                KeyCode::Char('/') => {
+                    state.typing = true;
+                    state.filter.clear();
+                }
+                KeyCode::Char('s') => state.sort = state.sort.toggled(),
+                KeyCode::Char(' ') => state.paused = !state.paused,
+                KeyCode::Char('?' | 'h') => state.view = LiveView::Help,
+                KeyCode::Tab => state.view = state.view.next(),
                 KeyCode::Char(digit @ '1'..='5') => {
-                    let at = usize::from(digit as u8 - b'1');
-                    KeyAction::Show(LiveView::CYCLE[at])
+                    state.view = LiveView::CYCLE[usize::from(digit as u8 - b'1')];
                 }
-                _ => action,
-            };
+                _ => {}
+            }
         }
-        action
+        false
     }
 }
 
@@ -122,15 +142,6 @@ impl Drop for Screen {
     fn drop(&mut self) {
         Screen::restore();
     }
-}
-
-enum KeyAction {
-    None,
-    Quit,
-    ToggleSort,
-    Pause,
-    NextView,
-    Show(LiveView),
 }
 
 /// Draws the screen for the last interval and the totals.
@@ -141,7 +152,7 @@ fn draw(
     totals: &ReportView,
     processes: &ProcessesView,
     seconds: f64,
-    state: ScreenState,
+    state: &ScreenState,
 ) -> io::Result<()> {
     let size = terminal::size().unwrap_or((100, 40));
     let services = live_rows(&interval.read, &totals.read, seconds, state.sort);
@@ -349,11 +360,7 @@ pub fn run_live(
     let mut interval = ReportTally::new(None);
     let mut stream = Stream::new(&rule, &settings.analysis);
     let mut frames: u64 = 0;
-    let mut state = ScreenState {
-        view: LiveView::Services,
-        sort: LiveSort::Rate,
-        paused: false,
-    };
+    let mut state = ScreenState::new();
     // The last views drawn, to redraw at once when a key changes the view.
     let mut last_views: Option<(ReportView, ReportView, ProcessesView, f64)> = None;
     let mut input_status = InputStatus::Complete;
@@ -377,7 +384,7 @@ pub fn run_live(
                     capture: &mut LiveCapture,
                     status: &mut LiveStatus,
                     since: Instant,
-                    state: ScreenState,
+                    state: &ScreenState,
                     out: &mut dyn Write|
      -> io::Result<(ReportView, ReportView, ProcessesView, f64)> {
         let now = Instant::now();
@@ -472,17 +479,12 @@ pub fn run_live(
             break;
         }
         if let Some(screen) = &screen {
-            let before = state;
-            match screen.keys() {
-                KeyAction::Quit => break,
-                KeyAction::ToggleSort => state.sort = state.sort.toggled(),
-                KeyAction::Pause => state.paused = !state.paused,
-                KeyAction::NextView => state.view = state.view.next(),
-                KeyAction::Show(view) => state.view = view,
-                KeyAction::None => {}
+            let before = state.clone();
+            if screen.keys(&mut state) {
+                break;
             }
             // A key shows its effect at once, on the last figures.
-            if (state.view, state.sort, state.paused) != (before.view, before.sort, before.paused)
+            if state != before
                 && let Some((interval_view, totals_view, processes, seconds)) = &last_views
             {
                 draw(
@@ -492,7 +494,7 @@ pub fn run_live(
                     totals_view,
                     processes,
                     *seconds,
-                    state,
+                    &state,
                 )?;
             }
         }
@@ -510,7 +512,7 @@ pub fn run_live(
                 &mut capture,
                 &mut status,
                 last_tick,
-                state,
+                &state,
                 out,
             )?);
             last_tick = now;

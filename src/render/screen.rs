@@ -156,8 +156,8 @@ pub fn fit_table(columns: &[Column], rows: &[Vec<String>], width: usize) -> Vec<
 }
 
 /// What the screen needs beyond the views: the view, the order, whether
-/// the display is paused.
-#[derive(Clone, Copy, Debug)]
+/// the display is paused, the row filter.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScreenState {
     /// The view shown.
     pub view: LiveView,
@@ -165,6 +165,40 @@ pub struct ScreenState {
     pub sort: LiveSort,
     /// The display is frozen (the capture goes on counting).
     pub paused: bool,
+    /// Rows shown must contain this (any cell, any case); empty: all.
+    pub filter: String,
+    /// The filter is being typed (after `/`).
+    pub typing: bool,
+}
+
+impl ScreenState {
+    /// The screen as it starts: services by current rate.
+    pub fn new() -> ScreenState {
+        ScreenState {
+            view: LiveView::Services,
+            sort: LiveSort::Rate,
+            paused: false,
+            filter: String::new(),
+            typing: false,
+        }
+    }
+}
+
+impl Default for ScreenState {
+    fn default() -> ScreenState {
+        ScreenState::new()
+    }
+}
+
+/// The rows with a cell containing `filter` (ignoring case).
+fn matching(rows: Vec<Vec<String>>, filter: &str) -> Vec<Vec<String>> {
+    if filter.is_empty() {
+        return rows;
+    }
+    let filter = filter.to_lowercase();
+    rows.into_iter()
+        .filter(|row| row.iter().any(|cell| cell.to_lowercase().contains(&filter)))
+        .collect()
 }
 
 /// The last interval and the running totals, as the screen shows them.
@@ -185,7 +219,7 @@ pub struct ScreenData<'a> {
 pub fn write_live_screen(
     status: &LiveStatus,
     data: &ScreenData<'_>,
-    state: ScreenState,
+    state: &ScreenState,
     (width, height): (u16, u16),
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -223,8 +257,16 @@ pub fn write_live_screen(
         LiveSort::Rate => "by current rate",
         LiveSort::Total => "by total",
     };
-    lines.push(cut(&format!("{}   {order}", tabs.join(" ")), width));
-    let footer = cut("1-5/Tab view  s sort  space pause  ? help  q quit", width);
+    let filter = match (state.typing, state.filter.is_empty()) {
+        (true, _) => format!("   /{}_  (Enter keeps it, Esc clears it)", state.filter),
+        (false, false) => format!("   /{} (Esc clears)", state.filter),
+        (false, true) => String::new(),
+    };
+    lines.push(cut(&format!("{}   {order}{filter}", tabs.join(" ")), width));
+    let footer = cut(
+        "1-5/Tab view  s sort  / filter  space pause  ? help  q quit",
+        width,
+    );
     // Room for rows: what is left after the table's heading and rule, the
     // "more" line and the footer.
     let room = height.saturating_sub(lines.len() + 4).max(1);
@@ -236,7 +278,18 @@ pub fn write_live_screen(
         LiveView::Processes => processes_table(data.processes),
         LiveView::Help => help_table(),
     };
-    if rows.is_empty() {
+    let unfiltered = rows.len();
+    let rows = if state.view == LiveView::Help {
+        rows
+    } else {
+        matching(rows, &state.filter)
+    };
+    if rows.is_empty() && unfiltered > 0 {
+        lines.push(format!(
+            "(none of {unfiltered} rows matches /{})",
+            state.filter
+        ));
+    } else if rows.is_empty() {
         lines.push(match state.view {
             LiveView::Services => "(no TCP, UDP or SCTP traffic with ports yet)".to_string(),
             LiveView::Processes if !data.processes.available => {
@@ -522,9 +575,16 @@ fn help_table() -> Table {
         ),
         ("Tab", "the next view"),
         ("s", "sort by current rate or by total"),
+        (
+            "/",
+            "show only rows containing what you type (Enter keeps it, Esc clears it)",
+        ),
         ("space", "pause the display (the capture goes on counting)"),
         ("?", "this help (any view key leaves it)"),
-        ("q, Esc, Ctrl-C", "stop, and print the summary"),
+        (
+            "q, Esc, Ctrl-C",
+            "stop, and print the summary (Esc clears a filter first)",
+        ),
     ]
     .iter()
     .map(|(k, v)| vec![(*k).to_string(), (*v).to_string()])

@@ -225,6 +225,17 @@ fn the_screen_fits_three_sizes_and_every_key_does_what_the_footer_says() {
     tmux.wait_for("Tab back to services", |s| {
         s.iter().any(|l| l.contains("[1 services]"))
     });
+    // "/" filters the rows by what is typed; Esc clears it.
+    tmux.keys("/");
+    tmux.keys("dns");
+    tmux.keys("Enter");
+    tmux.wait_for("only the dns row", |s| {
+        s.iter().any(|l| l.contains("53/udp")) && !s.iter().any(|l| l.contains("7777/tcp"))
+    });
+    tmux.keys("Escape");
+    tmux.wait_for("every row again", |s| {
+        s.iter().any(|l| l.contains("53/udp")) && s.iter().any(|l| l.contains("7777/tcp"))
+    });
     tmux.keys("s");
     tmux.wait_for("the order by total", |s| {
         s.iter().any(|l| l.contains("by total"))
