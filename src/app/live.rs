@@ -415,7 +415,7 @@ pub fn run_live(
                 write_snapshot(
                     settings.format,
                     status,
-                    &interval_view.read,
+                    &interval_view,
                     &totals_view.read,
                     seconds,
                     now_nanos(),

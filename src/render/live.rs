@@ -377,6 +377,10 @@ struct IntervalLine<'a> {
     /// The metrics address, on the first line only.
     #[serde(skip_serializing_if = "Option::is_none")]
     metrics_url: Option<&'a str>,
+    /// The interval's top hosts, as in `report`'s JSON.
+    hosts: &'a TopView<HostView, HostTotals>,
+    /// The interval's top conversations, as in `report`'s JSON.
+    conversations: &'a TopView<ConversationView, ConversationTotals>,
 }
 
 /// A snapshot when stdout is not a terminal: a JSON line, CSV rows, or a
@@ -385,7 +389,7 @@ struct IntervalLine<'a> {
 pub fn write_snapshot(
     format: Format,
     status: &LiveStatus,
-    interval: &ReadView,
+    interval_report: &ReportView,
     totals: &ReadView,
     interval_seconds: f64,
     now_nanos: i64,
@@ -393,6 +397,7 @@ pub fn write_snapshot(
     first: bool,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let interval = &interval_report.read;
     let rows = live_rows(interval, totals, interval_seconds, LiveSort::Rate);
     match format {
         Format::Json => {
@@ -408,6 +413,8 @@ pub fn write_snapshot(
                 capture_stats: status.stats,
                 scans: totals.scans.as_ref(),
                 metrics_url: status.metrics_url.as_deref().filter(|_| first),
+                hosts: &interval_report.report.hosts,
+                conversations: &interval_report.report.conversations,
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)

@@ -84,6 +84,25 @@ fn stops_on_signal(name: &str) {
     let summary = &out.summary;
     check_summary(summary, &net.ns_b, Some("udp"));
     assert_eq!(u64_of(summary, "packets"), sent, "packets before SIG{name}");
+    // The interval lines say who sent them: their hosts add up to the
+    // datagrams' bytes.
+    let sent_by_a: u64 = out
+        .intervals
+        .iter()
+        .flat_map(|line| {
+            line["hosts"]["entries"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|h| h["address"] == net.v4_a.as_str())
+        .map(|h| u64_of(&h, "sent_bytes"))
+        .sum();
+    assert_eq!(
+        sent_by_a,
+        sent * UDP4_FRAME,
+        "bytes sent by A in the interval lines"
+    );
     assert_eq!(
         service_figures(summary).get("udp/53"),
         Some(&(sent, sent * UDP4_FRAME)),

@@ -73,4 +73,34 @@ fn datagrams_over_ipv4_and_ipv6_are_counted_per_port_and_service() {
         })
         .collect();
     assert_same_rows("services", &got_services, &want_services);
+
+    // Who: each sender and receiver with its bytes, in the summary; any
+    // interval line has its own hosts and conversations.
+    let hosts: std::collections::BTreeMap<String, (u64, u64)> = summary["hosts"]["entries"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .map(|h| {
+            (
+                h["address"].as_str().expect("address").to_string(),
+                (u64_of(h, "sent_bytes"), u64_of(h, "received_bytes")),
+            )
+        })
+        .collect();
+    let (v4, v6) = (3 * K4 * UDP4_FRAME, 3 * K6 * UDP6_FRAME);
+    let want: std::collections::BTreeMap<String, (u64, u64)> = [
+        (net.v4_a.clone(), (v4, 0)),
+        (net.v4_b.clone(), (0, v4)),
+        (net.v6_a.clone(), (v6, 0)),
+        (net.v6_b.clone(), (0, v6)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(hosts, want, "hosts: bytes sent and received");
+    for line in &out.intervals {
+        assert!(
+            line["hosts"]["entries"].is_array() && line["conversations"]["entries"].is_array(),
+            "{line}"
+        );
+    }
 }
