@@ -144,6 +144,21 @@ impl Drop for Screen {
     }
 }
 
+/// This machine's addresses on `device` (on every interface for `any`), as
+/// text in the form the views use; empty if unknown.
+fn local_addresses(device: &str) -> Vec<String> {
+    let Ok(interfaces) = list_interfaces() else {
+        return Vec::new();
+    };
+    interfaces
+        .iter()
+        .filter(|i| device == "any" || i.name == device)
+        .flat_map(|i| &i.addresses)
+        .filter_map(|a| a.split('/').next()?.parse::<IpAddr>().ok())
+        .map(|a| a.to_string())
+        .collect()
+}
+
 /// Draws the screen for the last interval and the totals.
 fn draw(
     screen: &Screen,
@@ -375,6 +390,7 @@ pub fn run_live(
         metrics_url: metrics
             .as_ref()
             .map(|server| format!("http://{}/metrics", server.local_addr())),
+        local_addresses: local_addresses(capture.device()),
     };
     // Folds the interval just ended into the totals; shows it (a snapshot,
     // or the screen unless paused) and publishes the totals.

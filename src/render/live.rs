@@ -62,6 +62,9 @@ pub struct LiveStatus {
     /// Where Prometheus can scrape (`--metrics`): the address bound, with
     /// the port chosen when 0 was asked for.
     pub metrics_url: Option<String>,
+    /// This machine's addresses on the interface (as text), to tell
+    /// traffic in from traffic out.
+    pub local_addresses: Vec<String>,
 }
 
 /// A local process and its traffic (`live` on the machine itself).
@@ -712,6 +715,7 @@ mod tests {
             stats: None,
             saved: None,
             metrics_url: None,
+            local_addresses: Vec::new(),
         };
         let mut tally = Tally::new();
         let quiet = header_lines(&status, &ReadView::new(&tally, &db, false));

@@ -394,6 +394,38 @@ fn write_servers(
             e.sample(family, &all, values[index])?;
         }
     }
+    // Which local process serves each admitted server (live on the
+    // machine itself): an info series, so the counters' labels never change.
+    e.family(
+        "portclass_server_process_info",
+        Kind::Gauge,
+        "The local process serving a server endpoint among the exported ones; the value is always 1.",
+    )?;
+    for s in &view.servers.entries {
+        let Some(process) = &s.process else {
+            continue;
+        };
+        let labels: SeriesLabels = vec![
+            ("transport", s.transport.to_string()),
+            ("address", s.address.clone()),
+            ("port", s.port.to_string()),
+            (
+                "service",
+                s.service.clone().unwrap_or_else(|| s.port.to_string()),
+            ),
+        ];
+        if !budget.servers.contains_key(&labels) {
+            continue;
+        }
+        let pid = process.pid.to_string();
+        let mut all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        all.extend([
+            ("process", process.name.as_str()),
+            ("pid", pid.as_str()),
+            ("user", process.user.as_str()),
+        ]);
+        e.sample("portclass_server_process_info", &all, 1)?;
+    }
     Ok(())
 }
 

@@ -227,15 +227,27 @@ pub fn write_live_screen(
     let seconds = data.seconds.max(1e-9);
     let mut lines: Vec<String> = Vec::new();
     let mut head = header_lines(status, &data.totals.read);
+    // In and out: what this machine's addresses received and sent.
+    let (mut inbound, mut outbound) = (0u64, 0u64);
+    for host in &data.interval.report.hosts.entries {
+        if status.local_addresses.contains(&host.address) {
+            inbound += host.received_bytes;
+            outbound += host.sent_bytes;
+        }
+    }
+    let direction = if status.local_addresses.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (in {}, out {})",
+            format_rate(inbound as f64 * 8.0 / seconds),
+            format_rate(outbound as f64 * 8.0 / seconds)
+        )
+    };
     head[0].push_str(&format!(
-        "; now {}, {:.0} packets/s{}",
+        "; now {}{direction}, {:.0} packets/s",
         format_rate(data.interval.read.bytes as f64 * 8.0 / seconds),
         data.interval.read.packets as f64 / seconds,
-        if state.paused {
-            " [paused: space resumes]"
-        } else {
-            ""
-        }
     ));
     // Header lines wrap between their "; "-separated parts, and the header
     // never takes more than a third of the screen.
@@ -262,7 +274,16 @@ pub fn write_live_screen(
         (false, false) => format!("   /{} (Esc clears)", state.filter),
         (false, true) => String::new(),
     };
-    lines.push(cut(&format!("{}   {order}{filter}", tabs.join(" ")), width));
+    // First on its line, so that no width cuts it off.
+    let paused = if state.paused {
+        "[paused: space resumes] "
+    } else {
+        ""
+    };
+    lines.push(cut(
+        &format!("{paused}{}   {order}{filter}", tabs.join(" ")),
+        width,
+    ));
     let footer = cut(
         "1-5/Tab view  s sort  / filter  space pause  ? help  q quit",
         width,

@@ -17,7 +17,15 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
     let url = format!("http://{}:8000/", net.v4_b);
     let mut live = start_capturing(
         &net,
-        &["--duration", "2.5", "--interval", "0.2", "tcp port 8000"],
+        &[
+            "--duration",
+            "2.5",
+            "--interval",
+            "0.2",
+            "--metrics",
+            "127.0.0.1:0",
+            "tcp port 8000",
+        ],
     );
     // Fetched until the server answers (it may still be starting), then a
     // few more times while the capture runs.
@@ -36,6 +44,36 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(fetched, 5, "the HTTP server never answered");
+    // Prometheus has it too, as an info series beside the server's
+    // counters (scraped until an interval has attributed it).
+    let said = "portclass: serving Prometheus metrics at ";
+    let metrics = live
+        .stderr_so_far()
+        .lines()
+        .find_map(|l| l.strip_prefix(said).map(str::to_string))
+        .expect("the metrics address on stderr");
+    let want = format!(
+        "portclass_server_process_info{{interface=\"{}\",transport=\"tcp\",address=\"{}\",port=\"8000\"",
+        net.ns_b, net.v4_b
+    );
+    let mut scraped = String::new();
+    for _ in 0..20 {
+        scraped = net
+            .run(Side::B, &[python(), "-c", HTTP_GET, &metrics], STOP_TIMEOUT)
+            .stdout_text();
+        if scraped.lines().any(|l| l.starts_with(&want)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let line = scraped
+        .lines()
+        .find(|l| l.starts_with(&want))
+        .unwrap_or_else(|| panic!("no {want} in:\n{scraped}"));
+    assert!(
+        line.contains(&format!("pid=\"{}\"", server.pid())) && line.ends_with(" 1"),
+        "{line}"
+    );
     let out = finish(&mut live);
     let summary = &out.summary;
     let servers = summary["servers"]["entries"].as_array().expect("servers");

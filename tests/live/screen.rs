@@ -162,6 +162,9 @@ fn the_screen_fits_three_sizes_and_every_key_does_what_the_footer_says() {
         s.iter().any(|l| l.contains("7777/tcp")) && s.iter().any(|l| l.contains("53/udp"))
     });
     assert_fits(&screen, (80, 24));
+    // The current rate, split into what this machine received and sent.
+    let head = screen[..2].join(" ");
+    assert!(head.contains("(in ") && head.contains(", out "), "{head}");
     assert!(
         screen.iter().any(|l| l.contains("[1 services]")),
         "{}",
