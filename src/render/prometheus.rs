@@ -396,11 +396,7 @@ fn write_servers(
     }
     // Which local process serves each admitted server (live on the
     // machine itself): an info series, so the counters' labels never change.
-    e.family(
-        "portclass_server_process_info",
-        Kind::Gauge,
-        "The local process serving a server endpoint among the exported ones; the value is always 1.",
-    )?;
+    let mut owned: Vec<SeriesLabels> = Vec::new();
     for s in &view.servers.entries {
         let Some(process) = &s.process else {
             continue;
@@ -414,17 +410,26 @@ fn write_servers(
                 s.service.clone().unwrap_or_else(|| s.port.to_string()),
             ),
         ];
-        if !budget.servers.contains_key(&labels) {
-            continue;
+        if budget.servers.contains_key(&labels) {
+            let mut all = labels;
+            all.extend([
+                ("process", process.name.clone()),
+                ("pid", process.pid.to_string()),
+                ("user", process.user.clone()),
+            ]);
+            owned.push(all);
         }
-        let pid = process.pid.to_string();
-        let mut all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        all.extend([
-            ("process", process.name.as_str()),
-            ("pid", pid.as_str()),
-            ("user", process.user.as_str()),
-        ]);
-        e.sample("portclass_server_process_info", &all, 1)?;
+    }
+    if !owned.is_empty() {
+        e.family(
+            "portclass_server_process_info",
+            Kind::Gauge,
+            "The local process serving a server endpoint among the exported ones; the value is always 1.",
+        )?;
+        for labels in &owned {
+            let all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            e.sample("portclass_server_process_info", &all, 1)?;
+        }
     }
     Ok(())
 }
