@@ -1349,16 +1349,22 @@ impl<'r> FlowClassifier<'r> {
         } else {
             sender.other()
         };
+        Some(self.relate(key, server, sender))
+    }
+
+    /// Records conversation `key` as a related data channel whose server
+    /// and opening side are those given.
+    fn relate(&mut self, key: u64, server: Side, initiator: Side) -> Verdict {
         self.conversations.put(
             key,
             Conversation {
                 server: Some(server),
-                initiator: Some(sender),
+                initiator: Some(initiator),
                 progress: Progress::Settled,
                 related: true,
             },
         );
-        Some(Verdict::Related(server))
+        Verdict::Related(server)
     }
 
     /// The first datagram of a conversation that an announced data channel
@@ -1374,15 +1380,7 @@ impl<'r> FlowClassifier<'r> {
     ) -> Option<Verdict> {
         let expected = self.expectation_key(src, (dst, dst_port), Transport::Udp, tunnel);
         let request = self.expectations.get(&expected)?.request?;
-        self.conversations.put(
-            key,
-            Conversation {
-                server: Some(sender),
-                initiator: Some(sender),
-                progress: Progress::Settled,
-                related: true,
-            },
-        );
+        let verdict = self.relate(key, sender, sender);
         // The request was answered, from another port.
         if let Some(mut control) = self.conversations.peek(request)
             && control.progress == Progress::Opened
@@ -1392,7 +1390,7 @@ impl<'r> FlowClassifier<'r> {
             self.conversations.put(request, control);
         }
         self.settle_attempt(request, AttemptEnd::Answered);
-        Some(Verdict::Related(sender))
+        Some(verdict)
     }
 
     /// An ICMP "destination unreachable" quoting a datagram of a

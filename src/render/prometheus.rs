@@ -308,6 +308,19 @@ fn write_services(
     Ok(())
 }
 
+/// The labels of a server's series.
+fn server_labels(s: &super::ServerView) -> SeriesLabels {
+    vec![
+        ("transport", s.transport.to_string()),
+        ("address", s.address.clone()),
+        ("port", s.port.to_string()),
+        (
+            "service",
+            s.service.clone().unwrap_or_else(|| s.port.to_string()),
+        ),
+    ]
+}
+
 /// The server families: bytes and packets towards and from each admitted
 /// server, and the rest in `address="other"`.
 fn write_servers(
@@ -319,15 +332,7 @@ fn write_servers(
     let mut seen = std::collections::HashSet::new();
     let mut other_now = [0u64; 4];
     for s in &view.servers.entries {
-        let labels: SeriesLabels = vec![
-            ("transport", s.transport.to_string()),
-            ("address", s.address.clone()),
-            ("port", s.port.to_string()),
-            (
-                "service",
-                s.service.clone().unwrap_or_else(|| s.port.to_string()),
-            ),
-        ];
+        let labels = server_labels(s);
         let values = [
             s.to_server_packets,
             s.to_server_bytes,
@@ -401,15 +406,7 @@ fn write_servers(
         let Some(process) = &s.process else {
             continue;
         };
-        let labels: SeriesLabels = vec![
-            ("transport", s.transport.to_string()),
-            ("address", s.address.clone()),
-            ("port", s.port.to_string()),
-            (
-                "service",
-                s.service.clone().unwrap_or_else(|| s.port.to_string()),
-            ),
-        ];
+        let labels = server_labels(s);
         if budget.servers.contains_key(&labels) {
             let mut all = labels;
             all.extend([

@@ -289,3 +289,19 @@ fn leaf_differences(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// The `hosts` of a summary or interval line: address → (bytes sent,
+/// bytes received).
+pub fn host_bytes(json: &Value) -> std::collections::BTreeMap<String, (u64, u64)> {
+    json["hosts"]["entries"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .map(|h| {
+            (
+                h["address"].as_str().expect("address").to_string(),
+                (u64_of(h, "sent_bytes"), u64_of(h, "received_bytes")),
+            )
+        })
+        .collect()
+}

@@ -147,17 +147,7 @@ fn connections_match_tcpdump_and_the_written_file() {
         2 * CONNECTIONS,
         "{conversations:?}"
     );
-    let summary_hosts: BTreeMap<String, (u64, u64)> = summary["hosts"]["entries"]
-        .as_array()
-        .expect("hosts")
-        .iter()
-        .map(|h| {
-            (
-                h["address"].as_str().expect("address").to_string(),
-                (u64_of(h, "sent_bytes"), u64_of(h, "received_bytes")),
-            )
-        })
-        .collect();
+    let summary_hosts = host_bytes(summary);
     assert_eq!(summary_hosts, hosts, "hosts: bytes sent and received");
     let summary_conversations: BTreeMap<(String, u16, String, u16), (u64, u64)> =
         summary["conversations"]["entries"]

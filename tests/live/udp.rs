@@ -76,17 +76,7 @@ fn datagrams_over_ipv4_and_ipv6_are_counted_per_port_and_service() {
 
     // Who: each sender and receiver with its bytes, in the summary; any
     // interval line has its own hosts and conversations.
-    let hosts: std::collections::BTreeMap<String, (u64, u64)> = summary["hosts"]["entries"]
-        .as_array()
-        .expect("hosts")
-        .iter()
-        .map(|h| {
-            (
-                h["address"].as_str().expect("address").to_string(),
-                (u64_of(h, "sent_bytes"), u64_of(h, "received_bytes")),
-            )
-        })
-        .collect();
+    let hosts = host_bytes(summary);
     let (v4, v6) = (3 * K4 * UDP4_FRAME, 3 * K6 * UDP6_FRAME);
     let want: std::collections::BTreeMap<String, (u64, u64)> = [
         (net.v4_a.clone(), (v4, 0)),

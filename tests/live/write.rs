@@ -88,36 +88,6 @@ fn written_file_reads_back_to_the_same_counts() {
     assert_same_tally("--write file", summary, &read_back(&written));
 }
 
-/// A small tmpfs mounted on a temporary directory for one test, unmounted
-/// when dropped.
-struct SmallDisk {
-    dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    fn new(size: &str) -> Option<SmallDisk> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mounted = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !mounted {
-            eprintln!("skipping: cannot mount a tmpfs (needs root)");
-            return None;
-        }
-        Some(SmallDisk { dir })
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg(self.dir.path())
-            .status();
-    }
-}
-
 #[test]
 fn a_full_disk_is_reported_at_once_and_the_file_keeps_whole_records() {
     let Some(net) = NetPair::new() else { return };
