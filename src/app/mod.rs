@@ -39,8 +39,9 @@ pub enum AppError {
     /// Writing standard output failed (a closed pipe is one such case).
     #[error("cannot write to standard output: {0} (what it got is incomplete)")]
     Output(#[from] io::Error),
-    /// Creating or writing an output file (`report --out`) failed.
-    #[error("{path}: cannot write the report: {error}; {outcome}")]
+    /// Creating or writing an output file (`report --out`, `merge --out`)
+    /// failed.
+    #[error("{path}: cannot write it: {error}; {outcome}")]
     OutFile {
         /// The file as given.
         path: String,
