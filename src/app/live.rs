@@ -20,13 +20,14 @@ use crate::render::live::{
 use crate::render::live::{ProcessRow, ProcessesView};
 use crate::render::prometheus::{SeriesBudget, write_metrics};
 use crate::render::report::ReportView;
-use crate::render::screen::{LiveView, ScreenData, ScreenState, write_live_screen};
+use crate::render::screen::{LiveView, ScreenData, ScreenState, ServiceKey, write_live_screen};
 use crate::render::{Format, ReadView};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
 use crate::tally::scans::ScanReport;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::net::IpAddr;
@@ -87,9 +88,10 @@ impl Screen {
         stdout.flush()
     }
 
-    /// Applies the keys pressed since the last look to `state`; true when
-    /// one of them asks to stop.
-    fn keys(&self, state: &mut ScreenState) -> bool {
+    /// Applies the keys pressed since the last look to `state` (`selected`:
+    /// the service row highlighted on the screen); true when one of them
+    /// asks to stop.
+    fn keys(&self, state: &mut ScreenState, selected: Option<ServiceKey>) -> bool {
         while event::poll(Duration::ZERO).unwrap_or(false) {
             let Ok(Event::Key(key)) = event::read() else {
                 continue;
@@ -118,8 +120,19 @@ impl Screen {
             }
             match key.code {
                 KeyCode::Char('q') => return true,
-                KeyCode::Esc if state.filter.is_empty() => return true,
-                KeyCode::Esc => state.filter.clear(),
+                KeyCode::Esc if !state.filter.is_empty() => state.filter.clear(),
+                KeyCode::Esc | KeyCode::Backspace if state.view == LiveView::Detail => {
+                    state.view = LiveView::Services;
+                }
+                KeyCode::Esc => return true,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    state.selected = state.selected.saturating_sub(1)
+                }
+                KeyCode::Down | KeyCode::Char('j') => state.selected += 1,
+                KeyCode::Enter if state.view == LiveView::Services && selected.is_some() => {
+                    state.detail = selected;
+                    state.view = LiveView::Detail;
+                }
                 KeyCode::Char('/') => {
                     state.typing = true;
                     state.filter.clear();
@@ -168,7 +181,7 @@ fn draw(
     processes: &ProcessesView,
     seconds: f64,
     state: &ScreenState,
-) -> io::Result<()> {
+) -> io::Result<Option<ServiceKey>> {
     let size = terminal::size().unwrap_or((100, 40));
     let services = live_rows(&interval.read, &totals.read, seconds, state.sort);
     let data = ScreenData {
@@ -179,8 +192,9 @@ fn draw(
         processes,
     };
     let mut frame = Vec::new();
-    write_live_screen(status, &data, state, size, &mut frame)?;
-    screen.draw(&frame)
+    let selected = write_live_screen(status, &data, state, size, &mut frame)?;
+    screen.draw(&frame)?;
+    Ok(selected)
 }
 
 /// Attributes the capture's local endpoints to processes, interval by
@@ -376,6 +390,8 @@ pub fn run_live(
     let mut stream = Stream::new(&rule, &settings.analysis);
     let mut frames: u64 = 0;
     let mut state = ScreenState::new();
+    // The service row highlighted on the screen (Enter opens it).
+    let selected: Cell<Option<ServiceKey>> = Cell::new(None);
     // The last views drawn, to redraw at once when a key changes the view.
     let mut last_views: Option<(ReportView, ReportView, ProcessesView, f64)> = None;
     let mut input_status = InputStatus::Complete;
@@ -416,7 +432,7 @@ pub fn run_live(
         let processes = owners.view();
         match &screen {
             Some(screen) if !state.paused => {
-                draw(
+                selected.set(draw(
                     screen,
                     status,
                     &interval_view,
@@ -424,7 +440,7 @@ pub fn run_live(
                     &processes,
                     seconds,
                     state,
-                )?;
+                )?);
             }
             Some(_) => {}
             None => {
@@ -496,14 +512,14 @@ pub fn run_live(
         }
         if let Some(screen) = &screen {
             let before = state.clone();
-            if screen.keys(&mut state) {
+            if screen.keys(&mut state, selected.get()) {
                 break;
             }
             // A key shows its effect at once, on the last figures.
             if state != before
                 && let Some((interval_view, totals_view, processes, seconds)) = &last_views
             {
-                draw(
+                selected.set(draw(
                     screen,
                     &status,
                     interval_view,
@@ -511,7 +527,7 @@ pub fn run_live(
                     processes,
                     *seconds,
                     &state,
-                )?;
+                )?);
             }
         }
         if now >= next_tick {

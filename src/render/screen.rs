@@ -24,6 +24,9 @@ pub enum LiveView {
     Servers,
     /// Local processes by traffic.
     Processes,
+    /// One service (chosen with Enter): its servers, clients and
+    /// conversations.
+    Detail,
     /// The keys and what they do.
     Help,
 }
@@ -45,6 +48,7 @@ impl LiveView {
             LiveView::Conversations => "conversations",
             LiveView::Servers => "servers",
             LiveView::Processes => "processes",
+            LiveView::Detail => "service",
             LiveView::Help => "help",
         }
     }
@@ -169,7 +173,15 @@ pub struct ScreenState {
     pub filter: String,
     /// The filter is being typed (after `/`).
     pub typing: bool,
+    /// The highlighted row of the services view (Up and Down move it).
+    pub selected: usize,
+    /// The service the detail view shows (Enter on a services row).
+    pub detail: Option<ServiceKey>,
 }
+
+/// A service row: transport, port (none for the dynamic and failed rows),
+/// failed.
+pub type ServiceKey = (&'static str, Option<u16>, bool);
 
 impl ScreenState {
     /// The screen as it starts: services by current rate.
@@ -180,6 +192,8 @@ impl ScreenState {
             paused: false,
             filter: String::new(),
             typing: false,
+            selected: 0,
+            detail: None,
         }
     }
 }
@@ -190,15 +204,13 @@ impl Default for ScreenState {
     }
 }
 
-/// The rows with a cell containing `filter` (ignoring case).
-fn matching(rows: Vec<Vec<String>>, filter: &str) -> Vec<Vec<String>> {
-    if filter.is_empty() {
-        return rows;
+/// Whether a row has a cell containing `filter` (ignoring case; an empty
+/// filter matches every row).
+fn matches(row: &[String], filter: &str) -> bool {
+    filter.is_empty() || {
+        let filter = filter.to_lowercase();
+        row.iter().any(|cell| cell.to_lowercase().contains(&filter))
     }
-    let filter = filter.to_lowercase();
-    rows.into_iter()
-        .filter(|row| row.iter().any(|cell| cell.to_lowercase().contains(&filter)))
-        .collect()
 }
 
 /// The last interval and the running totals, as the screen shows them.
@@ -222,7 +234,7 @@ pub fn write_live_screen(
     state: &ScreenState,
     (width, height): (u16, u16),
     out: &mut dyn Write,
-) -> io::Result<()> {
+) -> io::Result<Option<ServiceKey>> {
     let (width, height) = (usize::from(width).max(20), usize::from(height).max(6));
     let seconds = data.seconds.max(1e-9);
     let mut lines: Vec<String> = Vec::new();
@@ -285,14 +297,31 @@ pub fn write_live_screen(
         width,
     ));
     let footer = cut(
-        "1-5/Tab view  s sort  / filter  space pause  ? help  q quit",
+        "1-5/Tab view  ↑↓ Enter service  s sort  / filter  space pause  ? help  q quit",
         width,
     );
     // Room for rows: what is left after the table's heading and rule, the
     // "more" line and the footer.
     let room = height.saturating_sub(lines.len() + 4).max(1);
+    let mut selected_key = None;
     let (columns, rows) = match state.view {
-        LiveView::Services => services_table(data.services),
+        LiveView::Services => {
+            let (columns, rows, keys) = services_table(data.services);
+            // The filter first, then the highlight on one of the rows shown.
+            let (mut rows, keys): (Vec<Vec<String>>, Vec<ServiceKey>) = rows
+                .into_iter()
+                .zip(keys)
+                .filter(|(row, _)| matches(row, &state.filter))
+                .unzip();
+            let selected = state.selected.min(room.min(rows.len()).saturating_sub(1));
+            selected_key = keys.get(selected).copied();
+            for (i, row) in rows.iter_mut().enumerate() {
+                let mark = if i == selected { "▶ " } else { "  " };
+                row[0] = format!("{mark}{}", row[0]);
+            }
+            (columns, rows)
+        }
+        LiveView::Detail => detail_table(data, state.detail),
         LiveView::Hosts => hosts_table(data, state.sort, seconds),
         LiveView::Conversations => conversations_table(data, state.sort, seconds),
         LiveView::Servers => servers_table(data),
@@ -300,10 +329,12 @@ pub fn write_live_screen(
         LiveView::Help => help_table(),
     };
     let unfiltered = rows.len();
-    let rows = if state.view == LiveView::Help {
+    let rows: Vec<Vec<String>> = if state.view == LiveView::Help {
         rows
     } else {
-        matching(rows, &state.filter)
+        rows.into_iter()
+            .filter(|row| matches(row, &state.filter))
+            .collect()
     };
     if rows.is_empty() && unfiltered > 0 {
         lines.push(format!(
@@ -340,7 +371,8 @@ pub fn write_live_screen(
     lines.push(footer);
     // Raw mode: lines end with an explicit carriage return; none after
     // the last, which would scroll the first off the screen.
-    write!(out, "{}", lines.join("\r\n"))
+    write!(out, "{}", lines.join("\r\n"))?;
+    Ok(selected_key)
 }
 
 /// A header line in lines of at most `width`, broken after its "; "
@@ -367,7 +399,7 @@ fn wrap_parts(line: &str, width: usize) -> Vec<String> {
 
 type Table = (Vec<Column>, Vec<Vec<String>>);
 
-fn services_table(rows: &[LiveServiceRow]) -> Table {
+fn services_table(rows: &[LiveServiceRow]) -> (Vec<Column>, Vec<Vec<String>>, Vec<ServiceKey>) {
     let columns = vec![
         col("service", 0, false),
         col("port", 0, false),
@@ -378,7 +410,7 @@ fn services_table(rows: &[LiveServiceRow]) -> Table {
         col("share", 2, true),
         col("identified by", 4, false),
     ];
-    let rows = rows
+    let cells = rows
         .iter()
         .map(|r| {
             let mut port = port_label(r.transport, r.port, r.failed);
@@ -397,6 +429,88 @@ fn services_table(rows: &[LiveServiceRow]) -> Table {
             ]
         })
         .collect();
+    let keys = rows
+        .iter()
+        .map(|r| (r.transport, r.port, r.failed))
+        .collect();
+    (columns, cells, keys)
+}
+
+/// One service's servers, clients and conversations, as one table with a
+/// heading row per section.
+fn detail_table(data: &ScreenData<'_>, key: Option<ServiceKey>) -> Table {
+    let columns = vec![
+        col("", 0, false),
+        col("to server", 0, true),
+        col("from server", 0, true),
+        col("conversations", 2, true),
+        col("process", 1, false),
+    ];
+    let Some((transport, Some(port), false)) = key else {
+        return (columns, Vec::new());
+    };
+    let section = |title: String| {
+        vec![
+            title,
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]
+    };
+    let mut rows = vec![section(format!("servers of {port}/{transport}:"))];
+    for s in &data.totals.read.servers.entries {
+        if s.transport == transport && s.port == port {
+            rows.push(vec![
+                format!("  {}", s.address),
+                format_bytes(s.to_server_bytes),
+                format_bytes(s.from_server_bytes),
+                format_count(s.conversations),
+                s.process
+                    .as_ref()
+                    .map(|p| format!("{} ({})", p.name, p.pid))
+                    .unwrap_or_default(),
+            ]);
+        }
+    }
+    // Clients and conversations, from the top conversations.
+    let conversations: Vec<_> = data
+        .totals
+        .report
+        .conversations
+        .entries
+        .iter()
+        .filter(|c| c.transport == transport && c.server_port == port)
+        .collect();
+    let mut clients: HashMap<&str, (u64, u64, u64)> = HashMap::new();
+    for c in &conversations {
+        let entry = clients.entry(c.client.as_str()).or_default();
+        entry.0 += c.to_server_bytes;
+        entry.1 += c.to_client_bytes;
+        entry.2 += 1;
+    }
+    let mut clients: Vec<_> = clients.into_iter().collect();
+    clients.sort_by(|a, b| (b.1.0 + b.1.1).cmp(&(a.1.0 + a.1.1)).then(a.0.cmp(b.0)));
+    rows.push(section(format!("clients ({}):", clients.len())));
+    for (client, (up, down, n)) in clients {
+        rows.push(vec![
+            format!("  {client}"),
+            format_bytes(up),
+            format_bytes(down),
+            format_count(n),
+            String::new(),
+        ]);
+    }
+    rows.push(section(format!("conversations ({}):", conversations.len())));
+    for c in conversations {
+        rows.push(vec![
+            format!("  {}:{} → {}", c.client, c.client_port, c.server),
+            format_bytes(c.to_server_bytes),
+            format_bytes(c.to_client_bytes),
+            String::new(),
+            String::new(),
+        ]);
+    }
     (columns, rows)
 }
 
@@ -595,6 +709,11 @@ fn help_table() -> Table {
             "services, hosts, conversations, servers, processes",
         ),
         ("Tab", "the next view"),
+        ("Up, Down (k, j)", "highlight a service row"),
+        (
+            "Enter",
+            "the highlighted service: its servers, clients, conversations (Esc returns)",
+        ),
         ("s", "sort by current rate or by total"),
         (
             "/",

@@ -228,6 +228,27 @@ fn the_screen_fits_three_sizes_and_every_key_does_what_the_footer_says() {
     tmux.wait_for("Tab back to services", |s| {
         s.iter().any(|l| l.contains("[1 services]"))
     });
+    // Enter on the highlighted service opens it: its servers, clients and
+    // conversations; Esc comes back.
+    tmux.keys("Up");
+    tmux.wait_for("a highlighted first row", |s| {
+        s.iter().any(|l| l.starts_with("▶ "))
+    });
+    tmux.keys("Enter");
+    let detail = tmux.wait_for("the service's details", |s| {
+        s.iter().any(|l| l.starts_with("servers of "))
+            && s.iter().any(|l| l.starts_with("clients ("))
+    });
+    assert!(
+        detail.iter().any(|l| l.starts_with("conversations (")),
+        "{}",
+        detail.join("\n")
+    );
+    tmux.keys("Escape");
+    tmux.wait_for("back to services", |s| {
+        s.iter().any(|l| l.contains("[1 services]"))
+    });
+
     // "/" filters the rows by what is typed; Esc clears it.
     tmux.keys("/");
     tmux.keys("dns");
