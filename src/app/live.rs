@@ -12,16 +12,16 @@ use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfac
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::decode::Transport;
+use crate::render::Format;
 use crate::render::ProcessView;
 use crate::render::live::{
     CaptureStatsView, InterfaceView, LiveStatus, SavedView, live_rows, write_interfaces,
     write_snapshot, write_summary,
 };
 use crate::render::live::{ProcessRow, ProcessesView};
-use crate::render::prometheus::{SeriesBudget, write_metrics};
+use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
 use crate::render::report::ReportView;
 use crate::render::screen::{LiveView, ScreenData, ScreenState, ServiceKey, write_live_screen};
-use crate::render::{Format, ReadView};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
 use crate::tally::scans::ScanReport;
@@ -298,15 +298,39 @@ impl OwnerTracker {
 /// Publishes the running totals for Prometheus.
 fn publish(
     server: &MetricsServer,
-    totals: &ReadView,
+    totals: &ReportView,
+    processes: &ProcessesView,
     status: &LiveStatus,
     budget: &mut SeriesBudget,
 ) -> io::Result<()> {
+    let live = LiveMetrics {
+        hosts: totals
+            .report
+            .hosts
+            .entries
+            .iter()
+            .map(|h| (h.address.clone(), h.sent_bytes, h.received_bytes))
+            .collect(),
+        processes: processes
+            .entries
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.pid,
+                    p.user.clone(),
+                    p.sent_bytes,
+                    p.received_bytes,
+                )
+            })
+            .collect(),
+    };
     let mut body = Vec::new();
     write_metrics(
-        totals,
+        &totals.read,
         &status.interface,
         status.stats.as_ref(),
+        Some(&live),
         budget,
         &mut body,
     )?;
@@ -460,7 +484,7 @@ pub fn run_live(
             }
         }
         if let Some(server) = &metrics {
-            publish(server, &totals_view.read, status, &mut budget)?;
+            publish(server, &totals_view, &processes, status, &mut budget)?;
         }
         *interval = ReportTally::new(None);
         Ok((interval_view, totals_view, processes, seconds))
@@ -616,7 +640,7 @@ pub fn run_live(
     owners.label_servers(&mut totals_view);
     let processes = owners.view();
     if let Some(server) = &metrics {
-        publish(server, &totals_view.read, &status, &mut budget)?;
+        publish(server, &totals_view, &processes, &status, &mut budget)?;
     }
     write_summary(
         settings.format,

@@ -45,6 +45,75 @@ pub struct SeriesBudget {
     /// The last values exported for the servers left out (never less than
     /// before, even when the inventory lets one of them go).
     servers_other: [u64; 4],
+    /// Host series (live): bytes sent and received.
+    hosts: Budgeted,
+    /// Process series (live): bytes sent and received.
+    processes: Budgeted,
+}
+
+/// A family of two-direction byte series under the budget: admitted as
+/// they appear, then kept (with their last values) for the life of the
+/// process; the rest summed in one `other` series, never decreasing.
+#[derive(Clone, Debug, Default)]
+struct Budgeted {
+    admitted: std::collections::HashMap<SeriesLabels, [u64; 2]>,
+    over: bool,
+    other: [u64; 2],
+}
+
+impl Budgeted {
+    /// The series to export for `rows` (in order of preference), at most
+    /// `max` plus `other` (labelled `other_labels`).
+    fn select(
+        &mut self,
+        max: usize,
+        rows: Vec<(SeriesLabels, [u64; 2])>,
+        other_labels: SeriesLabels,
+    ) -> Vec<(SeriesLabels, [u64; 2])> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut other_now = [0u64; 2];
+        for (labels, values) in rows {
+            if !self.admitted.contains_key(&labels) && self.admitted.len() >= max {
+                self.over = true;
+                for (o, v) in other_now.iter_mut().zip(values) {
+                    *o = o.saturating_add(v);
+                }
+                continue;
+            }
+            let last = self.admitted.entry(labels.clone()).or_insert([0; 2]);
+            for (l, v) in last.iter_mut().zip(values) {
+                *l = (*l).max(v);
+            }
+            seen.insert(labels.clone());
+            out.push((labels, *last));
+        }
+        let mut kept: Vec<_> = self
+            .admitted
+            .iter()
+            .filter(|(labels, _)| !seen.contains(*labels))
+            .map(|(labels, values)| (labels.clone(), *values))
+            .collect();
+        kept.sort();
+        out.extend(kept);
+        if self.over {
+            for (last, now) in self.other.iter_mut().zip(other_now) {
+                *last = (*last).max(now);
+            }
+            out.push((other_labels, self.other));
+        }
+        out
+    }
+}
+
+/// What only `live` knows, for its metrics: the hosts and local processes
+/// with their bytes sent and received so far.
+#[derive(Clone, Debug, Default)]
+pub struct LiveMetrics {
+    /// (address, sent bytes, received bytes), busiest first.
+    pub hosts: Vec<(String, u64, u64)>,
+    /// (name, pid, user, sent bytes, received bytes), busiest first.
+    pub processes: Vec<(String, i32, String, u64, u64)>,
 }
 
 impl SeriesBudget {
@@ -57,6 +126,8 @@ impl SeriesBudget {
             services_over: false,
             servers_over: false,
             servers_other: [0; 4],
+            hosts: Budgeted::default(),
+            processes: Budgeted::default(),
         }
     }
 }
@@ -68,6 +139,7 @@ pub fn write_metrics(
     view: &ReadView,
     interface: &str,
     stats: Option<&CaptureStatsView>,
+    live: Option<&LiveMetrics>,
     budget: &mut SeriesBudget,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -126,6 +198,9 @@ pub fn write_metrics(
     }
     if !view.servers.entries.is_empty() || !budget.servers.is_empty() {
         write_servers(&mut e, view, budget)?;
+    }
+    if let Some(live) = live {
+        write_live(&mut e, live, budget)?;
     }
     write_analysis(&mut e, view)?;
 
@@ -304,6 +379,72 @@ fn write_services(
     for (row, _, bytes) in &rows {
         let row: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
         e.sample("portclass_service_bytes_total", &row, *bytes)?;
+    }
+    Ok(())
+}
+
+/// The host and process families (live), each under the budget.
+fn write_live(
+    e: &mut Exposition<'_>,
+    live: &LiveMetrics,
+    budget: &mut SeriesBudget,
+) -> io::Result<()> {
+    let max = budget.max;
+    let hosts = budget.hosts.select(
+        max,
+        live.hosts
+            .iter()
+            .map(|(address, sent, received)| {
+                (vec![("address", address.clone())], [*sent, *received])
+            })
+            .collect(),
+        vec![("address", "other".to_string())],
+    );
+    let processes = budget.processes.select(
+        max,
+        live.processes
+            .iter()
+            .map(|(name, pid, user, sent, received)| {
+                (
+                    vec![
+                        ("process", name.clone()),
+                        ("pid", pid.to_string()),
+                        ("user", user.clone()),
+                    ],
+                    [*sent, *received],
+                )
+            })
+            .collect(),
+        vec![
+            ("process", "other".to_string()),
+            ("pid", "other".to_string()),
+            ("user", "other".to_string()),
+        ],
+    );
+    for (family, help, series) in [
+        (
+            "portclass_host_bytes_total",
+            "Original wire bytes each host sent and received (the busiest as they appear, at most the series budget; the rest in address=\"other\").",
+            &hosts,
+        ),
+        (
+            "portclass_process_bytes_total",
+            "Bytes the sockets of each local process sent and received (live on the machine itself; at most the series budget, the rest in process=\"other\").",
+            &processes,
+        ),
+    ] {
+        if series.is_empty() {
+            continue;
+        }
+        e.family(family, Kind::Counter, help)?;
+        for (index, direction) in [(0, "sent"), (1, "received")] {
+            for (labels, values) in series.iter() {
+                let mut all: Vec<(&str, &str)> =
+                    labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                all.push(("direction", direction));
+                e.sample(family, &all, values[index])?;
+            }
+        }
     }
     Ok(())
 }
@@ -672,7 +813,7 @@ mod tests {
     fn render(view: &ReadView, interface: &str, stats: Option<&CaptureStatsView>) -> String {
         let mut out = Vec::new();
         let mut budget = SeriesBudget::new(DEFAULT_MAX_SERIES);
-        write_metrics(view, interface, stats, &mut budget, &mut out).unwrap();
+        write_metrics(view, interface, stats, None, &mut budget, &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -717,7 +858,7 @@ mod tests {
         let scrape = |tally: &Tally, budget: &mut SeriesBudget| {
             let view = ReadView::new(tally, &db, false);
             let mut out = Vec::new();
-            write_metrics(&view, "eth0", None, budget, &mut out).unwrap();
+            write_metrics(&view, "eth0", None, None, budget, &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();
             values(&parse(&text).expect("valid exposition"), "eth0")
         };
@@ -1048,5 +1189,31 @@ portclass_capture_dropped_packets_total{interface="eth0",by="kernel"} 1
 portclass_capture_dropped_packets_total{interface="eth0",by="interface"} 0
 "#;
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn budgeted_families_cap_and_never_decrease() {
+        let mut family = Budgeted::default();
+        let rows = |n: usize, base: u64| -> Vec<(SeriesLabels, [u64; 2])> {
+            (0..n)
+                .map(|i| {
+                    (
+                        vec![("address", format!("10.0.0.{i}"))],
+                        [base + i as u64, base],
+                    )
+                })
+                .collect()
+        };
+        let other = || vec![("address", "other".to_string())];
+        let first = family.select(2, rows(5, 100), other());
+        assert_eq!(first.len(), 3, "{first:?}");
+        assert_eq!(first[2], (other(), [100 + 2 + 103 + 104, 300]));
+        // Later: fewer rows (the summary let some go); the admitted keep
+        // their values and `other` does not fall.
+        let later = family.select(2, rows(1, 200), other());
+        assert_eq!(later.len(), 3, "{later:?}");
+        assert_eq!(later[0].1, [200, 200]);
+        assert_eq!(later[1].1, [101, 100], "kept at its last value");
+        assert_eq!(later[2].1, [309, 300], "other never decreases");
     }
 }

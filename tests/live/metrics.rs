@@ -163,6 +163,25 @@ fn scraped_counters_match_the_datagrams_sent() {
         sent as f64,
     );
     expect("portclass_bytes_total", &[("interface", iface)], bytes);
+    // Who: the sender and the receiver, each way.
+    expect(
+        "portclass_host_bytes_total",
+        &[
+            ("interface", iface),
+            ("address", &net.v4_a),
+            ("direction", "sent"),
+        ],
+        bytes,
+    );
+    expect(
+        "portclass_host_bytes_total",
+        &[
+            ("interface", iface),
+            ("address", &net.v4_b),
+            ("direction", "received"),
+        ],
+        bytes,
+    );
     for by in ["kernel", "interface"] {
         let labels = [("interface", iface), ("by", by)];
         assert!(

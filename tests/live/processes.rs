@@ -74,6 +74,16 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
         line.contains(&format!("pid=\"{}\"", server.pid())) && line.ends_with(" 1"),
         "{line}"
     );
+    // ... and its traffic, in the process family.
+    let pid = format!("pid=\"{}\"", server.pid());
+    assert!(
+        scraped
+            .lines()
+            .any(|l| l.starts_with("portclass_process_bytes_total{")
+                && l.contains(&pid)
+                && l.contains("direction=\"sent\"")),
+        "no process series for {pid} in:\n{scraped}"
+    );
     let out = finish(&mut live);
     let summary = &out.summary;
     let servers = summary["servers"]["entries"].as_array().expect("servers");
