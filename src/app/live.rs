@@ -471,8 +471,7 @@ pub fn run_live(
                 write_snapshot(
                     settings.format,
                     status,
-                    &interval_view,
-                    &totals_view.read,
+                    (&interval_view, &totals_view.read, &processes),
                     seconds,
                     now_nanos(),
                     settings.top,

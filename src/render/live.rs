@@ -8,8 +8,8 @@ use super::report::{
 };
 use super::text::{self, Style};
 use super::{
-    Format, FragmentsView, ReadView, ScansView, ServiceView, TransportView, format_bytes,
-    format_count, format_rate, format_timestamp,
+    Format, FragmentsView, ReadView, ScansView, ServersView, ServiceView, TransportView,
+    format_bytes, format_count, format_rate, format_timestamp,
 };
 use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use serde::Serialize;
@@ -384,6 +384,10 @@ struct IntervalLine<'a> {
     hosts: &'a TopView<HostView, HostTotals>,
     /// The interval's top conversations, as in `report`'s JSON.
     conversations: &'a TopView<ConversationView, ConversationTotals>,
+    /// The server inventory so far (as in the summary).
+    servers: &'a ServersView,
+    /// Local processes and their traffic so far.
+    processes: &'a ProcessesView,
 }
 
 /// A snapshot when stdout is not a terminal: a JSON line, CSV rows, or a
@@ -392,8 +396,7 @@ struct IntervalLine<'a> {
 pub fn write_snapshot(
     format: Format,
     status: &LiveStatus,
-    interval_report: &ReportView,
-    totals: &ReadView,
+    (interval_report, totals, processes): (&ReportView, &ReadView, &ProcessesView),
     interval_seconds: f64,
     now_nanos: i64,
     top: usize,
@@ -418,6 +421,8 @@ pub fn write_snapshot(
                 metrics_url: status.metrics_url.as_deref().filter(|_| first),
                 hosts: &interval_report.report.hosts,
                 conversations: &interval_report.report.conversations,
+                servers: &totals.servers,
+                processes,
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)

@@ -113,5 +113,70 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
         u64_of(row, "sent_bytes") > 0 && u64_of(row, "received_bytes") > 0,
         "{row}"
     );
+    // The interval lines carry the inventory and the processes so far.
+    let last = out.intervals.last().expect("interval lines");
+    assert!(
+        last["servers"]["entries"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|s| s["port"] == 8000)),
+        "{last}"
+    );
+    assert!(
+        last["processes"]["entries"].as_array().is_some_and(|e| e
+            .iter()
+            .any(|p| u64_of(p, "pid") == u64::from(server.pid()))),
+        "{last}"
+    );
     server.signal("TERM");
+}
+
+#[test]
+fn an_iperf3_transfer_is_named_and_attributed_to_iperf3() {
+    let Some(net) = NetPair::new() else { return };
+    if std::process::Command::new("iperf3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: iperf3 is not installed");
+        return;
+    }
+    // One test, then the server exits.
+    let mut server = net.spawn(Side::B, &["iperf3", "-s", "-1", "-B", &net.v4_b]);
+    let mut live = start_capturing(
+        &net,
+        &["--duration", "4", "--interval", "0.2", "tcp port 5201"],
+    );
+    let mut sent = false;
+    for _ in 0..30 {
+        let client = net.run(
+            Side::A,
+            &["iperf3", "-c", &net.v4_b, "-t", "1", "-b", "20M", "--json"],
+            STOP_TIMEOUT,
+        );
+        if client.status.success() {
+            sent = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(sent, "iperf3 never ran");
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    let row = service_row(summary, "tcp", Some(5201)).expect("a 5201/tcp row");
+    assert_eq!(row["service"], "iperf3", "{row}");
+    // 20 Mbit/s for a second: about 2.5 MB on the wire.
+    assert!(u64_of(row, "bytes") > 2_000_000, "{row}");
+    let servers = summary["servers"]["entries"].as_array().expect("servers");
+    let iperf = servers
+        .iter()
+        .find(|s| s["port"] == 5201)
+        .unwrap_or_else(|| panic!("no 5201 server: {servers:?}"));
+    assert_eq!(iperf["process"]["name"], "iperf3", "{iperf}");
+    assert_eq!(
+        u64_of(&iperf["process"], "pid"),
+        u64::from(server.pid()),
+        "{iperf}"
+    );
+    server.wait(Duration::from_secs(10));
 }
