@@ -209,6 +209,11 @@ struct ConversationJson {
     to_client_packets: u64,
     to_client_bytes: u64,
     overestimate_bytes: u64,
+    /// Absent from summaries written before conversations had spans.
+    #[serde(default)]
+    first_ns: Option<i64>,
+    #[serde(default)]
+    last_ns: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -671,6 +676,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
                     packets: c.to_client_packets,
                     bytes: c.to_client_bytes,
                 },
+                span: c.first_ns.zip(c.last_ns),
             },
             overestimate: c.overestimate_bytes,
         });
@@ -685,6 +691,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
             packets: t.to_client_packets,
             bytes: t.to_client_bytes,
         },
+        span: None,
     };
     let conversations = SpaceSaving::from_parts(
         report.conversations.capacity,

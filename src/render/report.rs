@@ -146,6 +146,16 @@ pub struct ConversationView {
     /// Its true bytes lie between the shown bytes and that plus this (0:
     /// exact); the shown fields are lower bounds.
     pub overestimate_bytes: u64,
+    /// First frame counted (RFC 3339, UTC).
+    pub first_timestamp: Option<String>,
+    /// Last frame counted.
+    pub last_timestamp: Option<String>,
+    /// First frame, ns since the epoch.
+    pub first_ns: Option<i64>,
+    /// Last frame, ns since the epoch.
+    pub last_ns: Option<i64>,
+    /// From the first frame to the last, in seconds.
+    pub duration_seconds: Option<f64>,
 }
 
 /// Bytes of one service in one bucket.
@@ -647,6 +657,11 @@ fn conversation_view(
         to_client_packets: w.to_client.packets,
         to_client_bytes: w.to_client.bytes,
         overestimate_bytes: overestimate,
+        first_timestamp: w.span.map(|(first, _)| format_timestamp(first)),
+        last_timestamp: w.span.map(|(_, last)| format_timestamp(last)),
+        first_ns: w.span.map(|(first, _)| first),
+        last_ns: w.span.map(|(_, last)| last),
+        duration_seconds: w.span.map(|(first, last)| (last - first) as f64 / 1e9),
     }
 }
 

@@ -579,6 +579,7 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
         col("→ bytes", 2, true),
         col("← bytes", 2, true),
         col("packets", 3, true),
+        col("duration", 3, true),
     ];
     let key = |c: &ConversationView| {
         (
@@ -624,6 +625,8 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
                     format_bytes(c.to_server_bytes),
                     format_bytes(c.to_client_bytes),
                     format_count(c.to_server_packets + c.to_client_packets),
+                    c.duration_seconds
+                        .map_or_else(String::new, |d| format!("{d:.1} s")),
                 ],
             )
         })

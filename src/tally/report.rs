@@ -79,12 +79,18 @@ pub struct ConversationWeights {
     pub to_server: Counter,
     /// Server to client.
     pub to_client: Counter,
+    /// First and last frame counted (ns since the epoch).
+    pub span: Option<(i64, i64)>,
 }
 
 impl AddAssign for ConversationWeights {
     fn add_assign(&mut self, other: ConversationWeights) {
         self.to_server += other.to_server;
         self.to_client += other.to_client;
+        self.span = match (self.span, other.span) {
+            (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -195,6 +201,7 @@ impl ReportTally {
                         },
                         ConversationWeights {
                             to_server: frame,
+                            span: Some((ts_nanos, ts_nanos)),
                             ..ConversationWeights::default()
                         },
                     )
@@ -209,6 +216,7 @@ impl ReportTally {
                         },
                         ConversationWeights {
                             to_client: frame,
+                            span: Some((ts_nanos, ts_nanos)),
                             ..ConversationWeights::default()
                         },
                     )
@@ -272,6 +280,7 @@ impl ReportTally {
                         },
                         ConversationWeights {
                             to_server: frames,
+                            span: Some((first_ns, first_ns)),
                             ..ConversationWeights::default()
                         },
                     );

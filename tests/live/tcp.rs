@@ -170,6 +170,23 @@ fn connections_match_tcpdump_and_the_written_file() {
         summary_conversations, conversations,
         "conversations: bytes each way"
     );
+    // Each conversation's span lies within the capture's.
+    let (first, last) = (
+        summary["first_timestamp_ns"].as_i64().expect("first"),
+        summary["last_timestamp_ns"].as_i64().expect("last"),
+    );
+    for c in summary["conversations"]["entries"]
+        .as_array()
+        .expect("conversations")
+    {
+        let (from, to) = (
+            c["first_ns"].as_i64().expect("first_ns"),
+            c["last_ns"].as_i64().expect("last_ns"),
+        );
+        assert!(first <= from && from <= to && to <= last, "{c}");
+        let duration = c["duration_seconds"].as_f64().expect("duration");
+        assert!((duration - (to - from) as f64 / 1e9).abs() < 1e-6, "{c}");
+    }
 }
 
 /// An address and port, as text and number.
