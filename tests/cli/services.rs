@@ -190,16 +190,21 @@ fn merged_halves_give_the_same_failed_rows_and_servers() {
     assert_eq!(u64_of(again, "clients"), u64_of(first, "clients"));
 }
 
+/// The transfers of one protocol in `ftp-tftp.truth.json`.
+fn manifest_transfers<'t>(truth: &'t Value, protocol: &str) -> Vec<&'t Value> {
+    truth["transfers"]
+        .as_array()
+        .expect("transfers")
+        .iter()
+        .filter(|t| t["protocol"] == protocol)
+        .collect()
+}
+
 #[test]
 fn tftp_transfers_count_under_tftp_as_related() {
     let truth = read_json_file(&fixture("ftp-tftp.truth.json"));
     let json = read_json(&[fixture("ftp-tftp.pcapng")], &[]).json();
-    let transfers: Vec<&Value> = truth["transfers"]
-        .as_array()
-        .expect("transfers")
-        .iter()
-        .filter(|t| t["protocol"] == "tftp")
-        .collect();
+    let transfers = manifest_transfers(&truth, "tftp");
     assert_eq!(transfers.len(), 3, "the manifest's TFTP transfers");
     let (frames, bytes) = transfers.iter().fold((0, 0), |(f, b), t| {
         (
@@ -248,12 +253,7 @@ fn tftp_transfers_count_under_tftp_as_related() {
 fn ftp_data_connections_count_under_ftp_as_related() {
     let truth = read_json_file(&fixture("ftp-tftp.truth.json"));
     let json = read_json(&[fixture("ftp-tftp.pcapng")], &[]).json();
-    let transfers: Vec<&Value> = truth["transfers"]
-        .as_array()
-        .expect("transfers")
-        .iter()
-        .filter(|t| t["protocol"] == "ftp")
-        .collect();
+    let transfers = manifest_transfers(&truth, "ftp");
     let modes: Vec<&str> = transfers
         .iter()
         .filter_map(|t| t["mode"].as_str())
