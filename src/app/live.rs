@@ -201,57 +201,121 @@ fn draw(
 /// interval: each interval's conversations to the processes owning their
 /// local ends (summed, bounded), and each server to its process (kept once
 /// seen, so a server whose process has gone still shows who served it).
+///
+/// The sockets are read at every interval, and also soon after a new local
+/// endpoint appears (at most every [`LOOK_EVERY`]): a connection opened and
+/// closed within one interval is still attributed to the process that had
+/// it open, which the interval's own reading would no longer find.
 struct OwnerTracker {
     sockets: Sockets,
     traffic: ProcessTally,
     servers: HashMap<(Transport, IpAddr, u16), ProcessInfo>,
+    /// This machine's addresses: only their endpoints have a process here.
+    local: Vec<IpAddr>,
+    /// The local endpoints of this interval's conversations already looked
+    /// up, with the owner found (`None`: no socket had it).
+    endpoints: HashMap<Endpoint, Option<ProcessInfo>>,
+    /// When the conversations were last looked through for new endpoints.
+    last_look: Instant,
 }
+
+/// A local endpoint: transport, address and port.
+type Endpoint = (Transport, IpAddr, u16);
 
 /// Most servers remembered with their process.
 const MAX_SERVER_OWNERS: usize = 4096;
 
+/// How often, at most, the conversations are looked through for new local
+/// endpoints (and the sockets read again when there are).
+const LOOK_EVERY: Duration = Duration::from_millis(250);
+
 impl OwnerTracker {
-    fn new(sockets: Sockets) -> OwnerTracker {
+    fn new(sockets: Sockets, local: Vec<IpAddr>) -> OwnerTracker {
         OwnerTracker {
             sockets,
             traffic: ProcessTally::default(),
             servers: HashMap::new(),
+            local,
+            endpoints: HashMap::new(),
+            last_look: Instant::now(),
         }
     }
 
-    /// Reads the sockets again and attributes `interval`'s conversations
-    /// and `totals`' servers.
-    fn refresh(&mut self, interval: &ReportTally, totals: &ReportTally) {
-        self.sockets = Sockets::scan();
-        if self.sockets.is_empty() {
+    /// The local ends of `interval`'s conversations not looked up yet.
+    fn new_endpoints(&self, interval: &ReportTally) -> Vec<Endpoint> {
+        let mut new = Vec::new();
+        for key in interval.conversations().keys() {
+            for (address, port) in [(key.client, key.client_port), (key.server, key.server_port)] {
+                let endpoint = (key.transport, address, port);
+                if self.local.contains(&address) && !self.endpoints.contains_key(&endpoint) {
+                    new.push(endpoint);
+                }
+            }
+        }
+        new
+    }
+
+    /// Between intervals (called often, cheap when nothing is due): when
+    /// the interval has local endpoints not looked up yet, reads the
+    /// sockets and remembers their owners for the interval's end.
+    fn look(&mut self, interval: &ReportTally, now: Instant) {
+        if self.local.is_empty() || now.duration_since(self.last_look) < LOOK_EVERY {
             return;
         }
-        for entry in interval.conversations().entries() {
-            let (key, w) = (entry.key, entry.weights);
-            if let Some(owner) = self
+        self.last_look = now;
+        let new = self.new_endpoints(interval);
+        if new.is_empty() {
+            return;
+        }
+        self.sockets = Sockets::scan();
+        for endpoint in new {
+            let owner = self
                 .sockets
-                .owner(key.transport, key.client, key.client_port)
-            {
-                self.traffic
-                    .add(owner, w.to_server.bytes, w.to_client.bytes);
+                .owner(endpoint.0, endpoint.1, endpoint.2)
+                .cloned();
+            self.endpoints.insert(endpoint, owner);
+        }
+    }
+
+    /// The owner of a local endpoint: in the sockets read now, else as a
+    /// look during the interval found it.
+    fn owner(&self, endpoint: Endpoint) -> Option<&ProcessInfo> {
+        self.sockets
+            .owner(endpoint.0, endpoint.1, endpoint.2)
+            .or_else(|| self.endpoints.get(&endpoint)?.as_ref())
+    }
+
+    /// Reads the sockets again and attributes `interval`'s conversations
+    /// and `totals`' servers; the next interval looks its endpoints up
+    /// afresh.
+    fn refresh(&mut self, interval: &ReportTally, totals: &ReportTally) {
+        self.sockets = Sockets::scan();
+        if !self.sockets.is_empty() || !self.endpoints.is_empty() {
+            for entry in interval.conversations().entries() {
+                let (key, w) = (entry.key, entry.weights);
+                if let Some(owner) = self.owner((key.transport, key.client, key.client_port)) {
+                    let owner = owner.clone();
+                    self.traffic
+                        .add(&owner, w.to_server.bytes, w.to_client.bytes);
+                }
+                if let Some(owner) = self.owner((key.transport, key.server, key.server_port)) {
+                    let owner = owner.clone();
+                    self.traffic
+                        .add(&owner, w.to_client.bytes, w.to_server.bytes);
+                }
             }
-            if let Some(owner) = self
-                .sockets
-                .owner(key.transport, key.server, key.server_port)
-            {
-                self.traffic
-                    .add(owner, w.to_client.bytes, w.to_server.bytes);
+            for entry in totals.base.servers().entries() {
+                let key = (entry.key.transport, entry.key.address, entry.key.port);
+                if self.servers.len() >= MAX_SERVER_OWNERS && !self.servers.contains_key(&key) {
+                    continue;
+                }
+                if let Some(owner) = self.owner(key) {
+                    let owner = owner.clone();
+                    self.servers.insert(key, owner);
+                }
             }
         }
-        for entry in totals.base.servers().entries() {
-            let key = (entry.key.transport, entry.key.address, entry.key.port);
-            if self.servers.len() >= MAX_SERVER_OWNERS && !self.servers.contains_key(&key) {
-                continue;
-            }
-            if let Some(owner) = self.sockets.owner(key.0, key.1, key.2) {
-                self.servers.insert(key, owner.clone());
-            }
-        }
+        self.endpoints.clear();
     }
 
     /// Names the process of each server of `view` that has one.
@@ -389,7 +453,14 @@ pub fn run_live(
     }
     // Which local process owns which socket: read now (to say once what
     // cannot be seen) and at every interval.
-    let mut owners = OwnerTracker::new(Sockets::scan());
+    let local_addresses = local_addresses(capture.device());
+    let mut owners = OwnerTracker::new(
+        Sockets::scan(),
+        local_addresses
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect(),
+    );
     if owners.sockets.hidden > 0 {
         writeln!(
             err,
@@ -430,7 +501,7 @@ pub fn run_live(
         metrics_url: metrics
             .as_ref()
             .map(|server| format!("http://{}/metrics", server.local_addr())),
-        local_addresses: local_addresses(capture.device()),
+        local_addresses,
     };
     // Folds the interval just ended into the totals; shows it (a snapshot,
     // or the screen unless paused) and publishes the totals.
@@ -441,6 +512,7 @@ pub fn run_live(
                     status: &mut LiveStatus,
                     since: Instant,
                     state: &ScreenState,
+                    owners: &mut OwnerTracker,
                     out: &mut dyn Write|
      -> io::Result<(ReportView, ReportView, ProcessesView, f64)> {
         let now = Instant::now();
@@ -533,6 +605,7 @@ pub fn run_live(
         if deadline.is_some_and(|d| now >= d) {
             break;
         }
+        owners.look(&interval, now);
         if let Some(screen) = &screen {
             let before = state.clone();
             if screen.keys(&mut state, selected.get()) {
@@ -568,6 +641,7 @@ pub fn run_live(
                 &mut status,
                 last_tick,
                 &state,
+                &mut owners,
                 out,
             )?);
             last_tick = now;

@@ -234,6 +234,11 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
             .collect()
     }
 
+    /// The held keys, in no particular order (no allocation).
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.slots.iter().map(|s| &s.key)
+    }
+
     /// The exact sum of all weights added, held or not (with the listed
     /// entries, this gives the "others" row).
     pub fn total(&self) -> W {

@@ -180,3 +180,75 @@ fn an_iperf3_transfer_is_named_and_attributed_to_iperf3() {
     );
     server.wait(Duration::from_secs(10));
 }
+
+/// A client in the capture's namespace that connects to `argv[1]`:8000,
+/// fetches a page, holds the connection for a second, closes it, prints
+/// "closed" and lives on a few seconds (so its pid is still its own).
+const SHORT_CLIENT: &str = r#"
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 8000), timeout=2)
+s.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+while s.recv(65536):
+    pass
+time.sleep(1.0)
+s.close()
+print("closed", flush=True)
+time.sleep(4)
+"#;
+
+#[test]
+fn a_connection_closed_within_the_interval_is_still_attributed() {
+    let Some(net) = NetPair::new() else { return };
+    let mut server = net.spawn(
+        Side::A,
+        &[python(), "-m", "http.server", "8000", "--bind", &net.v4_a],
+    );
+    let url = format!("http://{}:8000/", net.v4_a);
+    let mut ready = false;
+    for _ in 0..50 {
+        if net
+            .run(Side::B, &[python(), "-c", HTTP_GET, &url], STOP_TIMEOUT)
+            .status
+            .success()
+        {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ready, "the HTTP server never answered");
+    // One interval longer than the run: the sockets are read at its end
+    // only, when the client's connection is long closed; only a look soon
+    // after the connection appeared can name its process.
+    let mut live = start_capturing(
+        &net,
+        &["--duration", "4", "--interval", "30", "tcp port 8000"],
+    );
+    let mut client = net.spawn(Side::B, &[python(), "-c", SHORT_CLIENT, &net.v4_a]);
+    assert!(
+        client.poll_stdout(Duration::from_secs(5), |out| out
+            .iter()
+            .any(|l| l == "closed")),
+        "the client never closed its connection"
+    );
+    let out = finish(&mut live);
+    let processes = &out.summary["processes"];
+    let row = processes["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|p| u64_of(p, "pid") == u64::from(client.pid()))
+        .unwrap_or_else(|| panic!("the closed connection's process is not ranked: {processes}"));
+    assert!(
+        row["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("python")),
+        "{row}"
+    );
+    assert!(
+        u64_of(row, "sent_bytes") > 0 && u64_of(row, "received_bytes") > 0,
+        "{row}"
+    );
+    client.signal("TERM");
+    server.signal("TERM");
+}
