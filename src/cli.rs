@@ -287,9 +287,9 @@ pub struct LiveArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<String>,
 
-    /// Most service series and most server series /metrics exports (each;
-    /// the rest are summed into an `other` series, and every counter stays
-    /// monotonic).
+    /// Most series /metrics exports per family: services, servers, hosts,
+    /// conversations, processes (the rest are summed into an `other`
+    /// series, and every counter stays monotonic).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub metrics_max_series: usize,
 

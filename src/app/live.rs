@@ -19,8 +19,8 @@ use crate::render::live::{
     write_snapshot, write_summary,
 };
 use crate::render::live::{ProcessRow, ProcessesView};
-use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
-use crate::render::report::ReportView;
+use crate::render::prometheus::{ConversationSeries, LiveMetrics, SeriesBudget, write_metrics};
+use crate::render::report::{ConversationView, ReportView};
 use crate::render::screen::{LiveView, ScreenData, ScreenState, ServiceKey, write_live_screen};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
@@ -367,14 +367,17 @@ fn publish(
     status: &LiveStatus,
     budget: &mut SeriesBudget,
 ) -> io::Result<()> {
+    let report = &totals.report;
     let live = LiveMetrics {
-        hosts: totals
-            .report
+        hosts: report
             .hosts
             .entries
             .iter()
             .map(|h| (h.address.clone(), h.sent_bytes, h.received_bytes))
             .collect(),
+        hosts_exact: report.hosts.exact,
+        conversations: conversation_series(&report.conversations.entries),
+        conversations_exact: report.conversations.exact,
         processes: processes
             .entries
             .iter()
@@ -400,6 +403,41 @@ fn publish(
     )?;
     server.publish(body);
     Ok(())
+}
+
+/// The conversations summed over the client's ports (a series per client,
+/// server and service, however many connections), busiest first.
+fn conversation_series(conversations: &[ConversationView]) -> Vec<ConversationSeries> {
+    let mut series: Vec<ConversationSeries> = Vec::new();
+    let mut index: HashMap<(&str, &str, &str, u16), usize> = HashMap::new();
+    for c in conversations {
+        let key = (
+            c.transport,
+            c.client.as_str(),
+            c.server.as_str(),
+            c.server_port,
+        );
+        let at = *index.entry(key).or_insert_with(|| {
+            series.push(ConversationSeries {
+                transport: c.transport,
+                client: c.client.clone(),
+                server: c.server.clone(),
+                port: c.server_port,
+                service: c
+                    .service
+                    .clone()
+                    .unwrap_or_else(|| c.server_port.to_string()),
+                ..ConversationSeries::default()
+            });
+            series.len() - 1
+        });
+        series[at].to_server_bytes += c.to_server_bytes;
+        series[at].to_client_bytes += c.to_client_bytes;
+    }
+    series.sort_by(|a, b| {
+        (b.to_server_bytes + b.to_client_bytes).cmp(&(a.to_server_bytes + a.to_client_bytes))
+    });
+    series
 }
 
 /// Runs `portclass live`.
@@ -805,4 +843,47 @@ pub fn run_interfaces(
     write_interfaces(&views, format, out)?;
     out.flush()?;
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conversation(client_port: u16, server_port: u16, up: u64, down: u64) -> ConversationView {
+        ConversationView {
+            transport: "tcp",
+            client: "10.0.0.1".into(),
+            client_port,
+            server: "10.0.0.2".into(),
+            server_port,
+            service: (server_port == 443).then(|| "https".to_string()),
+            to_server_packets: 1,
+            to_server_bytes: up,
+            to_client_packets: 1,
+            to_client_bytes: down,
+            overestimate_bytes: 0,
+            first_timestamp: None,
+            last_timestamp: None,
+            first_ns: None,
+            last_ns: None,
+            duration_seconds: None,
+        }
+    }
+
+    #[test]
+    fn conversation_series_sum_a_clients_connections_to_one_service() {
+        let series = conversation_series(&[
+            conversation(40000, 443, 100, 1000),
+            conversation(40001, 8080, 5000, 5000),
+            conversation(40002, 443, 200, 2000),
+        ]);
+        assert_eq!(series.len(), 2, "{series:?}");
+        // Busiest first: 8080 (10,000 bytes), then https (3,300).
+        assert_eq!((series[0].port, series[0].service.as_str()), (8080, "8080"));
+        assert_eq!(series[1].service, "https");
+        assert_eq!(
+            (series[1].to_server_bytes, series[1].to_client_bytes),
+            (300, 3000)
+        );
+    }
 }

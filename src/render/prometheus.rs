@@ -49,6 +49,8 @@ pub struct SeriesBudget {
     hosts: Budgeted,
     /// Process series (live): bytes sent and received.
     processes: Budgeted,
+    /// Conversation series (live, host pair and service): bytes each way.
+    conversations: Budgeted,
 }
 
 /// A family of two-direction byte series under the budget: admitted as
@@ -106,14 +108,40 @@ impl Budgeted {
     }
 }
 
-/// What only `live` knows, for its metrics: the hosts and local processes
-/// with their bytes sent and received so far.
+/// What only `live` knows, for its metrics: the hosts, conversations and
+/// local processes with their bytes so far.
 #[derive(Clone, Debug, Default)]
 pub struct LiveMetrics {
     /// (address, sent bytes, received bytes), busiest first.
     pub hosts: Vec<(String, u64, u64)>,
+    /// Whether the host figures are exact (no host was let go).
+    pub hosts_exact: bool,
+    /// Conversations summed over the client's ports, busiest first.
+    pub conversations: Vec<ConversationSeries>,
+    /// Whether the conversation figures are exact.
+    pub conversations_exact: bool,
     /// (name, pid, user, sent bytes, received bytes), busiest first.
     pub processes: Vec<(String, i32, String, u64, u64)>,
+}
+
+/// One conversation series: a client talking to a server's service, over
+/// any number of connections.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConversationSeries {
+    /// `tcp`, `udp` or `sctp`.
+    pub transport: &'static str,
+    /// Client address.
+    pub client: String,
+    /// Server address.
+    pub server: String,
+    /// Server port.
+    pub port: u16,
+    /// The service (the port's number with --numeric).
+    pub service: String,
+    /// Bytes client to server.
+    pub to_server_bytes: u64,
+    /// Bytes server to client.
+    pub to_client_bytes: u64,
 }
 
 impl SeriesBudget {
@@ -128,6 +156,7 @@ impl SeriesBudget {
             servers_other: [0; 4],
             hosts: Budgeted::default(),
             processes: Budgeted::default(),
+            conversations: Budgeted::default(),
         }
     }
 }
@@ -200,7 +229,7 @@ pub fn write_metrics(
         write_servers(&mut e, view, budget)?;
     }
     if let Some(live) = live {
-        write_live(&mut e, live, budget)?;
+        write_live(&mut e, view, live, budget)?;
     }
     write_analysis(&mut e, view)?;
 
@@ -383,9 +412,11 @@ fn write_services(
     Ok(())
 }
 
-/// The host and process families (live), each under the budget.
+/// The host, conversation and process families (live), each under the
+/// budget, and whether the bounded tables behind them are exact.
 fn write_live(
     e: &mut Exposition<'_>,
+    view: &ReadView,
     live: &LiveMetrics,
     budget: &mut SeriesBudget,
 ) -> io::Result<()> {
@@ -399,6 +430,28 @@ fn write_live(
             })
             .collect(),
         vec![("address", "other".to_string())],
+    );
+    let conversations = budget.conversations.select(
+        max,
+        live.conversations
+            .iter()
+            .map(|c| {
+                (
+                    vec![
+                        ("transport", c.transport.to_string()),
+                        ("client", c.client.clone()),
+                        ("server", c.server.clone()),
+                        ("port", c.port.to_string()),
+                        ("service", c.service.clone()),
+                    ],
+                    [c.to_server_bytes, c.to_client_bytes],
+                )
+            })
+            .collect(),
+        ["transport", "client", "server", "port", "service"]
+            .into_iter()
+            .map(|k| (k, "other".to_string()))
+            .collect(),
     );
     let processes = budget.processes.select(
         max,
@@ -415,29 +468,37 @@ fn write_live(
                 )
             })
             .collect(),
-        vec![
-            ("process", "other".to_string()),
-            ("pid", "other".to_string()),
-            ("user", "other".to_string()),
-        ],
+        ["process", "pid", "user"]
+            .into_iter()
+            .map(|k| (k, "other".to_string()))
+            .collect(),
     );
-    for (family, help, series) in [
+    let families = [
         (
             "portclass_host_bytes_total",
             "Original wire bytes each host sent and received (the busiest as they appear, at most the series budget; the rest in address=\"other\").",
             &hosts,
+            ["sent", "received"],
+        ),
+        (
+            "portclass_conversation_bytes_total",
+            "Original wire bytes between a client and a server's service, over all the client's ports, each way (the busiest as they appear, at most the series budget; the rest in client=\"other\").",
+            &conversations,
+            ["to_server", "to_client"],
         ),
         (
             "portclass_process_bytes_total",
             "Bytes the sockets of each local process sent and received (live on the machine itself; at most the series budget, the rest in process=\"other\").",
             &processes,
+            ["sent", "received"],
         ),
-    ] {
+    ];
+    for (family, help, series, directions) in families {
         if series.is_empty() {
             continue;
         }
         e.family(family, Kind::Counter, help)?;
-        for (index, direction) in [(0, "sent"), (1, "received")] {
+        for (index, direction) in directions.into_iter().enumerate() {
             for (labels, values) in series.iter() {
                 let mut all: Vec<(&str, &str)> =
                     labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -445,6 +506,22 @@ fn write_live(
                 e.sample(family, &all, values[index])?;
             }
         }
+    }
+    e.family(
+        "portclass_table_exact",
+        Kind::Gauge,
+        "1 while a bounded table holds every key it was given, 0 once it let one go: its series are then lower bounds (the busiest keys stay exact to within the table's error bound).",
+    )?;
+    for (table, exact) in [
+        ("hosts", live.hosts_exact),
+        ("conversations", live.conversations_exact),
+        ("servers", view.servers.exact),
+    ] {
+        e.sample(
+            "portclass_table_exact",
+            &[("table", table)],
+            u64::from(exact),
+        )?;
     }
     Ok(())
 }

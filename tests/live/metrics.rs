@@ -182,6 +182,35 @@ fn scraped_counters_match_the_datagrams_sent() {
         ],
         bytes,
     );
+    // Who talked to which service, each way (summed over client ports).
+    let conversation = |direction| {
+        [
+            ("interface", iface),
+            ("transport", "udp"),
+            ("client", net.v4_a.as_str()),
+            ("server", net.v4_b.as_str()),
+            ("port", "5353"),
+            ("service", "mdns"),
+            ("direction", direction),
+        ]
+    };
+    expect(
+        "portclass_conversation_bytes_total",
+        &conversation("to_server"),
+        bytes,
+    );
+    expect(
+        "portclass_conversation_bytes_total",
+        &conversation("to_client"),
+        0.0,
+    );
+    for table in ["hosts", "conversations", "servers"] {
+        expect(
+            "portclass_table_exact",
+            &[("interface", iface), ("table", table)],
+            1.0,
+        );
+    }
     for by in ["kernel", "interface"] {
         let labels = [("interface", iface), ("by", by)];
         assert!(

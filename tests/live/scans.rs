@@ -732,6 +732,13 @@ fn a_full_port_range_scan_keeps_the_metrics_under_the_series_budget() {
         servers <= 2 * (budget + 1),
         "{servers} server series:\n{text}"
     );
+    for family in [
+        "portclass_host_bytes_total",
+        "portclass_conversation_bytes_total",
+    ] {
+        let n = series(family);
+        assert!(n <= 2 * (budget + 1), "{n} {family} series:\n{text}");
+    }
 
     live.signal("INT");
     let out = finish(&mut live);
