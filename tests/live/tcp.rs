@@ -118,8 +118,15 @@ fn connections_match_tcpdump_and_the_written_file() {
     assert_same_counts("tcpdump's file", summary, &read_back(&dumped));
 
     // Who talked: the summary's hosts and conversations against the
-    // frames of tcpdump's file, each way.
+    // frames of tcpdump's file, each way, as tshark reads them (and the
+    // test's own reading of the file, which must agree).
     let seen = endpoints_of(&std::fs::read(&dumped).expect("tcpdump's file"));
+    match tshark_endpoints(&dumped) {
+        Some(read) => assert_eq!(read, seen, "tshark's reading of tcpdump's file"),
+        None => eprintln!(
+            "notice: tshark is not installed: tcpdump's file is read by the test's own parser only"
+        ),
+    }
     let mut hosts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut conversations: BTreeMap<(String, u16, String, u16), (u64, u64)> = BTreeMap::new();
     for ((src, src_port), (dst, dst_port), len) in &seen {
@@ -223,6 +230,52 @@ fn endpoints_of(data: &[u8]) -> Vec<(Endpoint, Endpoint, u64)> {
             ))
         })
         .collect()
+}
+
+/// (source, destination, wire length) of every IPv4-or-IPv6/TCP frame of
+/// a capture file, as tshark reads it; `None` without tshark.
+fn tshark_endpoints(file: &std::path::Path) -> Option<Vec<(Endpoint, Endpoint, u64)>> {
+    let fields = [
+        "ip.src",
+        "ipv6.src",
+        "ip.dst",
+        "ipv6.dst",
+        "tcp.srcport",
+        "tcp.dstport",
+        "frame.len",
+    ];
+    let mut command = std::process::Command::new("tshark");
+    command
+        .arg("-n")
+        .arg("-r")
+        .arg(file)
+        .args(["-Y", "tcp", "-T", "fields"]);
+    for field in fields {
+        command.args(["-e", field]);
+    }
+    let out = command.output().ok()?;
+    assert!(
+        out.status.success(),
+        "tshark -r {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("tshark's output is UTF-8");
+    let frames = text
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), fields.len(), "tshark line {line:?}");
+            let either = |a: &str, b: &str| if a.is_empty() { b } else { a }.to_string();
+            let number = |s: &str| s.parse::<u64>().unwrap_or_else(|_| panic!("{line:?}"));
+            (
+                (either(f[0], f[1]), number(f[4]) as u16),
+                (either(f[2], f[3]), number(f[5]) as u16),
+                number(f[6]),
+            )
+        })
+        .collect();
+    Some(frames)
 }
 
 /// The TCP flags byte of every Ethernet/IPv4-or-IPv6/TCP frame of a classic
