@@ -27,7 +27,7 @@ use crate::tally::report::ReportTally;
 use crate::tally::scans::ScanReport;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::net::IpAddr;
@@ -88,10 +88,17 @@ impl Screen {
         stdout.flush()
     }
 
-    /// Applies the keys pressed since the last look to `state` (`selected`:
-    /// the service row highlighted on the screen); true when one of them
+    /// Applies the keys pressed since the last look to `state` (`shown`:
+    /// the services on the screen, top to bottom); true when one of them
     /// asks to stop.
-    fn keys(&self, state: &mut ScreenState, selected: Option<ServiceKey>) -> bool {
+    fn keys(&self, state: &mut ScreenState, shown: &[ServiceKey]) -> bool {
+        // Where the highlight is: on its service, else on the first row.
+        let at = |state: &ScreenState| {
+            state
+                .selected
+                .and_then(|key| shown.iter().position(|k| *k == key))
+                .unwrap_or(0)
+        };
         while event::poll(Duration::ZERO).unwrap_or(false) {
             let Ok(Event::Key(key)) = event::read() else {
                 continue;
@@ -125,12 +132,14 @@ impl Screen {
                     state.view = LiveView::Services;
                 }
                 KeyCode::Esc => return true,
-                KeyCode::Up | KeyCode::Char('k') => {
-                    state.selected = state.selected.saturating_sub(1)
+                KeyCode::Up | KeyCode::Char('k') if !shown.is_empty() => {
+                    state.selected = Some(shown[at(state).saturating_sub(1)]);
                 }
-                KeyCode::Down | KeyCode::Char('j') => state.selected += 1,
-                KeyCode::Enter if state.view == LiveView::Services && selected.is_some() => {
-                    state.detail = selected;
+                KeyCode::Down | KeyCode::Char('j') if !shown.is_empty() => {
+                    state.selected = Some(shown[(at(state) + 1).min(shown.len() - 1)]);
+                }
+                KeyCode::Enter if state.view == LiveView::Services && !shown.is_empty() => {
+                    state.detail = Some(shown[at(state)]);
                     state.view = LiveView::Detail;
                 }
                 KeyCode::Char('/') => {
@@ -181,7 +190,7 @@ fn draw(
     processes: &ProcessesView,
     seconds: f64,
     state: &ScreenState,
-) -> io::Result<Option<ServiceKey>> {
+) -> io::Result<Vec<ServiceKey>> {
     let size = terminal::size().unwrap_or((100, 40));
     let services = live_rows(&interval.read, &totals.read, seconds, state.sort);
     let data = ScreenData {
@@ -192,9 +201,9 @@ fn draw(
         processes,
     };
     let mut frame = Vec::new();
-    let selected = write_live_screen(status, &data, state, size, &mut frame)?;
+    let shown = write_live_screen(status, &data, state, size, &mut frame)?;
     screen.draw(&frame)?;
-    Ok(selected)
+    Ok(shown)
 }
 
 /// Attributes the capture's local endpoints to processes, interval by
@@ -523,8 +532,9 @@ pub fn run_live(
     let mut stream = Stream::new(&rule, &settings.analysis);
     let mut frames: u64 = 0;
     let mut state = ScreenState::new();
-    // The service row highlighted on the screen (Enter opens it).
-    let selected: Cell<Option<ServiceKey>> = Cell::new(None);
+    // The services on the screen, top to bottom (the keys move the
+    // highlight among them; Enter opens one).
+    let shown: RefCell<Vec<ServiceKey>> = RefCell::new(Vec::new());
     // The last views drawn, to redraw at once when a key changes the view.
     let mut last_views: Option<(ReportView, ReportView, ProcessesView, f64)> = None;
     let mut input_status = InputStatus::Complete;
@@ -566,7 +576,7 @@ pub fn run_live(
         let processes = owners.view();
         match &screen {
             Some(screen) if !state.paused => {
-                selected.set(draw(
+                shown.replace(draw(
                     screen,
                     status,
                     &interval_view,
@@ -646,14 +656,14 @@ pub fn run_live(
         owners.look(&interval, now);
         if let Some(screen) = &screen {
             let before = state.clone();
-            if screen.keys(&mut state, selected.get()) {
+            if screen.keys(&mut state, &shown.borrow()) {
                 break;
             }
             // A key shows its effect at once, on the last figures.
             if state != before
                 && let Some((interval_view, totals_view, processes, seconds)) = &last_views
             {
-                selected.set(draw(
+                shown.replace(draw(
                     screen,
                     &status,
                     interval_view,

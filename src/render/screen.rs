@@ -173,8 +173,10 @@ pub struct ScreenState {
     pub filter: String,
     /// The filter is being typed (after `/`).
     pub typing: bool,
-    /// The highlighted row of the services view (Up and Down move it).
-    pub selected: usize,
+    /// The highlighted service (Up and Down move it): it stays on the same
+    /// service as the rows reorder; `None`, or a service no longer shown,
+    /// highlights the first row.
+    pub selected: Option<ServiceKey>,
     /// The service the detail view shows (Enter on a services row).
     pub detail: Option<ServiceKey>,
 }
@@ -192,7 +194,7 @@ impl ScreenState {
             paused: false,
             filter: String::new(),
             typing: false,
-            selected: 0,
+            selected: None,
             detail: None,
         }
     }
@@ -227,14 +229,16 @@ pub struct ScreenData<'a> {
     pub processes: &'a ProcessesView,
 }
 
-/// Draws the whole screen, `width` x `height` characters.
+/// Draws the whole screen, `width` x `height` characters. Returns the
+/// services whose rows it shows, top to bottom (the services view's; empty
+/// on the others), for the keys that move the highlight.
 pub fn write_live_screen(
     status: &LiveStatus,
     data: &ScreenData<'_>,
     state: &ScreenState,
     (width, height): (u16, u16),
     out: &mut dyn Write,
-) -> io::Result<Option<ServiceKey>> {
+) -> io::Result<Vec<ServiceKey>> {
     let (width, height) = (usize::from(width).max(20), usize::from(height).max(6));
     let seconds = data.seconds.max(1e-9);
     let mut lines: Vec<String> = Vec::new();
@@ -303,7 +307,7 @@ pub fn write_live_screen(
     // Room for rows: what is left after the table's heading and rule, the
     // "more" line and the footer.
     let room = height.saturating_sub(lines.len() + 4).max(1);
-    let mut selected_key = None;
+    let mut shown_keys = Vec::new();
     let (columns, rows) = match state.view {
         LiveView::Services => {
             let (columns, rows, keys) = services_table(data.services);
@@ -313,8 +317,12 @@ pub fn write_live_screen(
                 .zip(keys)
                 .filter(|(row, _)| matches(row, &state.filter))
                 .unzip();
-            let selected = state.selected.min(room.min(rows.len()).saturating_sub(1));
-            selected_key = keys.get(selected).copied();
+            let shown = &keys[..room.min(keys.len())];
+            let selected = state
+                .selected
+                .and_then(|key| shown.iter().position(|k| *k == key))
+                .unwrap_or(0);
+            shown_keys = shown.to_vec();
             for (i, row) in rows.iter_mut().enumerate() {
                 let mark = if i == selected { "▶ " } else { "  " };
                 row[0] = format!("{mark}{}", row[0]);
@@ -372,7 +380,7 @@ pub fn write_live_screen(
     // Raw mode: lines end with an explicit carriage return; none after
     // the last, which would scroll the first off the screen.
     write!(out, "{}", lines.join("\r\n"))?;
-    Ok(selected_key)
+    Ok(shown_keys)
 }
 
 /// A header line in lines of at most `width`, broken after its "; "

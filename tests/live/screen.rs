@@ -229,16 +229,45 @@ fn the_screen_fits_three_sizes_and_every_key_does_what_the_footer_says() {
         s.iter().any(|l| l.contains("[1 services]"))
     });
     // Enter on the highlighted service opens it: its servers, clients and
-    // conversations; Esc comes back.
+    // conversations; Esc comes back. The highlight moves with Down and Up
+    // and stays on its service when the rows are sorted again.
+    let highlighted = |s: &[String]| {
+        s.iter()
+            .find_map(|l| l.strip_prefix("▶ "))
+            .and_then(|l| l.split_whitespace().find(|w| w.contains('/')))
+            .map(str::to_string)
+    };
     tmux.keys("Up");
-    tmux.wait_for("a highlighted first row", |s| {
-        s.iter().any(|l| l.starts_with("▶ "))
+    let screen = tmux.wait_for("a highlighted first row", |s| highlighted(s).is_some());
+    let first = highlighted(&screen).expect("highlight");
+    tmux.keys("Down");
+    let screen = tmux.wait_for("the highlight one row down", |s| {
+        highlighted(s).is_some_and(|h| h != first)
     });
+    let second = highlighted(&screen).expect("highlight");
+    tmux.keys("s");
+    let screen = tmux.wait_for("the other order", |s| {
+        s.iter().any(|l| l.contains("by total"))
+    });
+    assert_eq!(
+        highlighted(&screen).as_deref(),
+        Some(second.as_str()),
+        "the highlight follows its service:\n{}",
+        screen.join("\n")
+    );
+    tmux.keys("s");
     tmux.keys("Enter");
     let detail = tmux.wait_for("the service's details", |s| {
         s.iter().any(|l| l.starts_with("servers of "))
             && s.iter().any(|l| l.starts_with("clients ("))
     });
+    assert!(
+        detail
+            .iter()
+            .any(|l| l.starts_with(&format!("servers of {second}:"))),
+        "Enter opens the highlighted {second}:\n{}",
+        detail.join("\n")
+    );
     assert!(
         detail.iter().any(|l| l.starts_with("conversations (")),
         "{}",
