@@ -1,10 +1,10 @@
 //! Turns parsed flags into a validated [`Settings`] before anything runs.
 
 use crate::capture::{Input, LiveOptions, MAX_CAPTURED_LEN};
-use crate::classify::FlowSettings;
 use crate::cli::{self, Cli, Command};
+use crate::pipeline::FlowSettings;
+use crate::pipeline::scans::ScanSettings;
 use crate::render::Format;
-use crate::tally::scans::ScanSettings;
 use std::path::PathBuf;
 use std::time::Duration;
 use thiserror::Error;

@@ -10,11 +10,12 @@
 //! the bytes).
 
 use portclass::capture::{CaptureReader, LinkType};
-use portclass::classify::{FlowClassifier, FlowSettings, FragmentOutcome, NamingRule, PortDb};
+use portclass::classify::{NamingRule, PortDb};
 use portclass::decode::{Category, DecodeOptions, DecodeProblem, PacketInfo, decode, decode_with};
+use portclass::pipeline::scans::{ScanDetector, ScanSettings};
+use portclass::pipeline::{Counted, FlowClassifier, FlowSettings, FragmentOutcome};
 use portclass::tally::InputStatus;
 use portclass::tally::report::ReportTally;
-use portclass::tally::scans::{ScanDetector, ScanSettings};
 use portclass::tally::timeseries::{MAX_BUCKETS, TimeSeries};
 use std::io::Cursor;
 use std::net::IpAddr;
@@ -234,13 +235,13 @@ pub fn fuzz_reader(input: &[u8]) -> u64 {
                 fragments_named_now +=
                     u64::from(classified.fragment == FragmentOutcome::Attributed);
                 scans.observe(&info, classified.event, frame.ts_nanos);
-                tally.count(
-                    &info,
-                    &classified,
-                    frame.orig_len,
-                    frame.link_type.0,
-                    frame.ts_nanos,
-                );
+                tally.count(&Counted {
+                    info: &info,
+                    classified: &classified,
+                    wire_len: frame.orig_len,
+                    link_type: frame.link_type.0,
+                    ts_nanos: frame.ts_nanos,
+                });
                 for resolved in flow.drain_resolved() {
                     tally.resolve(&resolved);
                 }
@@ -255,7 +256,7 @@ pub fn fuzz_reader(input: &[u8]) -> u64 {
         tally.resolve(&resolved);
     }
     let report = scans.finish();
-    assert!(report.findings.len() <= portclass::tally::scans::MAX_FINDINGS);
+    assert!(report.findings.len() <= portclass::pipeline::scans::MAX_FINDINGS);
     tally.base.add_scans(&report);
     let format = reader.format().to_string();
     tally

@@ -7,11 +7,13 @@
 
 use super::metrics::MetricsServer;
 use super::processes::{ProcessInfo, ProcessTally, Sockets};
-use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, Stream};
+use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::decode::Transport;
+use crate::pipeline::Stream;
+use crate::pipeline::scans::ScanReport;
 use crate::render::Format;
 use crate::render::ProcessView;
 use crate::render::live::{
@@ -24,7 +26,6 @@ use crate::render::report::{ConversationView, ReportView};
 use crate::render::screen::{LiveView, ScreenData, ScreenState, ServiceKey, write_live_screen};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
-use crate::tally::scans::ScanReport;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
 use std::cell::RefCell;

@@ -58,16 +58,11 @@
 //! ```
 
 mod db;
-mod flow;
 pub mod ftp;
 mod naming;
 mod parse;
 
 pub use db::{BUILTIN_PORT_DB, PortDb, PortDbError, PortEntry, QueryError, Source};
-pub use flow::{
-    Classified, ConversationEvent, FlowClassifier, FlowSettings, FragmentOutcome, Identified,
-    Resolved, ServiceHit,
-};
 pub use naming::{Naming, NamingRule, PortClass};
 pub use parse::LineProblem;
 

@@ -1864,16 +1864,17 @@ fn stacked_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::NamingRule;
     use crate::classify::PortDb;
-    use crate::classify::{Classified, NamingRule};
     use crate::decode::{Category, PacketInfo, Transport};
+    use crate::pipeline::scans::{ScanReport, ScanSettings, sample_vertical_scan};
+    use crate::pipeline::{Classified, Counted};
     use crate::render::report::{
         BucketServiceView, BucketView, CHART_BUCKETS, ConversationView, DirectionView, HostView,
         TABLE_BUCKETS, UnknownPortView,
     };
     use crate::render::{CounterView, ScansView, TunnelView};
     use crate::tally::report::ReportTally;
-    use crate::tally::scans::{ScanReport, ScanSettings, sample_vertical_scan};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
     use std::sync::OnceLock;
 
@@ -1898,7 +1899,13 @@ mod tests {
         let mut info = PacketInfo::ports(transport, src_port, dst_port);
         info.addresses = Some((src, dst));
         let classified = Classified::by_static_rule(rule, &info);
-        tally.count(&info, &classified, len, 1, ts);
+        tally.count(&Counted {
+            info: &info,
+            classified: &classified,
+            wire_len: len,
+            link_type: 1,
+            ts_nanos: ts,
+        });
     }
 
     /// A minute of traffic: https, http, ssh, dns, an unassigned port,
@@ -1984,8 +1991,20 @@ mod tests {
                     ts + 8,
                 );
                 let unnamed = &Classified::UNNAMED;
-                t.count(&PacketInfo::plain(Category::Icmp), unnamed, 98, 1, ts + 9);
-                t.count(&PacketInfo::plain(Category::NonIp), unnamed, 60, 1, ts + 10);
+                t.count(&Counted {
+                    info: &PacketInfo::plain(Category::Icmp),
+                    classified: unnamed,
+                    wire_len: 98,
+                    link_type: 1,
+                    ts_nanos: ts + 9,
+                });
+                t.count(&Counted {
+                    info: &PacketInfo::plain(Category::NonIp),
+                    classified: unnamed,
+                    wire_len: 60,
+                    link_type: 1,
+                    ts_nanos: ts + 10,
+                });
             }
         }
         t
@@ -2405,7 +2424,7 @@ mod tests {
             ),
             ..scan_finding()
         };
-        scans.findings = vec![finding; crate::tally::scans::MAX_FINDINGS];
+        scans.findings = vec![finding; crate::pipeline::scans::MAX_FINDINGS];
         view.read.scans = Some(scans);
         view.read.decap = true;
         for s in &mut view.read.services {

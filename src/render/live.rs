@@ -706,10 +706,11 @@ mod tests {
 
     #[test]
     fn header_shows_fragments_and_scans_when_there_are_any() {
-        use crate::classify::{Identified, Naming, Resolved, ServiceHit};
+        use crate::classify::Naming;
         use crate::decode::Transport;
+        use crate::pipeline::scans::{ScanReport, ScanSettings, sample_vertical_scan};
+        use crate::pipeline::{Identified, Resolved, ServiceHit};
         use crate::tally::Tally;
-        use crate::tally::scans::{ScanReport, ScanSettings, sample_vertical_scan};
         use std::net::{IpAddr, Ipv4Addr};
 
         let db = crate::classify::PortDb::builtin();

@@ -717,8 +717,9 @@ fn escape_label_value(value: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::{Classified, PortDb, PortEntry};
+    use crate::classify::{PortDb, PortEntry};
     use crate::decode::{Category, DecodeProblem, PacketInfo, Transport};
+    use crate::pipeline::{Classified, Counted};
     use crate::tally::Tally;
     use std::collections::{BTreeMap, HashSet};
 
@@ -899,7 +900,7 @@ mod tests {
     fn services_tally(db: &PortDb, ports: std::ops::Range<u16>, scale: u32) -> Tally {
         use std::net::{IpAddr, Ipv4Addr};
         let rule = db.naming_rule();
-        let mut flow = crate::classify::FlowClassifier::new(&rule, Default::default());
+        let mut flow = crate::pipeline::FlowClassifier::new(&rule, Default::default());
         let mut tally = Tally::new();
         let client = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
         let server = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1));
@@ -915,7 +916,13 @@ mod tests {
                 info.tcp_flags = Some(flags);
                 ts += 1;
                 let classified = flow.classify(&info, 60 * scale, ts);
-                tally.count(&info, &classified, 60 * scale, 1, ts);
+                tally.count(&Counted {
+                    info: &info,
+                    classified: &classified,
+                    wire_len: 60 * scale,
+                    link_type: 1,
+                    ts_nanos: ts,
+                });
                 for resolved in flow.drain_resolved() {
                     tally.resolve(&resolved);
                 }
@@ -998,7 +1005,13 @@ mod tests {
         let mut tally = Tally::new();
         for (i, (info, len)) in frames.iter().enumerate() {
             let classified = Classified::by_static_rule(&rule, info);
-            tally.count(info, &classified, *len, 1, i as i64);
+            tally.count(&Counted {
+                info,
+                classified: &classified,
+                wire_len: *len,
+                link_type: 1,
+                ts_nanos: i as i64,
+            });
         }
         tally
     }
@@ -1197,7 +1210,13 @@ mod tests {
         let rule = db.naming_rule();
         let mut tally = Tally::new();
         let info = PacketInfo::ports(Transport::Tcp, 51234, 443);
-        tally.count(&info, &Classified::by_static_rule(&rule, &info), 1500, 1, 0);
+        tally.count(&Counted {
+            info: &info,
+            classified: &Classified::by_static_rule(&rule, &info),
+            wire_len: 1500,
+            link_type: 1,
+            ts_nanos: 0,
+        });
         let https: Option<&PortEntry> = db.primary(Transport::Tcp, 443);
         assert_eq!(https.map(|e| e.service.as_str()), Some("https"));
         let view = ReadView::new(&tally, &db, false);

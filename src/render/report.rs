@@ -1484,10 +1484,10 @@ pub fn accuracy_note(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::Classified;
     use crate::decode::PacketInfo;
+    use crate::pipeline::scans::{ScanReport, ScanSettings, sample_vertical_scan};
+    use crate::pipeline::{Classified, Counted};
     use crate::render::{CounterView, IdentifiedView, TunnelView};
-    use crate::tally::scans::{ScanReport, ScanSettings, sample_vertical_scan};
     use std::net::{IpAddr, Ipv4Addr};
 
     const T0: i64 = 1_764_137_820_000_000_000;
@@ -1511,7 +1511,13 @@ mod tests {
             let mut info = PacketInfo::ports(transport, src, dst);
             info.addresses = Some((v4(1), v4(2)));
             let classified = Classified::by_static_rule(&rule, &info);
-            tally.count(&info, &classified, len, 1, T0 + i as i64 * 1_000_000);
+            tally.count(&Counted {
+                info: &info,
+                classified: &classified,
+                wire_len: len,
+                link_type: 1,
+                ts_nanos: T0 + i as i64 * 1_000_000,
+            });
         }
         ReportView::new(&tally, &db, false, 10)
     }

@@ -4,7 +4,7 @@
 use super::text::{Style, heading, new_table};
 use super::{format_count, format_timestamp};
 use crate::decode::Transport;
-use crate::tally::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport, ScanSettings};
+use crate::pipeline::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport, ScanSettings};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::net::IpAddr;

@@ -7,16 +7,16 @@
 
 pub mod attempted;
 pub mod report;
-pub mod scans;
 pub mod servers;
 mod sketch;
 pub mod timeseries;
 pub mod topk;
 
-use crate::classify::{Classified, FragmentOutcome, Identified, Naming, Resolved, ServiceHit};
+use crate::classify::Naming;
 use crate::decode::{Category, DecodeProblem, PacketInfo, Transport, Tunnel};
+use crate::pipeline::scans::ScanReport;
+use crate::pipeline::{Counted, FragmentOutcome, Identified, Resolved, ServiceHit};
 use attempted::Attempted;
-use scans::ScanReport;
 use servers::{ServerKey, Servers};
 use std::net::IpAddr;
 use std::ops::AddAssign;
@@ -381,14 +381,14 @@ impl Tally {
     /// timestamp. The hot path: no allocation except on the first frame of
     /// a new transport or link type.
     #[inline]
-    pub fn count(
-        &mut self,
-        info: &PacketInfo,
-        classified: &Classified,
-        wire_len: u32,
-        link_type: u16,
-        ts_nanos: i64,
-    ) {
+    pub fn count(&mut self, frame: &Counted<'_>) {
+        let Counted {
+            info,
+            classified,
+            wire_len,
+            link_type,
+            ts_nanos,
+        } = *frame;
         let wire_len = u64::from(wire_len);
         self.total.add(wire_len);
         self.categories[info.category.index()].add(wire_len);
@@ -854,6 +854,7 @@ impl AddAssign for Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::{Classified, ConversationEvent};
     use proptest::prelude::*;
 
     /// A frame as the tally sees it: decode summary, classification,
@@ -869,7 +870,7 @@ mod tests {
                 identified: Identified::PortDatabase,
                 to_server: naming == Naming::Port(dst),
             }),
-            event: crate::classify::ConversationEvent::None,
+            event: ConversationEvent::None,
             fragment: FragmentOutcome::NotFragment,
             held: false,
         }
@@ -905,7 +906,13 @@ mod tests {
     fn count_all(frames: &[Frame]) -> Tally {
         let mut tally = Tally::new();
         for (info, classified, len, link, ts) in frames {
-            tally.count(info, classified, *len, *link, *ts);
+            tally.count(&Counted {
+                info,
+                classified,
+                wire_len: *len,
+                link_type: *link,
+                ts_nanos: *ts,
+            });
         }
         tally
     }
@@ -993,13 +1000,13 @@ mod tests {
         let mut t = Tally::new();
         let info = PacketInfo::ports(Transport::Tcp, 1, 2);
         for _ in 0..3 {
-            t.count(
-                &info,
-                &classified(Transport::Tcp, Some(Naming::Port(1)), 2),
-                u32::MAX,
-                1,
-                0,
-            );
+            t.count(&Counted {
+                info: &info,
+                classified: &classified(Transport::Tcp, Some(Naming::Port(1)), 2),
+                wire_len: u32::MAX,
+                link_type: 1,
+                ts_nanos: 0,
+            });
         }
         assert_eq!(t.total().bytes, 3 * u64::from(u32::MAX));
     }

@@ -5,8 +5,9 @@
 use super::timeseries::TimeSeries;
 use super::topk::{SpaceSaving, Weights};
 use super::{Counter, ServiceKey, Tally};
-use crate::classify::{Classified, Naming, Resolved};
-use crate::decode::{PacketInfo, Transport};
+use crate::classify::Naming;
+use crate::decode::Transport;
+use crate::pipeline::{Counted, Resolved};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::ops::AddAssign;
@@ -150,16 +151,15 @@ impl ReportTally {
 
     /// Counts one frame (see [`Tally::count`]), and its direction, hosts,
     /// conversation and time bucket.
-    pub fn count(
-        &mut self,
-        info: &PacketInfo,
-        classified: &Classified,
-        wire_len: u32,
-        link_type: u16,
-        ts_nanos: i64,
-    ) {
-        self.base
-            .count(info, classified, wire_len, link_type, ts_nanos);
+    pub fn count(&mut self, frame: &Counted<'_>) {
+        self.base.count(frame);
+        let Counted {
+            info,
+            classified,
+            wire_len,
+            ts_nanos,
+            ..
+        } = *frame;
         let bytes = u64::from(wire_len);
         let frame = one(bytes);
         if let Some((src, dst)) = info.addresses {

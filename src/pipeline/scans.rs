@@ -109,7 +109,7 @@
 //! probe inserts into both tables and is swept out later, a few hundred
 //! nanoseconds (memory-bound).
 
-use crate::classify::ConversationEvent;
+use super::ConversationEvent;
 use crate::decode::{PacketInfo, Transport};
 use foldhash::HashMap;
 use std::cmp::{Ordering, Reverse};

@@ -24,8 +24,8 @@
 //! evicted conversation falls back to the static rule. The fragment table
 //! evicts the oldest entry.
 
-use super::ftp::Announcement;
-use super::{Naming, NamingRule};
+use crate::classify::ftp::Announcement;
+use crate::classify::{Naming, NamingRule};
 use crate::decode::{Category, PacketInfo, Transport, Tunnel};
 use foldhash::HashMapExt;
 use std::collections::VecDeque;

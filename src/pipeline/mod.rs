@@ -1,0 +1,325 @@
+//! The per-frame pipeline and its bounded state: each frame is decoded
+//! ([`crate::decode`]), named by the port rule ([`crate::classify`]),
+//! analysed against what earlier frames said ([`flow`]: conversations and
+//! handshakes, fragments, related FTP and TFTP channels; [`scans`]: the
+//! scan detector), and handed to a [`Sink`] (a tally) as one [`Counted`]
+//! record. [`read_input`] runs one capture file through it, on one thread
+//! or with the reading and decoding on a second ([`Stream`] for live
+//! captures).
+//!
+//! May import `capture` (frames), `decode`, `classify` and `tally` (the
+//! sinks); never `render` or `app`.
+
+pub mod flow;
+pub mod scans;
+
+pub use flow::{
+    Classified, ConversationEvent, FlowClassifier, FlowSettings, FragmentOutcome, Identified,
+    Resolved, ServiceHit,
+};
+
+use crate::capture::{CaptureReader, Frame, Input, ProgressCounter};
+use crate::classify::NamingRule;
+use crate::classify::ftp::{self, Announcement};
+use crate::config::AnalysisSettings;
+use crate::decode::{Category, DecodeOptions, PacketInfo, decode_with, tcp_payload};
+use crate::tally::report::ReportTally;
+use crate::tally::{InputStatus, Tally};
+use scans::{ScanDetector, ScanReport};
+use std::sync::mpsc;
+
+/// One frame as the pipeline hands it to a [`Sink`]: what decoding found,
+/// how the frame was named and what it did to its conversation, and its
+/// wire facts.
+#[derive(Clone, Copy, Debug)]
+pub struct Counted<'a> {
+    /// What decoding learned of it.
+    pub info: &'a PacketInfo,
+    /// Its service row and conversation event.
+    pub classified: &'a Classified,
+    /// Its length on the wire.
+    pub wire_len: u32,
+    /// Its link type.
+    pub link_type: u16,
+    /// Its time, ns since the epoch.
+    pub ts_nanos: i64,
+}
+
+/// Where counted frames go: `read`'s tally or the report's.
+pub trait Sink {
+    /// Counts one frame.
+    fn count(&mut self, frame: &Counted<'_>);
+    /// Counts the late fate of held frames (fragments, attempts).
+    fn resolve(&mut self, resolved: &Resolved);
+    /// The tally holding the inputs' facts.
+    fn base(&mut self) -> &mut Tally;
+}
+
+impl Sink for Tally {
+    #[inline]
+    fn count(&mut self, frame: &Counted<'_>) {
+        Tally::count(self, frame);
+    }
+
+    fn resolve(&mut self, resolved: &Resolved) {
+        Tally::resolve(self, resolved);
+    }
+
+    fn base(&mut self) -> &mut Tally {
+        self
+    }
+}
+
+impl Sink for ReportTally {
+    #[inline]
+    fn count(&mut self, frame: &Counted<'_>) {
+        ReportTally::count(self, frame);
+    }
+
+    fn resolve(&mut self, resolved: &Resolved) {
+        ReportTally::resolve(self, resolved);
+    }
+
+    fn base(&mut self) -> &mut Tally {
+        &mut self.base
+    }
+}
+
+/// A decoded frame: what classifying and counting need of it, no longer
+/// borrowing the reader's buffer (so it can cross to another thread).
+pub struct Decoded {
+    info: PacketInfo,
+    /// An FTP data connection the frame announces (boxed: rare, and the
+    /// batches handed between threads stay small).
+    announced: Option<Box<Announcement>>,
+    wire_len: u32,
+    link_type: u16,
+    ts_nanos: i64,
+}
+
+impl Decoded {
+    /// Decodes one frame.
+    #[inline]
+    fn new(options: DecodeOptions, frame: &Frame<'_>) -> Decoded {
+        let info = decode_with(
+            frame.link_type,
+            frame.data,
+            frame.orig_len,
+            frame.fcs_len,
+            options,
+        );
+        Decoded {
+            announced: Self::ftp_announcement(&info, frame),
+            info,
+            wire_len: frame.orig_len,
+            link_type: frame.link_type.0,
+            ts_nanos: frame.ts_nanos,
+        }
+    }
+
+    /// The data connection an FTP control segment announces, if any: the
+    /// one place a frame's payload is read.
+    #[inline]
+    fn ftp_announcement(info: &PacketInfo, frame: &Frame<'_>) -> Option<Box<Announcement>> {
+        if info.category != Category::Tcp
+            || (info.src_port != ftp::FTP_CONTROL && info.dst_port != ftp::FTP_CONTROL)
+        {
+            return None;
+        }
+        Self::read_ftp_control(info, frame)
+    }
+
+    #[cold]
+    fn read_ftp_control(info: &PacketInfo, frame: &Frame<'_>) -> Option<Box<Announcement>> {
+        let (src, dst) = info.addresses?;
+        if info.tunnel.is_some() || info.fragment.is_some() {
+            return None;
+        }
+        let payload = tcp_payload(frame.link_type, frame.data, frame.fcs_len)?;
+        ftp::announcement(payload, (src, info.src_port), (dst, info.dst_port)).map(Box::new)
+    }
+}
+
+/// The stateful stages of one stream of frames (one input, or one live
+/// capture): decode options, the flow classifier and the scan detector.
+pub struct Stream<'r> {
+    decode: DecodeOptions,
+    classifier: FlowClassifier<'r>,
+    scans: Option<ScanDetector>,
+}
+
+impl<'r> Stream<'r> {
+    /// A stream at its start.
+    pub fn new(rule: &'r NamingRule, analysis: &AnalysisSettings) -> Stream<'r> {
+        Stream {
+            decode: DecodeOptions {
+                decap: analysis.decap,
+            },
+            classifier: FlowClassifier::new(rule, analysis.flow),
+            scans: analysis.scans.map(ScanDetector::new),
+        }
+    }
+
+    /// One frame through the pipeline: decode, classify, count.
+    #[inline]
+    pub fn count_frame<S: Sink>(&mut self, sink: &mut S, frame: &Frame<'_>) {
+        let decoded = Decoded::new(self.decode, frame);
+        self.count_decoded(sink, &decoded);
+    }
+
+    /// Classifies and counts a decoded frame.
+    #[inline]
+    pub fn count_decoded<S: Sink>(&mut self, sink: &mut S, decoded: &Decoded) {
+        let info = &decoded.info;
+        if let Some(announced) = &decoded.announced {
+            self.classifier
+                .announce(info.tunnel, announced, decoded.ts_nanos);
+        }
+        let classified = self
+            .classifier
+            .classify(info, decoded.wire_len, decoded.ts_nanos);
+        if classified.event != ConversationEvent::None
+            && let Some(scans) = &mut self.scans
+        {
+            scans.observe(info, classified.event, decoded.ts_nanos);
+        }
+        sink.count(&Counted {
+            info,
+            classified: &classified,
+            wire_len: decoded.wire_len,
+            link_type: decoded.link_type,
+            ts_nanos: decoded.ts_nanos,
+        });
+        if self.classifier.has_resolved() {
+            for resolved in self.classifier.drain_resolved() {
+                sink.resolve(&resolved);
+            }
+        }
+    }
+
+    /// Lets the classifier give up what waited past its window by capture
+    /// time `now` (a live capture, between frames), counting it in `sink`.
+    pub fn advance<S: Sink>(&mut self, sink: &mut S, now: i64) {
+        self.classifier.advance(now);
+        for resolved in self.classifier.drain_resolved() {
+            sink.resolve(&resolved);
+        }
+    }
+
+    /// The scans found so far (live snapshots).
+    pub fn scan_report(&self) -> Option<ScanReport> {
+        self.scans.as_ref().map(ScanDetector::report)
+    }
+
+    /// Ends the stream: fragments still held become unattributed, and the
+    /// scans found go into the sink's tally.
+    pub fn finish<S: Sink>(mut self, sink: &mut S) {
+        self.classifier.finish();
+        for resolved in self.classifier.drain_resolved() {
+            sink.resolve(&resolved);
+        }
+        let base = sink.base();
+        base.set_decap(self.decode.decap);
+        if let Some(scans) = self.scans {
+            base.add_scans(&scans.finish());
+        }
+    }
+}
+
+/// Reads one input into `sink` to its end or its first error; everything
+/// read before an error is counted.
+pub fn read_input<S: Sink>(
+    sink: &mut S,
+    position: usize,
+    input: &Input,
+    rule: &NamingRule,
+    analysis: &AnalysisSettings,
+    progress: Option<&ProgressCounter>,
+) {
+    let opened = match progress {
+        Some(counter) => CaptureReader::open_with_progress(input, counter),
+        None => CaptureReader::open(input),
+    };
+    let mut reader = match opened {
+        Ok(reader) => reader,
+        Err(error) => {
+            sink.base()
+                .failed_input(position, input.display_name(), error.to_string());
+            return;
+        }
+    };
+    let mut stream = Stream::new(rule, analysis);
+    let status = if analysis.pipelined {
+        read_pipelined(&mut reader, &mut stream, sink)
+    } else {
+        loop {
+            match reader.next_frame() {
+                Ok(Some(frame)) => stream.count_frame(sink, &frame),
+                Ok(None) => break InputStatus::Complete,
+                Err(error) => break InputStatus::Partial(error.to_string()),
+            }
+        }
+    };
+    stream.finish(sink);
+    let format = reader.format().to_string();
+    sink.base()
+        .finish_input(position, input.display_name(), format, status);
+}
+
+/// Frames decoded per batch handed from the reading thread to the counting
+/// one (about 100 KiB).
+const BATCH_FRAMES: usize = 1024;
+/// Batches in flight: the reading thread runs at most this far ahead.
+const BATCHES_AHEAD: usize = 4;
+
+/// Reads and decodes on a thread of its own while this one classifies and
+/// counts, in file order: the same result as one thread, in about the time
+/// of the slower half (see the README's Speed section). Batches are
+/// recycled, so nothing is allocated per frame.
+fn read_pipelined<S: Sink>(
+    reader: &mut CaptureReader,
+    stream: &mut Stream<'_>,
+    sink: &mut S,
+) -> InputStatus {
+    let options = stream.decode;
+    let (full, decoded) = mpsc::sync_channel::<Vec<Decoded>>(BATCHES_AHEAD);
+    let (recycle, empties) = mpsc::channel::<Vec<Decoded>>();
+    std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH_FRAMES);
+            let status = loop {
+                match reader.next_frame() {
+                    Ok(Some(frame)) => {
+                        batch.push(Decoded::new(options, &frame));
+                        if batch.len() == BATCH_FRAMES {
+                            let next = empties
+                                .try_recv()
+                                .unwrap_or_else(|_| Vec::with_capacity(BATCH_FRAMES));
+                            if full.send(std::mem::replace(&mut batch, next)).is_err() {
+                                // The counting side is gone (it panicked):
+                                // nothing to hand over.
+                                break InputStatus::Complete;
+                            }
+                        }
+                    }
+                    Ok(None) => break InputStatus::Complete,
+                    Err(error) => break InputStatus::Partial(error.to_string()),
+                }
+            };
+            if !batch.is_empty() {
+                let _ = full.send(batch);
+            }
+            status
+        });
+        for mut batch in decoded {
+            for frame in &batch {
+                stream.count_decoded(sink, frame);
+            }
+            batch.clear();
+            let _ = recycle.send(batch);
+        }
+        reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
