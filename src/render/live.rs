@@ -2,6 +2,7 @@
 //! snapshot per interval otherwise (NDJSON lines for JSON), and the final
 //! summary (`read`'s, plus capture statistics).
 
+use super::csv::{self, LiveScope};
 use super::port_label;
 use super::report::{
     ConversationTotals, ConversationView, HostTotals, HostView, ReportView, TopView,
@@ -427,7 +428,13 @@ pub fn write_snapshot(
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)
         }
-        Format::Csv => write_csv_rows(&rows, CsvScope::Interval, now_nanos, first, out),
+        Format::Csv => csv::write_live(
+            &rows,
+            LiveScope::Interval,
+            &format_timestamp(now_nanos),
+            first,
+            out,
+        ),
         Format::Table | Format::Markdown => {
             let style = if format == Format::Markdown {
                 Style::Markdown
@@ -450,66 +457,6 @@ pub fn write_snapshot(
             }
         }
     }
-}
-
-fn write_csv_rows(
-    rows: &[LiveServiceRow],
-    scope: CsvScope,
-    now_nanos: i64,
-    header: bool,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    if header {
-        write!(
-            out,
-            "timestamp,scope,transport,port,service,packets_per_second,bits_per_second,packets,bytes,share\r\n"
-        )?;
-    }
-    let stamp = format_timestamp(now_nanos);
-    let interval_bytes: u64 = rows.iter().map(|r| r.interval_bytes).sum();
-    for r in rows {
-        let service = r.service.clone().unwrap_or_default();
-        let service = if service.contains([',', '"']) {
-            format!("\"{}\"", service.replace('"', "\"\""))
-        } else {
-            service
-        };
-        // An interval row holds that interval's counts and share; the
-        // totals are the summary's rows (scope `total`).
-        let (name, packets, bytes, share) = match scope {
-            CsvScope::Interval => (
-                "interval",
-                r.interval_packets,
-                r.interval_bytes,
-                if interval_bytes == 0 {
-                    0.0
-                } else {
-                    r.interval_bytes as f64 / interval_bytes as f64
-                },
-            ),
-            CsvScope::Total => ("total", r.total_packets, r.total_bytes, r.share),
-        };
-        let port = match r.port {
-            Some(p) => p.to_string(),
-            None if r.failed => "any".to_string(),
-            None => "49152-65535".to_string(),
-        };
-        write!(
-            out,
-            "{stamp},{name},{},{port},{service},{:.3},{:.1},{packets},{bytes},{share:.6}\r\n",
-            r.transport, r.packets_per_second, r.bits_per_second,
-        )?;
-    }
-    Ok(())
-}
-
-/// Which counts a CSV row holds.
-#[derive(Clone, Copy)]
-enum CsvScope {
-    /// The interval's (rate, packets, bytes and share of the interval).
-    Interval,
-    /// Everything since the start.
-    Total,
 }
 
 /// The final summary as JSON: `read`'s document plus the live fields.
@@ -566,7 +513,13 @@ pub fn write_summary(
         }
         Format::Csv => {
             let rows = live_rows(totals, totals, status.elapsed_seconds, LiveSort::Total);
-            write_csv_rows(&rows, CsvScope::Total, now_nanos, !wrote_csv_header, out)
+            csv::write_live(
+                &rows,
+                LiveScope::Total,
+                &format_timestamp(now_nanos),
+                !wrote_csv_header,
+                out,
+            )
         }
         Format::Table | Format::Markdown => {
             let style = if format == Format::Markdown {

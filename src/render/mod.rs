@@ -1,7 +1,7 @@
 //! render: a sorted view model of a tally, and its serialisation as a table,
 //! JSON, CSV or Markdown to any `io::Write`.
 
-mod csv;
+pub mod csv;
 pub mod html;
 pub mod live;
 pub mod prometheus;
