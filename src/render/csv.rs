@@ -3,7 +3,7 @@
 //! the struct's field names. Every CSV portclass writes is here: `read`'s
 //! services, `ports`' entries, `report`'s four tables and `live`'s rows.
 
-use super::live::LiveServiceRow;
+use super::live::{InterfaceView, LiveServiceRow};
 use super::report::{ReportTable, ReportView};
 use super::{PortEntryView, ReadView, ServiceView};
 use serde::Serialize;
@@ -346,6 +346,29 @@ pub fn write_live(
         }
     });
     write_rows(records, header, out)
+}
+
+/// One row of `interfaces`.
+#[derive(Default, Serialize)]
+struct InterfaceRow<'a> {
+    name: &'a str,
+    default: bool,
+    state: String,
+    addresses: String,
+    description: &'a str,
+}
+
+/// One row per capture device; its states and addresses separated by
+/// spaces.
+pub fn write_interfaces(interfaces: &[InterfaceView], out: &mut dyn Write) -> io::Result<()> {
+    let rows = interfaces.iter().map(|i| InterfaceRow {
+        name: &i.name,
+        default: i.default,
+        state: i.state.join(" "),
+        addresses: i.addresses.join(" "),
+        description: i.description.as_deref().unwrap_or(""),
+    });
+    write_rows(rows, true, out)
 }
 
 #[cfg(test)]

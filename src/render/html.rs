@@ -2222,7 +2222,7 @@ mod tests {
         let page = render(&view);
         let chart = between(&page, "<svg class=\"chart bars\"", "</svg>");
         assert!(chart.contains("data-service=\"443/tcp\""));
-        assert!(chart.contains("data-service=\"dynamic/udp\""));
+        assert!(chart.contains("data-service=\"49152-65535/udp\""));
         assert!(!page.contains(">https<"));
         for s in &view.read.services {
             assert_eq!(

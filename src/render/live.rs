@@ -3,16 +3,16 @@
 //! summary (`read`'s, plus capture statistics).
 
 use super::csv::{self, LiveScope};
-use super::port_label;
 use super::report::{
     ConversationTotals, ConversationView, HostTotals, HostView, ReportView, TopView,
 };
+use super::table::Table;
 use super::text::{self, Style};
 use super::{
     Format, FragmentsView, ReadView, ScansView, ServersView, ServiceView, TransportView,
     format_bytes, format_count, format_rate, format_timestamp,
 };
-use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+use super::{format_share, port_label};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -206,32 +206,20 @@ fn stats_line(stats: Option<CaptureStatsView>) -> String {
 
 /// The rows as a table: service, port, rate, totals, share.
 fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
-    let mut table = Table::new();
-    match style {
-        Style::Terminal => {
-            table
-                .load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        Style::Markdown => {
-            table.load_style(presets::ASCII_MARKDOWN);
-        }
-    }
-    table.set_header(vec![
-        "service",
-        "port",
-        "packets/s",
-        "bits/s",
-        "packets",
-        "bytes",
-        "share",
-        "identified by",
-    ]);
-    for i in 2..7 {
-        if let Some(column) = table.column_mut(i) {
-            column.set_cell_alignment(CellAlignment::Right);
-        }
-    }
+    let mut table = Table::new(
+        style,
+        &[
+            "service",
+            "port",
+            "packets/s",
+            "bits/s",
+            "packets",
+            "bytes",
+            "share",
+            "identified by",
+        ],
+        &[2, 3, 4, 5, 6],
+    );
     let shown = if top == 0 {
         rows.len()
     } else {
@@ -249,7 +237,7 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
             format_rate(r.bits_per_second),
             format_count(r.total_packets),
             format_bytes(r.total_bytes),
-            format!("{:.1}%", r.share * 100.0),
+            format_share(r.share),
             r.identified_by.replace('_', " "),
         ]);
     }
@@ -600,34 +588,18 @@ pub fn write_interfaces(
             serde_json::to_writer_pretty(&mut *out, interfaces)?;
             writeln!(out)
         }
-        Format::Csv => {
-            write!(out, "name,default,state,addresses,description\r\n")?;
-            for i in interfaces {
-                write!(
-                    out,
-                    "{},{},{},{},\"{}\"\r\n",
-                    i.name,
-                    i.default,
-                    i.state.join(" "),
-                    i.addresses.join(" "),
-                    i.description
-                        .clone()
-                        .unwrap_or_default()
-                        .replace('"', "\"\"")
-                )?;
-            }
-            Ok(())
-        }
+        Format::Csv => csv::write_interfaces(interfaces, out),
         Format::Table | Format::Markdown => {
-            let mut table = Table::new();
-            if format == Format::Markdown {
-                table.load_style(presets::ASCII_MARKDOWN);
+            let style = if format == Format::Markdown {
+                Style::Markdown
             } else {
-                table
-                    .load_style(presets::UTF8_FULL_CONDENSED)
-                    .set_content_arrangement(ContentArrangement::Dynamic);
-            }
-            table.set_header(vec!["interface", "state", "addresses", "description"]);
+                Style::Terminal
+            };
+            let mut table = Table::new(
+                style,
+                &["interface", "state", "addresses", "description"],
+                &[],
+            );
             for i in interfaces {
                 let name = if i.default {
                     format!("{} (default)", i.name)

@@ -8,6 +8,7 @@ pub mod prometheus;
 pub mod report;
 mod scans;
 pub mod screen;
+pub mod table;
 mod text;
 mod units;
 
@@ -19,7 +20,9 @@ use serde::Serialize;
 use std::io::{self, Write};
 
 pub use scans::{ScanView, ScansView};
-pub use units::{format_bytes, format_count, format_rate, format_timestamp, port_label};
+pub use units::{
+    bracket, format_bytes, format_count, format_rate, format_share, format_timestamp, port_label,
+};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

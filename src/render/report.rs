@@ -3,12 +3,13 @@
 //! ports the database does not know. Serialised as JSON (schema
 //! [`REPORT_SCHEMA`]), Markdown, CSV per table, or HTML (see `html`).
 
-use super::port_label;
+use super::table::{Style, Table};
 use super::text::identified_label;
 use super::{
     ReadView, ScanView, ScansView, ServiceView, format_bytes, format_count, format_rate,
     format_timestamp,
 };
+use super::{bracket, format_share, port_label};
 use crate::classify::{Naming, PortClass, PortDb};
 use crate::decode::{Transport, Tunnel};
 use crate::tally::ServiceKey;
@@ -362,14 +363,6 @@ fn series_view(
     }
 }
 
-fn fallback_label(transport: &str, port: Option<u16>, failed: bool) -> String {
-    match port {
-        Some(p) => format!("{p}/{transport}"),
-        None if failed => format!("{}/{transport}", crate::classify::FAILED),
-        None => format!("dynamic/{transport}"),
-    }
-}
-
 /// A label with the tunnel it came through: `https (vxlan)`.
 pub(super) fn with_tunnel(label: String, tunnel: Option<&str>) -> String {
     match tunnel {
@@ -392,7 +385,7 @@ fn service_label(
             s.tunnel == tunnel && s.transport == transport && s.port == port && s.failed == failed
         })
         .and_then(|s| s.service.clone())
-        .unwrap_or_else(|| fallback_label(transport, port, failed));
+        .unwrap_or_else(|| port_label(transport, port, failed));
     with_tunnel(label, tunnel)
 }
 
@@ -643,7 +636,7 @@ fn conversation_view(
         labels
             .get(&(transport, port))
             .cloned()
-            .unwrap_or_else(|| fallback_label(transport, port, false))
+            .unwrap_or_else(|| port_label(transport, port, false))
     });
     ConversationView {
         transport,
@@ -678,28 +671,19 @@ pub enum ReportTable {
     Timeseries,
 }
 
-fn md_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    writeln!(out, "| {} |", header.join(" | "))?;
-    writeln!(
-        out,
-        "|{}|",
-        header.iter().map(|_| "---").collect::<Vec<_>>().join("|")
-    )?;
+/// A Markdown table (see [`Table`]) and a blank line; the columns at
+/// `right` hold numbers.
+fn md_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    right: &[usize],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let mut table = Table::new(Style::Markdown, header, right);
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
-        writeln!(out, "| {} |", cells.join(" | "))?;
+        table.add_row(row.iter().map(String::as_str));
     }
-    writeln!(out)
-}
-
-/// A table cell: `|` escaped, line breaks (which would end the table) as
-/// spaces. Cells may hold text from captures and summary files.
-fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
-fn pct(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
+    writeln!(out, "{table}\n")
 }
 
 /// A duration for people: `17.8 ms`, `4.25 s`, `12.5 min`, `3.0 h`, `2.5 days`.
@@ -723,7 +707,7 @@ pub(super) fn format_duration(seconds: f64) -> String {
 pub(super) fn row_name(s: &ServiceView) -> String {
     s.service
         .clone()
-        .unwrap_or_else(|| fallback_label(s.transport, s.port, s.failed))
+        .unwrap_or_else(|| port_label(s.transport, s.port, s.failed))
 }
 
 /// The sentence on non-first fragments and their attribution, when there
@@ -883,7 +867,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
         "port scans".to_string(),
         scans_overview(r.scans.as_ref()),
     ]);
-    md_table(out, &["", ""], &overview)?;
+    md_table(out, &["", ""], &[], &overview)?;
 
     writeln!(out, "## Traffic by transport\n")?;
     let rows: Vec<Vec<String>> = r
@@ -895,7 +879,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
                 name.to_string(),
                 format_count(c.packets),
                 format_bytes(c.bytes),
-                pct(if r.bytes == 0 {
+                format_share(if r.bytes == 0 {
                     0.0
                 } else {
                     c.bytes as f64 / r.bytes as f64
@@ -903,7 +887,12 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             ]
         })
         .collect();
-    md_table(out, &["transport", "packets", "bytes", "share"], &rows)?;
+    md_table(
+        out,
+        &["transport", "packets", "bytes", "share"],
+        &[1, 2, 3],
+        &rows,
+    )?;
 
     let details = view.report.details_available;
     const NO_DETAILS: &str = "Not available: some inputs were `read` or `live` summaries, which carry no hosts, conversations, directions or time series.";
@@ -923,7 +912,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
                 port_label(s.transport, s.port, s.failed),
                 format_count(s.packets),
                 format_bytes(s.bytes),
-                pct(s.share),
+                format_share(s.share),
                 if details {
                     format_bytes(d.to_server_bytes)
                 } else {
@@ -948,7 +937,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             String::new(),
             format_count(rest.iter().map(|s| s.packets).sum()),
             format_bytes(rest.iter().map(|s| s.bytes).sum()),
-            pct(rest.iter().map(|s| s.share).sum()),
+            format_share(rest.iter().map(|s| s.share).sum()),
             String::new(),
             String::new(),
             String::new(),
@@ -971,7 +960,8 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     if r.decap {
         header.insert(0, "tunnel");
     }
-    md_table(out, &header, &rows)?;
+    let numbers: Vec<usize> = (2..7).map(|i| i + usize::from(r.decap)).collect();
+    md_table(out, &header, &numbers, &rows)?;
     if let Some(sentence) = fragments_sentence(r) {
         writeln!(out, "{sentence}\n")?;
     }
@@ -990,13 +980,14 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
                 format_count(c.services),
                 format_count(c.packets),
                 format_bytes(c.bytes),
-                pct(c.share),
+                format_share(c.share),
             ]
         })
         .collect();
     md_table(
         out,
         &["class", "services", "packets", "bytes", "share"],
+        &[1, 2, 3, 4],
         &rows,
     )?;
     write_scans(view, out)?;
@@ -1030,6 +1021,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     md_table(
         out,
         &["host", "sent", "received", "packets", "accuracy"],
+        &[1, 2, 3],
         &rows,
     )?;
     let next = hosts
@@ -1077,6 +1069,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
             "server → client",
             "accuracy",
         ],
+        &[3, 4],
         &rows,
     )?;
     let next = conversations
@@ -1148,7 +1141,8 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
         )),
         peak.map_or(String::new(), |p| peak_note(p, ts.bucket_ns, &p.start))
     )?;
-    md_table(out, &header, &rows)?;
+    let numbers: Vec<usize> = (1..header.len()).collect();
+    md_table(out, &header, &numbers, &rows)?;
     write_unknown_ports(view, out)
 }
 
@@ -1187,11 +1181,16 @@ fn write_tunnels(r: &ReadView, out: &mut dyn Write) -> io::Result<()> {
                 t.tunnel.to_string(),
                 format_count(t.packets),
                 format_bytes(t.bytes),
-                pct(tunnel_share(r, t.bytes)),
+                format_share(tunnel_share(r, t.bytes)),
             ]
         })
         .collect();
-    md_table(out, &["tunnel", "packets", "bytes", "share"], &rows)?;
+    md_table(
+        out,
+        &["tunnel", "packets", "bytes", "share"],
+        &[1, 2, 3],
+        &rows,
+    )?;
     writeln!(
         out,
         "Bytes are the outer frames'; the services above count the inner ports.\n"
@@ -1241,6 +1240,7 @@ fn write_scans(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
                 "duration",
                 "evidence",
             ],
+            &[4, 5, 6, 7],
             &rows,
         )?;
         if scans.findings.len() > shown {
@@ -1275,7 +1275,12 @@ fn write_unknown_ports(view: &ReportView, out: &mut dyn Write) -> io::Result<()>
                 ]
             })
             .collect();
-        md_table(out, &["port", "servers", "packets", "bytes"], &rows)?;
+        md_table(
+            out,
+            &["port", "servers", "packets", "bytes"],
+            &[1, 2, 3],
+            &rows,
+        )?;
         if unknown.len() > view.rows(unknown.len()) {
             writeln!(
                 out,
@@ -1285,14 +1290,6 @@ fn write_unknown_ports(view: &ReportView, out: &mut dyn Write) -> io::Result<()>
         }
     }
     Ok(())
-}
-
-fn bracket(address: &str) -> String {
-    if address.contains(':') {
-        format!("[{address}]")
-    } else {
-        address.to_string()
-    }
 }
 
 fn approx(overestimate: u64) -> String {

@@ -1,7 +1,8 @@
 //! The `scans` section: port scans found, as JSON (read back by `merge` and
 //! `report`) and as text.
 
-use super::text::{Style, heading, new_table};
+use super::table::{Style, Table};
+use super::text::heading;
 use super::{format_count, format_timestamp};
 use crate::decode::Transport;
 use crate::pipeline::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport, ScanSettings};
@@ -400,7 +401,7 @@ pub fn write_text(view: &ScansView, style: Style, out: &mut dyn Write) -> io::Re
             view.criteria()
         )?;
     } else {
-        let mut table = new_table(
+        let mut table = Table::new(
             style,
             &[
                 "kind", "source", "target", "probed", "answers", "first", "seconds", "evidence",

@@ -7,7 +7,7 @@
 
 use super::live::{LiveServiceRow, LiveSort, LiveStatus, ProcessesView, header_lines};
 use super::report::{ConversationView, ReportView};
-use super::units::{format_bytes, format_count, format_rate, port_label};
+use super::units::{bracket, format_bytes, format_count, format_rate, format_share, port_label};
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -432,7 +432,7 @@ fn services_table(rows: &[LiveServiceRow]) -> (Vec<Column>, Vec<Vec<String>>, Ve
                 format!("{:.1}", r.packets_per_second),
                 format_bytes(r.total_bytes),
                 format_count(r.total_packets),
-                format!("{:.1}%", r.share * 100.0),
+                format_share(r.share),
                 r.identified_by.replace('_', " "),
             ]
         })
@@ -614,13 +614,7 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
         .iter()
         .map(|c| {
             let (up, down) = recent.get(&key(c)).copied().unwrap_or((0, 0));
-            let endpoint = |address: &str, port: u16| {
-                if address.contains(':') {
-                    format!("[{address}]:{port}")
-                } else {
-                    format!("{address}:{port}")
-                }
-            };
+            let endpoint = |address: &str, port: u16| format!("{}:{port}", bracket(address));
             (
                 up + down,
                 c.to_server_bytes + c.to_client_bytes,
@@ -660,11 +654,7 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
         .entries
         .iter()
         .map(|s| {
-            let address = if s.address.contains(':') {
-                format!("[{}]", s.address)
-            } else {
-                s.address.clone()
-            };
+            let address = bracket(&s.address);
             vec![
                 format!("{address}:{}/{}", s.port, s.transport),
                 s.service.clone().unwrap_or_default(),

@@ -1,49 +1,17 @@
-//! Terminal tables and Markdown, both drawn with comfy-table.
+//! The text formats of `read` and `ports`: terminal tables and Markdown
+//! (tables from [`super::table`]).
 
-use super::port_label;
+pub use super::table::Style;
+use super::table::Table;
 use super::{PortEntryView, ReadView, ServiceView, format_bytes, format_count, format_rate};
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
+use super::{bracket, format_share, port_label};
 use std::io::{self, Write};
-
-/// Which kind of text output.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Style {
-    /// Box-drawn tables, sized to the terminal when there is one.
-    Terminal,
-    /// GitHub-flavoured Markdown tables under `##` headings.
-    Markdown,
-}
-
-pub(super) fn new_table(style: Style, header: &[&str], right_aligned: &[usize]) -> Table {
-    let mut table = Table::new();
-    match style {
-        Style::Terminal => {
-            table
-                .load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        Style::Markdown => {
-            table.load_style(presets::ASCII_MARKDOWN);
-        }
-    }
-    table.set_header(header.to_vec());
-    for &i in right_aligned {
-        if let Some(column) = table.column_mut(i) {
-            column.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    table
-}
 
 pub(super) fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {
     match style {
         Style::Terminal => writeln!(out, "{title}"),
         Style::Markdown => writeln!(out, "## {title}\n"),
     }
-}
-
-fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
 }
 
 /// Writes the `read` summary: capture facts, traffic by transport, services,
@@ -139,7 +107,7 @@ pub fn write_read(
             writeln!(out)?;
         }
         Style::Markdown => {
-            let mut table = new_table(style, &["", ""], &[]);
+            let mut table = Table::new(style, &["", ""], &[]);
             for (label, value) in facts {
                 table.add_row(vec![label, value]);
             }
@@ -148,7 +116,7 @@ pub fn write_read(
     }
 
     heading(out, style, "Traffic by transport")?;
-    let mut transports = new_table(
+    let mut transports = Table::new(
         style,
         &["transport", "packets", "bytes", "share"],
         &[1, 2, 3],
@@ -166,7 +134,7 @@ pub fn write_read(
             name.to_string(),
             format_count(c.packets),
             format_bytes(c.bytes),
-            percent(share),
+            format_share(share),
         ]);
     }
     if view.packets == 0 {
@@ -192,15 +160,13 @@ pub fn write_read(
     if view.decap {
         header.insert(0, "tunnel");
     }
-    let mut services = new_table(
+    let mut services = Table::new(
         style,
         &header,
         &[2 + tunnel_column, 3 + tunnel_column, 4 + tunnel_column],
     );
-    if let (Style::Terminal, Some(column)) = (style, services.column_mut(6 + tunnel_column)) {
-        // Descriptions wrap rather than widen the table past a screen.
-        column.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(48)));
-    }
+    // Descriptions wrap rather than widen the table past a screen.
+    services.limit_column(6 + tunnel_column, 48);
     let shown = if top == 0 {
         view.services.len()
     } else {
@@ -213,7 +179,7 @@ pub fn write_read(
             port,
             format_count(s.packets),
             format_bytes(s.bytes),
-            percent(s.share),
+            format_share(s.share),
             identified_label(s),
             s.description.clone().unwrap_or_default(),
             s.source.unwrap_or("-").to_string(),
@@ -233,7 +199,7 @@ pub fn write_read(
             String::new(),
             format_count(packets),
             format_bytes(bytes),
-            percent(share),
+            format_share(share),
             String::new(),
             "use --top 0 to list every service".to_string(),
             String::new(),
@@ -266,7 +232,7 @@ pub fn write_read(
     if problems.is_empty() {
         writeln!(out, "none: every frame decoded as far as its headers go")?;
     } else {
-        let mut table = new_table(style, &["problem", "packets"], &[1]);
+        let mut table = Table::new(style, &["problem", "packets"], &[1]);
         for p in problems {
             table.add_row(vec![p.description.to_string(), format_count(p.packets)]);
         }
@@ -287,7 +253,7 @@ pub(super) fn write_servers(
     if servers.entries.is_empty() {
         return writeln!(out, "(none)\n");
     }
-    let mut table = new_table(
+    let mut table = Table::new(
         style,
         &[
             "server",
@@ -308,11 +274,7 @@ pub(super) fn write_servers(
         top.min(servers.entries.len())
     };
     for s in &servers.entries[..shown] {
-        let address = if s.address.contains(':') {
-            format!("[{}]", s.address)
-        } else {
-            s.address.clone()
-        };
+        let address = bracket(&s.address);
         let clients = if s.clients_approximate {
             format!("~{}", format_count(s.clients))
         } else {
@@ -435,7 +397,7 @@ fn write_tunnels(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Resu
             "none: no frame came through a tunnel portclass opens\n"
         );
     }
-    let mut table = new_table(style, &["tunnel", "packets", "bytes", "share"], &[1, 2, 3]);
+    let mut table = Table::new(style, &["tunnel", "packets", "bytes", "share"], &[1, 2, 3]);
     for t in &view.tunnels {
         let share = if view.bytes == 0 {
             0.0
@@ -446,7 +408,7 @@ fn write_tunnels(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Resu
             t.tunnel.to_string(),
             format_count(t.packets),
             format_bytes(t.bytes),
-            percent(share),
+            format_share(share),
         ]);
     }
     writeln!(out, "{table}\n")
@@ -466,7 +428,7 @@ pub fn write_ports(
     } else {
         &["port", "service", "class", "source", "description"]
     };
-    let mut table = new_table(style, header, &[]);
+    let mut table = Table::new(style, header, &[]);
     let mut rest = entries;
     while let Some(e) = rest.first() {
         let run = 1 + rest

@@ -1,5 +1,6 @@
-//! Human units: counts with thousands separators, decimal byte sizes, bit
-//! rates and RFC 3339 timestamps.
+//! The render kit's labels and units, one spelling each: port labels,
+//! counts with thousands separators, shares as percentages, decimal byte
+//! sizes, bit rates, addresses with ports, RFC 3339 timestamps.
 
 /// The port column of a service row: `443/tcp`, `49152-65535/udp` for the
 /// dynamic row, `any/tcp` for the failed-attempts row.
@@ -8,6 +9,20 @@ pub fn port_label(transport: &str, port: Option<u16>, failed: bool) -> String {
         Some(p) => format!("{p}/{transport}"),
         None if failed => format!("any/{transport}"),
         None => format!("49152-65535/{transport}"),
+    }
+}
+
+/// A share of 0..1 as a percentage with one decimal: `12.3%`.
+pub fn format_share(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// An address as it goes before `:port`: IPv6 in brackets.
+pub fn bracket(address: &str) -> String {
+    if address.contains(':') {
+        format!("[{address}]")
+    } else {
+        address.to_string()
     }
 }
 
