@@ -1,7 +1,7 @@
 //! The services chart: horizontal bars of the top services by bytes, the
 //! rest as one bar.
 
-use super::{CHART_WIDTH, MAX_BARS, Px, colour, pct};
+use super::{CHART_WIDTH, MAX_BARS, Px, chart_figure, colour, pct};
 use crate::render::report::{ReportView, row_name, with_tunnel};
 use crate::render::{format_bytes, format_count, port_label};
 use maud::{Markup, html};
@@ -58,31 +58,22 @@ pub(super) fn bar_chart(view: &ReportView) -> Markup {
     }
     let max = bars.iter().map(|b| b.bytes).max().unwrap_or(0).max(1) as f64;
     let height = bars.len() as f64 * ROW + 8.0;
-    html! {
-        figure {
-            "\n"
-            svg.chart.bars viewBox={ "0 0 " (Px::of(CHART_WIDTH)) " " (Px::of(height)) }
-                role="img" aria-labelledby="bars-title" {
-                title id="bars-title" { "Services by bytes" } "\n"
-                line.base x1=(Px::of(LABEL)) y1="4" x2=(Px::of(LABEL)) y2=(Px::of(height - 4.0)) {}
-                "\n"
-                @for (row, bar) in bars.iter().enumerate() {
-                    (draw_bar(row, bar, max))
-                }
-            }
-            "\n"
-            figcaption {
-                @if rest.is_empty() {
-                    "All " (top.len()) " services by bytes."
-                } @else {
-                    "The top " (top.len()) " services by bytes; the other "
-                    (format_count(rest.len() as u64)) " as one bar."
-                }
-            }
-            "\n"
-        }
+    let chart = html! {
+        line.base x1=(Px::of(LABEL)) y1="4" x2=(Px::of(LABEL)) y2=(Px::of(height - 4.0)) {}
         "\n"
-    }
+        @for (row, bar) in bars.iter().enumerate() {
+            (draw_bar(row, bar, max))
+        }
+    };
+    let caption = html! {
+        @if rest.is_empty() {
+            "All " (top.len()) " services by bytes."
+        } @else {
+            "The top " (top.len()) " services by bytes; the other "
+            (format_count(rest.len() as u64)) " as one bar."
+        }
+    };
+    chart_figure("bars", "Services by bytes", height, chart, caption)
 }
 
 /// The `row`-th bar, scaled so that `max` bytes fill the width.

@@ -122,6 +122,27 @@ fn section(id: &str, heading: &str, body: Markup) -> Markup {
     }
 }
 
+/// A chart in a figure: an SVG of [`CHART_WIDTH`] by `height` whose class
+/// and title id are named for `kind`, then its caption.
+fn chart_figure(kind: &str, title: &str, height: f64, chart: Markup, caption: Markup) -> Markup {
+    let title_id = format!("{kind}-title");
+    html! {
+        figure {
+            "\n"
+            svg class={ "chart " (kind) } viewBox={ "0 0 " (Px::of(CHART_WIDTH)) " " (Px::of(height)) }
+                role="img" aria-labelledby=(title_id) {
+                title id=(title_id) { (title) }
+                "\n"
+                (chart)
+            }
+            "\n"
+            figcaption { (caption) }
+            "\n"
+        }
+        "\n"
+    }
+}
+
 /// A chart coordinate, rounded to a tenth of a unit and written short
 /// (`12`, `12.5`).
 #[derive(Clone, Copy, PartialEq, Eq)]

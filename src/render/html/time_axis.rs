@@ -37,42 +37,39 @@ fn time_steps() -> Vec<i64> {
     steps
 }
 
-/// The label of a tick at `ns` for this step (the time of day as precise
-/// as the step needs, or the date for steps of days), and its date.
+/// Where the label of a tick at this step ends in an RFC 3339 stamp (it
+/// starts at the hour, byte 11): minutes, seconds, milliseconds,
+/// microseconds or nanoseconds, as fine as the step. `None` for steps of
+/// days, which are labelled by their date.
+fn label_end(step: i64) -> Option<usize> {
+    if step >= 86_400 * SECOND {
+        None
+    } else if step >= 60 * SECOND {
+        Some(16)
+    } else if step >= SECOND {
+        Some(19)
+    } else if step >= 1_000_000 {
+        Some(23)
+    } else if step >= 1_000 {
+        Some(26)
+    } else {
+        Some(29)
+    }
+}
+
+/// The label of a tick at `ns` for this step, and its date.
 pub(super) fn time_label(ns: i64, step: i64) -> (String, String) {
     let stamp = format_timestamp(ns);
     let date = stamp.get(..10).unwrap_or("").to_string();
-    let end = if step >= 86_400 * SECOND {
-        return (date.clone(), date);
-    } else if step >= 60 * SECOND {
-        16
-    } else if step >= SECOND {
-        19
-    } else if step >= 1_000_000 {
-        23
-    } else if step >= 1_000 {
-        26
-    } else {
-        29
-    };
-    (stamp.get(11..end).unwrap_or("").to_string(), date)
+    match label_end(step) {
+        None => (date.clone(), date),
+        Some(end) => (stamp.get(11..end).unwrap_or("").to_string(), date),
+    }
 }
 
 /// Characters of a time label at this step.
 pub(super) fn label_chars(step: i64) -> usize {
-    if step >= 86_400 * SECOND {
-        10
-    } else if step >= 60 * SECOND {
-        5
-    } else if step >= SECOND {
-        8
-    } else if step >= 1_000_000 {
-        12
-    } else if step >= 1_000 {
-        15
-    } else {
-        18
-    }
+    label_end(step).map_or(10, |end| end - 11)
 }
 
 /// Picks the time-axis step for `span` nanoseconds over `width` units.

@@ -5,7 +5,7 @@
 
 use super::time_axis::{label_chars, nice_step, pick_time_step, time_ticks};
 use super::timeseries::Series;
-use super::{CHART_WIDTH, Px, format_width, short_time};
+use super::{CHART_WIDTH, Px, chart_figure, format_width, short_time};
 use crate::render::report::{PeakView, TimeSeriesView};
 use crate::render::{format_rate, format_timestamp};
 use maud::{Markup, html};
@@ -117,35 +117,31 @@ pub(super) fn stacked_chart(
         y_ticks,
         y_max: y_step * y_ticks as f64,
     };
-    html! {
-        figure {
-            "\n"
-            svg.chart.series viewBox={ "0 0 " (Px::of(CHART_WIDTH)) " " (Px::of(HEIGHT)) }
-                role="img" aria-labelledby="series-title" {
-                title id="series-title" { "Top services over time, bits per second, stacked" }
-                "\n"
-                (axes(&chart))
-                (areas(&chart))
-                @if let Some(peak) = peak {
-                    (peak_marker(&chart, peak))
-                }
-                // Hover tooltips with each bucket's figures, while the page
-                // stays small.
-                @if ts.buckets.len() <= MAX_HOVER_BUCKETS {
-                    (hover(&chart))
-                }
-            }
-            "\n"
-            figcaption {
-                "Stacked, largest service at the bottom; each step is one "
-                (format_width(seconds)) " bucket. Time in UTC, "
-                (short_time(&format_timestamp(chart.t0))) " to "
-                (short_time(&format_timestamp(chart.t1))) "."
-            }
-            "\n"
+    let drawing = html! {
+        (axes(&chart))
+        (areas(&chart))
+        @if let Some(peak) = peak {
+            (peak_marker(&chart, peak))
         }
-        "\n"
-    }
+        // Hover tooltips with each bucket's figures, while the page stays
+        // small.
+        @if ts.buckets.len() <= MAX_HOVER_BUCKETS {
+            (hover(&chart))
+        }
+    };
+    let caption = html! {
+        "Stacked, largest service at the bottom; each step is one "
+        (format_width(seconds)) " bucket. Time in UTC, "
+        (short_time(&format_timestamp(chart.t0))) " to "
+        (short_time(&format_timestamp(chart.t1))) "."
+    };
+    chart_figure(
+        "series",
+        "Top services over time, bits per second, stacked",
+        HEIGHT,
+        drawing,
+        caption,
+    )
 }
 
 /// The rate axis with its grid, the time axis with its ticks, and the

@@ -66,13 +66,40 @@ fn top_note<T, U>(top: &TopView<T, U>, next_estimate: u64, what: &str) -> Markup
     }
 }
 
-/// The label of the "others" row of a top-K table, which holds the exact
-/// totals less the rows shown: `count` others when every key was kept,
-/// else an unknown number.
-fn others_label(count: Option<usize>, what: &str, hint: &str) -> String {
-    match count {
-        Some(n) => format!("({} more {what}; {hint})", format_count(n as u64)),
-        None => format!("(all other {what})"),
+/// The "others" row of a top-K table, which holds the exact totals less
+/// the rows shown.
+struct Others {
+    /// How many others, when every key was kept; else unknown.
+    count: Option<usize>,
+    /// Whether its figures are upper bounds (marked "≤"): the rows shown
+    /// are lower bounds.
+    upper_bound: bool,
+}
+
+impl Others {
+    /// The others of `top` after its first `shown` rows, which hold
+    /// `listed_bytes` of `total_bytes`; `None` when nothing is left over.
+    fn of<T, U>(
+        top: &TopView<T, U>,
+        shown: usize,
+        listed_bytes: u64,
+        total_bytes: u64,
+        upper_bound: bool,
+    ) -> Option<Others> {
+        let count = top.exact.then(|| top.entries.len() - shown);
+        let any = match count {
+            Some(n) => n > 0,
+            None => total_bytes > listed_bytes,
+        };
+        any.then_some(Others { count, upper_bound })
+    }
+
+    /// Its label: `(N more hosts; hint)` or `(all other hosts)`.
+    fn label(&self, what: &str, hint: &str) -> String {
+        match self.count {
+            Some(n) => format!("({} more {what}; {hint})", format_count(n as u64)),
+            None => format!("(all other {what})"),
+        }
     }
 }
 
@@ -186,12 +213,13 @@ fn hosts_table(view: &ReportView) -> Markup {
         .map(|h| h.sent_packets + h.received_packets)
         .sum();
     let t = &hosts.totals;
-    let more = hosts.exact.then(|| hosts.entries.len() - shown);
-    let others = match more {
-        Some(n) => n > 0,
-        None => t.sent_bytes + t.received_bytes > sent + received,
-    };
-    let upper = listed.iter().any(|h| h.overestimate_bytes > 0);
+    let others = Others::of(
+        hosts,
+        shown,
+        sent + received,
+        t.sent_bytes + t.received_bytes,
+        listed.iter().any(|h| h.overestimate_bytes > 0),
+    );
     let rows = html! {
         @for h in listed {
             tr {
@@ -203,9 +231,10 @@ fn hosts_table(view: &ReportView) -> Markup {
             }
             "\n"
         }
-        @if others {
+        @if let Some(others) = others {
+            @let upper = others.upper_bound;
             tr.rest {
-                td { (others_label(more, "hosts", more_hint(view, shown))) }
+                td { (others.label("hosts", more_hint(view, shown))) }
                 (rest_cell(&format_bytes(t.sent_bytes.saturating_sub(sent)), upper))
                 (rest_cell(&format_bytes(t.received_bytes.saturating_sub(received)), upper))
                 td.n {
@@ -247,14 +276,13 @@ fn conversations_table(view: &ReportView) -> Markup {
     let to_server: u64 = listed.iter().map(|c| c.to_server_bytes).sum();
     let to_client: u64 = listed.iter().map(|c| c.to_client_bytes).sum();
     let t = &conversations.totals;
-    let more = conversations
-        .exact
-        .then(|| conversations.entries.len() - shown);
-    let others = match more {
-        Some(n) => n > 0,
-        None => t.to_server_bytes + t.to_client_bytes > to_server + to_client,
-    };
-    let upper = listed.iter().any(|c| c.overestimate_bytes > 0);
+    let others = Others::of(
+        conversations,
+        shown,
+        to_server + to_client,
+        t.to_server_bytes + t.to_client_bytes,
+        listed.iter().any(|c| c.overestimate_bytes > 0),
+    );
     let rows = html! {
         @for c in listed {
             tr {
@@ -273,9 +301,10 @@ fn conversations_table(view: &ReportView) -> Markup {
             }
             "\n"
         }
-        @if others {
+        @if let Some(others) = others {
+            @let upper = others.upper_bound;
             tr.rest {
-                td colspan="3" { (others_label(more, "conversations", more_hint(view, shown))) }
+                td colspan="3" { (others.label("conversations", more_hint(view, shown))) }
                 (rest_cell(&format_bytes(t.to_server_bytes.saturating_sub(to_server)), upper))
                 (rest_cell(&format_bytes(t.to_client_bytes.saturating_sub(to_client)), upper))
                 td {}
