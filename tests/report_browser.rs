@@ -3,7 +3,8 @@
 //! screenshots must not be blank and must differ as the colour schemes do,
 //! and the page text (Chromium's DOM dump) must name the top services that
 //! `portclass read` finds; the page of `fixtures/scan-vertical.pcapng` must
-//! show its port scan.
+//! show its port scan. A report of a capture with a hostile file name and
+//! a hostile `--port-db` must put none of their markup into the DOM.
 //!
 //! Runs when Debian's `chromium` is installed at `/usr/bin/chromium` (CI
 //! installs it); elsewhere it prints a notice and passes.
@@ -366,4 +367,205 @@ fn html_report_renders_in_chromium() {
             std::fs::copy(dir.path().join(name), keep.join(name)).expect("copy for a look");
         }
     }
+}
+
+/// The capture's file name: markup that runs script if it is not escaped.
+const HOSTILE_CAPTURE: &str = "<img src=x onerror=alert(1)>.pcap";
+/// Service names and descriptions that try element, attribute and
+/// end-tag injection; a user file's name field is any run of non-blanks.
+const HOSTILE_NAME_80: &str =
+    "<img/src/onerror=window.__pwned=3>\"/onmouseover=\"window.__pwned=4\"";
+const HOSTILE_DESCRIPTION_80: &str = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> \" onmouseover=\"window.__pwned=5\" x='";
+const HOSTILE_NAME_443: &str = "<svg/onload=window.__pwned=6>";
+const HOSTILE_DESCRIPTION_443: &str = "</title></span><script>window.__pwned=7</script>&amp;";
+
+/// Appended to a copy of the page: turns `alert` into a record, then
+/// after the load event (and the error events of any image) writes what
+/// the DOM holds into `<pre id="probe">` as JSON: whether any injected
+/// script ran, the element names, the `on*`/`src`/`href` attributes, and
+/// the texts and attribute values the hostile strings should be found in.
+const PROBE: &str = r#"<script>
+window.alert = function (m) { window.__pwned = 'alert(' + m + ')'; };
+window.addEventListener('load', function () {
+  setTimeout(function () {
+    var all = Array.prototype.slice.call(document.querySelectorAll('*'));
+    var active = [];
+    all.forEach(function (el) {
+      Array.prototype.forEach.call(el.attributes, function (a) {
+        if (/^on/i.test(a.name) || a.name === 'src' || a.name === 'href') {
+          active.push(el.tagName + ' ' + a.name);
+        }
+      });
+    });
+    var texts = function (selector) {
+      return Array.prototype.map.call(document.querySelectorAll(selector), function (e) { return e.textContent; });
+    };
+    var values = function (selector, name) {
+      return Array.prototype.map.call(document.querySelectorAll(selector), function (e) { return e.getAttribute(name); });
+    };
+    var probe = document.createElement('pre');
+    probe.id = 'probe';
+    probe.textContent = JSON.stringify({
+      pwned: window.__pwned === undefined ? null : String(window.__pwned),
+      elements: all.map(function (e) { return e.tagName.toLowerCase(); }),
+      active_attributes: active,
+      title: document.title,
+      code: texts('code'),
+      titles: values('[title]', 'title'),
+      named_spans: texts('td > span[title]'),
+      bar_services: values('[data-service]', 'data-service')
+    });
+    document.body.appendChild(probe);
+  }, 0);
+});
+</script>
+"#;
+
+/// What [`PROBE`] found in the DOM Chromium built from `page` (the probe
+/// appended to a copy of it).
+fn probe_dom(page: &Path, profile: &Path) -> serde_json::Value {
+    let html = std::fs::read_to_string(page)
+        .unwrap_or_else(|e| panic!("no page at {}: {e}", page.display()));
+    let probed = page.with_extension("probed.html");
+    std::fs::write(&probed, format!("{html}{PROBE}")).expect("write the probed page");
+    let dom = chromium(
+        &probed,
+        profile,
+        &[
+            "--dump-dom".to_string(),
+            // Lets the load event, the image errors and the probe's timer run.
+            "--virtual-time-budget=5000".to_string(),
+        ],
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let start = dom
+        .find("<pre id=\"probe\">")
+        .unwrap_or_else(|| panic!("the probe wrote nothing; DOM:\n{dom}"));
+    let rest = &dom[start + "<pre id=\"probe\">".len()..];
+    let end = rest.find("</pre>").expect("the probe's end");
+    // The dump escapes the text as HTML.
+    let json = rest[..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&");
+    serde_json::from_str(&json).unwrap_or_else(|e| panic!("probe output is not JSON ({e}): {json}"))
+}
+
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+        .iter()
+        .map(|v| v.as_str().expect("a string").to_string())
+        .collect()
+}
+
+#[test]
+fn hostile_names_stay_text_in_chromium() {
+    if !Path::new(CHROMIUM).exists() {
+        eprintln!(
+            "notice: {CHROMIUM} not found; skipping the hostile-input browser test (apt-get install chromium)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let capture = dir.path().join(HOSTILE_CAPTURE);
+    std::fs::copy(fixture("sample.pcapng"), &capture).expect("copy the fixture");
+    let port_db = dir.path().join("hostile-port-db.tsv");
+    std::fs::write(
+        &port_db,
+        format!(
+            "# every field a user file sets, hostile\n\
+             80\ttcp\t{HOSTILE_NAME_80}\t{HOSTILE_DESCRIPTION_80}\n\
+             443\ttcp\t{HOSTILE_NAME_443}\t{HOSTILE_DESCRIPTION_443}\n"
+        ),
+    )
+    .expect("write the port database");
+    let page = dir.path().join("report.html");
+    write_report(
+        &capture,
+        &page,
+        &[
+            "--port-db",
+            port_db.to_str().expect("a UTF-8 temporary path"),
+            "--no-system-services",
+        ],
+    );
+
+    let found = probe_dom(&page, &dir.path().join("profile-hostile"));
+    assert_eq!(found["pwned"], serde_json::Value::Null, "{found:#}");
+    let elements = strings(&found["elements"]);
+    for injected in ["img", "iframe", "object", "embed", "a", "form", "input"] {
+        assert!(
+            !elements.iter().any(|e| e == injected),
+            "an <{injected}> element came from the data: {found:#}"
+        );
+    }
+    assert_eq!(
+        elements.iter().filter(|e| *e == "script").count(),
+        1,
+        "a <script> besides the probe: {found:#}"
+    );
+    assert_eq!(
+        strings(&found["active_attributes"]),
+        Vec::<String>::new(),
+        "event handler or source attributes: {found:#}"
+    );
+
+    // Each hostile string is whole, as text or as one attribute's value.
+    let name = capture.to_str().expect("a UTF-8 temporary path");
+    assert_eq!(
+        found["title"],
+        format!("Traffic report: {name}"),
+        "{found:#}"
+    );
+    assert!(
+        strings(&found["code"]).iter().any(|c| c == name),
+        "{found:#}"
+    );
+    let titles = strings(&found["titles"]);
+    for description in [HOSTILE_DESCRIPTION_80, HOSTILE_DESCRIPTION_443] {
+        assert!(
+            titles.iter().any(|t| t == description),
+            "{description:?} is not one title attribute: {found:#}"
+        );
+    }
+    let spans = strings(&found["named_spans"]);
+    let bars = strings(&found["bar_services"]);
+    for service in [HOSTILE_NAME_80, HOSTILE_NAME_443] {
+        assert!(
+            spans.iter().any(|s| s == service),
+            "{service:?} in the table: {found:#}"
+        );
+        assert!(
+            bars.iter().any(|s| s == service),
+            "{service:?} in the chart: {found:#}"
+        );
+    }
+
+    // The probe sees an injection when there is one: the same page with
+    // the service name's escaping undone.
+    let html = std::fs::read_to_string(&page).expect("the report");
+    let escaped = "&lt;img/src/onerror=window.__pwned=3&gt;";
+    assert!(
+        html.contains(escaped),
+        "the name is not in the page escaped"
+    );
+    let broken = dir.path().join("broken.html");
+    std::fs::write(
+        &broken,
+        html.replace(escaped, "<img/src/onerror=window.__pwned=3>"),
+    )
+    .expect("write the broken page");
+    let found = probe_dom(&broken, &dir.path().join("profile-broken"));
+    assert_eq!(found["pwned"], "3", "{found:#}");
+    assert!(
+        strings(&found["elements"]).iter().any(|e| e == "img"),
+        "{found:#}"
+    );
+    assert!(
+        !strings(&found["active_attributes"]).is_empty(),
+        "{found:#}"
+    );
 }
