@@ -5,8 +5,9 @@
 //! merged equal captures read together, in any grouping and order), the CSV
 //! tables, bad inputs, and bounded memory on a capture of 200,000 sources.
 //!
-//! `UPDATE_SNAPSHOTS=1 cargo test --test report` rewrites the snapshot files
-//! under `tests/report/snapshots/`; review the diff before committing.
+//! The snapshots are `insta`'s, under `tests/report/snapshots/`: after a
+//! change, `cargo insta review` (or `INSTA_UPDATE=always cargo test --test
+//! report` and `git diff`) before committing.
 
 #[path = "../common/mod.rs"]
 mod common;

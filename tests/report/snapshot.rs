@@ -1,7 +1,7 @@
-//! Snapshot files: rendered output compared with a committed file under
-//! `tests/report/snapshots/`, with a readable diff on mismatch. With
-//! `UPDATE_SNAPSHOTS=1` the files are written instead (review them before
-//! committing: a snapshot is only as right as the figures in it).
+//! Snapshots of rendered output, kept by `insta` under
+//! `tests/report/snapshots/` (`cargo insta review` shows a changed one and
+//! takes it after review; `INSTA_UPDATE=always` rewrites them all: a
+//! snapshot is only as right as the figures in it).
 //!
 //! JSON is snapshotted in a canonical, reviewable form (see
 //! [`canonical_json`]); Markdown as printed, with the fixtures directory
@@ -9,95 +9,20 @@
 
 use crate::common::*;
 use serde_json::Value;
-use std::path::PathBuf;
 
-/// Lines of context around a difference.
-const CONTEXT: usize = 3;
-/// Most differing lines printed per side.
-const SHOWN: usize = 40;
-
-fn snapshot_path(name: &str) -> PathBuf {
-    manifest_dir()
-        .join("tests")
-        .join("report")
-        .join("snapshots")
-        .join(name)
-}
-
-fn updating() -> bool {
-    std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1")
-}
-
-/// Compares `actual` with the snapshot `name` (or writes it when
-/// `UPDATE_SNAPSHOTS=1`); on a mismatch, fails with the first differing
-/// region as a unified-style diff.
+/// Compares `actual` with the snapshot `name` (`insta` prints the diff on
+/// a mismatch).
 pub fn assert_snapshot(name: &str, actual: &str) {
-    let path = snapshot_path(name);
-    if updating() {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        }
-        std::fs::write(&path, actual).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        eprintln!("snapshot {} written", path.display());
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "snapshot {}: {e}\n(run with UPDATE_SNAPSHOTS=1 to create it, then review it)",
-            path.display()
-        )
-    });
-    if expected != actual {
-        panic!(
-            "output differs from snapshot {}\n(--- snapshot, +++ actual; UPDATE_SNAPSHOTS=1 rewrites it after review)\n{}",
-            path.display(),
-            diff(&expected, actual)
-        );
-    }
-}
-
-/// The region between the common first and last lines of `expected` and
-/// `actual`, with context: enough to see what changed without a diff crate.
-pub fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let prefix = e.iter().zip(&a).take_while(|(x, y)| x == y).count();
-    let suffix = e[prefix..]
-        .iter()
-        .rev()
-        .zip(a[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (e_end, a_end) = (e.len() - suffix, a.len() - suffix);
-    let start = prefix.saturating_sub(CONTEXT);
-    let trailing = suffix.min(CONTEXT);
-    let mut out = format!(
-        "@@ -{},{} +{},{} @@\n",
-        start + 1,
-        e_end - start + trailing,
-        start + 1,
-        a_end - start + trailing
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(
+        manifest_dir()
+            .join("tests")
+            .join("report")
+            .join("snapshots"),
     );
-    for line in &e[start..prefix] {
-        out.push_str(&format!("  {line}\n"));
-    }
-    let side = |out: &mut String, lines: &[&str], mark: char| {
-        for line in lines.iter().take(SHOWN) {
-            out.push_str(&format!("{mark} {line}\n"));
-        }
-        if lines.len() > SHOWN {
-            out.push_str(&format!("{mark} … {} more lines\n", lines.len() - SHOWN));
-        }
-    };
-    side(&mut out, &e[prefix..e_end], '-');
-    side(&mut out, &a[prefix..a_end], '+');
-    for line in &e[e_end..e_end + trailing] {
-        out.push_str(&format!("  {line}\n"));
-    }
-    if expected.ends_with('\n') != actual.ends_with('\n') {
-        out.push_str("(the two differ in their final line end)\n");
-    }
-    out
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, actual));
 }
 
 /// Markdown with the volatile part filtered: the fixtures directory in input
@@ -407,20 +332,6 @@ fn fold_empty_buckets(buckets: Vec<Json>, width: i64) -> Vec<Json> {
         i += run;
     }
     out
-}
-
-#[test]
-fn diff_shows_the_changed_region_with_context() {
-    let expected = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n";
-    let actual = "a\nb\nc\nd\ne\nF\ng\nh\ni\nj\nk\n";
-    let d = diff(expected, actual);
-    assert!(d.starts_with("@@ -3,7 +3,7 @@\n"), "{d}");
-    assert!(d.contains("  e\n- f\n+ F\n  g\n"), "{d}");
-    assert!(d.contains("  c\n") && d.contains("  i\n"), "{d}");
-    assert!(
-        !d.contains("  b\n") && !d.contains("  j\n"),
-        "more context than asked:\n{d}"
-    );
 }
 
 #[test]
