@@ -1,0 +1,616 @@
+//! `portclass live`: the capture loop. Frames go through the same decode →
+//! classify → tally path as `read`; every interval the interval's tally is
+//! added to the running totals and shown (a screen redrawn in place on a
+//! terminal, a snapshot otherwise), and published for Prometheus. It ends on
+//! Ctrl-C, SIGTERM, `q`, `--duration`, `--count` or a capture error, and then
+//! prints the summary of everything counted.
+
+mod owners;
+mod terminal;
+
+use owners::{OwnerTracker, conversation_series};
+use terminal::{Screen, draw};
+
+use super::metrics::MetricsServer;
+use super::processes::Sockets;
+use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL};
+use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
+use crate::classify::PortDb;
+use crate::config::{LiveSettings, NameSettings};
+use crate::pipeline::Stream;
+use crate::render::Format;
+use crate::render::live::ProcessesView;
+use crate::render::live::{
+    CaptureStatsView, InterfaceView, LiveStatus, SavedView, write_interfaces, write_snapshot,
+    write_summary,
+};
+use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
+use crate::render::report::ReportView;
+use crate::render::screen::{ScreenState, ServiceKey};
+use crate::tally::InputStatus;
+use crate::tally::report::ReportTally;
+use std::io::{self, IsTerminal, Write};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Frames read between looks at the clock, the signal flag and the keys:
+/// often enough to be prompt, rarely enough to cost nothing per packet.
+const FRAMES_BETWEEN_CHECKS: u32 = 256;
+
+fn now_nanos() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+impl From<CaptureStats> for CaptureStatsView {
+    fn from(s: CaptureStats) -> CaptureStatsView {
+        CaptureStatsView {
+            received: s.received,
+            dropped: s.dropped,
+            if_dropped: s.if_dropped,
+        }
+    }
+}
+
+/// This machine's addresses on `device` (on every interface for `any`), as
+/// text in the form the views use; empty if unknown.
+fn local_addresses(device: &str) -> Vec<String> {
+    let Ok(interfaces) = list_interfaces() else {
+        return Vec::new();
+    };
+    interfaces
+        .iter()
+        .filter(|i| device == "any" || i.name == device)
+        .flat_map(|i| &i.addresses)
+        .filter_map(|a| a.split('/').next()?.parse::<IpAddr>().ok())
+        .map(|a| a.to_string())
+        .collect()
+}
+
+/// Publishes the running totals for Prometheus.
+fn publish(
+    server: &MetricsServer,
+    totals: &ReportView,
+    processes: &ProcessesView,
+    status: &LiveStatus,
+    budget: &mut SeriesBudget,
+) -> io::Result<()> {
+    let report = &totals.report;
+    let live = LiveMetrics {
+        hosts: report
+            .hosts
+            .entries
+            .iter()
+            .map(|h| (h.address.clone(), h.sent_bytes, h.received_bytes))
+            .collect(),
+        hosts_exact: report.hosts.exact,
+        conversations: conversation_series(&report.conversations.entries),
+        conversations_exact: report.conversations.exact,
+        processes: processes
+            .entries
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.pid,
+                    p.user.clone(),
+                    p.sent_bytes,
+                    p.received_bytes,
+                )
+            })
+            .collect(),
+    };
+    let mut body = Vec::new();
+    write_metrics(
+        &totals.read,
+        &status.interface,
+        status.stats.as_ref(),
+        Some(&live),
+        budget,
+        &mut body,
+    )?;
+    server.publish(body);
+    Ok(())
+}
+
+/// Runs `portclass live`.
+pub fn run_live(
+    settings: &LiveSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let rule = db.naming_rule();
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Without the handler the default action still ends the process;
+        // only the summary would be lost, so a failure is not fatal.
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    let Some(mut run) = Run::start(
+        settings,
+        names,
+        db,
+        Stream::new(&rule, &settings.analysis),
+        err,
+    )?
+    else {
+        return Ok(EXIT_FAILED);
+    };
+    let drain = run.capture_until_stopped(&stop, out, err)?;
+    run.finish(drain, out, err)
+}
+
+/// One live run: the capture, the pipeline's state, the running totals and
+/// where they are shown.
+struct Run<'a> {
+    settings: &'a LiveSettings,
+    names: &'a NameSettings,
+    db: &'a PortDb,
+    capture: LiveCapture,
+    stream: Stream<'a>,
+    frames: u64,
+    /// This interval's tally, and everything before it.
+    interval: ReportTally,
+    totals: ReportTally,
+    status: LiveStatus,
+    input_status: InputStatus,
+    exit: u8,
+    owners: OwnerTracker,
+    metrics: Option<MetricsServer>,
+    budget: SeriesBudget,
+    screen: Option<Screen>,
+    state: ScreenState,
+    /// The services on the screen, top to bottom (the keys move the
+    /// highlight among them; Enter opens one).
+    shown: Vec<ServiceKey>,
+    /// The last views drawn, to redraw at once when a key changes the view.
+    last_views: Option<Views>,
+    first_snapshot: bool,
+    started: Instant,
+    last_tick: Instant,
+    next_tick: Instant,
+}
+
+/// An interval's views: the interval, the totals, the processes and the
+/// interval's length in seconds.
+type Views = (ReportView, ReportView, ProcessesView, f64);
+
+impl<'a> Run<'a> {
+    /// Opens the capture and the metrics endpoint, says what it chose, and
+    /// takes the terminal when the screen is wanted; `None` (having said
+    /// why) when the capture or the endpoint cannot be opened.
+    fn start(
+        settings: &'a LiveSettings,
+        names: &'a NameSettings,
+        db: &'a PortDb,
+        stream: Stream<'a>,
+        err: &mut dyn Write,
+    ) -> Result<Option<Run<'a>>, AppError> {
+        let capture = match LiveCapture::open(&settings.capture) {
+            Ok(capture) => capture,
+            Err(error) => {
+                writeln!(err, "portclass: {error}")?;
+                return Ok(None);
+            }
+        };
+        if capture.chose_default() {
+            writeln!(
+                err,
+                "portclass: capturing on {}, the default device (choose another with -i; portclass interfaces lists them)",
+                capture.device()
+            )?;
+        }
+        let metrics = match settings
+            .metrics
+            .as_deref()
+            .map(MetricsServer::start)
+            .transpose()
+        {
+            Ok(server) => server,
+            Err(error) => {
+                writeln!(err, "portclass: {error}")?;
+                return Ok(None);
+            }
+        };
+        let metrics_url = metrics
+            .as_ref()
+            .map(|server| format!("http://{}/metrics", server.local_addr()));
+        if let Some(url) = &metrics_url {
+            writeln!(err, "portclass: serving Prometheus metrics at {url}")?;
+        }
+        // Which local process owns which socket: read now (to say once what
+        // cannot be seen), at every interval and for new endpoints.
+        let local_addresses = local_addresses(capture.device());
+        let owners = OwnerTracker::new(
+            Sockets::scan(),
+            local_addresses
+                .iter()
+                .filter_map(|a| a.parse().ok())
+                .collect(),
+        );
+        if owners.sockets.hidden > 0 {
+            writeln!(
+                err,
+                "portclass: the sockets of {} processes of other users cannot be seen without root or CAP_SYS_PTRACE: their traffic shows no process",
+                owners.sockets.hidden
+            )?;
+        }
+        let screen = if settings.format == Format::Table && io::stdout().is_terminal() {
+            Some(Screen::enter()?)
+        } else {
+            None
+        };
+        let mut totals = ReportTally::new(None);
+        totals.base.set_decap(settings.analysis.decap);
+        let started = Instant::now();
+        Ok(Some(Run {
+            settings,
+            names,
+            db,
+            status: LiveStatus {
+                interface: capture.device().to_string(),
+                filter: capture.filter().map(str::to_string),
+                elapsed_seconds: 0.0,
+                stats: None,
+                saved: None,
+                metrics_url,
+                local_addresses,
+            },
+            capture,
+            stream,
+            frames: 0,
+            interval: ReportTally::new(None),
+            totals,
+            input_status: InputStatus::Complete,
+            exit: EXIT_OK,
+            owners,
+            metrics,
+            budget: SeriesBudget::new(settings.metrics_max_series),
+            screen,
+            state: ScreenState::new(),
+            shown: Vec::new(),
+            last_views: None,
+            first_snapshot: true,
+            started,
+            last_tick: started,
+            next_tick: started + settings.interval,
+        }))
+    }
+
+    /// Captures until a signal (`stop`), a key, the duration, the count or
+    /// an error ends the run, with a tick every interval. Returns whether
+    /// the frames libpcap has received by then are still to count (not
+    /// after `--count` or an error).
+    fn capture_until_stopped(
+        &mut self,
+        stop: &AtomicBool,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<bool, AppError> {
+        let deadline = self.settings.duration.map(|d| self.started + d);
+        loop {
+            if let Some(drain) = self.read_frames() {
+                return Ok(drain);
+            }
+            if self.report_write_error(err)? {
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| now >= d) {
+                return Ok(true);
+            }
+            self.owners.look(&self.interval, now);
+            if self.keys()? {
+                return Ok(true);
+            }
+            if now >= self.next_tick {
+                self.tick(now, out)?;
+            }
+        }
+    }
+
+    /// Counts up to [`FRAMES_BETWEEN_CHECKS`] frames (fewer when the read
+    /// timeout passes); `Some(drain)` when the run must end.
+    fn read_frames(&mut self) -> Option<bool> {
+        for _ in 0..FRAMES_BETWEEN_CHECKS {
+            match self.capture.next_frame() {
+                Ok(Some(frame)) => {
+                    self.stream.count_frame(&mut self.interval, &frame);
+                    self.frames += 1;
+                    if self.settings.count == Some(self.frames) {
+                        return Some(false);
+                    }
+                }
+                // The read timeout passed: a chance to look at the clock.
+                Ok(None) => return None,
+                Err(error) => {
+                    self.input_status = InputStatus::Partial(error.to_string());
+                    self.exit = EXIT_FAILED;
+                    return Some(false);
+                }
+            }
+        }
+        None
+    }
+
+    /// Says at once that writing `-w FILE` failed; true when the run stops
+    /// for it (`--stop-on-write-error`).
+    fn report_write_error(&mut self, err: &mut dyn Write) -> io::Result<bool> {
+        let Some(error) = self.capture.take_write_error() else {
+            return Ok(false);
+        };
+        self.exit = self.exit.max(EXIT_PARTIAL);
+        let stops = self.settings.stop_on_write_error;
+        let next = if stops {
+            "the capture stops (--stop-on-write-error)"
+        } else {
+            "the capture goes on counting"
+        };
+        writeln!(err, "portclass: {error}; {next}")?;
+        err.flush()?;
+        Ok(stops)
+    }
+
+    /// Applies the keys pressed, redrawing at once when they changed the
+    /// view; true when one asks to stop.
+    fn keys(&mut self) -> io::Result<bool> {
+        let Some(screen) = &self.screen else {
+            return Ok(false);
+        };
+        let before = self.state.clone();
+        if screen.keys(&mut self.state, &self.shown) {
+            return Ok(true);
+        }
+        if self.state != before
+            && let Some((interval, totals, processes, seconds)) = &self.last_views
+        {
+            self.shown = draw(
+                screen,
+                &self.status,
+                interval,
+                totals,
+                processes,
+                *seconds,
+                &self.state,
+            )?;
+        }
+        Ok(false)
+    }
+
+    /// The interval's end: unanswered attempts whose window passed count
+    /// as failed, the interval is folded into the totals, shown (a
+    /// snapshot, or the screen unless paused) and published.
+    fn tick(&mut self, now: Instant, out: &mut dyn Write) -> io::Result<()> {
+        // The saved file keeps up with the screen (an error is reported at
+        // the next look).
+        self.capture.write_saved();
+        self.stream.advance(&mut self.interval, now_nanos());
+        let seconds = now.duration_since(self.last_tick).as_secs_f64();
+        self.totals += &self.interval;
+        self.totals.base.set_scans(self.stream.scan_report());
+        self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
+        self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
+        self.owners.refresh(&self.interval, &self.totals);
+        let interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
+        let mut totals_view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
+        self.owners.label_servers(&mut totals_view);
+        let processes = self.owners.view();
+        match &self.screen {
+            Some(screen) if !self.state.paused => {
+                self.shown = draw(
+                    screen,
+                    &self.status,
+                    &interval_view,
+                    &totals_view,
+                    &processes,
+                    seconds,
+                    &self.state,
+                )?;
+            }
+            Some(_) => {}
+            None => {
+                write_snapshot(
+                    self.settings.format,
+                    &self.status,
+                    (&interval_view, &totals_view.read, &processes),
+                    seconds,
+                    now_nanos(),
+                    self.settings.top,
+                    self.first_snapshot,
+                    out,
+                )?;
+                self.first_snapshot = false;
+                out.flush()?;
+            }
+        }
+        if let Some(server) = &self.metrics {
+            publish(
+                server,
+                &totals_view,
+                &processes,
+                &self.status,
+                &mut self.budget,
+            )?;
+        }
+        self.interval = ReportTally::new(None);
+        self.last_views = Some((interval_view, totals_view, processes, seconds));
+        self.last_tick = now;
+        self.next_tick += self.settings.interval;
+        if self.next_tick < now {
+            // Far behind (a slow terminal): skip the missed ticks.
+            self.next_tick = now + self.settings.interval;
+        }
+        Ok(())
+    }
+
+    /// The end: counts what libpcap had received when the run was told to
+    /// stop (when `drain`) and what the last interval holds, restores the
+    /// terminal, then prints the summary of everything.
+    fn finish(
+        mut self,
+        drain: bool,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<u8, AppError> {
+        self.status.elapsed_seconds = self.started.elapsed().as_secs_f64();
+        self.status.stats = if drain {
+            match drain_received(
+                &mut self.capture,
+                &mut self.stream,
+                &mut self.interval,
+                &mut self.frames,
+                self.settings,
+            ) {
+                Ok(stats) => stats,
+                Err(error) => {
+                    self.input_status = InputStatus::Partial(error.to_string());
+                    self.exit = EXIT_FAILED;
+                    self.capture.stats().ok().map(CaptureStatsView::from)
+                }
+            }
+        } else {
+            self.capture.stats().ok().map(CaptureStatsView::from)
+        };
+        self.stream.finish(&mut self.interval);
+        self.totals.base.set_scans(None);
+        self.totals += &self.interval;
+        drop(self.screen.take());
+        if let Err(error) = self.capture.flush() {
+            writeln!(err, "portclass: {error}")?;
+            self.exit = self.exit.max(EXIT_PARTIAL);
+        }
+        self.status.saved = self
+            .settings
+            .capture
+            .write
+            .as_ref()
+            .zip(self.capture.saved())
+            .map(|(path, (packets, lost))| SavedView {
+                file: path.display().to_string(),
+                packets,
+                lost,
+                complete: lost == 0,
+            });
+        if let InputStatus::Partial(message) = &self.input_status {
+            writeln!(
+                err,
+                "portclass: {message} (the summary below counts everything before it)"
+            )?;
+        }
+        // The link type is listed with the input already (from its frames).
+        self.totals.base.finish_input(
+            0,
+            self.status.interface.clone(),
+            "live capture".to_string(),
+            self.input_status,
+        );
+        self.owners.refresh(&self.interval, &self.totals);
+        let mut totals_view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
+        self.owners.label_servers(&mut totals_view);
+        let processes = self.owners.view();
+        if let Some(server) = &self.metrics {
+            publish(
+                server,
+                &totals_view,
+                &processes,
+                &self.status,
+                &mut self.budget,
+            )?;
+        }
+        write_summary(
+            self.settings.format,
+            &self.status,
+            &totals_view,
+            &processes,
+            self.settings.top,
+            now_nanos(),
+            !self.first_snapshot,
+            out,
+        )?;
+        out.flush()?;
+        Ok(self.exit)
+    }
+}
+
+/// Counts the frames libpcap had received (and not dropped) when the run
+/// was told to stop and that are still waiting: in the kernel's ring, part
+/// of them in a block the kernel hands over only when it is full or its
+/// timeout passes. Returns libpcap's counters as of the stop, which the
+/// frames counted now match, unless the frames fail to arrive within twice
+/// the timeout plus a second (then the shortfall shows in the summary). No
+/// frame received after the stop is counted.
+fn drain_received(
+    capture: &mut LiveCapture,
+    stream: &mut Stream<'_>,
+    interval: &mut ReportTally,
+    frames: &mut u64,
+    settings: &LiveSettings,
+) -> Result<Option<CaptureStatsView>, crate::capture::CaptureError> {
+    let Ok(stats) = capture.stats() else {
+        return Ok(None);
+    };
+    let target = stats.received.saturating_sub(stats.dropped);
+    let give_up = Instant::now() + settings.capture.timeout * 2 + Duration::from_secs(1);
+    while *frames < target && settings.count.is_none_or(|n| *frames < n) {
+        match capture.next_frame()? {
+            Some(frame) => {
+                stream.count_frame(interval, &frame);
+                *frames += 1;
+            }
+            None if Instant::now() >= give_up => break,
+            None => {}
+        }
+    }
+    Ok(Some(CaptureStatsView::from(stats)))
+}
+
+/// Runs `portclass interfaces`.
+pub fn run_interfaces(
+    format: Format,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let interfaces = match list_interfaces() {
+        Ok(list) => list,
+        Err(error) => {
+            writeln!(err, "portclass: {error}")?;
+            return Ok(EXIT_FAILED);
+        }
+    };
+    let default = default_interface().ok().flatten();
+    let views: Vec<InterfaceView> = interfaces
+        .into_iter()
+        .map(|i| {
+            let mut state = vec![if i.up { "up" } else { "down" }];
+            if i.running {
+                state.push("running");
+            }
+            if i.loopback {
+                state.push("loopback");
+            }
+            if i.wireless {
+                state.push("wireless");
+            }
+            match i.connected {
+                Some(true) => state.push("connected"),
+                Some(false) => state.push("disconnected"),
+                None => {}
+            }
+            InterfaceView {
+                default: default.as_deref() == Some(i.name.as_str()),
+                name: i.name,
+                description: i.description,
+                addresses: i.addresses,
+                state,
+            }
+        })
+        .collect();
+    write_interfaces(&views, format, out)?;
+    out.flush()?;
+    Ok(EXIT_OK)
+}
