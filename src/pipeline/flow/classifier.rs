@@ -289,61 +289,113 @@ impl<'r> FlowClassifier<'r> {
             return verdict;
         }
         if syn && !ack && !rst {
-            // A (re)opening: the receiver is the server, once it answers.
-            let retransmission = existing
-                .is_some_and(|c| c.initiator == Some(sender) && c.progress == Progress::Opened);
-            if !retransmission {
-                *event = ConversationEvent::Opened;
-            }
-            self.conversations.put(
-                key,
-                Conversation {
-                    server: Some(sender.other()),
-                    initiator: Some(sender),
-                    progress: Progress::Opened,
-                    related: false,
-                },
-            );
-            return Verdict::Hold;
+            return self.tcp_syn(key, sender, existing, event);
         }
         if syn && ack && !rst {
-            // The SYN+ACK's sender is the server, whether or not the SYN
-            // was captured.
-            if existing.is_some_and(|c| {
-                c.initiator == Some(sender.other()) && c.progress == Progress::Opened
-            }) {
-                *event = ConversationEvent::Answered;
-            }
-            self.conversations.put(
-                key,
-                Conversation {
-                    server: Some(sender),
-                    initiator: Some(sender.other()),
-                    progress: Progress::Settled,
-                    related: false,
-                },
-            );
-            self.settle_attempt(key, AttemptEnd::Answered);
-            return Verdict::Server(sender);
+            return self.tcp_syn_ack(key, sender, existing, event);
         }
-        let Some(mut conversation) = existing else {
-            if !ack && !rst {
-                // FIN, NULL or Xmas probe: no live TCP segment lacks ACK
-                // after the handshake.
-                *event = ConversationEvent::Opened;
-                self.conversations.put(
-                    key,
-                    Conversation {
-                        server: None,
-                        initiator: Some(sender),
-                        progress: Progress::Opened,
-                        related: false,
-                    },
-                );
-                return Verdict::Hold;
-            }
+        match existing {
+            Some(conversation) => self.tcp_under_way(key, sender, conversation, (ack, rst), event),
+            None => self.tcp_unseen(key, sender, (ack, rst), event),
+        }
+    }
+
+    // The parts of `tcp`, one per kind of segment: always inlined into it,
+    // so that the per-frame path stays one function.
+
+    /// A SYN: a (re)opening, whose receiver is the server once it answers.
+    #[inline(always)]
+    fn tcp_syn(
+        &mut self,
+        key: u64,
+        sender: Side,
+        existing: Option<Conversation>,
+        event: &mut ConversationEvent,
+    ) -> Verdict {
+        let retransmission =
+            existing.is_some_and(|c| c.initiator == Some(sender) && c.progress == Progress::Opened);
+        if !retransmission {
+            *event = ConversationEvent::Opened;
+        }
+        self.conversations.put(
+            key,
+            Conversation {
+                server: Some(sender.other()),
+                initiator: Some(sender),
+                progress: Progress::Opened,
+                related: false,
+            },
+        );
+        Verdict::Hold
+    }
+
+    /// A SYN+ACK: its sender is the server, whether or not the SYN was
+    /// captured.
+    #[inline(always)]
+    fn tcp_syn_ack(
+        &mut self,
+        key: u64,
+        sender: Side,
+        existing: Option<Conversation>,
+        event: &mut ConversationEvent,
+    ) -> Verdict {
+        if existing
+            .is_some_and(|c| c.initiator == Some(sender.other()) && c.progress == Progress::Opened)
+        {
+            *event = ConversationEvent::Answered;
+        }
+        self.conversations.put(
+            key,
+            Conversation {
+                server: Some(sender),
+                initiator: Some(sender.other()),
+                progress: Progress::Settled,
+                related: false,
+            },
+        );
+        self.settle_attempt(key, AttemptEnd::Answered);
+        Verdict::Server(sender)
+    }
+
+    /// Any other segment (no SYN, or SYN with RST) of a conversation not in
+    /// the table.
+    #[inline(always)]
+    fn tcp_unseen(
+        &mut self,
+        key: u64,
+        sender: Side,
+        (ack, rst): (bool, bool),
+        event: &mut ConversationEvent,
+    ) -> Verdict {
+        if ack || rst {
             return Verdict::Static;
-        };
+        }
+        // FIN, NULL or Xmas probe: no live TCP segment lacks ACK after the
+        // handshake.
+        *event = ConversationEvent::Opened;
+        self.conversations.put(
+            key,
+            Conversation {
+                server: None,
+                initiator: Some(sender),
+                progress: Progress::Opened,
+                related: false,
+            },
+        );
+        Verdict::Hold
+    }
+
+    /// Any other segment (no SYN, or SYN with RST) of a conversation in the
+    /// table.
+    #[inline(always)]
+    fn tcp_under_way(
+        &mut self,
+        key: u64,
+        sender: Side,
+        mut conversation: Conversation,
+        (ack, rst): (bool, bool),
+        event: &mut ConversationEvent,
+    ) -> Verdict {
         match conversation.progress {
             Progress::Opened if rst && conversation.initiator == Some(sender.other()) => {
                 *event = ConversationEvent::Refused;
