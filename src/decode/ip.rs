@@ -292,17 +292,6 @@ fn walk_headers<const DECAP: bool>(
     // The first fragment header's bytes: a reference, so that the common
     // case carries and stores as little as possible.
     let mut first_fragment_header: Option<&[u8; fragment::LEN]> = None;
-    let stop = |non_first_fragment: bool, problem: Option<DecodeProblem>| {
-        let category = if non_first_fragment {
-            Category::Fragment
-        } else {
-            Category::OtherIp
-        };
-        PacketInfo {
-            problem,
-            ..PacketInfo::plain(category)
-        }
-    };
     let mut info = loop {
         // Each transport in its own arm: its category is then a constant.
         match next {
@@ -348,44 +337,15 @@ fn walk_headers<const DECAP: bool>(
             }
             IpNumber::IPV6_HEADER_HOP_BY_HOP
             | IpNumber::IPV6_DESTINATION_OPTIONS
-            | IpNumber::IPV6_ROUTE_HEADER => {
-                let Ok(ext) = Ipv6RawExtHeaderSlice::from_slice(payload.captured) else {
-                    break stop(
-                        non_first_fragment,
-                        Some(DecodeProblem::ExtensionHeaderTruncated),
-                    );
-                };
-                let len = ext.slice().len();
-                if len > payload.reported {
-                    break stop(
-                        non_first_fragment,
-                        Some(DecodeProblem::ExtensionHeaderTruncated),
-                    );
-                }
-                let rest = payload.skip(len);
-                // tshark's option-header dissectors call nothing after them
-                // when no bytes are left; the routing header's does.
-                if rest.reported == 0 && next != IpNumber::IPV6_ROUTE_HEADER {
-                    break stop(non_first_fragment, None);
-                }
-                next = ext.next_header();
-                payload = rest;
-                continue;
-            }
+            | IpNumber::IPV6_ROUTE_HEADER => match option_header(next, payload) {
+                Ok(step) => (next, payload) = step,
+                Err(problem) => break stopped(non_first_fragment, problem),
+            },
             IpNumber::IPV6_FRAGMENTATION_HEADER => {
-                let header = match payload.captured.first_chunk::<{ fragment::LEN }>() {
-                    Some(header) if payload.reported >= fragment::LEN => header,
-                    _ => {
-                        break stop(
-                            non_first_fragment,
-                            Some(DecodeProblem::ExtensionHeaderTruncated),
-                        );
-                    }
+                let (header, offset) = match fragment_header(payload) {
+                    Ok(found) => found,
+                    Err(problem) => break stopped(non_first_fragment, problem),
                 };
-                let offset = u16::from_be_bytes([
-                    header[fragment::OFFSET_FLAGS],
-                    header[fragment::OFFSET_FLAGS + 1],
-                ]) >> 3;
                 next = IpNumber(header[0]);
                 // The first fragment header is the datagram's; any later
                 // one is inside its fragmentable part.
@@ -396,29 +356,14 @@ fn walk_headers<const DECAP: bool>(
                     // With data after it, a non-first fragment is just data;
                     // with none, tshark still calls the next dissector.
                     if payload.reported > 0 {
-                        break stop(true, None);
+                        break stopped(true, None);
                     }
                 }
-                continue;
             }
-            IpNumber::AUTHENTICATION_HEADER => {
-                let Some(len_words) = payload.u8_at(auth::PAYLOAD_LEN) else {
-                    break stop(
-                        non_first_fragment,
-                        Some(DecodeProblem::ExtensionHeaderTruncated),
-                    );
-                };
-                let len = (usize::from(len_words) + 2) * 4;
-                if payload.captured.len() < len || payload.reported < len {
-                    break stop(
-                        non_first_fragment,
-                        Some(DecodeProblem::ExtensionHeaderTruncated),
-                    );
-                }
-                next = IpNumber(payload.captured[0]);
-                payload = payload.skip(len);
-                continue;
-            }
+            IpNumber::AUTHENTICATION_HEADER => match auth_header(payload) {
+                Ok(step) => (next, payload) = step,
+                Err(problem) => break stopped(non_first_fragment, problem),
+            },
             _ => {
                 if DECAP
                     && !non_first_fragment
@@ -426,7 +371,7 @@ fn walk_headers<const DECAP: bool>(
                 {
                     return (inner, false);
                 }
-                break stop(non_first_fragment, None);
+                break stopped(non_first_fragment, None);
             }
         }
     };
@@ -434,6 +379,80 @@ fn walk_headers<const DECAP: bool>(
         info.fragment = Some(ipv6_fragment(header));
     }
     (info, non_first_fragment)
+}
+
+/// Where the walk stops short of a transport: a non-first fragment's data
+/// (`fragment`), else `other_ip`, with the problem that stopped it if any.
+#[inline(always)]
+fn stopped(non_first_fragment: bool, problem: Option<DecodeProblem>) -> PacketInfo {
+    let category = if non_first_fragment {
+        Category::Fragment
+    } else {
+        Category::OtherIp
+    };
+    PacketInfo {
+        problem,
+        ..PacketInfo::plain(category)
+    }
+}
+
+// The extension headers `walk_headers` steps over, one function each:
+// always inlined into its loop.
+
+/// A hop-by-hop, destination options or routing header (`next` says
+/// which): the header after it and the bytes from there, or why the walk
+/// stops here (a problem, or `None` for an options header nothing follows).
+#[inline(always)]
+fn option_header(
+    next: IpNumber,
+    payload: Bytes<'_>,
+) -> Result<(IpNumber, Bytes<'_>), Option<DecodeProblem>> {
+    let Ok(ext) = Ipv6RawExtHeaderSlice::from_slice(payload.captured) else {
+        return Err(Some(DecodeProblem::ExtensionHeaderTruncated));
+    };
+    let len = ext.slice().len();
+    if len > payload.reported {
+        return Err(Some(DecodeProblem::ExtensionHeaderTruncated));
+    }
+    let rest = payload.skip(len);
+    // tshark's option-header dissectors call nothing after them when no
+    // bytes are left; the routing header's does.
+    if rest.reported == 0 && next != IpNumber::IPV6_ROUTE_HEADER {
+        return Err(None);
+    }
+    Ok((ext.next_header(), rest))
+}
+
+/// An IPv6 fragment header's bytes and its fragment offset (in 8-byte
+/// units), or why the walk stops here (cut short).
+#[inline(always)]
+fn fragment_header(
+    payload: Bytes<'_>,
+) -> Result<(&[u8; fragment::LEN], u16), Option<DecodeProblem>> {
+    let header = match payload.captured.first_chunk::<{ fragment::LEN }>() {
+        Some(header) if payload.reported >= fragment::LEN => header,
+        _ => return Err(Some(DecodeProblem::ExtensionHeaderTruncated)),
+    };
+    let offset = u16::from_be_bytes([
+        header[fragment::OFFSET_FLAGS],
+        header[fragment::OFFSET_FLAGS + 1],
+    ]) >> 3;
+    Ok((header, offset))
+}
+
+/// An authentication header: the header after it and the bytes from
+/// there, or why the walk stops here (cut short).
+#[inline(always)]
+fn auth_header(payload: Bytes<'_>) -> Result<(IpNumber, Bytes<'_>), Option<DecodeProblem>> {
+    let truncated = Err(Some(DecodeProblem::ExtensionHeaderTruncated));
+    let Some(len_words) = payload.u8_at(auth::PAYLOAD_LEN) else {
+        return truncated;
+    };
+    let len = (usize::from(len_words) + 2) * 4;
+    if payload.captured.len() < len || payload.reported < len {
+        return truncated;
+    }
+    Ok((IpNumber(payload.captured[0]), payload.skip(len)))
 }
 
 /// ICMP and ICMPv6 headers: type, code, checksum, 4 bytes, then the quoted
