@@ -1,6 +1,10 @@
 //! Wiring: runs a validated job over the pipeline capture → decode →
-//! classify → tally → render, with worker threads for several inputs. All
+//! classify → pipeline → tally → render, with worker threads for several
+//! inputs, the live loop, the metrics endpoint and the process table. All
 //! output goes to the writers given, so tests run the whole app in-process.
+//!
+//! May import every other module; parses, classifies and formats nothing
+//! itself.
 
 mod live;
 pub mod metrics;

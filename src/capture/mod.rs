@@ -10,6 +10,9 @@
 //!
 //! What the reader accepts and refuses follows tshark 4.0 (the project's
 //! oracle) record for record, except where noted on [`CaptureReader`].
+//!
+//! May import no other portclass module; the only module that uses the
+//! `pcap` crate.
 
 mod byte_order;
 mod classic;

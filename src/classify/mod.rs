@@ -56,6 +56,8 @@
 //! assert_eq!(db.label(Transport::Tcp, naming), "https");
 //! assert_eq!(rule.name_frame(Transport::Udp, 50001, 60000), Naming::Dynamic);
 //! ```
+//!
+//! May import `decode` (transports) only.
 
 mod db;
 pub mod ftp;

@@ -1,5 +1,8 @@
 //! decode: link-type dispatch and zero-copy header slicing down to a small
 //! `Copy` summary ([`PacketInfo`]). No I/O, no counting, no allocation.
+//!
+//! May import `capture` (link types) only; the only module that uses
+//! `etherparse` outside tests.
 
 /// The transport protocols that carry ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

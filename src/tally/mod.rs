@@ -4,6 +4,10 @@
 //! Counting never allocates per packet: the port and service counters are
 //! flat 65,536-entry tables per transport, allocated on the first frame of
 //! that transport (3 MiB each).
+//!
+//! May import `decode`, `classify` and the records `pipeline` hands over
+//! (`Counted`, `Classified`, `Resolved`, scan reports); never `render` or
+//! `app`.
 
 pub mod attempted;
 mod counters;
