@@ -5,6 +5,7 @@
 
 use super::live::{InterfaceView, LiveServiceRow};
 use super::report::{ReportTable, ReportView};
+use super::units::port_text;
 use super::{PortEntryView, ReadView, ServiceView};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -53,16 +54,6 @@ fn io_error(error: csv::Error) -> io::Error {
     }
 }
 
-/// The port column: the number, `any` on a failed row (its attempts went to
-/// any port), the dynamic range on the dynamic row.
-fn port_field(port: Option<u16>, failed: bool) -> String {
-    match port {
-        Some(p) => p.to_string(),
-        None if failed => "any".to_string(),
-        None => "49152-65535".to_string(),
-    }
-}
-
 /// A share of 0..1 with six decimals.
 fn share_field(share: f64) -> String {
     format!("{share:.6}")
@@ -91,7 +82,7 @@ impl<'a> ServiceRow<'a> {
     fn of(s: &'a ServiceView) -> ServiceRow<'a> {
         ServiceRow {
             transport: s.transport,
-            port: port_field(s.port, s.failed),
+            port: port_text(s.port, s.failed),
             service: s.service.as_deref().unwrap_or(""),
             source: s.source.unwrap_or(""),
             packets: s.packets,
@@ -273,7 +264,7 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                     start: &b.start,
                     start_ns: b.start_ns,
                     transport: s.transport,
-                    port: port_field(s.port, s.failed),
+                    port: port_text(s.port, s.failed),
                     service: view.service_label(s.tunnel, s.transport, s.port, s.failed),
                     bytes: s.bytes,
                     bits_per_second: format!("{:.1}", s.bytes as f64 * 8.0 / seconds),
@@ -336,7 +327,7 @@ pub fn write_live(
             timestamp,
             scope,
             transport: r.transport,
-            port: port_field(r.port, r.failed),
+            port: port_text(r.port, r.failed),
             service: r.service.as_deref().unwrap_or(""),
             packets_per_second: format!("{:.3}", r.packets_per_second),
             bits_per_second: format!("{:.1}", r.bits_per_second),
@@ -415,8 +406,8 @@ mod tests {
 
     #[test]
     fn the_port_column_names_the_failed_and_dynamic_rows() {
-        assert_eq!(port_field(Some(443), false), "443");
-        assert_eq!(port_field(None, true), "any");
-        assert_eq!(port_field(None, false), "49152-65535");
+        assert_eq!(port_text(Some(443), false), "443");
+        assert_eq!(port_text(None, true), "any");
+        assert_eq!(port_text(None, false), "49152-65535");
     }
 }

@@ -601,7 +601,7 @@ impl ReportView {
         self.read.services.split_at(n)
     }
 
-    /// Display label of a service (`https`, `40123/tcp`, `dynamic/udp`,
+    /// Display label of a service (`https`, `40123/tcp`, `49152-65535/udp`,
     /// `https (vxlan)`).
     pub fn service_label(
         &self,
@@ -702,7 +702,7 @@ pub(super) fn format_duration(seconds: f64) -> String {
 }
 
 /// The name of a service row without its tunnel (`https`, `443/tcp` with
-/// `--numeric`, `dynamic/udp`), for tables that show the tunnel in a column
+/// `--numeric`, `49152-65535/udp`), for tables that show the tunnel in a column
 /// of its own.
 pub(super) fn row_name(s: &ServiceView) -> String {
     s.service

@@ -2,14 +2,20 @@
 //! counts with thousands separators, shares as percentages, decimal byte
 //! sizes, bit rates, addresses with ports, RFC 3339 timestamps.
 
+/// The port of a service row: the number, `any` on a failed row (its
+/// attempts went to any port), the dynamic range on the dynamic row.
+pub fn port_text(port: Option<u16>, failed: bool) -> String {
+    match port {
+        Some(p) => p.to_string(),
+        None if failed => "any".to_string(),
+        None => "49152-65535".to_string(),
+    }
+}
+
 /// The port column of a service row: `443/tcp`, `49152-65535/udp` for the
 /// dynamic row, `any/tcp` for the failed-attempts row.
 pub fn port_label(transport: &str, port: Option<u16>, failed: bool) -> String {
-    match port {
-        Some(p) => format!("{p}/{transport}"),
-        None if failed => format!("any/{transport}"),
-        None => format!("49152-65535/{transport}"),
-    }
+    format!("{}/{transport}", port_text(port, failed))
 }
 
 /// A share of 0..1 as a percentage with one decimal: `12.3%`.
