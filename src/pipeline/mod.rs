@@ -213,14 +213,14 @@ impl<'r> Stream<'r> {
 
     /// Ends the stream: fragments still held become unattributed, and the
     /// scans found go into the sink's tally.
-    pub fn finish<S: Sink>(mut self, sink: &mut S) {
+    pub fn finish<S: Sink>(&mut self, sink: &mut S) {
         self.classifier.finish();
         for resolved in self.classifier.drain_resolved() {
             sink.resolve(&resolved);
         }
         let base = sink.base();
         base.set_decap(self.decode.decap);
-        if let Some(scans) = self.scans {
+        if let Some(scans) = self.scans.take() {
             base.add_scans(&scans.finish());
         }
     }

@@ -395,11 +395,8 @@ impl<'a> Run<'a> {
         self.totals.base.set_scans(self.stream.scan_report());
         self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
         self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
-        self.owners.refresh(&self.interval, &self.totals);
         let interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
-        let mut totals_view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
-        self.owners.label_servers(&mut totals_view);
-        let processes = self.owners.view();
+        let (totals_view, processes) = self.totals_view()?;
         match &self.screen {
             Some(screen) if !self.state.paused => {
                 self.shown = draw(
@@ -428,15 +425,6 @@ impl<'a> Run<'a> {
                 out.flush()?;
             }
         }
-        if let Some(server) = &self.metrics {
-            publish(
-                server,
-                &totals_view,
-                &processes,
-                &self.status,
-                &mut self.budget,
-            )?;
-        }
         self.interval = ReportTally::new(None);
         self.last_views = Some((interval_view, totals_view, processes, seconds));
         self.last_tick = now;
@@ -446,6 +434,20 @@ impl<'a> Run<'a> {
             self.next_tick = now + self.settings.interval;
         }
         Ok(())
+    }
+
+    /// Credits the interval's conversations to processes, and gives the
+    /// totals' view (each server with its process) and the processes, as
+    /// published for Prometheus.
+    fn totals_view(&mut self) -> io::Result<(ReportView, ProcessesView)> {
+        self.owners.refresh(&self.interval, &self.totals);
+        let mut view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
+        self.owners.label_servers(&mut view);
+        let processes = self.owners.view();
+        if let Some(server) = &self.metrics {
+            publish(server, &view, &processes, &self.status, &mut self.budget)?;
+        }
+        Ok((view, processes))
     }
 
     /// The end: counts what libpcap had received when the run was told to
@@ -507,21 +509,9 @@ impl<'a> Run<'a> {
             0,
             self.status.interface.clone(),
             "live capture".to_string(),
-            self.input_status,
+            self.input_status.clone(),
         );
-        self.owners.refresh(&self.interval, &self.totals);
-        let mut totals_view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
-        self.owners.label_servers(&mut totals_view);
-        let processes = self.owners.view();
-        if let Some(server) = &self.metrics {
-            publish(
-                server,
-                &totals_view,
-                &processes,
-                &self.status,
-                &mut self.budget,
-            )?;
-        }
+        let (totals_view, processes) = self.totals_view()?;
         write_summary(
             self.settings.format,
             &self.status,
