@@ -597,7 +597,7 @@ mod tests {
     #[test]
     fn builtin_holds_every_seed_row() {
         let Ok(seed) = std::fs::read_to_string(SEED_PATH) else {
-            eprintln!("skipping: ../shared/seed/ports-article.txt not found");
+            crate::test_skipped("../shared/seed/ports-article.txt not found");
             return;
         };
         let rows = seed_rows(&seed);
@@ -893,9 +893,9 @@ mod tests {
     #[test]
     fn builtin_names_nmaps_most_frequently_open_ports() {
         let Ok(text) = std::fs::read_to_string(NMAP_SERVICES) else {
-            eprintln!(
-                "skipping: {NMAP_SERVICES} not found (install Debian's nmap package to measure coverage)"
-            );
+            crate::test_skipped(format_args!(
+                "{NMAP_SERVICES} not found (install Debian's nmap package to measure coverage)"
+            ));
             return;
         };
         let rows = nmap_frequencies(&text);
