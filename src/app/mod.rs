@@ -213,6 +213,12 @@ fn run_ports(
             }
         }
     }
+    // Nothing found: the messages above say why, and an empty table would
+    // only stand between them and the reader; JSON and CSV still give their
+    // (empty) document to a script.
+    if entries.is_empty() && matches!(settings.format, Format::Table | Format::Markdown) {
+        return Ok(exit);
+    }
     render::write_ports(&entries, settings.format, names.numeric, out)?;
     out.flush()?;
     Ok(exit)
