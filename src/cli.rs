@@ -166,7 +166,7 @@ pub enum ReportFormat {
     Markdown,
     /// One JSON document (schema portclass.report/2, a superset of read's).
     Json,
-    /// One table as CSV (choose it with --table).
+    /// One table as CSV, chosen with --table.
     Csv,
 }
 
@@ -195,9 +195,9 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ReportFormat::Html)]
-    pub format: ReportFormat,
+    /// Output format [default: html; csv when --table is given].
+    #[arg(short, long, value_enum)]
+    pub format: Option<ReportFormat>,
 
     /// Rows per table and services charted (0: all rows).
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -208,9 +208,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
 
-    /// The table written by --format csv.
-    #[arg(long, value_enum, default_value_t = ReportTableArg::Services)]
-    pub table: ReportTableArg,
+    /// The one table CSV holds [default: services]; given alone, it implies
+    /// --format csv (the other formats hold every table).
+    #[arg(long, value_enum)]
+    pub table: Option<ReportTableArg>,
 
     /// Worker threads for several inputs (default: one per CPU, at most 8).
     #[arg(long, value_name = "N")]

@@ -18,3 +18,4 @@ mod naming;
 mod outputs;
 mod ports;
 mod services;
+mod usage;
