@@ -1,6 +1,7 @@
 //! Command-line definition (clap derive). Parsing only: no files or devices
 //! are touched here, and no other module is imported.
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -29,8 +30,8 @@ pub struct NameArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub port_db: Option<PathBuf>,
 
-    /// The system services file consulted for ports the built-in database
-    /// lacks.
+    /// The system services file: names for the ports the built-in database
+    /// lacks, and aliases (for `ports`) of those it has.
     #[arg(
         long,
         value_name = "FILE",
@@ -57,28 +58,82 @@ pub enum Command {
     /// Write a traffic report (HTML with charts, Markdown, JSON or CSV) from
     /// captures or JSON summaries.
     Report(ReportArgs),
-    /// Merge JSON summaries of read, live or report into one.
+    /// Merge JSON summaries of read, live, report or merge into one.
     Merge(MergeArgs),
     /// Capture from a network interface and show per-service traffic live.
     Live(LiveArgs),
     /// List the capture devices with their addresses and state.
     Interfaces(InterfacesArgs),
-    /// Look up the port database by number (443, 53/udp) or name (ssh).
+    /// Look up the port database by port (443, 53/udp), range (1-1024) or
+    /// name (ssh).
     Ports(PortsArgs),
 }
 
-/// Output formats.
+/// Output formats of read, live, interfaces and ports. What each holds
+/// differs by subcommand, and so does the help of each `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned tables for a terminal.
     Table,
-    /// One JSON document (schema in the README).
+    /// JSON.
     Json,
-    /// Comma-separated values of the services table.
+    /// Comma-separated values with a header line.
     Csv,
-    /// Markdown tables, for tickets and wikis.
+    /// Markdown tables.
     Markdown,
 }
+
+/// What `--format` writes in one subcommand, format by format: the four
+/// formats are the same everywhere, what each holds is not.
+struct FormatHelp {
+    table: &'static str,
+    json: &'static str,
+    csv: &'static str,
+    markdown: &'static str,
+}
+
+impl FormatHelp {
+    /// The `--format` parser, its possible values described as here.
+    fn parser(self) -> impl TypedValueParser<Value = Format> {
+        PossibleValuesParser::new([
+            PossibleValue::new("table").help(self.table),
+            PossibleValue::new("json").help(self.json),
+            PossibleValue::new("csv").help(self.csv),
+            PossibleValue::new("markdown").help(self.markdown),
+        ])
+        .try_map(|name| Format::from_str(&name, false))
+    }
+}
+
+const READ_FORMATS: FormatHelp = FormatHelp {
+    table: "Aligned tables for a terminal",
+    json: "One JSON document, schema portclass.read/2 (see the README)",
+    csv: "The services table: a header line, then one row per service",
+    markdown: "The tables in Markdown, for tickets and wikis",
+};
+
+const LIVE_FORMATS: FormatHelp = FormatHelp {
+    table: "On a terminal, a screen redrawn in place; otherwise a table per interval; \
+            then the summary",
+    json: "One JSON object per line (NDJSON): one per interval, then the summary",
+    csv: "Rows per service: each interval's (scope=interval), then the whole run's \
+          (scope=total)",
+    markdown: "A Markdown table per interval, then the summary",
+};
+
+const INTERFACES_FORMATS: FormatHelp = FormatHelp {
+    table: "An aligned table for a terminal",
+    json: "A JSON array, one object per device",
+    csv: "A header line, then one row per device",
+    markdown: "A Markdown table",
+};
+
+const PORTS_FORMATS: FormatHelp = FormatHelp {
+    table: "An aligned table; consecutive ports with the same entry are one row",
+    json: "A JSON array, one object per entry and port",
+    csv: "A header line, then one row per entry and port",
+    markdown: "A Markdown table; consecutive ports with the same entry are one row",
+};
 
 /// Options of the analysis beyond port numbers, shared by read, report and
 /// live.
@@ -140,7 +195,7 @@ pub struct ReadArgs {
     pub files: Vec<OsString>,
 
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, default_value = "table", value_parser = READ_FORMATS.parser())]
     pub format: Format,
 
     /// Service rows to show in table and markdown output (0: all); the rest
@@ -199,7 +254,8 @@ pub struct ReportArgs {
     #[arg(short, long, value_enum)]
     pub format: Option<ReportFormat>,
 
-    /// Rows per table and services charted (0: all rows).
+    /// Rows per table (HTML, Markdown) and services charted or in the JSON
+    /// time series (0: all); CSV holds every row.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
 
@@ -280,8 +336,8 @@ pub struct LiveArgs {
     #[arg(long, requires = "write")]
     pub stop_on_write_error: bool,
 
-    /// Output format; on a terminal, `table` is a screen redrawn in place.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = LIVE_FORMATS.parser())]
     pub format: Format,
 
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing.
@@ -294,7 +350,8 @@ pub struct LiveArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub metrics_max_series: usize,
 
-    /// Service rows to show per snapshot and in the final table (0: all).
+    /// Service rows of each table or markdown snapshot and of the final
+    /// table (0: all); JSON and CSV hold every row.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
 
@@ -307,19 +364,21 @@ pub struct LiveArgs {
 #[derive(Debug, Args)]
 pub struct InterfacesArgs {
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, default_value = "table", value_parser = INTERFACES_FORMATS.parser())]
     pub format: Format,
 }
 
 /// Arguments of `portclass ports`.
 #[derive(Debug, Args)]
 pub struct PortsArgs {
-    /// Port numbers (`443`), port/transport (`53/udp`) or service names (`ssh`).
+    /// A port (`443`), a range (`1-1024`), a service name or alias (`ssh`)
+    /// or the start of one (`postgres`), each optionally for one transport
+    /// (`53/udp`, `1-1024/tcp`, `dns/udp`).
     #[arg(required = true, value_name = "QUERY")]
     pub queries: Vec<String>,
 
-    /// Output format (csv and markdown also work).
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = PORTS_FORMATS.parser())]
     pub format: Format,
 }
 

@@ -1,5 +1,5 @@
 //! Details of the command line a user trips on: flags that only make sense
-//! together.
+//! together, and help texts that must say what the code does.
 
 use crate::common::*;
 
@@ -53,4 +53,48 @@ fn report_table_with_another_format_is_refused() {
             lines[0]
         );
     }
+}
+
+/// `--help` of `command`, checked to succeed, its words joined by single
+/// spaces (so that no check depends on where the text wraps).
+fn help(command: &str) -> String {
+    let run = portclass(&[command, "--help"]);
+    run.assert_code(0);
+    run.stdout_text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn each_format_is_described_as_that_subcommand_writes_it() {
+    for command in ["interfaces", "ports"] {
+        let text = help(command);
+        assert!(
+            !text.contains("services table"),
+            "{command}'s CSV is not the services table:\n{text}"
+        );
+        assert!(text.contains("one row per"), "{text}");
+    }
+    assert!(help("interfaces").contains("one row per device"));
+    assert!(help("ports").contains("one row per entry and port"));
+    assert!(help("read").contains("The services table"));
+
+    let live = help("live");
+    assert!(
+        !live.contains("One JSON document"),
+        "live writes NDJSON:\n{live}"
+    );
+    assert!(live.contains("One JSON object per line (NDJSON)"), "{live}");
+    assert!(live.contains("scope=interval"), "{live}");
+}
+
+#[test]
+fn help_says_what_ports_and_report_table_accept() {
+    let ports = help("ports");
+    for form in ["`1-1024`", "`postgres`", "`53/udp`"] {
+        assert!(ports.contains(form), "{form} missing:\n{ports}");
+    }
+    let report = help("report");
+    assert!(report.contains("implies --format csv"), "{report}");
 }
