@@ -1,9 +1,13 @@
-//! Command-line definition (clap derive). Parsing only: no files or devices
-//! are touched here, and no other module is imported.
+//! Command-line definition (clap derive), and the shell completions and the
+//! manual page generated from it. Parsing and generating only: no files or
+//! devices are touched here (the generated text goes to the writer given),
+//! and no other module of portclass is imported.
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Generator;
 use std::ffi::OsString;
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 /// portclass: which services are on this link, how much, who talked.
@@ -67,6 +71,12 @@ pub enum Command {
     /// Look up the port database by port (443, 53/udp), range (1-1024) or
     /// name (ssh).
     Ports(PortsArgs),
+    /// Print the shell completion script for bash, zsh or fish (the README
+    /// says where to put it).
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff (`portclass man | man -l -` shows it;
+    /// the README says where to install it).
+    Man,
 }
 
 /// Output formats of read, live, interfaces and ports. What each holds
@@ -382,14 +392,156 @@ pub struct PortsArgs {
     pub format: Format,
 }
 
+/// Shells `portclass completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// Arguments of `portclass completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The command line as clap sees it, named as installed.
+fn command() -> clap::Command {
+    let mut command = Cli::command();
+    command.set_bin_name("portclass");
+    command
+}
+
+/// Writes the completion script for `shell`.
+pub fn write_completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
+    let generator = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut command = command();
+    command.build();
+    generator.try_generate(&command, out)
+}
+
+/// Writes the manual page, portclass(1): one page with every subcommand
+/// and its options, so that one file installs it.
+pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
+    // `portclass help` is `--help` again: not a section of its own.
+    let mut command = command().disable_help_subcommand(true);
+    command.build();
+    let page = clap_mangen::Man::new(command.clone());
+    page.render_title(out)?;
+    page.render_name_section(out)?;
+    page.render_synopsis_section(out)?;
+    page.render_description_section(out)?;
+    page.render_options_section(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        // The options every subcommand shares are listed once, above.
+        let sub = sub
+            .clone()
+            .mut_args(|arg| if arg.is_global_set() { arg.hide(true) } else { arg });
+        let name = sub.get_bin_name().unwrap_or_else(|| sub.get_name());
+        writeln!(out, ".SS \"{name}\"")?;
+        let mut text = Vec::new();
+        let page = clap_mangen::Man::new(sub);
+        page.render_description_section(&mut text)?;
+        page.render_synopsis_section(&mut text)?;
+        page.render_options_section(&mut text)?;
+        write_demoted(&text, out)?;
+    }
+    writeln!(out, ".SH \"EXIT STATUS\"")?;
+    for (status, meaning) in EXIT_STATUSES {
+        writeln!(out, ".TP\n{status}\n{meaning}")?;
+    }
+    page.render_version_section(out)
+}
+
+/// What each exit status means (the README's "Exit status").
+const EXIT_STATUSES: [(u8, &str); 3] = [
+    (0, "Every input was read completely."),
+    (
+        1,
+        "An input was only partly read (damaged or cut short: the frames before the damage \
+         are counted), a capture file could not be written completely, or a query found nothing.",
+    ),
+    (
+        2,
+        "An input could not be read at all, a capture could not be opened, or bad usage.",
+    ),
+];
+
+/// Copies a subcommand's sections into its `.SS` block, since a page has
+/// only two levels of headings: the description and synopsis become plain
+/// paragraphs, the option headings (`.SH OPTIONS`, `.SH ANALYSIS`)
+/// paragraphs in bold. Text lines that start with a dot are escaped by the
+/// roff writer, so a line starting `.SH ` is a heading. The preamble each
+/// section repeats (defining `\*(Aq`) is written once, at the top.
+fn write_demoted(roff: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    for line in String::from_utf8_lossy(roff).lines() {
+        if line.starts_with(".ie \\n(.g .ds Aq") || line.starts_with(".el .ds Aq") {
+            continue;
+        }
+        match line.strip_prefix(".SH ").map(|h| h.trim_matches('"')) {
+            Some("DESCRIPTION" | "SYNOPSIS") => writeln!(out, ".PP")?,
+            Some(heading) => {
+                let mut letters = heading.chars();
+                let first = letters.next().unwrap_or(' ');
+                let rest = letters.as_str().to_lowercase();
+                writeln!(out, ".PP\n.B {first}{rest}")?;
+            }
+            None => writeln!(out, "{line}")?,
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// clap's own checks of the definition (hyperfine's `verify_app`), on
+    /// the command as parsed and as the completions and man page see it.
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    #[test]
+    fn completions_and_man_page_are_generated_from_the_definition() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let mut script = Vec::new();
+            write_completions(shell, &mut script).expect("written");
+            let script = String::from_utf8(script).expect("UTF-8");
+            assert!(script.contains("scan-window"), "{shell:?}");
+        }
+        let mut page = Vec::new();
+        write_man_page(&mut page).expect("written");
+        let page = String::from_utf8(page).expect("UTF-8");
+        // Two levels of headings: the subcommands' sections are demoted.
+        let headings: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH ")).collect();
+        assert_eq!(
+            headings,
+            [
+                ".SH NAME",
+                ".SH SYNOPSIS",
+                ".SH DESCRIPTION",
+                ".SH OPTIONS",
+                ".SH COMMANDS",
+                ".SH \"EXIT STATUS\"",
+                ".SH VERSION"
+            ]
+        );
+        assert!(page.contains(".SS \"portclass ports\""), "{page}");
     }
 
     #[test]

@@ -174,6 +174,10 @@ pub enum Job {
     Interfaces(Format),
     /// `portclass ports`.
     Ports(PortsSettings),
+    /// `portclass completions SHELL`.
+    Completions(cli::Shell),
+    /// `portclass man`.
+    ManPage,
 }
 
 /// What `live` does.
@@ -425,6 +429,8 @@ impl Settings {
                 queries: args.queries,
                 format: format(args.format),
             }),
+            Command::Completions(args) => Job::Completions(args.shell),
+            Command::Man => Job::ManPage,
         };
         Ok(Settings { names, job })
     }

@@ -10,6 +10,7 @@ mod common;
 mod analysis;
 mod bad_input;
 mod closed_pipe;
+mod completions;
 mod fixtures;
 mod formats;
 mod inputs;
