@@ -445,9 +445,13 @@ pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, ".SH COMMANDS")?;
     for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
         // The options every subcommand shares are listed once, above.
-        let sub = sub
-            .clone()
-            .mut_args(|arg| if arg.is_global_set() { arg.hide(true) } else { arg });
+        let sub = sub.clone().mut_args(|arg| {
+            if arg.is_global_set() {
+                arg.hide(true)
+            } else {
+                arg
+            }
+        });
         let name = sub.get_bin_name().unwrap_or_else(|| sub.get_name());
         writeln!(out, ".SS \"{name}\"")?;
         let mut text = Vec::new();

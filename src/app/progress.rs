@@ -130,10 +130,7 @@ mod tests {
     #[test]
     fn the_templates_are_valid() {
         for template in [SIZED, UNSIZED] {
-            assert!(
-                ProgressStyle::with_template(template).is_ok(),
-                "{template}"
-            );
+            assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
     }
 }

@@ -218,7 +218,9 @@ impl PortDb {
         // The primary built-in entry of each pair (the first in file order).
         let mut builtin_primary: HashMap<(u16, Transport), usize> = HashMap::new();
         for (index, e) in builtin.iter().enumerate() {
-            builtin_primary.entry((e.port, e.transport)).or_insert(index);
+            builtin_primary
+                .entry((e.port, e.transport))
+                .or_insert(index);
         }
         let mut entries = builtin;
         for system_entry in system_entries {

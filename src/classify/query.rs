@@ -135,10 +135,12 @@ impl PortDb {
 fn parse_subject<'q>(subject: &'q str, query: &str) -> Result<Subject<'q>, QueryError> {
     let is_number = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let port = |number: &str| {
-        number.parse::<u16>().map_err(|_| QueryError::PortOutOfRange {
-            query: query.to_owned(),
-            number: number.to_owned(),
-        })
+        number
+            .parse::<u16>()
+            .map_err(|_| QueryError::PortOutOfRange {
+                query: query.to_owned(),
+                number: number.to_owned(),
+            })
     };
     if let Some((low, high)) = subject.split_once('-')
         && is_number(low)
@@ -313,15 +315,16 @@ mod tests {
         let db = PortDb::builtin();
         let all = db.query("20-23").expect("query");
         assert!(!all.is_empty());
-        assert!(all.iter().all(|e| (20..=23).contains(&e.port)), "{:?}", keys(&all));
+        assert!(
+            all.iter().all(|e| (20..=23).contains(&e.port)),
+            "{:?}",
+            keys(&all)
+        );
         let ssh = (22, Tcp, "ssh");
         assert!(keys(&all).contains(&ssh), "{:?}", keys(&all));
         let tcp = db.query("20-23/tcp").expect("query");
         assert!(tcp.iter().all(|e| e.transport == Tcp));
-        assert_eq!(
-            tcp.len(),
-            all.iter().filter(|e| e.transport == Tcp).count()
-        );
+        assert_eq!(tcp.len(), all.iter().filter(|e| e.transport == Tcp).count());
         // A one-port range is that port; the whole range is every entry.
         assert_eq!(db.query("443-443"), db.query("443"));
         assert_eq!(db.query("0-65535").expect("query").len(), db.len());
@@ -345,7 +348,10 @@ mod tests {
             (5432, Tcp, "postgresql")
         );
         // A name that exists is matched exactly, not as a prefix.
-        assert_eq!(services(&db.query("postgresql").expect("query")), ["postgresql"]);
+        assert_eq!(
+            services(&db.query("postgresql").expect("query")),
+            ["postgresql"]
+        );
         assert_eq!(services(&db.query("http").expect("query")), ["http"]);
         assert_eq!(db.query("zzz-no-such"), Ok(Vec::new()));
     }
@@ -366,7 +372,10 @@ mod tests {
             keys(&db.query("postgres").expect("query")),
             [(5432, Tcp, "postgresql")]
         );
-        assert_eq!(keys(&db.query("domain").expect("query")), [(53, Udp, "dns")]);
+        assert_eq!(
+            keys(&db.query("domain").expect("query")),
+            [(53, Udp, "dns")]
+        );
         assert_eq!(keys(&db.query("WWW").expect("query")), [(80, Tcp, "http")]);
         assert_eq!(
             keys(&db.query("80/tcp").expect("query")),

@@ -102,7 +102,11 @@ fn malformed_queries_exit_2_with_a_message() {
             let lines = run.stderr_lines();
             assert_eq!(lines.len(), 1, "{query}: {}", run.stderr);
             assert!(lines[0].contains(mentions), "{query}: {}", lines[0]);
-            assert_eq!(run.stdout_text(), "", "{query}: no empty table before the error");
+            assert_eq!(
+                run.stdout_text(),
+                "",
+                "{query}: no empty table before the error"
+            );
         }
     }
 }
@@ -193,9 +197,9 @@ fn postgres_finds_postgresql_by_name_prefix_or_system_alias() {
     run.assert_code(0);
     assert!(has(&entries, 5432, "tcp", "postgresql"), "{entries:?}");
     assert!(
-        entries
-            .iter()
-            .all(|e| e["service"].as_str().is_some_and(|s| s.starts_with("postgres"))),
+        entries.iter().all(|e| e["service"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("postgres"))),
         "{entries:?}"
     );
     let text = portclass(&["ports", "--no-system-services", "postgres"]).stdout_text();
