@@ -1,8 +1,13 @@
-//! Command-line definition (clap derive). Parsing only: no files or devices
-//! are touched here, and no other module is imported.
+//! Command-line definition (clap derive), and the shell completions and the
+//! manual page generated from it. Parsing and generating only: no files or
+//! devices are touched here (the generated text goes to the writer given),
+//! and no other module of portclass is imported.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap_complete::Generator;
 use std::ffi::OsString;
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 /// portclass: which services are on this link, how much, who talked.
@@ -29,8 +34,8 @@ pub struct NameArgs {
     #[arg(long, value_name = "FILE", global = true)]
     pub port_db: Option<PathBuf>,
 
-    /// The system services file consulted for ports the built-in database
-    /// lacks.
+    /// The system services file: names for the ports the built-in database
+    /// lacks, and aliases (for `ports`) of those it has.
     #[arg(
         long,
         value_name = "FILE",
@@ -57,28 +62,88 @@ pub enum Command {
     /// Write a traffic report (HTML with charts, Markdown, JSON or CSV) from
     /// captures or JSON summaries.
     Report(ReportArgs),
-    /// Merge JSON summaries of read, live or report into one.
+    /// Merge JSON summaries of read, live, report or merge into one.
     Merge(MergeArgs),
     /// Capture from a network interface and show per-service traffic live.
     Live(LiveArgs),
     /// List the capture devices with their addresses and state.
     Interfaces(InterfacesArgs),
-    /// Look up the port database by number (443, 53/udp) or name (ssh).
+    /// Look up the port database by port (443, 53/udp), range (1-1024) or
+    /// name (ssh).
     Ports(PortsArgs),
+    /// Print the shell completion script for bash, zsh or fish (the README
+    /// says where to put it).
+    Completions(CompletionsArgs),
+    /// Print the manual page, in roff (`portclass man | man -l -` shows it;
+    /// the README says where to install it).
+    Man,
 }
 
-/// Output formats.
+/// Output formats of read, live, interfaces and ports. What each holds
+/// differs by subcommand, and so does the help of each `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned tables for a terminal.
     Table,
-    /// One JSON document (schema in the README).
+    /// JSON.
     Json,
-    /// Comma-separated values of the services table.
+    /// Comma-separated values with a header line.
     Csv,
-    /// Markdown tables, for tickets and wikis.
+    /// Markdown tables.
     Markdown,
 }
+
+/// What `--format` writes in one subcommand, format by format: the four
+/// formats are the same everywhere, what each holds is not.
+struct FormatHelp {
+    table: &'static str,
+    json: &'static str,
+    csv: &'static str,
+    markdown: &'static str,
+}
+
+impl FormatHelp {
+    /// The `--format` parser, its possible values described as here.
+    fn parser(self) -> impl TypedValueParser<Value = Format> {
+        PossibleValuesParser::new([
+            PossibleValue::new("table").help(self.table),
+            PossibleValue::new("json").help(self.json),
+            PossibleValue::new("csv").help(self.csv),
+            PossibleValue::new("markdown").help(self.markdown),
+        ])
+        .try_map(|name| Format::from_str(&name, false))
+    }
+}
+
+const READ_FORMATS: FormatHelp = FormatHelp {
+    table: "Aligned tables for a terminal",
+    json: "One JSON document, schema portclass.read/2 (see the README)",
+    csv: "The services table: a header line, then one row per service",
+    markdown: "The tables in Markdown, for tickets and wikis",
+};
+
+const LIVE_FORMATS: FormatHelp = FormatHelp {
+    table: "On a terminal, a screen redrawn in place; otherwise a table per interval; \
+            then the summary",
+    json: "One JSON object per line (NDJSON): one per interval, then the summary",
+    csv: "Rows per service: each interval's (scope=interval), then the whole run's \
+          (scope=total)",
+    markdown: "A Markdown table per interval, then the summary",
+};
+
+const INTERFACES_FORMATS: FormatHelp = FormatHelp {
+    table: "An aligned table for a terminal",
+    json: "A JSON array, one object per device",
+    csv: "A header line, then one row per device",
+    markdown: "A Markdown table",
+};
+
+const PORTS_FORMATS: FormatHelp = FormatHelp {
+    table: "An aligned table; consecutive ports with the same entry are one row",
+    json: "A JSON array, one object per entry and port",
+    csv: "A header line, then one row per entry and port",
+    markdown: "A Markdown table; consecutive ports with the same entry are one row",
+};
 
 /// Options of the analysis beyond port numbers, shared by read, report and
 /// live.
@@ -140,7 +205,7 @@ pub struct ReadArgs {
     pub files: Vec<OsString>,
 
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, default_value = "table", value_parser = READ_FORMATS.parser())]
     pub format: Format,
 
     /// Service rows to show in table and markdown output (0: all); the rest
@@ -166,7 +231,7 @@ pub enum ReportFormat {
     Markdown,
     /// One JSON document (schema portclass.report/2, a superset of read's).
     Json,
-    /// One table as CSV (choose it with --table).
+    /// One table as CSV, chosen with --table.
     Csv,
 }
 
@@ -195,11 +260,12 @@ pub struct ReportArgs {
     #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ReportFormat::Html)]
-    pub format: ReportFormat,
+    /// Output format [default: html; csv when --table is given].
+    #[arg(short, long, value_enum)]
+    pub format: Option<ReportFormat>,
 
-    /// Rows per table and services charted (0: all rows).
+    /// Rows per table (HTML, Markdown) and services charted or in the JSON
+    /// time series (0: all); CSV holds every row.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
 
@@ -208,9 +274,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
 
-    /// The table written by --format csv.
-    #[arg(long, value_enum, default_value_t = ReportTableArg::Services)]
-    pub table: ReportTableArg,
+    /// The one table CSV holds [default: services]; given alone, it implies
+    /// --format csv (the other formats hold every table).
+    #[arg(long, value_enum)]
+    pub table: Option<ReportTableArg>,
 
     /// Worker threads for several inputs (default: one per CPU, at most 8).
     #[arg(long, value_name = "N")]
@@ -279,8 +346,8 @@ pub struct LiveArgs {
     #[arg(long, requires = "write")]
     pub stop_on_write_error: bool,
 
-    /// Output format; on a terminal, `table` is a screen redrawn in place.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = LIVE_FORMATS.parser())]
     pub format: Format,
 
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing.
@@ -293,7 +360,8 @@ pub struct LiveArgs {
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub metrics_max_series: usize,
 
-    /// Service rows to show per snapshot and in the final table (0: all).
+    /// Service rows of each table or markdown snapshot and of the final
+    /// table (0: all); JSON and CSV hold every row.
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
 
@@ -306,20 +374,137 @@ pub struct LiveArgs {
 #[derive(Debug, Args)]
 pub struct InterfacesArgs {
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    #[arg(short, long, default_value = "table", value_parser = INTERFACES_FORMATS.parser())]
     pub format: Format,
 }
 
 /// Arguments of `portclass ports`.
 #[derive(Debug, Args)]
 pub struct PortsArgs {
-    /// Port numbers (`443`), port/transport (`53/udp`) or service names (`ssh`).
+    /// A port (`443`), a range (`1-1024`), a service name or alias (`ssh`)
+    /// or the start of one (`postgres`), each optionally for one transport
+    /// (`53/udp`, `1-1024/tcp`, `dns/udp`).
     #[arg(required = true, value_name = "QUERY")]
     pub queries: Vec<String>,
 
-    /// Output format (csv and markdown also work).
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = PORTS_FORMATS.parser())]
     pub format: Format,
+}
+
+/// Shells `portclass completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+}
+
+/// Arguments of `portclass completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The command line as clap sees it, named as installed.
+fn command() -> clap::Command {
+    let mut command = Cli::command();
+    command.set_bin_name("portclass");
+    command
+}
+
+/// Writes the completion script for `shell`.
+pub fn write_completions(shell: Shell, out: &mut dyn Write) -> io::Result<()> {
+    let generator = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut command = command();
+    command.build();
+    generator.try_generate(&command, out)
+}
+
+/// Writes the manual page, portclass(1): one page with every subcommand
+/// and its options, so that one file installs it.
+pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
+    // `portclass help` is `--help` again: not a section of its own.
+    let mut command = command().disable_help_subcommand(true);
+    command.build();
+    let page = clap_mangen::Man::new(command.clone());
+    page.render_title(out)?;
+    page.render_name_section(out)?;
+    page.render_synopsis_section(out)?;
+    page.render_description_section(out)?;
+    page.render_options_section(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        // The options every subcommand shares are listed once, above.
+        let sub = sub.clone().mut_args(|arg| {
+            if arg.is_global_set() {
+                arg.hide(true)
+            } else {
+                arg
+            }
+        });
+        let name = sub.get_bin_name().unwrap_or_else(|| sub.get_name());
+        writeln!(out, ".SS \"{name}\"")?;
+        let mut text = Vec::new();
+        let page = clap_mangen::Man::new(sub);
+        page.render_description_section(&mut text)?;
+        page.render_synopsis_section(&mut text)?;
+        page.render_options_section(&mut text)?;
+        write_demoted(&text, out)?;
+    }
+    writeln!(out, ".SH \"EXIT STATUS\"")?;
+    for (status, meaning) in EXIT_STATUSES {
+        writeln!(out, ".TP\n{status}\n{meaning}")?;
+    }
+    page.render_version_section(out)
+}
+
+/// What each exit status means (the README's "Exit status").
+const EXIT_STATUSES: [(u8, &str); 3] = [
+    (0, "Every input was read completely."),
+    (
+        1,
+        "An input was only partly read (damaged or cut short: the frames before the damage \
+         are counted), a capture file could not be written completely, or a query found nothing.",
+    ),
+    (
+        2,
+        "An input could not be read at all, a capture could not be opened, or bad usage.",
+    ),
+];
+
+/// Copies a subcommand's sections into its `.SS` block, since a page has
+/// only two levels of headings: the description and synopsis become plain
+/// paragraphs, the option headings (`.SH OPTIONS`, `.SH ANALYSIS`)
+/// paragraphs in bold. Text lines that start with a dot are escaped by the
+/// roff writer, so a line starting `.SH ` is a heading. The preamble each
+/// section repeats (defining `\*(Aq`) is written once, at the top.
+fn write_demoted(roff: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    for line in String::from_utf8_lossy(roff).lines() {
+        if line.starts_with(".ie \\n(.g .ds Aq") || line.starts_with(".el .ds Aq") {
+            continue;
+        }
+        match line.strip_prefix(".SH ").map(|h| h.trim_matches('"')) {
+            Some("DESCRIPTION" | "SYNOPSIS") => writeln!(out, ".PP")?,
+            Some(heading) => {
+                let mut letters = heading.chars();
+                let first = letters.next().unwrap_or(' ');
+                let rest = letters.as_str().to_lowercase();
+                writeln!(out, ".PP\n.B {first}{rest}")?;
+            }
+            None => writeln!(out, "{line}")?,
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -327,9 +512,40 @@ mod tests {
     use super::*;
     use clap::CommandFactory;
 
+    /// clap's own checks of the definition (hyperfine's `verify_app`), on
+    /// the command as parsed and as the completions and man page see it.
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
+    }
+
+    #[test]
+    fn completions_and_man_page_are_generated_from_the_definition() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let mut script = Vec::new();
+            write_completions(shell, &mut script).expect("written");
+            let script = String::from_utf8(script).expect("UTF-8");
+            assert!(script.contains("scan-window"), "{shell:?}");
+        }
+        let mut page = Vec::new();
+        write_man_page(&mut page).expect("written");
+        let page = String::from_utf8(page).expect("UTF-8");
+        // Two levels of headings: the subcommands' sections are demoted.
+        let headings: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH ")).collect();
+        assert_eq!(
+            headings,
+            [
+                ".SH NAME",
+                ".SH SYNOPSIS",
+                ".SH DESCRIPTION",
+                ".SH OPTIONS",
+                ".SH COMMANDS",
+                ".SH \"EXIT STATUS\"",
+                ".SH VERSION"
+            ]
+        );
+        assert!(page.contains(".SS \"portclass ports\""), "{page}");
     }
 
     #[test]

@@ -54,6 +54,15 @@ pub enum ConfigError {
         /// What was given.
         value: u32,
     },
+    /// `report --table` with a format other than CSV.
+    #[error(
+        "--table chooses the one table of CSV output, but --format {format} holds every table: \
+         drop --table, or give --format csv"
+    )]
+    TableWithoutCsv {
+        /// The format asked for.
+        format: &'static str,
+    },
     /// `--snaplen` out of range.
     #[error("--snaplen must be between 64 and 262144 bytes, got {0}")]
     BadSnaplen(u32),
@@ -165,6 +174,10 @@ pub enum Job {
     Interfaces(Format),
     /// `portclass ports`.
     Ports(PortsSettings),
+    /// `portclass completions SHELL`.
+    Completions(cli::Shell),
+    /// `portclass man`.
+    ManPage,
 }
 
 /// What `live` does.
@@ -260,6 +273,30 @@ fn capture_filter(option: Option<String>, words: &[String]) -> Result<Option<Str
         (Some(filter), true) => Ok(Some(filter)),
         (None, false) => Ok(Some(words.join(" "))),
         (None, true) => Ok(None),
+    }
+}
+
+/// `report`'s format and CSV table: HTML by default, CSV when only
+/// `--table` is given; `--table` with any other format is refused rather
+/// than ignored.
+fn report_output(
+    format: Option<cli::ReportFormat>,
+    table: Option<cli::ReportTableArg>,
+) -> Result<(cli::ReportFormat, cli::ReportTableArg), ConfigError> {
+    use cli::ReportFormat::{Csv, Html, Json, Markdown};
+    let services = cli::ReportTableArg::Services;
+    match (format, table) {
+        (None, None) => Ok((Html, services)),
+        (None | Some(Csv), table) => Ok((Csv, table.unwrap_or(services))),
+        (Some(format), None) => Ok((format, services)),
+        (Some(format), Some(_)) => Err(ConfigError::TableWithoutCsv {
+            format: match format {
+                Html => "html",
+                Markdown => "markdown",
+                Json => "json",
+                Csv => "csv",
+            },
+        }),
     }
 }
 
@@ -367,6 +404,7 @@ impl Settings {
                     return Err(ConfigError::StdinTwice);
                 }
                 let threads = worker_threads(args.threads, inputs.len())?;
+                let (format, table) = report_output(args.format, args.table)?;
                 Job::Report(ReportSettings {
                     analysis: AnalysisSettings {
                         pipelined: spare_core(threads),
@@ -375,9 +413,9 @@ impl Settings {
                     bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
                     inputs,
                     out: args.out,
-                    format: args.format,
+                    format,
                     top: args.top,
-                    table: args.table,
+                    table,
                     threads,
                 })
             }
@@ -391,6 +429,8 @@ impl Settings {
                 queries: args.queries,
                 format: format(args.format),
             }),
+            Command::Completions(args) => Job::Completions(args.shell),
+            Command::Man => Job::ManPage,
         };
         Ok(Settings { names, job })
     }
@@ -446,6 +486,33 @@ mod tests {
 
     fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
         Settings::from_cli(Cli::try_parse_from(args).expect("parses"))
+    }
+
+    #[test]
+    fn report_table_implies_csv_and_refuses_other_formats() {
+        use cli::{ReportFormat, ReportTableArg};
+        let output = |args: &[&str]| {
+            settings(args).map(|s| match s.job {
+                Job::Report(report) => (report.format, report.table),
+                other => panic!("wrong job {other:?}"),
+            })
+        };
+        assert_eq!(
+            output(&["portclass", "report", "a"]),
+            Ok((ReportFormat::Html, ReportTableArg::Services))
+        );
+        assert_eq!(
+            output(&["portclass", "report", "a", "--table", "hosts"]),
+            Ok((ReportFormat::Csv, ReportTableArg::Hosts))
+        );
+        assert_eq!(
+            output(&["portclass", "report", "a", "-f", "csv"]),
+            Ok((ReportFormat::Csv, ReportTableArg::Services))
+        );
+        assert_eq!(
+            output(&["portclass", "report", "a", "-f", "json", "--table", "hosts"]),
+            Err(ConfigError::TableWithoutCsv { format: "json" })
+        );
     }
 
     #[test]

@@ -27,10 +27,10 @@ fn corpus_matches_tshark() {
     let dir = corpus_dir();
     let expected_dir = dir.join("expected");
     if !expected_dir.is_dir() {
-        eprintln!(
-            "skipping conformance: {} not found (a clone without ../shared)",
+        common::skipped(format_args!(
+            "{} not found (a clone without ../shared beside it)",
             expected_dir.display()
-        );
+        ));
         return;
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -14,6 +14,7 @@ mod report;
 
 use crate::capture::Input;
 use crate::classify::{NamingRule, PortDb, PortDbError};
+use crate::cli;
 use crate::config::{AnalysisSettings, Job, NameSettings, PortsSettings, ReadSettings, Settings};
 use crate::pipeline::read_input;
 use crate::render::{self, Format};
@@ -55,15 +56,35 @@ pub enum AppError {
 /// Runs `settings`, writing results to `out` and diagnostics to `err`;
 /// returns the exit status.
 pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, AppError> {
-    let db = load_port_db(&settings.names, err)?;
-    match &settings.job {
-        Job::Read(read) => run_read(read, &settings.names, &db, out, err),
-        Job::Report(report) => report::run_report(report, &settings.names, &db, out, err),
-        Job::Merge(merge) => report::run_merge(merge, &settings.names, &db, out, err),
-        Job::Live(live) => live::run_live(live, &settings.names, &db, out, err),
+    let names = &settings.names;
+    let job = match &settings.job {
+        // Generated from the command line alone: no port database needed.
+        Job::Completions(shell) => {
+            return write_generated(|out| cli::write_completions(*shell, out), out);
+        }
+        Job::ManPage => return write_generated(cli::write_man_page, out),
+        job => job,
+    };
+    let db = load_port_db(names, err)?;
+    match job {
+        Job::Read(read) => run_read(read, names, &db, out, err),
+        Job::Report(report) => report::run_report(report, names, &db, out, err),
+        Job::Merge(merge) => report::run_merge(merge, names, &db, out, err),
+        Job::Live(live) => live::run_live(live, names, &db, out, err),
         Job::Interfaces(format) => live::run_interfaces(*format, out, err),
-        Job::Ports(ports) => run_ports(ports, &settings.names, &db, out, err),
+        Job::Ports(ports) => run_ports(ports, names, &db, out, err),
+        Job::Completions(_) | Job::ManPage => Ok(EXIT_OK),
     }
+}
+
+/// Writes a completion script or the manual page.
+fn write_generated(
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    out: &mut dyn Write,
+) -> Result<u8, AppError> {
+    write(out)?;
+    out.flush()?;
+    Ok(EXIT_OK)
 }
 
 fn load_port_db(names: &NameSettings, err: &mut dyn Write) -> Result<PortDb, AppError> {
@@ -216,6 +237,12 @@ fn run_ports(
                 exit = EXIT_FAILED;
             }
         }
+    }
+    // Nothing found: the messages above say why, and an empty table would
+    // only stand between them and the reader; JSON and CSV still give their
+    // (empty) document to a script.
+    if entries.is_empty() && matches!(settings.format, Format::Table | Format::Markdown) {
+        return Ok(exit);
     }
     render::write_ports(&entries, settings.format, names.numeric, out)?;
     out.flush()?;

@@ -791,8 +791,8 @@ mod tests {
         }
     }
 
-    fn skip_notice(test: &str) {
-        eprintln!("note: {test} skipped: capturing needs root or CAP_NET_RAW");
+    fn skip_notice() {
+        crate::test_skipped("capturing needs root or CAP_NET_RAW");
     }
 
     fn loopback_options(filter: String) -> LiveOptions {
@@ -928,7 +928,7 @@ mod tests {
     #[test]
     fn captures_exactly_the_datagrams_sent_on_loopback() {
         if !may_capture() {
-            return skip_notice("captures_exactly_the_datagrams_sent_on_loopback");
+            return skip_notice();
         }
         let traffic = Traffic::new();
         let filter = traffic.filter();
@@ -957,7 +957,7 @@ mod tests {
     #[test]
     fn saved_packets_read_back_identical() {
         if !may_capture() {
-            return skip_notice("saved_packets_read_back_identical");
+            return skip_notice();
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.pcap");
@@ -992,12 +992,13 @@ mod tests {
     #[test]
     fn default_device_is_the_first_listed() {
         let Some(default) = default_interface().unwrap() else {
-            return eprintln!("note: default_device_is_the_first_listed skipped: no device");
+            return crate::test_skipped("no capture device here");
         };
         let interfaces = list_interfaces().unwrap();
         assert_eq!(interfaces.first().map(|i| &i.name), Some(&default));
         if !may_capture() {
-            return skip_notice("default_device_is_the_first_listed (opening)");
+            // The listing is checked; opening the device is what is skipped.
+            return skip_notice();
         }
         let options = LiveOptions {
             promisc: false,
@@ -1013,7 +1014,7 @@ mod tests {
     #[test]
     fn bad_filter_gives_libpcaps_message() {
         if !may_capture() {
-            return skip_notice("bad_filter_gives_libpcaps_message");
+            return skip_notice();
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("never.pcap");
@@ -1049,7 +1050,7 @@ mod tests {
     #[test]
     fn unknown_interface_is_no_such_device() {
         if !may_capture() {
-            return skip_notice("unknown_interface_is_no_such_device");
+            return skip_notice();
         }
         let options = LiveOptions {
             device: Some("nonexistent0".to_owned()),
@@ -1070,7 +1071,7 @@ mod tests {
     #[test]
     fn uncreatable_file_is_named() {
         if !may_capture() {
-            return skip_notice("uncreatable_file_is_named");
+            return skip_notice();
         }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("live.pcap");
@@ -1093,9 +1094,7 @@ mod tests {
     #[test]
     fn without_privileges_the_error_says_what_to_do() {
         if may_capture() {
-            return eprintln!(
-                "note: without_privileges_the_error_says_what_to_do skipped: this process may capture"
-            );
+            return crate::test_skipped("this process may capture (run it unprivileged)");
         }
         for device in ["lo", "nonexistent0"] {
             let options = LiveOptions {
@@ -1121,7 +1120,7 @@ mod tests {
     fn loopback_is_listed_with_its_address() {
         let interfaces = list_interfaces().unwrap();
         let Some(lo) = interfaces.iter().find(|i| i.name == "lo") else {
-            return eprintln!("note: loopback_is_listed_with_its_address skipped: no lo");
+            return crate::test_skipped("no lo interface here");
         };
         assert!(lo.loopback, "{lo:?}");
         assert!(lo.up, "{lo:?}");

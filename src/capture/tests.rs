@@ -1223,10 +1223,10 @@ fn expected_damage(file: &str) -> Option<fn(&CaptureErrorKind) -> bool> {
 fn corpus_matches_tshark() {
     let corpus = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     if !corpus.is_dir() {
-        eprintln!(
-            "corpus_matches_tshark: {} not found, skipped",
+        crate::test_skipped(format_args!(
+            "{} not found (a clone without ../shared beside it)",
             corpus.display()
-        );
+        ));
         return;
     }
     let mut names: Vec<String> = std::fs::read_dir(corpus)

@@ -1,7 +1,7 @@
 //! The port database: the built-in table, the system services file and a
 //! user file, merged into one sorted list.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -61,7 +61,8 @@ pub struct PortEntry {
     /// Free-text description.
     pub description: String,
     /// Other names from a services-format line (`discard 9/tcp sink null`
-    /// has aliases `sink` and `null`); empty for port-db lines.
+    /// has aliases `sink` and `null`); for a built-in entry, the names the
+    /// system services file gives its port (`domain` for 53 `dns`).
     pub aliases: Vec<String>,
     /// The layer the entry comes from.
     pub source: Source,
@@ -81,6 +82,27 @@ impl PortEntry {
                 .aliases
                 .iter()
                 .any(|alias| alias.eq_ignore_ascii_case(name))
+    }
+
+    /// Whether the service keyword or an alias starts with `prefix`,
+    /// ignoring ASCII case.
+    pub fn has_name_starting_with(&self, prefix: &str) -> bool {
+        let starts = |name: &str| {
+            name.as_bytes()
+                .get(..prefix.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+        };
+        starts(&self.service) || self.aliases.iter().any(|alias| starts(alias))
+    }
+
+    /// Takes the names of `other`, an entry of a lower layer for the same
+    /// pair, as aliases (those this entry has not already).
+    fn adopt_names(&mut self, other: PortEntry) {
+        for name in std::iter::once(other.service).chain(other.aliases) {
+            if !self.is_named(&name) {
+                self.aliases.push(name);
+            }
+        }
     }
 
     fn from_parsed(parsed: ParsedEntry, source: Source) -> Self {
@@ -141,40 +163,6 @@ fn more_note(other_bad_lines: usize) -> String {
     }
 }
 
-/// A port-database query could not be understood.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QueryError {
-    /// Nothing was asked.
-    #[error(
-        "empty query: give a port (443), a port and transport (53/udp) or a service name (ssh)"
-    )]
-    Empty,
-    /// The query is not of the form PORT, PORT/TRANSPORT, NAME or NAME/TRANSPORT.
-    #[error(
-        "`{query}` is not a query: give a port (443), a port and transport (53/udp) or a service name (ssh)"
-    )]
-    Malformed {
-        /// The query as given.
-        query: String,
-    },
-    /// A number outside 0-65535.
-    #[error("`{query}`: {number} is not a port; ports run from 0 to 65535")]
-    PortOutOfRange {
-        /// The query as given.
-        query: String,
-        /// The number as written.
-        number: String,
-    },
-    /// The part after `/` is not a transport.
-    #[error("`{query}`: unknown transport `{transport}`; use tcp, udp or sctp, e.g. 53/udp")]
-    UnknownTransport {
-        /// The query as given.
-        query: String,
-        /// The part after `/`.
-        transport: String,
-    },
-}
-
 /// The merged port database: every entry of every layer, sorted by port,
 /// transport and layer precedence. Lookups by (transport, port) are binary
 /// searches.
@@ -202,7 +190,9 @@ impl PortDb {
     /// file.
     ///
     /// - `system` (normally `/etc/services`) only adds entries for
-    ///   (port, transport) pairs the built-in table lacks. A missing file is
+    ///   (port, transport) pairs the built-in table lacks; for the others,
+    ///   its names become aliases of the primary built-in entry, so that
+    ///   [`PortDb::query`] finds `postgres` or `domain`. A missing file is
     ///   skipped silently; an unreadable one, and its bad lines, are skipped
     ///   with a note in [`PortDb::warnings`].
     /// - `user` entries, in the port-db or the `/etc/services` format
@@ -225,14 +215,22 @@ impl PortDb {
             None => Vec::new(),
         };
 
-        let builtin_pairs: HashSet<(u16, Transport)> =
-            builtin.iter().map(|e| (e.port, e.transport)).collect();
+        // The primary built-in entry of each pair (the first in file order).
+        let mut builtin_primary: HashMap<(u16, Transport), usize> = HashMap::new();
+        for (index, e) in builtin.iter().enumerate() {
+            builtin_primary
+                .entry((e.port, e.transport))
+                .or_insert(index);
+        }
         let mut entries = builtin;
-        entries.extend(
-            system_entries
-                .into_iter()
-                .filter(|e| !builtin_pairs.contains(&(e.port, e.transport))),
-        );
+        for system_entry in system_entries {
+            match builtin_primary.get(&(system_entry.port, system_entry.transport)) {
+                // The built-in name stands; the system's names find it
+                // (`postgres`, `domain`).
+                Some(&primary) => entries[primary].adopt_names(system_entry),
+                None => entries.push(system_entry),
+            }
+        }
         entries.extend(user_entries);
 
         let mut db = PortDb { entries, warnings };
@@ -264,6 +262,13 @@ impl PortDb {
         &self.entries[start..start + length]
     }
 
+    /// Every entry for the ports of `ports`, in database order.
+    pub fn entries_in(&self, ports: std::ops::RangeInclusive<u16>) -> &[PortEntry] {
+        let start = self.entries.partition_point(|e| e.port < *ports.start());
+        let length = self.entries[start..].partition_point(|e| e.port <= *ports.end());
+        &self.entries[start..start + length]
+    }
+
     /// The entry shown for a transport and port by default.
     pub fn primary(&self, transport: Transport, port: u16) -> Option<&PortEntry> {
         self.entries_for(transport, port).first()
@@ -287,63 +292,6 @@ impl PortDb {
         }
     }
 
-    /// Looks entries up by what a user types:
-    ///
-    /// - `443`: that port, all transports;
-    /// - `53/udp`: that port and transport;
-    /// - `ssh`, `HTTP`: every entry whose service keyword or alias equals
-    ///   the name, ignoring case;
-    /// - `dns/udp`: the same, for one transport.
-    ///
-    /// Entries come in database order (port, transport, primary first). A
-    /// query that matches nothing gives `Ok` of an empty list.
-    pub fn query(&self, query: &str) -> Result<Vec<&PortEntry>, QueryError> {
-        let trimmed = query.trim();
-        let malformed = || QueryError::Malformed {
-            query: trimmed.to_owned(),
-        };
-        if trimmed.is_empty() {
-            return Err(QueryError::Empty);
-        }
-        if trimmed.contains(char::is_whitespace) {
-            return Err(malformed());
-        }
-        let (subject, transport) = match trimmed.split_once('/') {
-            None => (trimmed, None),
-            Some((subject, transport_text)) => {
-                if transport_text.is_empty() {
-                    return Err(malformed());
-                }
-                let transport = Transport::parse(transport_text).ok_or_else(|| {
-                    QueryError::UnknownTransport {
-                        query: trimmed.to_owned(),
-                        transport: transport_text.to_owned(),
-                    }
-                })?;
-                (subject, Some(transport))
-            }
-        };
-        if subject.is_empty() {
-            return Err(malformed());
-        }
-        let transports: &[Transport] = match &transport {
-            Some(transport) => std::slice::from_ref(transport),
-            None => &Transport::ALL,
-        };
-
-        if let Some(port) = parse_query_port(subject, trimmed)? {
-            return Ok(transports
-                .iter()
-                .flat_map(|&transport| self.entries_for(transport, port))
-                .collect());
-        }
-        Ok(self
-            .entries
-            .iter()
-            .filter(|e| transports.contains(&e.transport) && e.is_named(subject))
-            .collect())
-    }
-
     /// Number of entries in all layers.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -364,23 +312,6 @@ impl PortDb {
     pub fn naming_rule(&self) -> NamingRule {
         NamingRule::from_known_ports(self.entries.iter().map(|e| (e.transport, e.port)))
     }
-}
-
-/// `Ok(Some(port))` for a number, `Ok(None)` for a name, an error for a
-/// number outside 0-65535 (including a signed one).
-fn parse_query_port(subject: &str, query: &str) -> Result<Option<u16>, QueryError> {
-    let digits = subject.strip_prefix(['+', '-']).unwrap_or(subject);
-    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-        return Ok(None);
-    }
-    let out_of_range = || QueryError::PortOutOfRange {
-        query: query.to_owned(),
-        number: subject.to_owned(),
-    };
-    if subject.starts_with('-') {
-        return Err(out_of_range());
-    }
-    digits.parse().map(Some).map_err(|_| out_of_range())
 }
 
 fn builtin_entries() -> Vec<PortEntry> {
@@ -597,7 +528,7 @@ mod tests {
     #[test]
     fn builtin_holds_every_seed_row() {
         let Ok(seed) = std::fs::read_to_string(SEED_PATH) else {
-            eprintln!("skipping: ../shared/seed/ports-article.txt not found");
+            crate::test_skipped("../shared/seed/ports-article.txt not found");
             return;
         };
         let rows = seed_rows(&seed);
@@ -893,9 +824,9 @@ mod tests {
     #[test]
     fn builtin_names_nmaps_most_frequently_open_ports() {
         let Ok(text) = std::fs::read_to_string(NMAP_SERVICES) else {
-            eprintln!(
-                "skipping: {NMAP_SERVICES} not found (install Debian's nmap package to measure coverage)"
-            );
+            crate::test_skipped(format_args!(
+                "{NMAP_SERVICES} not found (install Debian's nmap package to measure coverage)"
+            ));
             return;
         };
         let rows = nmap_frequencies(&text);
@@ -1127,129 +1058,6 @@ mod tests {
     }
 
     // ---- queries ----
-
-    #[test]
-    fn query_by_port_spans_transports() {
-        let db = PortDb::builtin();
-        assert_eq!(
-            keys(&db.query("443").expect("query")),
-            [(443, Tcp, "https"), (443, Udp, "https"), (443, Udp, "quic")]
-        );
-        assert_eq!(
-            keys(&db.query(" 53/udp ").expect("query")),
-            [(53, Udp, "dns")]
-        );
-        assert_eq!(
-            keys(&db.query("53/UDP").expect("query")),
-            [(53, Udp, "dns")]
-        );
-        assert_eq!(
-            keys(&db.query("5060/sctp").expect("query")),
-            [(5060, Sctp, "sip")]
-        );
-        assert_eq!(db.query("65535").expect("query"), [] as [&PortEntry; 0]);
-    }
-
-    #[test]
-    fn query_by_name_ignores_case_and_can_filter_transport() {
-        let db = PortDb::builtin();
-        assert_eq!(
-            keys(&db.query("ssh").expect("query")),
-            [(22, Tcp, "ssh"), (22, Udp, "ssh")]
-        );
-        let http = db.query("HTTP").expect("query");
-        assert_eq!(keys(&http), [(80, Tcp, "http")]);
-        let vnc: Vec<u16> = db
-            .query("vnc")
-            .expect("query")
-            .iter()
-            .map(|e| e.port)
-            .collect();
-        assert_eq!(
-            vnc,
-            [
-                5900, 5901, 5902, 5903, 5915, 5922, 5925, 5950, 5952, 5959, 5960, 5961, 5962
-            ]
-        );
-        assert_eq!(
-            keys(&db.query("dns/udp").expect("query")),
-            [(53, Udp, "dns")]
-        );
-        assert_eq!(
-            db.query("no-such-service").expect("query"),
-            [] as [&PortEntry; 0]
-        );
-    }
-
-    #[test]
-    fn bad_queries_explain_themselves() {
-        let db = PortDb::builtin();
-        let cases = [
-            ("", QueryError::Empty),
-            ("   ", QueryError::Empty),
-            (
-                "70000",
-                QueryError::PortOutOfRange {
-                    query: "70000".into(),
-                    number: "70000".into(),
-                },
-            ),
-            (
-                "99999999999999999999/tcp",
-                QueryError::PortOutOfRange {
-                    query: "99999999999999999999/tcp".into(),
-                    number: "99999999999999999999".into(),
-                },
-            ),
-            (
-                "-1",
-                QueryError::PortOutOfRange {
-                    query: "-1".into(),
-                    number: "-1".into(),
-                },
-            ),
-            (
-                "53/foo",
-                QueryError::UnknownTransport {
-                    query: "53/foo".into(),
-                    transport: "foo".into(),
-                },
-            ),
-            (
-                "53/",
-                QueryError::Malformed {
-                    query: "53/".into(),
-                },
-            ),
-            (
-                "/udp",
-                QueryError::Malformed {
-                    query: "/udp".into(),
-                },
-            ),
-            (
-                "ssh tcp",
-                QueryError::Malformed {
-                    query: "ssh tcp".into(),
-                },
-            ),
-        ];
-        for (query, expected) in cases {
-            assert_eq!(db.query(query), Err(expected), "{query:?}");
-        }
-        // Messages quote the query without surrounding blanks.
-        assert_eq!(
-            db.query(" 53/foo\n"),
-            Err(QueryError::UnknownTransport {
-                query: "53/foo".into(),
-                transport: "foo".into()
-            })
-        );
-        let message = db.query("53/foo").expect_err("bad").to_string();
-        assert!(message.contains("use tcp, udp or sctp"), "{message}");
-        let message = db.query("70000").expect_err("bad").to_string();
-        assert!(message.contains("0 to 65535"), "{message}");
-    }
 
     #[test]
     fn labels_for_namings() {

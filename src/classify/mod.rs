@@ -8,7 +8,8 @@
 //!
 //! 1. **builtin**: `port-db/services.tsv`, compiled in ([`BUILTIN_PORT_DB`]);
 //! 2. **system**: the services file, normally `/etc/services`; it only adds
-//!    entries for (port, transport) pairs the built-in table lacks, and a
+//!    entries for (port, transport) pairs the built-in table lacks (its
+//!    names for the other pairs become aliases of the built-in entry), and a
 //!    missing or garbled file is skipped (see [`PortDb::warnings`]);
 //! 3. **user**: a file named with `--port-db`, in the port-db or the
 //!    `/etc/services` format; its entries come first for the pairs they name,
@@ -63,10 +64,12 @@ mod db;
 pub mod ftp;
 mod naming;
 mod parse;
+mod query;
 
-pub use db::{BUILTIN_PORT_DB, PortDb, PortDbError, PortEntry, QueryError, Source};
+pub use db::{BUILTIN_PORT_DB, PortDb, PortDbError, PortEntry, Source};
 pub use naming::{Naming, NamingRule, PortClass};
 pub use parse::LineProblem;
+pub use query::QueryError;
 
 /// Label of a frame attributed to a port that has no database entry.
 pub const UNASSIGNED: &str = "unassigned";

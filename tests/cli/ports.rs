@@ -1,5 +1,6 @@
-//! The `ports` subcommand: look-ups by number, number/transport and name;
-//! conflicts; bad queries (exit 2) and queries that match nothing (exit 1).
+//! The `ports` subcommand: look-ups by number, range, number/transport, name,
+//! alias and name prefix; conflicts; bad queries (exit 2) and queries that
+//! match nothing (exit 1), with no empty table before the message.
 
 use crate::common::*;
 use serde_json::Value;
@@ -89,14 +90,24 @@ fn name_query_finds_the_port() {
 fn malformed_queries_exit_2_with_a_message() {
     for (query, mentions) in [
         ("99999", "99999"),
+        ("70000", "0 to 65535"),
         ("53/xyz", "xyz"),
         ("65536/udp", "65536"),
+        ("1-70000", "70000"),
+        ("1024-1", "1-1024"),
     ] {
-        let run = portclass(&["ports", "--no-system-services", query]);
-        run.assert_code(2);
-        let lines = run.stderr_lines();
-        assert_eq!(lines.len(), 1, "{query}: {}", run.stderr);
-        assert!(lines[0].contains(mentions), "{query}: {}", lines[0]);
+        for format in ["table", "markdown"] {
+            let run = portclass(&["ports", "--no-system-services", "-f", format, query]);
+            run.assert_code(2);
+            let lines = run.stderr_lines();
+            assert_eq!(lines.len(), 1, "{query}: {}", run.stderr);
+            assert!(lines[0].contains(mentions), "{query}: {}", lines[0]);
+            assert_eq!(
+                run.stdout_text(),
+                "",
+                "{query}: no empty table before the error"
+            );
+        }
     }
 }
 
@@ -107,6 +118,11 @@ fn query_matching_nothing_exits_1() {
     run.assert_code(1);
     assert!(entries.is_empty(), "{entries:?}");
     assert!(run.stderr.contains("40123"), "{}", run.stderr);
+
+    // Nothing to show in a table: only the message.
+    let run = portclass(&["ports", "--no-system-services", "40123/tcp"]);
+    run.assert_code(1);
+    assert_eq!(run.stdout_text(), "", "no empty table");
 
     // One miss among hits: the hits are still listed, the status says 1.
     let (run, entries) = ports_json(&["22", "40123/tcp"]);
@@ -143,4 +159,82 @@ fn iperf3_is_named_on_both_transports() {
     run.assert_code(0);
     assert!(has(&entries, 5201, "tcp", "iperf3"), "{entries:?}");
     assert!(has(&entries, 5201, "udp", "iperf3"), "{entries:?}");
+}
+
+#[test]
+fn a_range_lists_every_entry_of_its_ports() {
+    let (run, entries) = ports_json(&["1-1024"]);
+    run.assert_code(0);
+    assert!(has(&entries, 22, "tcp", "ssh"), "{entries:?}");
+    assert!(has(&entries, 53, "udp", "dns"), "{entries:?}");
+    assert!(has(&entries, 443, "tcp", "https"), "{entries:?}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["port"].as_u64().is_some_and(|p| (1..=1024).contains(&p))),
+        "{entries:?}"
+    );
+
+    let (run, tcp) = ports_json(&["1-1024/tcp"]);
+    run.assert_code(0);
+    assert!(tcp.iter().all(|e| e["transport"] == "tcp"), "{tcp:?}");
+    assert_eq!(
+        tcp.len(),
+        entries.iter().filter(|e| e["transport"] == "tcp").count()
+    );
+
+    let run = portclass(&["ports", "--no-system-services", "20-23"]);
+    run.assert_code(0);
+    let text = run.stdout_text();
+    assert!(text.contains("22/tcp") && text.contains("ssh"), "{text}");
+}
+
+#[test]
+fn postgres_finds_postgresql_by_name_prefix_or_system_alias() {
+    // The built-in entry is `postgresql`; no entry is called `postgres`, so
+    // the names that start with it are listed.
+    let (run, entries) = ports_json(&["postgres"]);
+    run.assert_code(0);
+    assert!(has(&entries, 5432, "tcp", "postgresql"), "{entries:?}");
+    assert!(
+        entries.iter().all(|e| e["service"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("postgres"))),
+        "{entries:?}"
+    );
+    let text = portclass(&["ports", "--no-system-services", "postgres"]).stdout_text();
+    assert!(text.contains("5432/tcp"), "{text}");
+
+    // With a services file that calls 5432/tcp `postgresql` with the alias
+    // `postgres` (as Debian's does), the alias finds the built-in entry.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let services = write_file(
+        dir.path(),
+        "services",
+        b"postgresql\t5432/tcp\tpostgres\t# PostgreSQL Database\ndomain\t\t53/udp\n",
+    );
+    let run = portclass(&[
+        "ports".as_ref(),
+        "--system-services".as_ref(),
+        services.as_os_str(),
+        "-f".as_ref(),
+        "json".as_ref(),
+        "postgres".as_ref(),
+        "domain/udp".as_ref(),
+    ]);
+    run.assert_code(0);
+    let found: Vec<(u64, String)> = run
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| (e["port"].as_u64().unwrap_or(0), e["service"].to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (5432, "\"postgresql\"".to_owned()),
+            (53, "\"dns\"".to_owned())
+        ]
+    );
 }

@@ -37,6 +37,19 @@ pub const PORT_TRANSPORTS: [&str; 3] = ["tcp", "udp", "sctp"];
 /// First port of the dynamic range (49152–65535).
 pub const DYNAMIC_START: u16 = 49152;
 
+/// Says that the running test skipped some or all of its checks, and why,
+/// where a plain `cargo test` shows it. libtest keeps what a passing test
+/// prints with `eprintln!` to itself (shown only with `--nocapture`), so a
+/// skipped test would read as a plain `ok`; a write to the standard error
+/// handle itself is not captured.
+pub fn skipped(reason: impl std::fmt::Display) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    // One write, so that the line is not cut by libtest's own output.
+    let line = format!("SKIPPED {test}: {reason}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
 /// Path of the binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_portclass")
@@ -860,7 +873,7 @@ impl SmallDisk {
             .status()
             .is_ok_and(|s| s.success());
         if !mounted {
-            eprintln!("skipping: cannot mount a tmpfs (needs root)");
+            skipped("cannot mount a tmpfs (needs root)");
             return None;
         }
         Some(SmallDisk { dir })

@@ -98,7 +98,7 @@ impl NetPair {
     /// no network namespaces here). Any later setup failure fails the test.
     pub fn new() -> Option<NetPair> {
         if !is_root() {
-            eprintln!("skipping: not root");
+            super::skipped("not root (network namespaces need root)");
             return None;
         }
         let n = NEXT_PAIR.fetch_add(1, Ordering::Relaxed);
@@ -119,10 +119,10 @@ impl NetPair {
         for ns in [pair.ns_a.clone(), pair.ns_b.clone()] {
             let out = ip(&["netns", "add", &ns]);
             if !out.status.success() {
-                eprintln!(
-                    "skipping: `ip netns add {ns}` failed (no network namespaces here?): {}",
+                super::skipped(format_args!(
+                    "`ip netns add {ns}` failed (no network namespaces here?): {}",
                     String::from_utf8_lossy(&out.stderr).trim()
-                );
+                ));
                 return None; // `pair` drops: deletes what was created
             }
             pair.created.push(ns);

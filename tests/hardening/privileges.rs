@@ -18,6 +18,7 @@
 //! them each test prints a notice and passes.
 
 use crate::common::netns::{Background, NetPair, Side, is_root};
+use crate::common::skipped;
 use crate::common::*;
 use crate::support::*;
 use serde_json::Value;
@@ -74,11 +75,11 @@ impl Sandbox {
     /// `None` (with a notice) when not root or without setpriv.
     fn new() -> Option<Sandbox> {
         if !is_root() {
-            eprintln!("skipping: not root (dropping privileges needs root)");
+            skipped("not root (dropping privileges needs root)");
             return None;
         }
         if Command::new("setpriv").arg("--version").output().is_err() {
-            eprintln!("skipping: no setpriv (util-linux)");
+            skipped("no setpriv (util-linux)");
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");

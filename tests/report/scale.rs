@@ -254,7 +254,7 @@ fn two_hundred_thousand_sources_stay_bounded() {
     let (peak_kib, stdout) = match run_measured(&command, dir.path()) {
         Some((kib, stdout)) => (Some(kib), stdout),
         None => {
-            eprintln!("note: /usr/bin/time not installed, peak RSS not checked");
+            skipped("the peak RSS check: /usr/bin/time is not installed");
             (None, clean(portclass(&command)).stdout)
         }
     };
