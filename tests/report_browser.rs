@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{fixture, portclass};
+use common::{fixture, portclass, skipped};
 use std::collections::HashSet;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -204,9 +204,7 @@ fn page_text(html: &str) -> String {
 #[test]
 fn html_report_renders_in_chromium() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "notice: {CHROMIUM} not found; skipping the browser test (apt-get install chromium)"
-        );
+        skipped(format!("{CHROMIUM} not found (apt-get install chromium)"));
         return;
     }
     let sample = fixture("sample.pcapng");
@@ -464,9 +462,7 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
 #[test]
 fn hostile_names_stay_text_in_chromium() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!(
-            "notice: {CHROMIUM} not found; skipping the hostile-input browser test (apt-get install chromium)"
-        );
+        skipped(format!("{CHROMIUM} not found (apt-get install chromium)"));
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");

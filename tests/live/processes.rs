@@ -138,7 +138,7 @@ fn an_iperf3_transfer_is_named_and_attributed_to_iperf3() {
         .output()
         .is_err()
     {
-        eprintln!("skipping: iperf3 is not installed");
+        skipped("iperf3 is not installed");
         return;
     }
     // One test, then the server exits.

@@ -125,7 +125,7 @@ for target in sys.argv[1:]:
 fn nmap_available() -> bool {
     let found = have_program("nmap");
     if !found {
-        eprintln!("skipping: nmap not installed");
+        skipped("nmap is not installed");
     }
     found
 }

@@ -17,7 +17,7 @@ struct Tmux {
 impl Tmux {
     fn start(command: &str, (width, height): (u16, u16)) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("skipping: tmux is not installed");
+            skipped("tmux is not installed");
             return None;
         }
         let name = format!("portclass-test-{}", std::process::id());
