@@ -53,6 +53,12 @@ pub enum AppError {
     },
 }
 
+/// Writes one diagnostic line to `err`: the program's name and `message`.
+/// Every message portclass prints on standard error goes through here.
+pub fn say(err: &mut dyn Write, message: impl std::fmt::Display) -> io::Result<()> {
+    writeln!(err, "portclass: {message}")
+}
+
 /// Runs `settings`, writing results to `out` and diagnostics to `err`;
 /// returns the exit status.
 pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, AppError> {
@@ -90,7 +96,7 @@ fn write_generated(
 fn load_port_db(names: &NameSettings, err: &mut dyn Write) -> Result<PortDb, AppError> {
     let db = PortDb::layered(names.system_services.as_deref(), names.user_db.as_deref())?;
     for warning in db.warnings() {
-        writeln!(err, "portclass: warning: {warning}")?;
+        say(err, format_args!("warning: {warning}"))?;
     }
     Ok(db)
 }
@@ -105,14 +111,14 @@ pub(crate) fn report_input_status(tally: &Tally, err: &mut dyn Write) -> io::Res
             InputStatus::Partial(message) => {
                 let packets = input.total.packets;
                 let noun = if packets == 1 { "packet" } else { "packets" };
-                writeln!(
+                say(
                     err,
-                    "portclass: {message} ({packets} {noun} before it counted)"
+                    format_args!("{message} ({packets} {noun} before it counted)"),
                 )?;
                 exit = exit.max(EXIT_PARTIAL);
             }
             InputStatus::Failed(message) => {
-                writeln!(err, "portclass: {message}")?;
+                say(err, message)?;
                 exit = EXIT_FAILED;
             }
         }
@@ -228,12 +234,15 @@ fn run_ports(
     for query in &settings.queries {
         match db.query(query) {
             Ok(found) if found.is_empty() => {
-                writeln!(err, "portclass: no port database entry matches {query:?}")?;
+                say(
+                    err,
+                    format_args!("no port database entry matches {query:?}"),
+                )?;
                 exit = exit.max(EXIT_PARTIAL);
             }
             Ok(found) => entries.extend(found),
             Err(error) => {
-                writeln!(err, "portclass: {error}")?;
+                say(err, error)?;
                 exit = EXIT_FAILED;
             }
         }

@@ -2,7 +2,7 @@
 //! combined into one report tally, rendered in the chosen format.
 
 use super::progress::Progress;
-use super::{AppError, EXIT_FAILED, EXIT_OK, each_input, read_input, report_input_status};
+use super::{AppError, EXIT_FAILED, EXIT_OK, each_input, read_input, report_input_status, say};
 use crate::capture::{Input, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
@@ -187,7 +187,7 @@ pub fn run_report(
         }
     })?;
     if let Some(path) = &settings.out {
-        writeln!(err, "portclass: report written to {}", path.display())?;
+        say(err, format_args!("report written to {}", path.display()))?;
     }
     Ok(exit)
 }
@@ -217,7 +217,7 @@ pub fn run_merge(
                 }
             }
             Err(error) => {
-                writeln!(err, "portclass: {error}")?;
+                say(err, error)?;
                 return Ok(EXIT_FAILED);
             }
         }

@@ -13,7 +13,7 @@ use terminal::{Screen, draw};
 
 use super::metrics::MetricsServer;
 use super::processes::Sockets;
-use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL};
+use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, say};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
@@ -194,15 +194,17 @@ impl<'a> Run<'a> {
         let capture = match LiveCapture::open(&settings.capture) {
             Ok(capture) => capture,
             Err(error) => {
-                writeln!(err, "portclass: {error}")?;
+                say(err, error)?;
                 return Ok(None);
             }
         };
         if capture.chose_default() {
-            writeln!(
+            say(
                 err,
-                "portclass: capturing on {}, the default device (choose another with -i; portclass interfaces lists them)",
-                capture.device()
+                format_args!(
+                    "capturing on {}, the default device (choose another with -i; portclass interfaces lists them)",
+                    capture.device()
+                ),
             )?;
         }
         let metrics = match settings
@@ -213,7 +215,7 @@ impl<'a> Run<'a> {
         {
             Ok(server) => server,
             Err(error) => {
-                writeln!(err, "portclass: {error}")?;
+                say(err, error)?;
                 return Ok(None);
             }
         };
@@ -221,7 +223,7 @@ impl<'a> Run<'a> {
             .as_ref()
             .map(|server| format!("http://{}/metrics", server.local_addr()));
         if let Some(url) = &metrics_url {
-            writeln!(err, "portclass: serving Prometheus metrics at {url}")?;
+            say(err, format_args!("serving Prometheus metrics at {url}"))?;
         }
         // Which local process owns which socket: read now (to say once what
         // cannot be seen), at every interval and for new endpoints.
@@ -234,10 +236,12 @@ impl<'a> Run<'a> {
                 .collect(),
         );
         if owners.sockets.hidden > 0 {
-            writeln!(
+            say(
                 err,
-                "portclass: the sockets of {} processes of other users cannot be seen without root or CAP_SYS_PTRACE: their traffic shows no process",
-                owners.sockets.hidden
+                format_args!(
+                    "the sockets of {} processes of other users cannot be seen without root or CAP_SYS_PTRACE: their traffic shows no process",
+                    owners.sockets.hidden
+                ),
             )?;
         }
         let screen = if settings.format == Format::Table && io::stdout().is_terminal() {
@@ -351,7 +355,7 @@ impl<'a> Run<'a> {
         } else {
             "the capture goes on counting"
         };
-        writeln!(err, "portclass: {error}; {next}")?;
+        say(err, format_args!("{error}; {next}"))?;
         err.flush()?;
         Ok(stops)
     }
@@ -483,7 +487,7 @@ impl<'a> Run<'a> {
         self.totals += &self.interval;
         drop(self.screen.take());
         if let Err(error) = self.capture.flush() {
-            writeln!(err, "portclass: {error}")?;
+            say(err, error)?;
             self.exit = self.exit.max(EXIT_PARTIAL);
         }
         self.status.saved = self
@@ -499,9 +503,9 @@ impl<'a> Run<'a> {
                 complete: lost == 0,
             });
         if let InputStatus::Partial(message) = &self.input_status {
-            writeln!(
+            say(
                 err,
-                "portclass: {message} (the summary below counts everything before it)"
+                format_args!("{message} (the summary below counts everything before it)"),
             )?;
         }
         // The link type is listed with the input already (from its frames).
@@ -568,7 +572,7 @@ pub fn run_interfaces(
     let interfaces = match list_interfaces() {
         Ok(list) => list,
         Err(error) => {
-            writeln!(err, "portclass: {error}")?;
+            say(err, error)?;
             return Ok(EXIT_FAILED);
         }
     };
