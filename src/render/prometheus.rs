@@ -37,44 +37,51 @@ type SeriesLabels = Vec<(&'static str, String)>;
 pub struct SeriesBudget {
     max: usize,
     services: std::collections::HashSet<SeriesLabels>,
-    /// Admitted servers and the last values exported for them.
-    servers: std::collections::HashMap<SeriesLabels, [u64; 4]>,
     /// Whether a row was ever left out (the `other` series then exists).
     services_over: bool,
-    servers_over: bool,
-    /// The last values exported for the servers left out (never less than
-    /// before, even when the inventory lets one of them go).
-    servers_other: [u64; 4],
+    /// Server series: packets and bytes to and from each server.
+    servers: Budgeted<4>,
     /// Host series (live): bytes sent and received.
-    hosts: Budgeted,
+    hosts: Budgeted<2>,
     /// Process series (live): bytes sent and received.
-    processes: Budgeted,
+    processes: Budgeted<2>,
     /// Conversation series (live, host pair and service): bytes each way.
-    conversations: Budgeted,
+    conversations: Budgeted<2>,
 }
 
-/// A family of two-direction byte series under the budget: admitted as
+/// A family of series of `N` values each under the budget: admitted as
 /// they appear, then kept (with their last values) for the life of the
-/// process; the rest summed in one `other` series, never decreasing.
-#[derive(Clone, Debug, Default)]
-struct Budgeted {
-    admitted: std::collections::HashMap<SeriesLabels, [u64; 2]>,
+/// process, even when the table behind them lets one go; the rest summed
+/// in one `other` series, never decreasing.
+#[derive(Clone, Debug)]
+struct Budgeted<const N: usize> {
+    admitted: std::collections::HashMap<SeriesLabels, [u64; N]>,
     over: bool,
-    other: [u64; 2],
+    other: [u64; N],
 }
 
-impl Budgeted {
+impl<const N: usize> Default for Budgeted<N> {
+    fn default() -> Budgeted<N> {
+        Budgeted {
+            admitted: Default::default(),
+            over: false,
+            other: [0; N],
+        }
+    }
+}
+
+impl<const N: usize> Budgeted<N> {
     /// The series to export for `rows` (in order of preference), at most
     /// `max` plus `other` (labelled `other_labels`).
     fn select(
         &mut self,
         max: usize,
-        rows: Vec<(SeriesLabels, [u64; 2])>,
+        rows: Vec<(SeriesLabels, [u64; N])>,
         other_labels: SeriesLabels,
-    ) -> Vec<(SeriesLabels, [u64; 2])> {
+    ) -> Vec<(SeriesLabels, [u64; N])> {
         let mut out = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let mut other_now = [0u64; 2];
+        let mut other_now = [0u64; N];
         for (labels, values) in rows {
             if !self.admitted.contains_key(&labels) && self.admitted.len() >= max {
                 self.over = true;
@@ -83,7 +90,7 @@ impl Budgeted {
                 }
                 continue;
             }
-            let last = self.admitted.entry(labels.clone()).or_insert([0; 2]);
+            let last = self.admitted.entry(labels.clone()).or_insert([0; N]);
             for (l, v) in last.iter_mut().zip(values) {
                 *l = (*l).max(v);
             }
@@ -152,8 +159,6 @@ impl SeriesBudget {
             services: Default::default(),
             servers: Default::default(),
             services_over: false,
-            servers_over: false,
-            servers_other: [0; 4],
             hosts: Budgeted::default(),
             processes: Budgeted::default(),
             conversations: Budgeted::default(),
@@ -173,7 +178,29 @@ pub fn write_metrics(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut e = Exposition { out, interface };
+    write_totals(&mut e, view)?;
+    // A family without samples is legal but says nothing: the service
+    // families appear with the first frame that has ports.
+    if !view.services.is_empty() {
+        write_services(&mut e, view, budget)?;
+    }
+    if !view.servers.entries.is_empty() || !budget.servers.admitted.is_empty() {
+        write_servers(&mut e, view, budget)?;
+    }
+    if let Some(live) = live {
+        write_live(&mut e, view, live, budget)?;
+    }
+    write_analysis(&mut e, view)?;
 
+    write_decode_problems(&mut e, view)?;
+    if let Some(stats) = stats {
+        write_capture_stats(&mut e, stats)?;
+    }
+    Ok(())
+}
+
+/// The version, the frames and bytes counted, by category too.
+fn write_totals(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     e.family(
         "portclass_info",
         Kind::Gauge,
@@ -220,19 +247,11 @@ pub fn write_metrics(
         )?;
     }
 
-    // A family without samples is legal but says nothing: the service
-    // families appear with the first frame that has ports.
-    if !view.services.is_empty() {
-        write_services(&mut e, view, budget)?;
-    }
-    if !view.servers.entries.is_empty() || !budget.servers.is_empty() {
-        write_servers(&mut e, view, budget)?;
-    }
-    if let Some(live) = live {
-        write_live(&mut e, view, live, budget)?;
-    }
-    write_analysis(&mut e, view)?;
+    Ok(())
+}
 
+/// Frames whose decoding stopped early, by reason.
+fn write_decode_problems(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     e.family(
         "portclass_decode_problems_total",
         Kind::Counter,
@@ -246,34 +265,38 @@ pub fn write_metrics(
         )?;
     }
 
-    if let Some(stats) = stats {
-        e.family(
-            "portclass_capture_received_packets_total",
-            Kind::Counter,
-            "Packets the capture received, as libpcap reports them.",
-        )?;
-        e.sample(
-            "portclass_capture_received_packets_total",
-            &[],
-            stats.received,
-        )?;
-        e.family(
-            "portclass_capture_dropped_packets_total",
-            Kind::Counter,
-            "Packets lost before portclass saw them: by the kernel for lack of \
-             buffer space, or by the network interface or its driver.",
-        )?;
-        e.sample(
-            "portclass_capture_dropped_packets_total",
-            &[("by", "kernel")],
-            stats.dropped,
-        )?;
-        e.sample(
-            "portclass_capture_dropped_packets_total",
-            &[("by", "interface")],
-            stats.if_dropped,
-        )?;
-    }
+    Ok(())
+}
+
+/// libpcap's counters: received, and dropped by the kernel and by the
+/// interface.
+fn write_capture_stats(e: &mut Exposition<'_>, stats: &CaptureStatsView) -> io::Result<()> {
+    e.family(
+        "portclass_capture_received_packets_total",
+        Kind::Counter,
+        "Packets the capture received, as libpcap reports them.",
+    )?;
+    e.sample(
+        "portclass_capture_received_packets_total",
+        &[],
+        stats.received,
+    )?;
+    e.family(
+        "portclass_capture_dropped_packets_total",
+        Kind::Counter,
+        "Packets lost before portclass saw them: by the kernel for lack of \
+         buffer space, or by the network interface or its driver.",
+    )?;
+    e.sample(
+        "portclass_capture_dropped_packets_total",
+        &[("by", "kernel")],
+        stats.dropped,
+    )?;
+    e.sample(
+        "portclass_capture_dropped_packets_total",
+        &[("by", "interface")],
+        stats.if_dropped,
+    )?;
     Ok(())
 }
 
@@ -477,36 +500,57 @@ fn write_live(
         (
             "portclass_host_bytes_total",
             "Original wire bytes each host sent and received (the busiest as they appear, at most the series budget; the rest in address=\"other\").",
-            &hosts,
+            hosts,
             ["sent", "received"],
         ),
         (
             "portclass_conversation_bytes_total",
             "Original wire bytes between a client and a server's service, over all the client's ports, each way (the busiest as they appear, at most the series budget; the rest in client=\"other\").",
-            &conversations,
+            conversations,
             ["to_server", "to_client"],
         ),
         (
             "portclass_process_bytes_total",
             "Bytes the sockets of each local process sent and received (live on the machine itself; at most the series budget, the rest in process=\"other\").",
-            &processes,
+            processes,
             ["sent", "received"],
         ),
     ];
     for (family, help, series, directions) in families {
-        if series.is_empty() {
-            continue;
-        }
-        e.family(family, Kind::Counter, help)?;
-        for (index, direction) in directions.into_iter().enumerate() {
-            for (labels, values) in series.iter() {
-                let mut all: Vec<(&str, &str)> =
-                    labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                all.push(("direction", direction));
-                e.sample(family, &all, values[index])?;
-            }
+        write_two_way(e, family, help, &series, directions)?;
+    }
+    write_table_exact(e, view, live)
+}
+
+/// A family of series with a `direction` label, each series written once
+/// per direction (a family without series is left out).
+fn write_two_way(
+    e: &mut Exposition<'_>,
+    family: &str,
+    help: &str,
+    series: &[(SeriesLabels, [u64; 2])],
+    directions: [&str; 2],
+) -> io::Result<()> {
+    if series.is_empty() {
+        return Ok(());
+    }
+    e.family(family, Kind::Counter, help)?;
+    for (index, direction) in directions.into_iter().enumerate() {
+        for (labels, values) in series {
+            let mut all: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            all.push(("direction", direction));
+            e.sample(family, &all, values[index])?;
         }
     }
+    Ok(())
+}
+
+/// Whether the bounded tables behind the live families hold every key.
+fn write_table_exact(
+    e: &mut Exposition<'_>,
+    view: &ReadView,
+    live: &LiveMetrics,
+) -> io::Result<()> {
     e.family(
         "portclass_table_exact",
         Kind::Gauge,
@@ -546,52 +590,29 @@ fn write_servers(
     view: &ReadView,
     budget: &mut SeriesBudget,
 ) -> io::Result<()> {
-    let mut current: Vec<(SeriesLabels, [u64; 4])> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut other_now = [0u64; 4];
-    for s in &view.servers.entries {
-        let labels = server_labels(s);
-        let values = [
-            s.to_server_packets,
-            s.to_server_bytes,
-            s.from_server_packets,
-            s.from_server_bytes,
-        ];
-        if !budget.servers.contains_key(&labels) && budget.servers.len() >= budget.max {
-            budget.servers_over = true;
-            for (o, v) in other_now.iter_mut().zip(values) {
-                *o = o.saturating_add(v);
-            }
-            continue;
-        }
-        let last = budget.servers.entry(labels.clone()).or_insert([0; 4]);
-        for (l, v) in last.iter_mut().zip(values) {
-            *l = (*l).max(v);
-        }
-        seen.insert(labels.clone());
-        current.push((labels, *last));
-    }
-    // Admitted servers the inventory no longer holds keep their last values.
-    let mut kept: Vec<(SeriesLabels, [u64; 4])> = budget
+    let rows = view
         .servers
+        .entries
         .iter()
-        .filter(|(labels, _)| !seen.contains(*labels))
-        .map(|(labels, values)| (labels.clone(), *values))
+        .map(|s| {
+            let values = [
+                s.to_server_packets,
+                s.to_server_bytes,
+                s.from_server_packets,
+                s.from_server_bytes,
+            ];
+            (server_labels(s), values)
+        })
         .collect();
-    kept.sort();
-    current.extend(kept);
-    if budget.servers_over {
-        for (last, now) in budget.servers_other.iter_mut().zip(other_now) {
-            *last = (*last).max(now);
-        }
-        let labels: SeriesLabels = vec![
-            ("transport", "any".to_string()),
-            ("address", "other".to_string()),
-            ("port", "other".to_string()),
-            ("service", "other".to_string()),
-        ];
-        current.push((labels, budget.servers_other));
-    }
+    let other = [
+        ("transport", "any"),
+        ("address", "other"),
+        ("port", "other"),
+        ("service", "other"),
+    ]
+    .map(|(k, v)| (k, v.to_string()))
+    .to_vec();
+    let current = budget.servers.select(budget.max, rows, other);
     for (family, help, index, direction) in [
         (
             "portclass_server_packets_total",
@@ -625,7 +646,7 @@ fn write_servers(
             continue;
         };
         let labels = server_labels(s);
-        if budget.servers.contains_key(&labels) {
+        if budget.servers.admitted.contains_key(&labels) {
             let mut all = labels;
             all.extend([
                 ("process", process.name.clone()),
