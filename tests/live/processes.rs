@@ -19,7 +19,7 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
         &net,
         &[
             "--duration",
-            "2.5",
+            "20",
             "--interval",
             "0.2",
             "--metrics",
@@ -57,7 +57,7 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
         net.ns_b, net.v4_b
     );
     let mut scraped = String::new();
-    for _ in 0..20 {
+    for _ in 0..50 {
         scraped = net
             .run(Side::B, &[python(), "-c", HTTP_GET, &metrics], STOP_TIMEOUT)
             .stdout_text();
@@ -84,6 +84,9 @@ fn the_http_servers_endpoint_is_attributed_to_its_process() {
                 && l.contains("direction=\"sent\"")),
         "no process series for {pid} in:\n{scraped}"
     );
+    // Everything is checked that needs the run going: ended by a signal
+    // (a loaded machine may take seconds for the fetches above).
+    live.signal("INT");
     let out = finish(&mut live);
     let summary = &out.summary;
     let servers = summary["servers"]["entries"].as_array().expect("servers");
