@@ -5,7 +5,8 @@
 
 use crate::classify::Naming;
 use crate::decode::{Category, DecodeProblem, Transport, Tunnel};
-use crate::render::ScansView;
+use crate::pipeline::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport};
+use crate::schema::{ScanView, ScansView};
 use crate::tally::attempted::Attempted;
 use crate::tally::report::{
     ConversationKey, ConversationWeights, Direction, HostWeights, ReportTally,
@@ -384,6 +385,67 @@ fn servers(json: &ServersJson, path: &str) -> Result<Servers, SummaryError> {
     )))
 }
 
+/// The scan report a `scans` section shows.
+fn scan_report(view: &ScansView) -> Result<ScanReport, String> {
+    let mut report = ScanReport::new(view.settings.into());
+    report.mixed_settings = view.mixed_settings;
+    report.probes = view.probes;
+    report.untracked_probes = view.untracked_probes.into();
+    report.evicted_keys = view.evicted_keys.into();
+    report.dropped_findings = view.dropped_findings;
+    report.findings = view
+        .findings
+        .iter()
+        .map(scan_finding)
+        .collect::<Result<_, _>>()?;
+    report.normalize();
+    Ok(report)
+}
+
+fn scan_finding(view: &ScanView) -> Result<ScanFinding, String> {
+    let e = &view.evidence;
+    let evidence = match view.kind {
+        ScanKind::Vertical => ScanEvidence::Ports {
+            ranges: e
+                .port_ranges
+                .iter()
+                .flatten()
+                .map(|&[lo, hi]| (lo, hi))
+                .collect(),
+            more_ranges: e.more_ranges.unwrap_or(0),
+            open: e.open_ports.clone().unwrap_or_default(),
+            more_open: e.more_open,
+        },
+        ScanKind::Horizontal => {
+            let (Some(first), Some(last)) = (e.first_host, e.last_host) else {
+                return Err("a horizontal scan without its first and last host".into());
+            };
+            ScanEvidence::Hosts {
+                first,
+                last,
+                open: e.open_hosts.clone().unwrap_or_default(),
+                more_open: e.more_open,
+            }
+        }
+    };
+    Ok(ScanFinding {
+        kind: view.kind,
+        transport: view.transport,
+        source: view.source,
+        target_host: view.target_host,
+        target_port: view.target_port,
+        first_ns: view.first_ns,
+        last_ns: view.last_ns,
+        probes: view.probes,
+        distinct: view.distinct,
+        distinct_exact: view.distinct_exact,
+        open: view.open,
+        closed: view.closed,
+        unanswered: view.unanswered,
+        evidence,
+    })
+}
+
 /// A summary read back.
 pub struct Summary {
     /// Its counts, with the report's details when it was a report.
@@ -564,7 +626,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
         ));
     }
     if let Some(scans) = &json.scans {
-        parts.scans = Some(scans.to_report().map_err(invalid)?);
+        parts.scans = Some(scan_report(scans).map_err(invalid)?);
     }
     parts.inputs = json
         .inputs

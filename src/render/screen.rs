@@ -5,11 +5,17 @@
 //! `…`; the header and the footer always stay, and a "N more" line says
 //! what the height leaves out.
 
-use super::live::{LiveServiceRow, LiveSort, LiveStatus, ProcessesView, header_lines};
-use super::report::{ConversationView, ReportView};
-use super::units::{bracket, format_bytes, format_count, format_rate, format_share, port_label};
+use super::ReportView;
+use super::live::{LiveServiceRow, LiveSort, LiveStatus, header_lines};
+use super::units::{
+    endpoint, format_bytes, format_count, format_rate, format_share, identified_words, port_label,
+    with_tunnel,
+};
+use crate::decode::Transport;
+use crate::schema::{ConversationView, ProcessesView};
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 /// What the screen shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,7 +189,7 @@ pub struct ScreenState {
 
 /// A service row: transport, port (none for the dynamic and failed rows),
 /// failed.
-pub type ServiceKey = (&'static str, Option<u16>, bool);
+pub type ServiceKey = (Transport, Option<u16>, bool);
 
 impl ScreenState {
     /// The screen as it starts: services by current rate.
@@ -421,10 +427,7 @@ fn services_table(rows: &[LiveServiceRow]) -> (Vec<Column>, Vec<Vec<String>>, Ve
     let cells = rows
         .iter()
         .map(|r| {
-            let mut port = port_label(r.transport, r.port, r.failed);
-            if let Some(tunnel) = r.tunnel {
-                port.push_str(&format!(" ({tunnel})"));
-            }
+            let port = with_tunnel(port_label(r.key), r.key.tunnel);
             vec![
                 r.service.clone().unwrap_or_else(|| port.clone()),
                 port,
@@ -433,13 +436,13 @@ fn services_table(rows: &[LiveServiceRow]) -> (Vec<Column>, Vec<Vec<String>>, Ve
                 format_bytes(r.total_bytes),
                 format_count(r.total_packets),
                 format_share(r.share),
-                r.identified_by.replace('_', " "),
+                identified_words(r.identified_by),
             ]
         })
         .collect();
     let keys = rows
         .iter()
-        .map(|r| (r.transport, r.port, r.failed))
+        .map(|r| (r.key.transport, r.key.port, r.key.failed))
         .collect();
     (columns, cells, keys)
 }
@@ -490,15 +493,20 @@ fn detail_table(data: &ScreenData<'_>, key: Option<ServiceKey>) -> Table {
         .iter()
         .filter(|c| c.transport == transport && c.server_port == port)
         .collect();
-    let mut clients: HashMap<&str, (u64, u64, u64)> = HashMap::new();
+    let mut clients: HashMap<IpAddr, (u64, u64, u64)> = HashMap::new();
     for c in &conversations {
-        let entry = clients.entry(c.client.as_str()).or_default();
+        let entry = clients.entry(c.client).or_default();
         entry.0 += c.to_server_bytes;
         entry.1 += c.to_client_bytes;
         entry.2 += 1;
     }
     let mut clients: Vec<_> = clients.into_iter().collect();
-    clients.sort_by(|a, b| (b.1.0 + b.1.1).cmp(&(a.1.0 + a.1.1)).then(a.0.cmp(b.0)));
+    // Ties by the address as text, as the screen shows it.
+    clients.sort_by(|a, b| {
+        (b.1.0 + b.1.1)
+            .cmp(&(a.1.0 + a.1.1))
+            .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
+    });
     rows.push(section(format!("clients ({}):", clients.len())));
     for (client, (up, down, n)) in clients {
         rows.push(vec![
@@ -540,13 +548,13 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
         col("received", 1, true),
         col("packets", 3, true),
     ];
-    let recent: HashMap<&str, (u64, u64)> = data
+    let recent: HashMap<IpAddr, (u64, u64)> = data
         .interval
         .report
         .hosts
         .entries
         .iter()
-        .map(|h| (h.address.as_str(), (h.sent_bytes, h.received_bytes)))
+        .map(|h| (h.address, (h.sent_bytes, h.received_bytes)))
         .collect();
     let rows = data
         .totals
@@ -555,12 +563,12 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
         .entries
         .iter()
         .map(|h| {
-            let (sent, received) = recent.get(h.address.as_str()).copied().unwrap_or((0, 0));
+            let (sent, received) = recent.get(&h.address).copied().unwrap_or((0, 0));
             (
                 sent + received,
                 h.sent_bytes + h.received_bytes,
                 vec![
-                    h.address.clone(),
+                    h.address.to_string(),
                     format_rate(sent as f64 * 8.0 / seconds),
                     format_rate(received as f64 * 8.0 / seconds),
                     format_bytes(h.sent_bytes),
@@ -575,7 +583,7 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
 
 /// A conversation as the screen matches it between the interval and the
 /// totals: client, client port, server, server port, transport.
-type ConversationId = (String, u16, String, u16, &'static str);
+type ConversationId = (IpAddr, u16, IpAddr, u16, Transport);
 
 fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
     let columns = vec![
@@ -591,9 +599,9 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
     ];
     let key = |c: &ConversationView| {
         (
-            c.client.clone(),
+            c.client,
             c.client_port,
-            c.server.clone(),
+            c.server,
             c.server_port,
             c.transport,
         )
@@ -614,13 +622,12 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
         .iter()
         .map(|c| {
             let (up, down) = recent.get(&key(c)).copied().unwrap_or((0, 0));
-            let endpoint = |address: &str, port: u16| format!("{}:{port}", bracket(address));
             (
                 up + down,
                 c.to_server_bytes + c.to_client_bytes,
                 vec![
-                    endpoint(&c.client, c.client_port),
-                    format!("{}/{}", endpoint(&c.server, c.server_port), c.transport),
+                    endpoint(c.client, c.client_port),
+                    format!("{}/{}", endpoint(c.server, c.server_port), c.transport),
                     c.service.clone().unwrap_or_default(),
                     format_rate(up as f64 * 8.0 / seconds),
                     format_rate(down as f64 * 8.0 / seconds),
@@ -654,9 +661,8 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
         .entries
         .iter()
         .map(|s| {
-            let address = bracket(&s.address);
             vec![
-                format!("{address}:{}/{}", s.port, s.transport),
+                format!("{}/{}", endpoint(s.address, s.port), s.transport),
                 s.service.clone().unwrap_or_default(),
                 format_bytes(s.to_server_bytes),
                 format_bytes(s.from_server_bytes),
@@ -668,7 +674,7 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
                     .unwrap_or_default(),
                 s.top_clients
                     .first()
-                    .map(|c| c.address.clone())
+                    .map(|c| c.address.to_string())
                     .unwrap_or_default(),
             ]
         })
