@@ -246,8 +246,35 @@ pub fn write_live_screen(
     out: &mut dyn Write,
 ) -> io::Result<Vec<ServiceKey>> {
     let (width, height) = (usize::from(width).max(20), usize::from(height).max(6));
+    let mut lines = header(status, data, width, height);
+    lines.push(cut(&tabs_line(state), width));
+    let footer = cut(
+        "1-5/Tab view  ↑↓ Enter service  s sort  / filter  space pause  ? help  q quit",
+        width,
+    );
+    // Room for rows: what is left after the table's heading and rule, the
+    // "more" line and the footer.
+    let room = height.saturating_sub(lines.len() + 4).max(1);
+    let (columns, rows, shown_keys) = view_table(data, state, room);
+    lines.extend(body(data, state, &columns, rows, (width, room)));
+    // The footer on the last line.
+    while lines.len() + 1 < height {
+        lines.push(String::new());
+    }
+    lines.truncate(height - 1);
+    lines.push(footer);
+    // Raw mode: lines end with an explicit carriage return; none after
+    // the last, which would scroll the first off the screen.
+    write!(out, "{}", lines.join("\r\n"))?;
+    Ok(shown_keys)
+}
+
+/// The header: where and how long the capture runs, the current rate in
+/// and out, fragments and scans, wrapped to `width` and at most a third of
+/// the screen.
+fn header(status: &LiveStatus, data: &ScreenData<'_>, width: usize, height: usize) -> Vec<String> {
     let seconds = data.seconds.max(1e-9);
-    let mut lines: Vec<String> = Vec::new();
+    let rate = |bytes: u64| format_rate(bytes as f64 * 8.0 / seconds);
     let mut head = header_lines(status, &data.totals.read);
     // In and out: what this machine's addresses received and sent.
     let (mut inbound, mut outbound) = (0u64, 0u64);
@@ -260,22 +287,22 @@ pub fn write_live_screen(
     let direction = if status.local_addresses.is_empty() {
         String::new()
     } else {
-        format!(
-            " (in {}, out {})",
-            format_rate(inbound as f64 * 8.0 / seconds),
-            format_rate(outbound as f64 * 8.0 / seconds)
-        )
+        format!(" (in {}, out {})", rate(inbound), rate(outbound))
     };
     head[0].push_str(&format!(
         "; now {}{direction}, {:.0} packets/s",
-        format_rate(data.interval.read.bytes as f64 * 8.0 / seconds),
+        rate(data.interval.read.bytes),
         data.interval.read.packets as f64 / seconds,
     ));
-    // Header lines wrap between their "; "-separated parts, and the header
-    // never takes more than a third of the screen.
+    // Header lines wrap between their "; "-separated parts.
     let mut wrapped: Vec<String> = head.iter().flat_map(|l| wrap_parts(l, width)).collect();
     wrapped.truncate((height / 3).max(2));
-    lines.extend(wrapped);
+    wrapped
+}
+
+/// The line of views, the order, the filter, and whether paused (first,
+/// so that no width cuts it off).
+fn tabs_line(state: &ScreenState) -> String {
     let tabs: Vec<String> = LiveView::CYCLE
         .iter()
         .enumerate()
@@ -296,24 +323,22 @@ pub fn write_live_screen(
         (false, false) => format!("   /{} (Esc clears)", state.filter),
         (false, true) => String::new(),
     };
-    // First on its line, so that no width cuts it off.
     let paused = if state.paused {
         "[paused: space resumes] "
     } else {
         ""
     };
-    lines.push(cut(
-        &format!("{paused}{}   {order}{filter}", tabs.join(" ")),
-        width,
-    ));
-    let footer = cut(
-        "1-5/Tab view  ↑↓ Enter service  s sort  / filter  space pause  ? help  q quit",
-        width,
-    );
-    // Room for rows: what is left after the table's heading and rule, the
-    // "more" line and the footer.
-    let room = height.saturating_sub(lines.len() + 4).max(1);
-    let mut shown_keys = Vec::new();
+    format!("{paused}{}   {order}{filter}", tabs.join(" "))
+}
+
+/// The table of the view shown, and (services view) the keys of the first
+/// `room` rows that pass the filter, the highlighted one marked.
+fn view_table(
+    data: &ScreenData<'_>,
+    state: &ScreenState,
+    room: usize,
+) -> (Vec<Column>, Vec<Vec<String>>, Vec<ServiceKey>) {
+    let seconds = data.seconds.max(1e-9);
     let (columns, rows) = match state.view {
         LiveView::Services => {
             let (columns, rows, keys) = services_table(data.services);
@@ -328,12 +353,11 @@ pub fn write_live_screen(
                 .selected
                 .and_then(|key| shown.iter().position(|k| *k == key))
                 .unwrap_or(0);
-            shown_keys = shown.to_vec();
             for (i, row) in rows.iter_mut().enumerate() {
                 let mark = if i == selected { "▶ " } else { "  " };
                 row[0] = format!("{mark}{}", row[0]);
             }
-            (columns, rows)
+            return (columns, rows, shown.to_vec());
         }
         LiveView::Detail => detail_table(data, state.detail),
         LiveView::Hosts => hosts_table(data, state.sort, seconds),
@@ -342,6 +366,18 @@ pub fn write_live_screen(
         LiveView::Processes => processes_table(data.processes),
         LiveView::Help => help_table(),
     };
+    (columns, rows, Vec::new())
+}
+
+/// The table fitted to `width`, at most `room` rows of those that pass the
+/// filter and a line on the rest, or a line saying why there are none.
+fn body(
+    data: &ScreenData<'_>,
+    state: &ScreenState,
+    columns: &[Column],
+    rows: Vec<Vec<String>>,
+    (width, room): (usize, usize),
+) -> Vec<String> {
     let unfiltered = rows.len();
     let rows: Vec<Vec<String>> = if state.view == LiveView::Help {
         rows
@@ -351,42 +387,33 @@ pub fn write_live_screen(
             .collect()
     };
     if rows.is_empty() && unfiltered > 0 {
-        lines.push(format!(
+        return vec![format!(
             "(none of {unfiltered} rows matches /{})",
             state.filter
-        ));
-    } else if rows.is_empty() {
-        lines.push(match state.view {
+        )];
+    }
+    if rows.is_empty() {
+        return vec![match state.view {
             LiveView::Services => "(no TCP, UDP or SCTP traffic with ports yet)".to_string(),
             LiveView::Processes if !data.processes.available => {
                 "(no process information: not capturing on this machine's sockets, or no /proc)"
                     .to_string()
             }
             _ => format!("(no {} yet)", state.view.name()),
-        });
-    } else {
-        let shown = room.min(rows.len());
-        lines.extend(fit_table(&columns, &rows[..shown], width));
-        if rows.len() > shown {
-            lines.push(cut(
-                &format!(
-                    "({} more; a taller terminal shows more)",
-                    format_count((rows.len() - shown) as u64)
-                ),
-                width,
-            ));
-        }
+        }];
     }
-    // The footer on the last line.
-    while lines.len() + 1 < height {
-        lines.push(String::new());
+    let shown = room.min(rows.len());
+    let mut lines = fit_table(columns, &rows[..shown], width);
+    if rows.len() > shown {
+        lines.push(cut(
+            &format!(
+                "({} more; a taller terminal shows more)",
+                format_count((rows.len() - shown) as u64)
+            ),
+            width,
+        ));
     }
-    lines.truncate(height - 1);
-    lines.push(footer);
-    // Raw mode: lines end with an explicit carriage return; none after
-    // the last, which would scroll the first off the screen.
-    write!(out, "{}", lines.join("\r\n"))?;
-    Ok(shown_keys)
+    lines
 }
 
 /// A header line in lines of at most `width`, broken after its "; "
