@@ -288,7 +288,7 @@ fn server_entry(s: &ServerView) -> Result<Entry<ServerKey, ServerWeights>, Strin
 
 /// The scan report a `scans` section shows.
 fn scan_report(view: &ScansView) -> Result<ScanReport, String> {
-    let mut report = ScanReport::new(view.settings.into());
+    let mut report = ScanReport::new(view.settings.settings);
     report.mixed_settings = view.mixed_settings;
     report.probes = view.probes;
     report.untracked_probes = view.untracked_probes.into();

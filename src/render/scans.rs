@@ -52,7 +52,7 @@ impl ScanView {
 impl ScansView {
     /// One line on what was looked for.
     pub fn criteria(&self) -> String {
-        let s = &self.settings;
+        let s = &self.settings.settings;
         format!(
             "a source whose failed probes (refused or unanswered) reach {} ports of one host (vertical) or {} hosts on one port (horizontal) within {}",
             s.vertical_ports,

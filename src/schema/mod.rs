@@ -19,6 +19,7 @@
 //! rebuilding tallies (sketches, top-K tables) is summary's.
 
 mod live;
+#[cfg(test)]
 mod names;
 mod read;
 mod report;

@@ -6,48 +6,27 @@ use crate::pipeline::scans::{ScanKind, ScanSettings};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-/// The thresholds and bounds scans were looked for with.
+/// The thresholds and bounds scans were looked for with: the detector's
+/// settings, after the window in seconds.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ScanSettingsView {
-    /// The window, in seconds.
+    /// The window, in seconds (the settings' `window_ns` for people).
     pub window_seconds: f64,
-    /// The window, in nanoseconds.
-    pub window_ns: u64,
-    /// Failed distinct ports of one host that make a vertical scan.
-    pub vertical_ports: u32,
-    /// Failed distinct hosts of one port that make a horizontal scan.
-    pub horizontal_hosts: u32,
-    /// Keys tracked at once per kind.
-    pub max_tracked: usize,
-    /// Hosts remembered per horizontal key.
-    pub max_hosts_per_key: usize,
-    /// Bytes all target sets may hold.
-    pub max_set_bytes: usize,
+    /// The settings: `window_ns`, `vertical_ports` (failed distinct ports
+    /// of one host that make a vertical scan), `horizontal_hosts` (failed
+    /// distinct hosts of one port that make a horizontal scan),
+    /// `max_tracked` (keys tracked at once per kind), `max_hosts_per_key`
+    /// (hosts remembered per horizontal key), `max_set_bytes` (bytes all
+    /// target sets may hold).
+    #[serde(flatten)]
+    pub settings: ScanSettings,
 }
 
 impl From<ScanSettings> for ScanSettingsView {
-    fn from(s: ScanSettings) -> ScanSettingsView {
+    fn from(settings: ScanSettings) -> ScanSettingsView {
         ScanSettingsView {
-            window_seconds: s.window_ns as f64 / 1e9,
-            window_ns: s.window_ns,
-            vertical_ports: s.vertical_ports,
-            horizontal_hosts: s.horizontal_hosts,
-            max_tracked: s.max_tracked,
-            max_hosts_per_key: s.max_hosts_per_key,
-            max_set_bytes: s.max_set_bytes,
-        }
-    }
-}
-
-impl From<ScanSettingsView> for ScanSettings {
-    fn from(s: ScanSettingsView) -> ScanSettings {
-        ScanSettings {
-            window_ns: s.window_ns,
-            vertical_ports: s.vertical_ports,
-            horizontal_hosts: s.horizontal_hosts,
-            max_tracked: s.max_tracked,
-            max_hosts_per_key: s.max_hosts_per_key,
-            max_set_bytes: s.max_set_bytes,
+            window_seconds: settings.window_ns as f64 / 1e9,
+            settings,
         }
     }
 }
