@@ -95,7 +95,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
     let base = Tally::from_parts(tally_parts(&document.read).map_err(invalid)?);
     Ok(match &document.report {
         Some(report) => Summary {
-            tally: report_tally(base, report),
+            tally: report_tally(base, report).map_err(invalid)?,
             has_details: true,
         },
         None => Summary {
@@ -223,16 +223,16 @@ fn input_facts((position, input): (usize, &InputView)) -> InputFacts {
 /// `entry`, with the table's totals as `total`.
 fn top_k<T, U, K: Copy + Eq + Hash + Ord, W: Weights>(
     table: &TopView<T, U>,
-    entry: impl Fn(&T) -> Entry<K, W>,
+    entry: impl Fn(&T) -> Result<Entry<K, W>, String>,
     total: W,
-) -> SpaceSaving<K, W> {
-    SpaceSaving::from_parts(
+) -> Result<SpaceSaving<K, W>, String> {
+    Ok(SpaceSaving::from_parts(
         table.capacity,
-        table.entries.iter().map(entry).collect(),
+        table.entries.iter().map(entry).collect::<Result<_, _>>()?,
         total,
         table.error_bound_bytes,
         table.exact,
-    )
+    ))
 }
 
 /// The server inventory of a summary.
@@ -243,18 +243,7 @@ fn servers(view: &ServersView) -> Result<Servers, String> {
         from_server: counter(t.from_server_packets, t.from_server_bytes),
         ..ServerWeights::default()
     };
-    let entries = view
-        .entries
-        .iter()
-        .map(server_entry)
-        .collect::<Result<_, _>>()?;
-    Ok(Servers::from_summary(SpaceSaving::from_parts(
-        view.capacity,
-        entries,
-        total,
-        view.error_bound_bytes,
-        view.exact,
-    )))
+    Ok(Servers::from_summary(top_k(view, server_entry, total)?))
 }
 
 fn server_entry(s: &ServerView) -> Result<Entry<ServerKey, ServerWeights>, String> {
@@ -348,7 +337,7 @@ fn scan_finding(view: &ScanView) -> Result<ScanFinding, String> {
 }
 
 /// The report tally of a report's sections on top of `base`.
-fn report_tally(base: Tally, report: &ReportSections) -> ReportTally {
+fn report_tally(base: Tally, report: &ReportSections) -> Result<ReportTally, String> {
     let directions = report
         .service_directions
         .iter()
@@ -365,18 +354,15 @@ fn report_tally(base: Tally, report: &ReportSections) -> ReportTally {
         sent: counter(t.sent_packets, t.sent_bytes),
         received: counter(t.received_packets, t.received_bytes),
     };
-    let hosts = top_k(&report.hosts, host_entry, host_total);
+    let hosts = top_k(&report.hosts, |h| Ok(host_entry(h)), host_total)?;
     let t = &report.conversations.totals;
     let conversation_total = ConversationWeights {
         to_server: counter(t.to_server_packets, t.to_server_bytes),
         to_client: counter(t.to_client_packets, t.to_client_bytes),
         span: None,
     };
-    let conversations = top_k(
-        &report.conversations,
-        conversation_entry,
-        conversation_total,
-    );
+    let conversation = |c: &ConversationView| Ok(conversation_entry(c));
+    let conversations = top_k(&report.conversations, conversation, conversation_total)?;
     let ts = &report.timeseries;
     let buckets: Vec<BucketParts> = ts
         .buckets
@@ -388,7 +374,13 @@ fn report_tally(base: Tally, report: &ReportSections) -> ReportTally {
         .collect();
     let series = TimeSeries::from_parts(ts.bucket_ns, buckets, ts.approximate)
         .with_requested(ts.requested_ns);
-    ReportTally::from_parts(base, directions, hosts, conversations, series)
+    Ok(ReportTally::from_parts(
+        base,
+        directions,
+        hosts,
+        conversations,
+        series,
+    ))
 }
 
 fn host_entry(h: &HostView) -> Entry<IpAddr, HostWeights> {

@@ -5,8 +5,8 @@ use super::ReportView;
 use super::table::{Style, Table};
 use super::text::{identified_label, write_servers};
 use super::units::{
-    endpoint, format_bytes, format_count, format_duration, format_rate, format_share, port_label,
-    row_name,
+    counter_cells, endpoint, format_bytes, format_count, format_duration, format_rate,
+    format_share, more_cells, port_label, row_name,
 };
 use super::wording::{
     NO_DETAILS, SCANS_OFF, accuracy_note, fragments_sentence, no_scans_sentence, peak_detail,
@@ -112,12 +112,7 @@ fn overview_rows(view: &ReportView) -> Vec<Vec<String>> {
         .collect();
     rows.push(row("link types", links.join(", ")));
     let t = &r.transport;
-    let undecodable: u64 = r
-        .decode_problems
-        .iter()
-        .filter(|p| p.problem == DecodeProblem::UnsupportedLinkType)
-        .map(|p| p.packets)
-        .sum();
+    let undecodable = r.problem(DecodeProblem::UnsupportedLinkType);
     rows.push(row(
         "decode quality",
         format!(
@@ -139,14 +134,7 @@ fn write_transports(r: &ReadView, out: &mut dyn Write) -> io::Result<()> {
         .rows()
         .iter()
         .filter(|(_, c)| c.packets > 0)
-        .map(|(category, c)| {
-            vec![
-                category.to_string(),
-                format_count(c.packets),
-                format_bytes(c.bytes),
-                format_share(r.share(c.bytes)),
-            ]
-        })
+        .map(|(category, c)| counter_cells(category, c.packets, c.bytes, r.share(c.bytes)))
         .collect();
     table(
         out,
@@ -196,16 +184,8 @@ fn write_services(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     if !rest.is_empty() {
-        let mut row = vec![
-            format!("({} more)", rest.len()),
-            String::new(),
-            format_count(rest.iter().map(|s| s.packets).sum()),
-            format_bytes(rest.iter().map(|s| s.bytes).sum()),
-            format_share(rest.iter().map(|s| s.share).sum()),
-            String::new(),
-            String::new(),
-            String::new(),
-        ];
+        let mut row = more_cells(rest);
+        row.extend([String::new(), String::new(), String::new()]);
         if r.decap {
             row.insert(0, String::new());
         }
@@ -247,14 +227,7 @@ fn write_tunnels(r: &ReadView, out: &mut dyn Write) -> io::Result<()> {
     let rows: Vec<Vec<String>> = r
         .tunnels
         .iter()
-        .map(|t| {
-            vec![
-                t.tunnel.to_string(),
-                format_count(t.packets),
-                format_bytes(t.bytes),
-                format_share(r.share(t.bytes)),
-            ]
-        })
+        .map(|t| counter_cells(t.tunnel, t.packets, t.bytes, r.share(t.bytes)))
         .collect();
     table(
         out,

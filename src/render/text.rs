@@ -5,7 +5,8 @@ use super::PortEntryView;
 pub use super::table::Style;
 use super::table::Table;
 use super::units::{
-    endpoint, format_bytes, format_count, format_rate, format_share, port_label, row_name,
+    counter_cells, endpoint, format_bytes, format_count, format_rate, format_share, more_cells,
+    port_label, row_name,
 };
 use crate::classify::Source;
 use crate::decode::Tunnel;
@@ -152,12 +153,12 @@ fn write_transports(view: &ReadView, style: Style, out: &mut dyn Write) -> io::R
         if c.packets == 0 {
             continue;
         }
-        transports.add_row(vec![
-            category.to_string(),
-            format_count(c.packets),
-            format_bytes(c.bytes),
-            format_share(view.share(c.bytes)),
-        ]);
+        transports.add_row(counter_cells(
+            category,
+            c.packets,
+            c.bytes,
+            view.share(c.bytes),
+        ));
     }
     writeln!(out, "{transports}\n")
 }
@@ -218,16 +219,12 @@ fn write_services(
     }
     let rest = &view.services[shown..];
     if !rest.is_empty() {
-        let mut row = vec![
-            format!("({} more)", rest.len()),
-            String::new(),
-            format_count(rest.iter().map(|s| s.packets).sum()),
-            format_bytes(rest.iter().map(|s| s.bytes).sum()),
-            format_share(rest.iter().map(|s| s.share).sum()),
+        let mut row = more_cells(rest);
+        row.extend([
             String::new(),
             "use --top 0 to list every service".to_string(),
             String::new(),
-        ];
+        ]);
         if view.decap {
             row.insert(0, String::new());
         }
@@ -410,12 +407,12 @@ fn write_tunnels(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Resu
     }
     let mut table = Table::new(style, &["tunnel", "packets", "bytes", "share"], &[1, 2, 3]);
     for t in &view.tunnels {
-        table.add_row(vec![
-            t.tunnel.to_string(),
-            format_count(t.packets),
-            format_bytes(t.bytes),
-            format_share(view.share(t.bytes)),
-        ]);
+        table.add_row(counter_cells(
+            t.tunnel,
+            t.packets,
+            t.bytes,
+            view.share(t.bytes),
+        ));
     }
     writeln!(out, "{table}\n")
 }

@@ -39,6 +39,30 @@ pub fn with_tunnel(label: String, tunnel: Option<Tunnel>) -> String {
     }
 }
 
+/// A row of a counter table: a name and its frames, bytes and share of
+/// all bytes.
+pub fn counter_cells(name: impl ToString, packets: u64, bytes: u64, share: f64) -> Vec<String> {
+    vec![
+        name.to_string(),
+        format_count(packets),
+        format_bytes(bytes),
+        format_share(share),
+    ]
+}
+
+/// The first cells of the row that sums the service rows not shown:
+/// `(12 more)`, no port, their frames, bytes and share.
+pub fn more_cells(rest: &[ServiceView]) -> Vec<String> {
+    let mut cells = counter_cells(
+        format!("({} more)", rest.len()),
+        rest.iter().map(|s| s.packets).sum(),
+        rest.iter().map(|s| s.bytes).sum(),
+        rest.iter().map(|s| s.share).sum(),
+    );
+    cells.insert(1, String::new());
+    cells
+}
+
 /// How a port was identified, in words: `handshake`, `port database`,
 /// `heuristic`, `related`.
 pub fn identified_words(method: Identified) -> String {

@@ -418,7 +418,7 @@ pub struct ReadView {
     /// Port scans found; `null` when scan detection was off.
     pub scans: Option<ScansView>,
     /// The server inventory (empty in summaries older than it).
-    #[serde(default)]
+    #[serde(default = "ServersView::empty")]
     pub servers: ServersView,
 }
 
@@ -426,6 +426,15 @@ impl ReadView {
     /// The first and last frame times, when there were frames.
     pub fn time_span(&self) -> Option<(i64, i64)> {
         self.first_timestamp_ns.zip(self.last_timestamp_ns)
+    }
+
+    /// Frames that had `problem`.
+    pub fn problem(&self, problem: DecodeProblem) -> u64 {
+        self.decode_problems
+            .iter()
+            .filter(|p| p.problem == problem)
+            .map(|p| p.packets)
+            .sum()
     }
 
     /// The share of all bytes that `bytes` are, 0..1.

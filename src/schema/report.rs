@@ -66,7 +66,7 @@ pub struct ConversationTotals {
     pub to_client_bytes: u64,
 }
 
-/// A top-K table (hosts or conversations) with its accuracy.
+/// A top-K table (hosts, conversations or servers) with its accuracy.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TopView<T, U> {
     /// How many keys the summary keeps.

@@ -1,31 +1,21 @@
 //! The server inventory (`servers` of `read`'s document): every server
 //! endpoint that answered, with its accuracy (see `tally::servers`).
 
+use super::TopView;
 use crate::decode::Transport;
 use crate::pipeline::Identified;
 use crate::tally::servers::SERVER_CAPACITY;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-/// The server inventory with its accuracy.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ServersView {
-    /// How many servers the summary keeps.
-    pub capacity: usize,
-    /// True when every figure is exact (no more servers than the capacity).
-    pub exact: bool,
-    /// When not exact: a server not kept has at most this many bytes.
-    pub error_bound_bytes: u64,
-    /// The servers, busiest first (all kept; renderers show the top N).
-    pub entries: Vec<ServerView>,
-    /// Exact totals over every server, listed or not.
-    pub totals: ServerTotalsView,
-}
+/// The server inventory: a top-K table of servers, busiest first, with
+/// its accuracy and the totals over every server.
+pub type ServersView = TopView<ServerView, ServerTotalsView>;
 
-impl Default for ServersView {
-    /// An empty inventory.
-    fn default() -> ServersView {
-        ServersView {
+impl ServersView {
+    /// An empty inventory (what a summary older than the inventory holds).
+    pub fn empty() -> ServersView {
+        TopView {
             capacity: SERVER_CAPACITY,
             exact: true,
             error_bound_bytes: 0,

@@ -147,12 +147,7 @@ fn link_types_row(view: &ReportView) -> Markup {
 fn decode_quality_row(view: &ReportView) -> Markup {
     let r = &view.read;
     let t = &r.transport;
-    let undecodable: u64 = r
-        .decode_problems
-        .iter()
-        .filter(|d| d.problem == DecodeProblem::UnsupportedLinkType)
-        .map(|d| d.packets)
-        .sum();
+    let undecodable = r.problem(DecodeProblem::UnsupportedLinkType);
     let problems: Vec<_> = r.decode_problems.iter().filter(|d| d.packets > 0).collect();
     kv_row(
         "decode quality",

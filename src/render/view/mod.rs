@@ -7,6 +7,26 @@ mod report;
 mod scans;
 mod servers;
 
+use crate::schema::TopView;
+use crate::tally::topk::{Entry, SpaceSaving, Weights};
+use std::hash::Hash;
+
+/// The table of a top-K summary: its accuracy, each entry as `row` makes
+/// it, and `totals`.
+fn top_view<K: Copy + Eq + Hash + Ord, W: Weights, T, U>(
+    summary: &SpaceSaving<K, W>,
+    row: impl FnMut(Entry<K, W>) -> T,
+    totals: U,
+) -> TopView<T, U> {
+    TopView {
+        capacity: summary.capacity(),
+        exact: summary.is_exact(),
+        error_bound_bytes: summary.error_bound(),
+        entries: summary.entries().into_iter().map(row).collect(),
+        totals,
+    }
+}
+
 pub use report::{CHART_BUCKETS, ReportView, TABLE_BUCKETS};
 
 /// A small report for renderers' tests.

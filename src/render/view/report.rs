@@ -2,6 +2,7 @@
 //! from a report tally, plus the time series re-bucketed for a chart and a
 //! text table, and how many rows each table shows.
 
+use super::top_view;
 use crate::classify::{PortClass, PortDb};
 use crate::decode::Transport;
 use crate::render::units::{format_timestamp, port_label, with_tunnel};
@@ -12,6 +13,7 @@ use crate::schema::{
 };
 use crate::tally::report::{ConversationKey, ConversationWeights, ReportTally};
 use crate::tally::timeseries::TimeSeries;
+use crate::tally::topk::Entry;
 use std::collections::HashMap;
 
 /// Most buckets drawn in the HTML chart.
@@ -161,31 +163,25 @@ fn port_classes(read: &ReadView) -> Vec<PortClassView> {
 }
 
 fn hosts_view(tally: &ReportTally) -> TopView<HostView, HostTotals> {
-    let hosts = tally.hosts();
-    let t = hosts.total();
-    TopView {
-        capacity: hosts.capacity(),
-        exact: hosts.is_exact(),
-        error_bound_bytes: hosts.error_bound(),
-        entries: hosts
-            .entries()
-            .into_iter()
-            .map(|e| HostView {
-                address: e.key,
-                sent_packets: e.weights.sent.packets,
-                sent_bytes: e.weights.sent.bytes,
-                received_packets: e.weights.received.packets,
-                received_bytes: e.weights.received.bytes,
-                overestimate_bytes: e.overestimate,
-            })
-            .collect(),
-        totals: HostTotals {
-            sent_packets: t.sent.packets,
-            sent_bytes: t.sent.bytes,
-            received_packets: t.received.packets,
-            received_bytes: t.received.bytes,
+    let t = tally.hosts().total();
+    let totals = HostTotals {
+        sent_packets: t.sent.packets,
+        sent_bytes: t.sent.bytes,
+        received_packets: t.received.packets,
+        received_bytes: t.received.bytes,
+    };
+    top_view(
+        tally.hosts(),
+        |e| HostView {
+            address: e.key,
+            sent_packets: e.weights.sent.packets,
+            sent_bytes: e.weights.sent.bytes,
+            received_packets: e.weights.received.packets,
+            received_bytes: e.weights.received.bytes,
+            overestimate_bytes: e.overestimate,
         },
-    }
+        totals,
+    )
 }
 
 fn conversations_view(
@@ -201,33 +197,24 @@ fn conversations_view(
         .filter(|s| s.key.tunnel.is_none() && !s.key.failed)
         .filter_map(|s| Some(((s.key.transport, s.key.port?), s.service.as_deref()?)))
         .collect();
-    let conversations = tally.conversations();
-    let t = conversations.total();
-    TopView {
-        capacity: conversations.capacity(),
-        exact: conversations.is_exact(),
-        error_bound_bytes: conversations.error_bound(),
-        entries: conversations
-            .entries()
-            .into_iter()
-            .map(|e| {
-                let service = (!numeric).then(|| {
-                    let key = (e.key.transport, e.key.server_port);
-                    labels.get(&key).map_or_else(
-                        || port_label(RowKey::port(key.0, key.1)),
-                        |name| name.to_string(),
-                    )
-                });
-                conversation_view(e.key, e.weights, e.overestimate, service)
-            })
-            .collect(),
-        totals: ConversationTotals {
-            to_server_packets: t.to_server.packets,
-            to_server_bytes: t.to_server.bytes,
-            to_client_packets: t.to_client.packets,
-            to_client_bytes: t.to_client.bytes,
-        },
-    }
+    let t = tally.conversations().total();
+    let totals = ConversationTotals {
+        to_server_packets: t.to_server.packets,
+        to_server_bytes: t.to_server.bytes,
+        to_client_packets: t.to_client.packets,
+        to_client_bytes: t.to_client.bytes,
+    };
+    let row = |e: Entry<ConversationKey, ConversationWeights>| {
+        let service = (!numeric).then(|| {
+            let key = (e.key.transport, e.key.server_port);
+            labels.get(&key).map_or_else(
+                || port_label(RowKey::port(key.0, key.1)),
+                |name| name.to_string(),
+            )
+        });
+        conversation_view(e.key, e.weights, e.overestimate, service)
+    };
+    top_view(tally.conversations(), row, totals)
 }
 
 fn conversation_view(

@@ -1,5 +1,6 @@
 //! The server inventory's document built from the tally's top-K summary.
 
+use super::top_view;
 use crate::classify::{Naming, PortDb};
 use crate::pipeline::Identified;
 use crate::render::units::format_timestamp;
@@ -12,22 +13,17 @@ impl ServersView {
     pub fn new(servers: &Servers, db: &PortDb, numeric: bool) -> ServersView {
         let summary = servers.summary();
         let total = summary.total();
-        ServersView {
-            capacity: summary.capacity(),
-            exact: summary.is_exact(),
-            error_bound_bytes: summary.error_bound(),
-            entries: summary
-                .entries()
-                .into_iter()
-                .map(|e| server_view(e.key, e.weights, e.overestimate, db, numeric))
-                .collect(),
-            totals: ServerTotalsView {
-                to_server_packets: total.to_server.packets,
-                to_server_bytes: total.to_server.bytes,
-                from_server_packets: total.from_server.packets,
-                from_server_bytes: total.from_server.bytes,
-            },
-        }
+        let totals = ServerTotalsView {
+            to_server_packets: total.to_server.packets,
+            to_server_bytes: total.to_server.bytes,
+            from_server_packets: total.from_server.packets,
+            from_server_bytes: total.from_server.bytes,
+        };
+        top_view(
+            &summary,
+            |e| server_view(e.key, e.weights, e.overestimate, db, numeric),
+            totals,
+        )
     }
 }
 
