@@ -3,7 +3,8 @@
 //! The pipeline runs one way: [`capture`] → [`decode`] → [`classify`] →
 //! [`pipeline`] (the per-frame driver and its bounded state: flows,
 //! fragments, related channels, scans) → [`tally`] → [`render`]; [`app`]
-//! wires it together.
+//! wires it together. [`schema`] declares the JSON documents once: render
+//! writes them, [`summary`] reads them back into tallies.
 #![forbid(unsafe_code)]
 
 pub mod app;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod decode;
 pub mod pipeline;
 pub mod render;
+pub mod schema;
 pub mod summary;
 pub mod tally;
 

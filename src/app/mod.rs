@@ -150,7 +150,7 @@ fn run_read(
     if nothing_read && matches!(settings.format, Format::Table | Format::Markdown) {
         return Ok(exit);
     }
-    let view = render::ReadView::new(&tally, db, names.numeric);
+    let view = crate::schema::ReadView::new(&tally, db, names.numeric);
     render::write_read(&view, settings.format, settings.top, out)?;
     out.flush()?;
     Ok(exit)

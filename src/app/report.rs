@@ -8,10 +8,10 @@ use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
 use crate::config::AnalysisSettings;
 use crate::config::{MergeSettings, NameSettings, ReportSettings};
-use crate::render::ReadView;
 use crate::render::csv::write_report as write_csv;
 use crate::render::html::write_html;
-use crate::render::report::{ReportTable, ReportView, write_markdown};
+use crate::render::{ReportTable, ReportView, write_json, write_markdown};
+use crate::schema::ReadView;
 use crate::summary::{self, looks_like_json};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
@@ -169,13 +169,14 @@ pub fn run_report(
     }
     let mut view = ReportView::new(&total, db, names.numeric, settings.top);
     view.report.details_available = details;
-    with_output(settings.out.as_deref(), out, |w| match settings.format {
-        ReportFormat::Html => write_html(&view, w),
-        ReportFormat::Markdown => write_markdown(&view, w),
+    let path = settings.out.as_deref();
+    match settings.format {
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *w, &view)?;
-            writeln!(w)
+            let document = view.into_document();
+            with_output(path, out, |w| write_json(&document, w))
         }
+        ReportFormat::Html => with_output(path, out, |w| write_html(&view, w)),
+        ReportFormat::Markdown => with_output(path, out, |w| write_markdown(&view, w)),
         ReportFormat::Csv => {
             let table = match settings.table {
                 ReportTableArg::Services => ReportTable::Services,
@@ -183,9 +184,9 @@ pub fn run_report(
                 ReportTableArg::Conversations => ReportTable::Conversations,
                 ReportTableArg::Timeseries => ReportTable::Timeseries,
             };
-            write_csv(&view, table, w)
+            with_output(path, out, |w| write_csv(&view, table, w))
         }
-    })?;
+    }?;
     if let Some(path) = &settings.out {
         say(err, format_args!("report written to {}", path.display()))?;
     }
@@ -226,15 +227,13 @@ pub fn run_merge(
         return Ok(EXIT_FAILED);
     };
     total.base.sort_inputs();
-    with_output(settings.out.as_deref(), out, |w| {
-        if details {
-            let view = ReportView::new(&total, db, names.numeric, DEFAULT_TOP);
-            serde_json::to_writer_pretty(&mut *w, &view)?;
-        } else {
-            let view = ReadView::new(&total.base, db, names.numeric);
-            serde_json::to_writer_pretty(&mut *w, &view)?;
-        }
-        writeln!(w)
-    })?;
+    let path = settings.out.as_deref();
+    if details {
+        let document = ReportView::new(&total, db, names.numeric, DEFAULT_TOP).into_document();
+        with_output(path, out, |w| write_json(&document, w))?;
+    } else {
+        let view = ReadView::new(&total.base, db, names.numeric);
+        with_output(path, out, |w| write_json(&view, w))?;
+    }
     Ok(EXIT_OK)
 }

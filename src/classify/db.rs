@@ -17,8 +17,9 @@ pub const BUILTIN_PORT_DB: &str = include_str!("../../port-db/services.tsv");
 /// in [`PortDb::warnings`] before the rest are only counted.
 const LISTED_SYSTEM_PROBLEMS: usize = 5;
 
-/// Which layer an entry comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which layer an entry comes from. JSON names it as [`Source::name`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Source {
     /// The table compiled into portclass (`port-db/services.tsv`).
     Builtin,
@@ -38,6 +39,9 @@ impl Source {
         }
     }
 
+    /// All layers, from the compiled-in one to the user's.
+    pub const ALL: [Source; 3] = [Source::Builtin, Source::System, Source::User];
+
     /// Order of entries for one (port, transport): the user's first, then
     /// the built-in ones, then the system file's.
     fn precedence(self) -> u8 {
@@ -46,6 +50,12 @@ impl Source {
             Source::Builtin => 1,
             Source::System => 2,
         }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -2,8 +2,12 @@
 
 use crate::decode::Transport;
 
-/// The IANA port ranges (RFC 6335 §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The IANA port ranges (RFC 6335 §6). JSON names them as
+/// [`PortClass::name`] does.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum PortClass {
     /// 0-1023: system ports, assigned by IETF process.
     WellKnown,
@@ -14,6 +18,13 @@ pub enum PortClass {
 }
 
 impl PortClass {
+    /// All classes, lowest ports first.
+    pub const ALL: [PortClass; 3] = [
+        PortClass::WellKnown,
+        PortClass::Registered,
+        PortClass::Dynamic,
+    ];
+
     /// First port of the registered range.
     pub const REGISTERED_START: u16 = 1024;
     /// First port of the dynamic range.
@@ -37,6 +48,12 @@ impl PortClass {
             PortClass::Registered => "registered",
             PortClass::Dynamic => "dynamic",
         }
+    }
+}
+
+impl std::fmt::Display for PortClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

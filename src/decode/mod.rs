@@ -4,8 +4,10 @@
 //! May import `capture` (link types) only; the only module that uses
 //! `etherparse` outside tests.
 
-/// The transport protocols that carry ports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The transport protocols that carry ports. JSON names them as
+/// [`Transport::name`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// TCP (IP protocol 6).
     Tcp,
@@ -50,11 +52,14 @@ mod link;
 mod tunnel;
 
 use crate::capture::LinkType;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::net::IpAddr;
 
 /// The nine traffic categories of the counting rules. Every frame falls in
-/// exactly one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// exactly one. JSON names them as [`Category::name`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Category {
     /// TCP with both ports captured.
     Tcp,
@@ -124,8 +129,10 @@ impl Category {
 
 /// Why decoding stopped short of a transport header, for frames whose bytes
 /// did not hold what their headers announced. Ordinary non-IP traffic (ARP)
-/// and non-first fragments are not problems and carry no reason.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// and non-first fragments are not problems and carry no reason. JSON names
+/// them as [`DecodeProblem::name`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DecodeProblem {
     /// The link type is not one portclass decodes.
     UnsupportedLinkType,
@@ -182,20 +189,24 @@ impl DecodeProblem {
     }
 }
 
-/// The tunnels `--decap` looks into.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The tunnels `--decap` looks into. JSON names them as [`Tunnel::name`]
+/// does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Tunnel {
     /// Generic Routing Encapsulation (IP protocol 47), version 0.
     Gre,
     /// IPv4 in IPv4 or IPv6 (IP protocol 4), and IPv6 in IPv6 (41 inside IPv6).
     Ipip,
     /// IPv6 in IPv4 (IP protocol 41 inside IPv4).
+    #[serde(rename = "6in4")]
     SixInFour,
     /// VXLAN (UDP port 4789).
     Vxlan,
     /// Geneve (UDP port 6081).
     Geneve,
     /// GTP-U G-PDUs (UDP port 2152).
+    #[serde(rename = "gtp-u")]
     GtpU,
     /// Teredo (UDP port 3544).
     Teredo,
@@ -237,6 +248,19 @@ impl Tunnel {
         self as usize
     }
 }
+
+/// Each enum prints its [`name`](Transport::name), as text output shows it.
+macro_rules! display_by_name {
+    ($($name:ty),*) => {$(
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )*};
+}
+
+display_by_name!(Transport, Category, DecodeProblem, Tunnel);
 
 /// The fragmentation of the IP header a frame was classified by, when that
 /// header is a fragment (IPv4: more-fragments set or a non-zero offset;

@@ -4,9 +4,11 @@
 //! services, `ports`' entries, `report`'s four tables and `live`'s rows.
 
 use super::live::{InterfaceView, LiveServiceRow};
-use super::report::{ReportTable, ReportView};
 use super::units::port_text;
-use super::{PortEntryView, ReadView, ServiceView};
+use super::{PortEntryView, ReportView};
+use crate::classify::Source;
+use crate::decode::Tunnel;
+use crate::schema::{ReadView, ServiceView};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -54,6 +56,19 @@ fn io_error(error: csv::Error) -> io::Error {
     }
 }
 
+/// Which table `report --format csv` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportTable {
+    /// Service rows with direction.
+    Services,
+    /// Top hosts.
+    Hosts,
+    /// Top conversations.
+    Conversations,
+    /// One row per bucket and charted service.
+    Timeseries,
+}
+
 /// A share of 0..1 with six decimals.
 fn share_field(share: f64) -> String {
     format!("{share:.6}")
@@ -81,16 +96,16 @@ struct ServiceRow<'a> {
 impl<'a> ServiceRow<'a> {
     fn of(s: &'a ServiceView) -> ServiceRow<'a> {
         ServiceRow {
-            transport: s.transport,
-            port: port_text(s.port, s.failed),
+            transport: s.key.transport.name(),
+            port: port_text(s.key),
             service: s.service.as_deref().unwrap_or(""),
-            source: s.source.unwrap_or(""),
+            source: s.source.map_or("", Source::name),
             packets: s.packets,
             bytes: s.bytes,
             share: share_field(s.share),
             description: s.description.as_deref().unwrap_or(""),
-            tunnel: s.tunnel.unwrap_or(""),
-            identified_by: s.identified_by,
+            tunnel: s.key.tunnel.map_or("", Tunnel::name),
+            identified_by: s.identified_by.name(),
             handshake_packets: s.identified.handshake,
             port_database_packets: s.identified.port_database,
             heuristic_packets: s.identified.heuristic,
@@ -154,8 +169,8 @@ struct ReportServiceRow<'a> {
 
 /// One row of the report's hosts table.
 #[derive(Default, Serialize)]
-struct HostRow<'a> {
-    address: &'a str,
+struct HostRow {
+    address: String,
     sent_packets: u64,
     sent_bytes: u64,
     received_packets: u64,
@@ -167,9 +182,9 @@ struct HostRow<'a> {
 #[derive(Default, Serialize)]
 struct ConversationRow<'a> {
     transport: &'a str,
-    client: &'a str,
+    client: String,
     client_port: u16,
-    server: &'a str,
+    server: String,
     server_port: u16,
     service: &'a str,
     to_server_packets: u64,
@@ -228,7 +243,7 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
         }
         ReportTable::Hosts => {
             let rows = report.hosts.entries.iter().map(|h| HostRow {
-                address: &h.address,
+                address: h.address.to_string(),
                 sent_packets: h.sent_packets,
                 sent_bytes: h.sent_bytes,
                 received_packets: h.received_packets,
@@ -243,10 +258,10 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                 .entries
                 .iter()
                 .map(|c| ConversationRow {
-                    transport: c.transport,
-                    client: &c.client,
+                    transport: c.transport.name(),
+                    client: c.client.to_string(),
                     client_port: c.client_port,
-                    server: &c.server,
+                    server: c.server.to_string(),
                     server_port: c.server_port,
                     service: c.service.as_deref().unwrap_or(""),
                     to_server_packets: c.to_server_packets,
@@ -263,9 +278,9 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                 b.services.iter().map(move |s| BucketRow {
                     start: &b.start,
                     start_ns: b.start_ns,
-                    transport: s.transport,
-                    port: port_text(s.port, s.failed),
-                    service: view.service_label(s.tunnel, s.transport, s.port, s.failed),
+                    transport: s.key.transport.name(),
+                    port: port_text(s.key),
+                    service: view.service_label(s.key),
                     bytes: s.bytes,
                     bits_per_second: format!("{:.1}", s.bytes as f64 * 8.0 / seconds),
                 })
@@ -326,8 +341,8 @@ pub fn write_live(
         LiveRow {
             timestamp,
             scope,
-            transport: r.transport,
-            port: port_text(r.port, r.failed),
+            transport: r.key.transport.name(),
+            port: port_text(r.key),
             service: r.service.as_deref().unwrap_or(""),
             packets_per_second: format!("{:.3}", r.packets_per_second),
             bits_per_second: format!("{:.1}", r.bits_per_second),
@@ -405,9 +420,37 @@ mod tests {
     }
 
     #[test]
+    fn services_csv_has_tunnel_and_identification_columns() {
+        let mut view = crate::render::view::sample::report();
+        view.read.services[0].key.tunnel = Some(Tunnel::Gre);
+        let mut out = Vec::new();
+        write_report(&view, ReportTable::Services, &mut out).expect("writing to a Vec");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let mut lines = text.lines();
+        assert!(
+            lines
+                .next()
+                .is_some_and(|h| h.ends_with(",description,tunnel,identified_by,handshake_packets,port_database_packets,heuristic_packets,related_packets")),
+            "{text}"
+        );
+        assert!(
+            lines
+                .next()
+                .is_some_and(|r| r.ends_with(",gre,port_database,0,2,0,0")),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_port_column_names_the_failed_and_dynamic_rows() {
-        assert_eq!(port_text(Some(443), false), "443");
-        assert_eq!(port_text(None, true), "any");
-        assert_eq!(port_text(None, false), "49152-65535");
+        let key = |port, failed| crate::schema::RowKey {
+            tunnel: None,
+            transport: crate::decode::Transport::Tcp,
+            port,
+            failed,
+        };
+        assert_eq!(port_text(key(Some(443), false)), "443");
+        assert_eq!(port_text(key(None, true)), "any");
+        assert_eq!(port_text(key(None, false)), "49152-65535");
     }
 }

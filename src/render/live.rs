@@ -3,30 +3,19 @@
 //! summary (`read`'s, plus capture statistics).
 
 use super::csv::{self, LiveScope};
-use super::report::{
-    ConversationTotals, ConversationView, HostTotals, HostView, ReportView, TopView,
-};
 use super::table::Table;
 use super::text::{self, Style};
-use super::{
-    Format, FragmentsView, ReadView, ScansView, ServersView, ServiceView, TransportView,
-    format_bytes, format_count, format_rate, format_timestamp,
+use super::units::{format_share, identified_words, port_label, with_tunnel};
+use super::{Format, ReportView, format_bytes, format_count, format_rate, format_timestamp};
+use crate::pipeline::Identified;
+use crate::schema::{
+    CaptureStatsView, IntervalLine, LineKind, ProcessesView, ReadView, RowKey, SavedView,
+    ServiceView, SummaryLine,
 };
-use super::{format_share, port_label};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
-
-/// libpcap's counters for the capture.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct CaptureStatsView {
-    /// Packets the capture received (before the filter, as libpcap counts).
-    pub received: u64,
-    /// Packets dropped by the kernel for lack of buffer space.
-    pub dropped: u64,
-    /// Packets dropped by the interface or its driver.
-    pub if_dropped: u64,
-}
 
 /// What the live screen is sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,67 +52,17 @@ pub struct LiveStatus {
     /// Where Prometheus can scrape (`--metrics`): the address bound, with
     /// the port chosen when 0 was asked for.
     pub metrics_url: Option<String>,
-    /// This machine's addresses on the interface (as text), to tell
-    /// traffic in from traffic out.
-    pub local_addresses: Vec<String>,
-}
-
-/// A local process and its traffic (`live` on the machine itself).
-#[derive(Clone, Debug, Serialize)]
-pub struct ProcessRow {
-    /// Its process id.
-    pub pid: i32,
-    /// Its command name.
-    pub name: String,
-    /// The user it runs as.
-    pub user: String,
-    /// Bytes its sockets sent.
-    pub sent_bytes: u64,
-    /// Bytes its sockets received.
-    pub received_bytes: u64,
-    /// Its conversations (counted once per interval they were busy in).
-    pub conversations: u64,
-}
-
-/// The processes of a live run, as the summary gives them.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct ProcessesView {
-    /// Whether portclass could see the machine's sockets (it runs on the
-    /// machine whose traffic it captures, on Linux).
-    pub available: bool,
-    /// Processes whose sockets could not be seen (other users', without
-    /// root or CAP_SYS_PTRACE).
-    pub hidden: usize,
-    /// Processes, most bytes first (at most 1,000).
-    pub entries: Vec<ProcessRow>,
-}
-
-/// What the file of saved packets (`-w`) holds.
-#[derive(Clone, Debug, Serialize)]
-pub struct SavedView {
-    /// The file as given (`-` for standard output).
-    pub file: String,
-    /// Packets saved in it (whole records).
-    pub packets: u64,
-    /// Packets captured but not saved, after writing the file failed.
-    pub lost: u64,
-    /// Whether it holds every captured packet.
-    pub complete: bool,
+    /// This machine's addresses on the interface, to tell traffic in from
+    /// traffic out.
+    pub local_addresses: Vec<std::net::IpAddr>,
 }
 
 /// One service row of a live snapshot: its rate over the last interval and
 /// its totals.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct LiveServiceRow {
-    /// The tunnel (`--decap`); `null` outside tunnels.
-    pub tunnel: Option<&'static str>,
-    /// `tcp`, `udp` or `sctp`.
-    pub transport: &'static str,
-    /// The naming port; `null` for the dynamic and failed rows.
-    pub port: Option<u16>,
-    /// Present (`true`) on the failed-attempts row only.
-    #[serde(skip_serializing_if = "super::is_false")]
-    pub failed: bool,
+    /// Which row.
+    pub key: RowKey,
     /// Service name (`null` with `--numeric`).
     pub service: Option<String>,
     /// Packets per second over the last interval.
@@ -141,7 +80,7 @@ pub struct LiveServiceRow {
     /// Share of all bytes since the start, 0..1.
     pub share: f64,
     /// How the port was identified (see [`ServiceView::identified_by`]).
-    pub identified_by: &'static str,
+    pub identified_by: Identified,
 }
 
 /// Joins the interval's service rows to the running totals' rows, sorted.
@@ -151,25 +90,16 @@ pub fn live_rows(
     interval_seconds: f64,
     sort: LiveSort,
 ) -> Vec<LiveServiceRow> {
-    type Key<'v> = (Option<&'v str>, &'v str, Option<u16>, bool);
-    let recent: HashMap<Key, &ServiceView> = interval
-        .services
-        .iter()
-        .map(|s| ((s.tunnel, s.transport, s.port, s.failed), s))
-        .collect();
+    let recent: HashMap<RowKey, &ServiceView> =
+        interval.services.iter().map(|s| (s.key, s)).collect();
     let seconds = interval_seconds.max(1e-9);
     let mut rows: Vec<(u64, LiveServiceRow)> = totals
         .services
         .iter()
         .map(|s| {
-            let (packets, bytes) = recent
-                .get(&(s.tunnel, s.transport, s.port, s.failed))
-                .map_or((0, 0), |r| (r.packets, r.bytes));
+            let (packets, bytes) = recent.get(&s.key).map_or((0, 0), |r| (r.packets, r.bytes));
             let row = LiveServiceRow {
-                tunnel: s.tunnel,
-                transport: s.transport,
-                port: s.port,
-                failed: s.failed,
+                key: s.key,
                 service: s.service.clone(),
                 packets_per_second: packets as f64 / seconds,
                 bits_per_second: bytes as f64 * 8.0 / seconds,
@@ -226,10 +156,7 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
         top.min(rows.len())
     };
     for r in &rows[..shown] {
-        let mut port = port_label(r.transport, r.port, r.failed);
-        if let Some(tunnel) = r.tunnel {
-            port.push_str(&format!(" ({tunnel})"));
-        }
+        let port = with_tunnel(port_label(r.key), r.key.tunnel);
         table.add_row(vec![
             r.service.clone().unwrap_or_else(|| port.clone()),
             port,
@@ -238,7 +165,7 @@ fn rows_table(rows: &[LiveServiceRow], top: usize, style: Style) -> Table {
             format_count(r.total_packets),
             format_bytes(r.total_bytes),
             format_share(r.share),
-            r.identified_by.replace('_', " "),
+            identified_words(r.identified_by),
         ]);
     }
     if rows.len() > shown {
@@ -283,7 +210,7 @@ fn scan_lines(totals: &ReadView) -> Vec<String> {
     for f in scans.findings.iter().take(SCANS_SHOWN) {
         lines.push(format!(
             "  SCAN {} {} {} -> {}: {} ({}), {:.0} s",
-            f.kind,
+            f.kind.name(),
             f.transport,
             f.source,
             f.target_label(),
@@ -325,60 +252,6 @@ pub(super) fn header_lines(status: &LiveStatus, totals: &ReadView) -> Vec<String
     lines
 }
 
-/// Counts of one interval or of the whole run, as in an NDJSON line.
-#[derive(Clone, Debug, Serialize)]
-pub struct CountsView<'a> {
-    /// Frames.
-    pub packets: u64,
-    /// Wire bytes.
-    pub bytes: u64,
-    /// The nine categories.
-    pub transport: TransportView,
-    /// Service rows, largest first.
-    pub services: &'a [ServiceView],
-    /// Non-first fragments and their attribution.
-    pub fragments: FragmentsView,
-}
-
-impl<'a> From<&'a ReadView> for CountsView<'a> {
-    fn from(view: &'a ReadView) -> CountsView<'a> {
-        CountsView {
-            packets: view.packets,
-            bytes: view.bytes,
-            transport: view.transport,
-            services: &view.services,
-            fragments: view.fragments,
-        }
-    }
-}
-
-/// One NDJSON line per interval.
-#[derive(Serialize)]
-struct IntervalLine<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    timestamp: String,
-    interface: &'a str,
-    filter: Option<&'a str>,
-    interval_seconds: f64,
-    elapsed_seconds: f64,
-    interval: CountsView<'a>,
-    totals: CountsView<'a>,
-    capture_stats: Option<CaptureStatsView>,
-    scans: Option<&'a ScansView>,
-    /// The metrics address, on the first line only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metrics_url: Option<&'a str>,
-    /// The interval's top hosts, as in `report`'s JSON.
-    hosts: &'a TopView<HostView, HostTotals>,
-    /// The interval's top conversations, as in `report`'s JSON.
-    conversations: &'a TopView<ConversationView, ConversationTotals>,
-    /// The server inventory so far (as in the summary).
-    servers: &'a ServersView,
-    /// Local processes and their traffic so far.
-    processes: &'a ProcessesView,
-}
-
 /// A snapshot when stdout is not a terminal: a JSON line, CSV rows, or a
 /// text/Markdown block. `now_nanos` stamps it.
 #[allow(clippy::too_many_arguments)]
@@ -397,21 +270,25 @@ pub fn write_snapshot(
     match format {
         Format::Json => {
             let line = IntervalLine {
-                kind: "interval",
+                kind: LineKind::Interval,
                 timestamp: format_timestamp(now_nanos),
-                interface: &status.interface,
-                filter: status.filter.as_deref(),
+                interface: Cow::Borrowed(&status.interface),
+                filter: status.filter.as_deref().map(Cow::Borrowed),
                 interval_seconds,
                 elapsed_seconds: status.elapsed_seconds,
                 interval: interval.into(),
                 totals: totals.into(),
                 capture_stats: status.stats,
-                scans: totals.scans.as_ref(),
-                metrics_url: status.metrics_url.as_deref().filter(|_| first),
-                hosts: &interval_report.report.hosts,
-                conversations: &interval_report.report.conversations,
-                servers: &totals.servers,
-                processes,
+                scans: totals.scans.as_ref().map(Cow::Borrowed),
+                metrics_url: status
+                    .metrics_url
+                    .as_deref()
+                    .filter(|_| first)
+                    .map(Cow::Borrowed),
+                hosts: Cow::Borrowed(&interval_report.report.hosts),
+                conversations: Cow::Borrowed(&interval_report.report.conversations),
+                servers: Cow::Borrowed(&totals.servers),
+                processes: Cow::Borrowed(processes),
             };
             serde_json::to_writer(&mut *out, &line)?;
             writeln!(out)
@@ -447,26 +324,6 @@ pub fn write_snapshot(
     }
 }
 
-/// The final summary as JSON: `read`'s document plus the live fields.
-#[derive(Serialize)]
-struct SummaryDocument<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    interface: &'a str,
-    filter: Option<&'a str>,
-    capture_stats: Option<CaptureStatsView>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    saved: Option<&'a SavedView>,
-    #[serde(flatten)]
-    view: &'a ReadView,
-    /// Top hosts, as in `report`'s JSON.
-    hosts: &'a TopView<HostView, HostTotals>,
-    /// Top conversations, as in `report`'s JSON.
-    conversations: &'a TopView<ConversationView, ConversationTotals>,
-    /// Local processes and their traffic.
-    processes: &'a ProcessesView,
-}
-
 /// The final summary: `read`'s output for the whole capture, plus the
 /// interface, filter and capture statistics, and (JSON) the top hosts and
 /// conversations as `report` gives them. JSON is one line, so that a
@@ -485,16 +342,16 @@ pub fn write_summary(
     let totals = &report.read;
     match format {
         Format::Json => {
-            let document = SummaryDocument {
-                kind: "summary",
-                interface: &status.interface,
-                filter: status.filter.as_deref(),
+            let document = SummaryLine {
+                kind: LineKind::Summary,
+                interface: Cow::Borrowed(&status.interface),
+                filter: status.filter.as_deref().map(Cow::Borrowed),
                 capture_stats: status.stats,
-                saved: status.saved.as_ref(),
-                view: totals,
-                hosts: &report.report.hosts,
-                conversations: &report.report.conversations,
-                processes,
+                saved: status.saved.as_ref().map(Cow::Borrowed),
+                read: Cow::Borrowed(totals),
+                hosts: Cow::Borrowed(&report.report.hosts),
+                conversations: Cow::Borrowed(&report.report.conversations),
+                processes: Cow::Borrowed(processes),
             };
             serde_json::to_writer(&mut *out, &document)?;
             writeln!(out)
@@ -620,8 +477,8 @@ pub fn write_interfaces(
 
 #[cfg(test)]
 mod tests {
-    use super::super::CounterView;
     use super::*;
+    use crate::schema::CounterView;
 
     #[test]
     fn sort_toggles() {

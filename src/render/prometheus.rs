@@ -8,13 +8,13 @@
 //! Families and series come in a fixed order, the order of the view, so the
 //! output of the same view is byte-for-byte the same.
 
-use super::ReadView;
+use crate::decode::Tunnel;
+use crate::pipeline::scans::ScanKind;
+use crate::schema::{CaptureStatsView, ReadView, ServerView};
 use std::io::{self, Write};
 
 /// The HTTP `Content-Type` of this format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
-pub use super::live::CaptureStatsView;
 
 /// The `service` label of the dynamic row, and its `port` label.
 const DYNAMIC: &str = "dynamic";
@@ -206,7 +206,7 @@ fn write_totals(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
         Kind::Gauge,
         "Version of the portclass serving these metrics; the value is always 1.",
     )?;
-    e.sample("portclass_info", &[("version", view.portclass_version)], 1)?;
+    e.sample("portclass_info", &[("version", &view.portclass_version)], 1)?;
 
     e.family(
         "portclass_packets_total",
@@ -221,7 +221,7 @@ fn write_totals(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     )?;
     e.sample("portclass_bytes_total", &[], view.bytes)?;
 
-    let rows = view.transport_rows();
+    let rows = view.transport.rows();
     e.family(
         "portclass_transport_packets_total",
         Kind::Counter,
@@ -230,7 +230,7 @@ fn write_totals(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     for (category, counter) in rows {
         e.sample(
             "portclass_transport_packets_total",
-            &[("category", category)],
+            &[("category", category.name())],
             counter.packets,
         )?;
     }
@@ -242,7 +242,7 @@ fn write_totals(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     for (category, counter) in rows {
         e.sample(
             "portclass_transport_bytes_total",
-            &[("category", category)],
+            &[("category", category.name())],
             counter.bytes,
         )?;
     }
@@ -260,7 +260,7 @@ fn write_decode_problems(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<
     for p in &view.decode_problems {
         e.sample(
             "portclass_decode_problems_total",
-            &[("problem", p.problem)],
+            &[("problem", p.problem.name())],
             p.packets,
         )?;
     }
@@ -328,7 +328,7 @@ fn write_analysis(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
         for t in &view.tunnels {
             e.sample(
                 "portclass_tunnel_packets_total",
-                &[("tunnel", t.tunnel)],
+                &[("tunnel", t.tunnel.name())],
                 t.packets,
             )?;
         }
@@ -347,9 +347,9 @@ fn write_analysis(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
             "Port scans found so far, by kind (vertical: many ports of one host; horizontal: \
              one port of many hosts).",
         )?;
-        for kind in ["vertical", "horizontal"] {
+        for kind in ScanKind::ALL {
             let found = scans.findings.iter().filter(|f| f.kind == kind).count();
-            e.sample("portclass_scans", &[("kind", kind)], found as u64)?;
+            e.sample("portclass_scans", &[("kind", kind.name())], found as u64)?;
         }
     }
     Ok(())
@@ -372,22 +372,25 @@ fn write_services(
         .services
         .iter()
         .filter_map(|s| {
-            let port = match s.port {
+            let port = match s.key.port {
                 Some(p) => p.to_string(),
-                None if s.failed => crate::classify::FAILED.to_string(),
+                None if s.key.failed => crate::classify::FAILED.to_string(),
                 None => DYNAMIC.to_string(),
             };
             // With --numeric the view names no service: the port stands in.
             let service = s.service.clone().unwrap_or_else(|| port.clone());
             let mut labels = vec![
-                ("transport", s.transport.to_string()),
+                ("transport", s.key.transport.to_string()),
                 ("port", port),
                 ("service", service),
             ];
             if view.decap {
-                labels.push(("tunnel", s.tunnel.unwrap_or("none").to_string()));
+                labels.push((
+                    "tunnel",
+                    s.key.tunnel.map_or("none", Tunnel::name).to_string(),
+                ));
             }
-            let always = s.port.is_none();
+            let always = s.key.port.is_none();
             if always || budget.services.contains(&labels) {
                 return Some((labels, s.packets, s.bytes));
             }
@@ -571,10 +574,10 @@ fn write_table_exact(
 }
 
 /// The labels of a server's series.
-fn server_labels(s: &super::ServerView) -> SeriesLabels {
+fn server_labels(s: &ServerView) -> SeriesLabels {
     vec![
         ("transport", s.transport.to_string()),
-        ("address", s.address.clone()),
+        ("address", s.address.to_string()),
         ("port", s.port.to_string()),
         (
             "service",
@@ -1079,8 +1082,8 @@ mod tests {
         // All nine categories, zeros included, as the view has them.
         assert_eq!(v["portclass_transport_packets_total"].len(), 9);
         assert_eq!(v["portclass_transport_bytes_total"].len(), 9);
-        for (category, counter) in view.transport_rows() {
-            let key = labels(&[("category", category)]);
+        for (category, counter) in view.transport.rows() {
+            let key = labels(&[("category", category.name())]);
             assert_eq!(
                 v["portclass_transport_packets_total"][&key],
                 counter.packets
@@ -1096,14 +1099,20 @@ mod tests {
         let service_samples = &families[5].samples;
         assert_eq!(service_samples.len(), view.services.len());
         for (row, sample) in view.services.iter().zip(service_samples) {
-            assert_eq!(sample.labels[1], ("transport".into(), row.transport.into()));
+            assert_eq!(
+                sample.labels[1],
+                ("transport".into(), row.key.transport.name().into())
+            );
             assert_eq!(sample.value, row.packets);
         }
         for row in &view.services {
-            let port = row.port.map_or("dynamic".to_string(), |p| p.to_string());
+            let port = row
+                .key
+                .port
+                .map_or("dynamic".to_string(), |p| p.to_string());
             let service = row.service.clone().unwrap();
             let key = labels(&[
-                ("transport", row.transport),
+                ("transport", row.key.transport.name()),
                 ("port", &port),
                 ("service", &service),
             ]);
@@ -1132,7 +1141,7 @@ mod tests {
             DecodeProblem::ALL.len()
         );
         for p in &view.decode_problems {
-            let key = labels(&[("problem", p.problem)]);
+            let key = labels(&[("problem", p.problem.name())]);
             assert_eq!(v["portclass_decode_problems_total"][&key], p.packets);
         }
         let ports = labels(&[("problem", "ports_truncated")]);
@@ -1200,8 +1209,8 @@ mod tests {
         let v = values(&families, &interface);
         let row = &view.services[0];
         let key = labels(&[
-            ("transport", row.transport),
-            ("port", &row.port.unwrap().to_string()),
+            ("transport", row.key.transport.name()),
+            ("port", &row.key.port.unwrap().to_string()),
             ("service", service),
         ]);
         assert_eq!(v["portclass_service_bytes_total"][&key], row.bytes);

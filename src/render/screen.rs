@@ -5,11 +5,17 @@
 //! `…`; the header and the footer always stay, and a "N more" line says
 //! what the height leaves out.
 
-use super::live::{LiveServiceRow, LiveSort, LiveStatus, ProcessesView, header_lines};
-use super::report::{ConversationView, ReportView};
-use super::units::{bracket, format_bytes, format_count, format_rate, format_share, port_label};
+use super::ReportView;
+use super::live::{LiveServiceRow, LiveSort, LiveStatus, header_lines};
+use super::units::{
+    endpoint, format_bytes, format_count, format_rate, format_share, identified_words, port_label,
+    with_tunnel,
+};
+use crate::decode::Transport;
+use crate::schema::{ConversationView, ProcessesView};
 use std::collections::HashMap;
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 /// What the screen shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,7 +189,7 @@ pub struct ScreenState {
 
 /// A service row: transport, port (none for the dynamic and failed rows),
 /// failed.
-pub type ServiceKey = (&'static str, Option<u16>, bool);
+pub type ServiceKey = (Transport, Option<u16>, bool);
 
 impl ScreenState {
     /// The screen as it starts: services by current rate.
@@ -240,8 +246,35 @@ pub fn write_live_screen(
     out: &mut dyn Write,
 ) -> io::Result<Vec<ServiceKey>> {
     let (width, height) = (usize::from(width).max(20), usize::from(height).max(6));
+    let mut lines = header(status, data, width, height);
+    lines.push(cut(&tabs_line(state), width));
+    let footer = cut(
+        "1-5/Tab view  ↑↓ Enter service  s sort  / filter  space pause  ? help  q quit",
+        width,
+    );
+    // Room for rows: what is left after the table's heading and rule, the
+    // "more" line and the footer.
+    let room = height.saturating_sub(lines.len() + 4).max(1);
+    let (columns, rows, shown_keys) = view_table(data, state, room);
+    lines.extend(body(data, state, &columns, rows, (width, room)));
+    // The footer on the last line.
+    while lines.len() + 1 < height {
+        lines.push(String::new());
+    }
+    lines.truncate(height - 1);
+    lines.push(footer);
+    // Raw mode: lines end with an explicit carriage return; none after
+    // the last, which would scroll the first off the screen.
+    write!(out, "{}", lines.join("\r\n"))?;
+    Ok(shown_keys)
+}
+
+/// The header: where and how long the capture runs, the current rate in
+/// and out, fragments and scans, wrapped to `width` and at most a third of
+/// the screen.
+fn header(status: &LiveStatus, data: &ScreenData<'_>, width: usize, height: usize) -> Vec<String> {
     let seconds = data.seconds.max(1e-9);
-    let mut lines: Vec<String> = Vec::new();
+    let rate = |bytes: u64| format_rate(bytes as f64 * 8.0 / seconds);
     let mut head = header_lines(status, &data.totals.read);
     // In and out: what this machine's addresses received and sent.
     let (mut inbound, mut outbound) = (0u64, 0u64);
@@ -254,22 +287,22 @@ pub fn write_live_screen(
     let direction = if status.local_addresses.is_empty() {
         String::new()
     } else {
-        format!(
-            " (in {}, out {})",
-            format_rate(inbound as f64 * 8.0 / seconds),
-            format_rate(outbound as f64 * 8.0 / seconds)
-        )
+        format!(" (in {}, out {})", rate(inbound), rate(outbound))
     };
     head[0].push_str(&format!(
         "; now {}{direction}, {:.0} packets/s",
-        format_rate(data.interval.read.bytes as f64 * 8.0 / seconds),
+        rate(data.interval.read.bytes),
         data.interval.read.packets as f64 / seconds,
     ));
-    // Header lines wrap between their "; "-separated parts, and the header
-    // never takes more than a third of the screen.
+    // Header lines wrap between their "; "-separated parts.
     let mut wrapped: Vec<String> = head.iter().flat_map(|l| wrap_parts(l, width)).collect();
     wrapped.truncate((height / 3).max(2));
-    lines.extend(wrapped);
+    wrapped
+}
+
+/// The line of views, the order, the filter, and whether paused (first,
+/// so that no width cuts it off).
+fn tabs_line(state: &ScreenState) -> String {
     let tabs: Vec<String> = LiveView::CYCLE
         .iter()
         .enumerate()
@@ -290,24 +323,22 @@ pub fn write_live_screen(
         (false, false) => format!("   /{} (Esc clears)", state.filter),
         (false, true) => String::new(),
     };
-    // First on its line, so that no width cuts it off.
     let paused = if state.paused {
         "[paused: space resumes] "
     } else {
         ""
     };
-    lines.push(cut(
-        &format!("{paused}{}   {order}{filter}", tabs.join(" ")),
-        width,
-    ));
-    let footer = cut(
-        "1-5/Tab view  ↑↓ Enter service  s sort  / filter  space pause  ? help  q quit",
-        width,
-    );
-    // Room for rows: what is left after the table's heading and rule, the
-    // "more" line and the footer.
-    let room = height.saturating_sub(lines.len() + 4).max(1);
-    let mut shown_keys = Vec::new();
+    format!("{paused}{}   {order}{filter}", tabs.join(" "))
+}
+
+/// The table of the view shown, and (services view) the keys of the first
+/// `room` rows that pass the filter, the highlighted one marked.
+fn view_table(
+    data: &ScreenData<'_>,
+    state: &ScreenState,
+    room: usize,
+) -> (Vec<Column>, Vec<Vec<String>>, Vec<ServiceKey>) {
+    let seconds = data.seconds.max(1e-9);
     let (columns, rows) = match state.view {
         LiveView::Services => {
             let (columns, rows, keys) = services_table(data.services);
@@ -322,12 +353,11 @@ pub fn write_live_screen(
                 .selected
                 .and_then(|key| shown.iter().position(|k| *k == key))
                 .unwrap_or(0);
-            shown_keys = shown.to_vec();
             for (i, row) in rows.iter_mut().enumerate() {
                 let mark = if i == selected { "▶ " } else { "  " };
                 row[0] = format!("{mark}{}", row[0]);
             }
-            (columns, rows)
+            return (columns, rows, shown.to_vec());
         }
         LiveView::Detail => detail_table(data, state.detail),
         LiveView::Hosts => hosts_table(data, state.sort, seconds),
@@ -336,6 +366,18 @@ pub fn write_live_screen(
         LiveView::Processes => processes_table(data.processes),
         LiveView::Help => help_table(),
     };
+    (columns, rows, Vec::new())
+}
+
+/// The table fitted to `width`, at most `room` rows of those that pass the
+/// filter and a line on the rest, or a line saying why there are none.
+fn body(
+    data: &ScreenData<'_>,
+    state: &ScreenState,
+    columns: &[Column],
+    rows: Vec<Vec<String>>,
+    (width, room): (usize, usize),
+) -> Vec<String> {
     let unfiltered = rows.len();
     let rows: Vec<Vec<String>> = if state.view == LiveView::Help {
         rows
@@ -345,42 +387,33 @@ pub fn write_live_screen(
             .collect()
     };
     if rows.is_empty() && unfiltered > 0 {
-        lines.push(format!(
+        return vec![format!(
             "(none of {unfiltered} rows matches /{})",
             state.filter
-        ));
-    } else if rows.is_empty() {
-        lines.push(match state.view {
+        )];
+    }
+    if rows.is_empty() {
+        return vec![match state.view {
             LiveView::Services => "(no TCP, UDP or SCTP traffic with ports yet)".to_string(),
             LiveView::Processes if !data.processes.available => {
                 "(no process information: not capturing on this machine's sockets, or no /proc)"
                     .to_string()
             }
             _ => format!("(no {} yet)", state.view.name()),
-        });
-    } else {
-        let shown = room.min(rows.len());
-        lines.extend(fit_table(&columns, &rows[..shown], width));
-        if rows.len() > shown {
-            lines.push(cut(
-                &format!(
-                    "({} more; a taller terminal shows more)",
-                    format_count((rows.len() - shown) as u64)
-                ),
-                width,
-            ));
-        }
+        }];
     }
-    // The footer on the last line.
-    while lines.len() + 1 < height {
-        lines.push(String::new());
+    let shown = room.min(rows.len());
+    let mut lines = fit_table(columns, &rows[..shown], width);
+    if rows.len() > shown {
+        lines.push(cut(
+            &format!(
+                "({} more; a taller terminal shows more)",
+                format_count((rows.len() - shown) as u64)
+            ),
+            width,
+        ));
     }
-    lines.truncate(height - 1);
-    lines.push(footer);
-    // Raw mode: lines end with an explicit carriage return; none after
-    // the last, which would scroll the first off the screen.
-    write!(out, "{}", lines.join("\r\n"))?;
-    Ok(shown_keys)
+    lines
 }
 
 /// A header line in lines of at most `width`, broken after its "; "
@@ -421,10 +454,7 @@ fn services_table(rows: &[LiveServiceRow]) -> (Vec<Column>, Vec<Vec<String>>, Ve
     let cells = rows
         .iter()
         .map(|r| {
-            let mut port = port_label(r.transport, r.port, r.failed);
-            if let Some(tunnel) = r.tunnel {
-                port.push_str(&format!(" ({tunnel})"));
-            }
+            let port = with_tunnel(port_label(r.key), r.key.tunnel);
             vec![
                 r.service.clone().unwrap_or_else(|| port.clone()),
                 port,
@@ -433,13 +463,13 @@ fn services_table(rows: &[LiveServiceRow]) -> (Vec<Column>, Vec<Vec<String>>, Ve
                 format_bytes(r.total_bytes),
                 format_count(r.total_packets),
                 format_share(r.share),
-                r.identified_by.replace('_', " "),
+                identified_words(r.identified_by),
             ]
         })
         .collect();
     let keys = rows
         .iter()
-        .map(|r| (r.transport, r.port, r.failed))
+        .map(|r| (r.key.transport, r.key.port, r.key.failed))
         .collect();
     (columns, cells, keys)
 }
@@ -490,15 +520,20 @@ fn detail_table(data: &ScreenData<'_>, key: Option<ServiceKey>) -> Table {
         .iter()
         .filter(|c| c.transport == transport && c.server_port == port)
         .collect();
-    let mut clients: HashMap<&str, (u64, u64, u64)> = HashMap::new();
+    let mut clients: HashMap<IpAddr, (u64, u64, u64)> = HashMap::new();
     for c in &conversations {
-        let entry = clients.entry(c.client.as_str()).or_default();
+        let entry = clients.entry(c.client).or_default();
         entry.0 += c.to_server_bytes;
         entry.1 += c.to_client_bytes;
         entry.2 += 1;
     }
     let mut clients: Vec<_> = clients.into_iter().collect();
-    clients.sort_by(|a, b| (b.1.0 + b.1.1).cmp(&(a.1.0 + a.1.1)).then(a.0.cmp(b.0)));
+    // Ties by the address as text, as the screen shows it.
+    clients.sort_by(|a, b| {
+        (b.1.0 + b.1.1)
+            .cmp(&(a.1.0 + a.1.1))
+            .then_with(|| a.0.to_string().cmp(&b.0.to_string()))
+    });
     rows.push(section(format!("clients ({}):", clients.len())));
     for (client, (up, down, n)) in clients {
         rows.push(vec![
@@ -540,13 +575,13 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
         col("received", 1, true),
         col("packets", 3, true),
     ];
-    let recent: HashMap<&str, (u64, u64)> = data
+    let recent: HashMap<IpAddr, (u64, u64)> = data
         .interval
         .report
         .hosts
         .entries
         .iter()
-        .map(|h| (h.address.as_str(), (h.sent_bytes, h.received_bytes)))
+        .map(|h| (h.address, (h.sent_bytes, h.received_bytes)))
         .collect();
     let rows = data
         .totals
@@ -555,12 +590,12 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
         .entries
         .iter()
         .map(|h| {
-            let (sent, received) = recent.get(h.address.as_str()).copied().unwrap_or((0, 0));
+            let (sent, received) = recent.get(&h.address).copied().unwrap_or((0, 0));
             (
                 sent + received,
                 h.sent_bytes + h.received_bytes,
                 vec![
-                    h.address.clone(),
+                    h.address.to_string(),
                     format_rate(sent as f64 * 8.0 / seconds),
                     format_rate(received as f64 * 8.0 / seconds),
                     format_bytes(h.sent_bytes),
@@ -575,7 +610,7 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
 
 /// A conversation as the screen matches it between the interval and the
 /// totals: client, client port, server, server port, transport.
-type ConversationId = (String, u16, String, u16, &'static str);
+type ConversationId = (IpAddr, u16, IpAddr, u16, Transport);
 
 fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
     let columns = vec![
@@ -591,9 +626,9 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
     ];
     let key = |c: &ConversationView| {
         (
-            c.client.clone(),
+            c.client,
             c.client_port,
-            c.server.clone(),
+            c.server,
             c.server_port,
             c.transport,
         )
@@ -614,13 +649,12 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
         .iter()
         .map(|c| {
             let (up, down) = recent.get(&key(c)).copied().unwrap_or((0, 0));
-            let endpoint = |address: &str, port: u16| format!("{}:{port}", bracket(address));
             (
                 up + down,
                 c.to_server_bytes + c.to_client_bytes,
                 vec![
-                    endpoint(&c.client, c.client_port),
-                    format!("{}/{}", endpoint(&c.server, c.server_port), c.transport),
+                    endpoint(c.client, c.client_port),
+                    format!("{}/{}", endpoint(c.server, c.server_port), c.transport),
                     c.service.clone().unwrap_or_default(),
                     format_rate(up as f64 * 8.0 / seconds),
                     format_rate(down as f64 * 8.0 / seconds),
@@ -654,9 +688,8 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
         .entries
         .iter()
         .map(|s| {
-            let address = bracket(&s.address);
             vec![
-                format!("{address}:{}/{}", s.port, s.transport),
+                format!("{}/{}", endpoint(s.address, s.port), s.transport),
                 s.service.clone().unwrap_or_default(),
                 format_bytes(s.to_server_bytes),
                 format_bytes(s.from_server_bytes),
@@ -668,7 +701,7 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
                     .unwrap_or_default(),
                 s.top_clients
                     .first()
-                    .map(|c| c.address.clone())
+                    .map(|c| c.address.to_string())
                     .unwrap_or_default(),
             ]
         })

@@ -1,10 +1,16 @@
 //! The text formats of `read` and `ports`: terminal tables and Markdown
 //! (tables from [`super::table`]).
 
+use super::PortEntryView;
 pub use super::table::Style;
 use super::table::Table;
-use super::{PortEntryView, ReadView, ServiceView, format_bytes, format_count, format_rate};
-use super::{bracket, format_share, port_label};
+use super::units::{
+    counter_cells, endpoint, format_bytes, format_count, format_rate, format_share, more_cells,
+    port_label, row_name,
+};
+use crate::classify::Source;
+use crate::decode::Tunnel;
+use crate::schema::{InputStatusKind, InputView, ReadView, ServersView, ServiceView};
 use std::io::{self, Write};
 
 pub(super) fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {
@@ -15,7 +21,7 @@ pub(super) fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Res
 }
 
 /// Writes the `read` summary: capture facts, traffic by transport, services,
-/// decode problems.
+/// servers, fragments, tunnels, scans and decode problems.
 pub fn write_read(
     view: &ReadView,
     top: usize,
@@ -25,34 +31,28 @@ pub fn write_read(
     if style == Style::Markdown {
         writeln!(out, "# portclass traffic summary\n")?;
     }
-    heading(out, style, "Capture")?;
-    let mut facts: Vec<(String, String)> = Vec::new();
-    for input in &view.inputs {
-        if input.status == "failed" {
-            facts.push((
-                "input".to_string(),
-                format!("{}: could not be read", input.name),
-            ));
-            continue;
-        }
-        let links: Vec<&str> = input.link_types.iter().map(|l| l.name.as_str()).collect();
-        let mut line = format!(
-            "{}: {}, {}; {} packets, {}",
-            input.name,
-            input.format,
-            if links.is_empty() {
-                "-".to_string()
-            } else {
-                links.join(", ")
-            },
-            format_count(input.packets),
-            format_bytes(input.bytes)
-        );
-        if input.status != "complete" {
-            line.push_str(&format!(" ({}: read up to damage)", input.status));
-        }
-        facts.push(("input".to_string(), line));
+    write_capture(view, style, out)?;
+    write_transports(view, style, out)?;
+    write_services(view, top, style, out)?;
+    write_servers(&view.servers, top, style, out)?;
+    write_fragments(view, style, out)?;
+    if view.decap {
+        write_tunnels(view, style, out)?;
     }
+    if let Some(scans) = &view.scans {
+        super::scans::write_text(scans, style, out)?;
+    }
+    write_problems(view, style, out)
+}
+
+/// The capture facts: inputs, totals, link types, time span and rate.
+fn write_capture(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, style, "Capture")?;
+    let mut facts: Vec<(String, String)> = view
+        .inputs
+        .iter()
+        .map(|input| ("input".to_string(), input_line(input)))
+        .collect();
     facts.push(("packets".to_string(), format_count(view.packets)));
     facts.push((
         "bytes".to_string(),
@@ -74,14 +74,7 @@ pub fn write_read(
             )
         })
         .collect();
-    facts.push((
-        "link types".to_string(),
-        if links.is_empty() {
-            "-".to_string()
-        } else {
-            links.join("; ")
-        },
-    ));
+    facts.push(("link types".to_string(), or_dash(links.join("; "))));
     if let (Some(first), Some(last)) = (&view.first_timestamp, &view.last_timestamp) {
         facts.push(("first packet".to_string(), first.clone()));
         facts.push(("last packet".to_string(), last.clone()));
@@ -104,48 +97,84 @@ pub fn write_read(
             for (label, value) in &facts {
                 writeln!(out, "  {label:<13} {value}")?;
             }
-            writeln!(out)?;
+            writeln!(out)
         }
         Style::Markdown => {
             let mut table = Table::new(style, &["", ""], &[]);
             for (label, value) in facts {
                 table.add_row(vec![label, value]);
             }
-            writeln!(out, "{table}\n")?;
+            writeln!(out, "{table}\n")
         }
     }
+}
 
+/// `-` for an empty value.
+fn or_dash(text: String) -> String {
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text
+    }
+}
+
+/// One input's line: name, format, link types, frames and bytes, and how
+/// far it was read.
+fn input_line(input: &InputView) -> String {
+    if input.status == InputStatusKind::Failed {
+        return format!("{}: could not be read", input.name);
+    }
+    let links: Vec<&str> = input.link_types.iter().map(|l| l.name.as_str()).collect();
+    let mut line = format!(
+        "{}: {}, {}; {} packets, {}",
+        input.name,
+        input.format,
+        or_dash(links.join(", ")),
+        format_count(input.packets),
+        format_bytes(input.bytes)
+    );
+    if input.status != InputStatusKind::Complete {
+        line.push_str(&format!(" ({}: read up to damage)", input.status));
+    }
+    line
+}
+
+fn write_transports(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Traffic by transport")?;
+    if view.packets == 0 {
+        return writeln!(out, "(no frames)\n");
+    }
     let mut transports = Table::new(
         style,
         &["transport", "packets", "bytes", "share"],
         &[1, 2, 3],
     );
-    for (name, c) in view.transport_rows() {
+    for (category, c) in view.transport.rows() {
         if c.packets == 0 {
             continue;
         }
-        let share = if view.bytes == 0 {
-            0.0
-        } else {
-            c.bytes as f64 / view.bytes as f64
-        };
-        transports.add_row(vec![
-            name.to_string(),
-            format_count(c.packets),
-            format_bytes(c.bytes),
-            format_share(share),
-        ]);
+        transports.add_row(counter_cells(
+            category,
+            c.packets,
+            c.bytes,
+            view.share(c.bytes),
+        ));
     }
-    if view.packets == 0 {
-        writeln!(out, "(no frames)\n")?;
-    } else {
-        writeln!(out, "{transports}\n")?;
-    }
+    writeln!(out, "{transports}\n")
+}
 
+/// The top `top` service rows (0: all) and a row for the rest; with
+/// `--decap`, a tunnel column first.
+fn write_services(
+    view: &ReadView,
+    top: usize,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     heading(out, style, "Services by bytes")?;
-    // With --decap, a tunnel column first; every row says how its port was
-    // identified.
+    if view.services.is_empty() {
+        return writeln!(out, "(no TCP, UDP or SCTP traffic with ports)\n");
+    }
     let tunnel_column = usize::from(view.decap);
     let mut header = vec![
         "service",
@@ -173,56 +202,38 @@ pub fn write_read(
         top.min(view.services.len())
     };
     for s in &view.services[..shown] {
-        let port = port_label(s.transport, s.port, s.failed);
         let mut row = vec![
-            s.service.clone().unwrap_or_else(|| port.clone()),
-            port,
+            row_name(s),
+            port_label(s.key),
             format_count(s.packets),
             format_bytes(s.bytes),
             format_share(s.share),
             identified_label(s),
             s.description.clone().unwrap_or_default(),
-            s.source.unwrap_or("-").to_string(),
+            s.source.map_or("-", Source::name).to_string(),
         ];
         if view.decap {
-            row.insert(0, s.tunnel.unwrap_or("-").to_string());
+            row.insert(0, s.key.tunnel.map_or("-", Tunnel::name).to_string());
         }
         services.add_row(row);
     }
     let rest = &view.services[shown..];
     if !rest.is_empty() {
-        let packets: u64 = rest.iter().map(|s| s.packets).sum();
-        let bytes: u64 = rest.iter().map(|s| s.bytes).sum();
-        let share: f64 = rest.iter().map(|s| s.share).sum();
-        let mut row = vec![
-            format!("({} more)", rest.len()),
-            String::new(),
-            format_count(packets),
-            format_bytes(bytes),
-            format_share(share),
+        let mut row = more_cells(rest);
+        row.extend([
             String::new(),
             "use --top 0 to list every service".to_string(),
             String::new(),
-        ];
+        ]);
         if view.decap {
             row.insert(0, String::new());
         }
         services.add_row(row);
     }
-    if view.services.is_empty() {
-        writeln!(out, "(no TCP, UDP or SCTP traffic with ports)\n")?;
-    } else {
-        writeln!(out, "{services}\n")?;
-    }
-    write_servers(&view.servers, top, style, out)?;
-    write_fragments(view, style, out)?;
-    if view.decap {
-        write_tunnels(view, style, out)?;
-    }
-    if let Some(scans) = &view.scans {
-        super::scans::write_text(scans, style, out)?;
-    }
+    writeln!(out, "{services}\n")
+}
 
+fn write_problems(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Result<()> {
     heading(out, style, "Decode problems")?;
     let problems: Vec<_> = view
         .decode_problems
@@ -230,21 +241,19 @@ pub fn write_read(
         .filter(|p| p.packets > 0)
         .collect();
     if problems.is_empty() {
-        writeln!(out, "none: every frame decoded as far as its headers go")?;
-    } else {
-        let mut table = Table::new(style, &["problem", "packets"], &[1]);
-        for p in problems {
-            table.add_row(vec![p.description.to_string(), format_count(p.packets)]);
-        }
-        writeln!(out, "{table}")?;
+        return writeln!(out, "none: every frame decoded as far as its headers go");
     }
-    Ok(())
+    let mut table = Table::new(style, &["problem", "packets"], &[1]);
+    for p in problems {
+        table.add_row(vec![p.description.clone(), format_count(p.packets)]);
+    }
+    writeln!(out, "{table}")
 }
 
 /// The server inventory: the top `top` servers (0: all) and a line on the
 /// rest, with the accuracy when the table is approximate.
 pub(super) fn write_servers(
-    servers: &super::ServersView,
+    servers: &ServersView,
     top: usize,
     style: Style,
     out: &mut dyn Write,
@@ -274,7 +283,6 @@ pub(super) fn write_servers(
         top.min(servers.entries.len())
     };
     for s in &servers.entries[..shown] {
-        let address = bracket(&s.address);
         let clients = if s.clients_approximate {
             format!("~{}", format_count(s.clients))
         } else {
@@ -291,7 +299,7 @@ pub(super) fn write_servers(
                 .map_or("-".to_string(), |t| t.get(11..19).unwrap_or(t).to_string())
         };
         table.add_row(vec![
-            format!("{address}:{}/{}", s.port, s.transport),
+            format!("{}/{}", endpoint(s.address, s.port), s.transport),
             s.service.clone().unwrap_or_else(|| "-".to_string()),
             format_bytes(s.to_server_bytes),
             format_bytes(s.from_server_bytes),
@@ -399,17 +407,12 @@ fn write_tunnels(view: &ReadView, style: Style, out: &mut dyn Write) -> io::Resu
     }
     let mut table = Table::new(style, &["tunnel", "packets", "bytes", "share"], &[1, 2, 3]);
     for t in &view.tunnels {
-        let share = if view.bytes == 0 {
-            0.0
-        } else {
-            t.bytes as f64 / view.bytes as f64
-        };
-        table.add_row(vec![
-            t.tunnel.to_string(),
-            format_count(t.packets),
-            format_bytes(t.bytes),
-            format_share(share),
-        ]);
+        table.add_row(counter_cells(
+            t.tunnel,
+            t.packets,
+            t.bytes,
+            view.share(t.bytes),
+        ));
     }
     writeln!(out, "{table}\n")
 }

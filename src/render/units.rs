@@ -2,20 +2,71 @@
 //! counts with thousands separators, shares as percentages, decimal byte
 //! sizes, bit rates, addresses with ports, RFC 3339 timestamps.
 
+use crate::decode::Tunnel;
+use crate::pipeline::Identified;
+use crate::schema::{RowKey, ServiceView};
+use std::net::IpAddr;
+
 /// The port of a service row: the number, `any` on a failed row (its
 /// attempts went to any port), the dynamic range on the dynamic row.
-pub fn port_text(port: Option<u16>, failed: bool) -> String {
-    match port {
+pub fn port_text(key: RowKey) -> String {
+    match key.port {
         Some(p) => p.to_string(),
-        None if failed => "any".to_string(),
+        None if key.failed => "any".to_string(),
         None => "49152-65535".to_string(),
     }
 }
 
 /// The port column of a service row: `443/tcp`, `49152-65535/udp` for the
-/// dynamic row, `any/tcp` for the failed-attempts row.
-pub fn port_label(transport: &str, port: Option<u16>, failed: bool) -> String {
-    format!("{}/{transport}", port_text(port, failed))
+/// dynamic row, `any/tcp` for the failed-attempts row (the tunnel is not
+/// part of it).
+pub fn port_label(key: RowKey) -> String {
+    format!("{}/{}", port_text(key), key.transport)
+}
+
+/// The name of a service row without its tunnel (`https`, `443/tcp` with
+/// `--numeric`, `49152-65535/udp`), for tables that show the tunnel in a column
+/// of its own.
+pub fn row_name(s: &ServiceView) -> String {
+    s.service.clone().unwrap_or_else(|| port_label(s.key))
+}
+
+/// A label with the tunnel it came through: `https (vxlan)`.
+pub fn with_tunnel(label: String, tunnel: Option<Tunnel>) -> String {
+    match tunnel {
+        Some(t) => format!("{label} ({t})"),
+        None => label,
+    }
+}
+
+/// A row of a counter table: a name and its frames, bytes and share of
+/// all bytes.
+pub fn counter_cells(name: impl ToString, packets: u64, bytes: u64, share: f64) -> Vec<String> {
+    vec![
+        name.to_string(),
+        format_count(packets),
+        format_bytes(bytes),
+        format_share(share),
+    ]
+}
+
+/// The first cells of the row that sums the service rows not shown:
+/// `(12 more)`, no port, their frames, bytes and share.
+pub fn more_cells(rest: &[ServiceView]) -> Vec<String> {
+    let mut cells = counter_cells(
+        format!("({} more)", rest.len()),
+        rest.iter().map(|s| s.packets).sum(),
+        rest.iter().map(|s| s.bytes).sum(),
+        rest.iter().map(|s| s.share).sum(),
+    );
+    cells.insert(1, String::new());
+    cells
+}
+
+/// How a port was identified, in words: `handshake`, `port database`,
+/// `heuristic`, `related`.
+pub fn identified_words(method: Identified) -> String {
+    method.name().replace('_', " ")
 }
 
 /// A share of 0..1 as a percentage with one decimal: `12.3%`.
@@ -24,11 +75,30 @@ pub fn format_share(share: f64) -> String {
 }
 
 /// An address as it goes before `:port`: IPv6 in brackets.
-pub fn bracket(address: &str) -> String {
-    if address.contains(':') {
-        format!("[{address}]")
+pub fn bracket(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// An address and a port: `10.0.0.1:443`, `[2001:db8::1]:443`.
+pub fn endpoint(address: IpAddr, port: u16) -> String {
+    format!("{}:{port}", bracket(address))
+}
+
+/// A duration for people: `17.8 ms`, `4.25 s`, `12.5 min`, `3.0 h`, `2.5 days`.
+pub fn format_duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.1} ms", seconds * 1e3)
+    } else if seconds < 120.0 {
+        format!("{seconds:.2} s")
+    } else if seconds < 7200.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else if seconds < 172_800.0 {
+        format!("{:.1} h", seconds / 3600.0)
     } else {
-        address.to_string()
+        format!("{:.1} days", seconds / 86_400.0)
     }
 }
 
@@ -123,6 +193,15 @@ mod tests {
         assert_eq!(format_bytes(1500), "1.5 kB");
         assert_eq!(format_bytes(2_555_366), "2.6 MB");
         assert_eq!(format_rate(12_300_000.0), "12.3 Mbit/s");
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(0.0178), "17.8 ms");
+        assert_eq!(format_duration(4.0), "4.00 s");
+        assert_eq!(format_duration(750.0), "12.5 min");
+        assert_eq!(format_duration(10_800.0), "3.0 h");
+        assert_eq!(format_duration(216_000.0), "2.5 days");
     }
 
     #[test]

@@ -18,15 +18,13 @@ use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfac
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::pipeline::Stream;
-use crate::render::Format;
-use crate::render::live::ProcessesView;
 use crate::render::live::{
-    CaptureStatsView, InterfaceView, LiveStatus, SavedView, write_interfaces, write_snapshot,
-    write_summary,
+    InterfaceView, LiveStatus, write_interfaces, write_snapshot, write_summary,
 };
 use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
-use crate::render::report::ReportView;
 use crate::render::screen::{ScreenState, ServiceKey};
+use crate::render::{Format, ReportView};
+use crate::schema::{CaptureStatsView, ProcessesView, SavedView};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
 use std::io::{self, IsTerminal, Write};
@@ -55,9 +53,9 @@ impl From<CaptureStats> for CaptureStatsView {
     }
 }
 
-/// This machine's addresses on `device` (on every interface for `any`), as
-/// text in the form the views use; empty if unknown.
-fn local_addresses(device: &str) -> Vec<String> {
+/// This machine's addresses on `device` (on every interface for `any`);
+/// empty if unknown.
+fn local_addresses(device: &str) -> Vec<IpAddr> {
     let Ok(interfaces) = list_interfaces() else {
         return Vec::new();
     };
@@ -66,7 +64,6 @@ fn local_addresses(device: &str) -> Vec<String> {
         .filter(|i| device == "any" || i.name == device)
         .flat_map(|i| &i.addresses)
         .filter_map(|a| a.split('/').next()?.parse::<IpAddr>().ok())
-        .map(|a| a.to_string())
         .collect()
 }
 
@@ -84,7 +81,7 @@ fn publish(
             .hosts
             .entries
             .iter()
-            .map(|h| (h.address.clone(), h.sent_bytes, h.received_bytes))
+            .map(|h| (h.address.to_string(), h.sent_bytes, h.received_bytes))
             .collect(),
         hosts_exact: report.hosts.exact,
         conversations: conversation_series(&report.conversations.entries),
@@ -228,13 +225,7 @@ impl<'a> Run<'a> {
         // Which local process owns which socket: read now (to say once what
         // cannot be seen), at every interval and for new endpoints.
         let local_addresses = local_addresses(capture.device());
-        let owners = OwnerTracker::new(
-            Sockets::scan(),
-            local_addresses
-                .iter()
-                .filter_map(|a| a.parse().ok())
-                .collect(),
-        );
+        let owners = OwnerTracker::new(Sockets::scan(), local_addresses.clone());
         if owners.sockets.hidden > 0 {
             say(
                 err,

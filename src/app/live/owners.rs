@@ -5,10 +5,9 @@
 
 use crate::app::processes::{ProcessInfo, ProcessTally, Sockets};
 use crate::decode::Transport;
-use crate::render::ProcessView;
-use crate::render::live::{ProcessRow, ProcessesView};
+use crate::render::ReportView;
 use crate::render::prometheus::ConversationSeries;
-use crate::render::report::{ConversationView, ReportView};
+use crate::schema::{ConversationView, ProcessRow, ProcessView, ProcessesView};
 use crate::tally::report::ReportTally;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -138,15 +137,9 @@ impl OwnerTracker {
     /// Names the process of each server of `view` that has one.
     pub(super) fn label_servers(&self, view: &mut ReportView) {
         for server in &mut view.read.servers.entries {
-            let (Some(transport), Ok(address)) = (
-                Transport::parse(server.transport),
-                server.address.parse::<IpAddr>(),
-            ) else {
-                continue;
-            };
             server.process = self
                 .servers
-                .get(&(transport, address, server.port))
+                .get(&(server.transport, server.address, server.port))
                 .map(|p| ProcessView {
                     pid: p.pid,
                     name: p.name.clone(),
@@ -180,19 +173,14 @@ impl OwnerTracker {
 /// server and service, however many connections), busiest first.
 pub(super) fn conversation_series(conversations: &[ConversationView]) -> Vec<ConversationSeries> {
     let mut series: Vec<ConversationSeries> = Vec::new();
-    let mut index: HashMap<(&str, &str, &str, u16), usize> = HashMap::new();
+    let mut index: HashMap<(Transport, IpAddr, IpAddr, u16), usize> = HashMap::new();
     for c in conversations {
-        let key = (
-            c.transport,
-            c.client.as_str(),
-            c.server.as_str(),
-            c.server_port,
-        );
+        let key = (c.transport, c.client, c.server, c.server_port);
         let at = *index.entry(key).or_insert_with(|| {
             series.push(ConversationSeries {
-                transport: c.transport,
-                client: c.client.clone(),
-                server: c.server.clone(),
+                transport: c.transport.name(),
+                client: c.client.to_string(),
+                server: c.server.to_string(),
                 port: c.server_port,
                 service: c
                     .service
@@ -217,10 +205,10 @@ mod tests {
 
     fn conversation(client_port: u16, server_port: u16, up: u64, down: u64) -> ConversationView {
         ConversationView {
-            transport: "tcp",
-            client: "10.0.0.1".into(),
+            transport: Transport::Tcp,
+            client: IpAddr::from([10, 0, 0, 1]),
             client_port,
-            server: "10.0.0.2".into(),
+            server: IpAddr::from([10, 0, 0, 2]),
             server_port,
             service: (server_port == 443).then(|| "https".to_string()),
             to_server_packets: 1,

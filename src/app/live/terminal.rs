@@ -1,9 +1,10 @@
 //! The live screen's terminal: raw mode on the alternate screen (restored
 //! on drop and on a panic), drawing a frame, and the keys.
 
-use crate::render::live::{LiveStatus, ProcessesView, live_rows};
-use crate::render::report::ReportView;
+use crate::render::ReportView;
+use crate::render::live::{LiveStatus, live_rows};
 use crate::render::screen::{LiveView, ScreenData, ScreenState, ServiceKey, write_live_screen};
+use crate::schema::ProcessesView;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
 use std::io::{self, Write};

@@ -30,8 +30,12 @@ pub enum ConversationEvent {
     Refused,
 }
 
-/// How the port that names a frame was chosen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// How the port that names a frame was chosen. JSON names it as
+/// [`Identified::name`] does.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Identified {
     /// The conversation's TCP handshake showed which side is the server.
     Handshake,

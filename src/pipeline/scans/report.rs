@@ -3,6 +3,7 @@
 //! merged with `+=` in a total order.
 
 use crate::decode::Transport;
+use serde::{Deserialize, Serialize};
 use std::cmp::{Ordering, Reverse};
 use std::fmt;
 use std::net::IpAddr;
@@ -12,8 +13,9 @@ use std::ops::AddAssign;
 /// [`ScanReport::dropped_findings`].
 pub const MAX_FINDINGS: usize = 1000;
 
-/// The thresholds and bounds of scan detection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The thresholds and bounds of scan detection; JSON holds them under
+/// these names (`scans.settings`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ScanSettings {
     /// Length of a key's window, from its first probe (ns). Default 300 s.
     pub window_ns: u64,
@@ -86,8 +88,9 @@ impl ScanSettings {
     }
 }
 
-/// The two shapes of scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The two shapes of scan. JSON names them as [`ScanKind::name`] does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ScanKind {
     /// Many ports of one host.
     Vertical,

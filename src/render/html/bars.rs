@@ -3,7 +3,7 @@
 
 use super::{CHART_WIDTH, MAX_BARS, Px, chart_figure, colour};
 use crate::render::format_share;
-use crate::render::report::{ReportView, row_name, with_tunnel};
+use crate::render::{ReportView, row_name, with_tunnel};
 use crate::render::{format_bytes, format_count, port_label};
 use maud::{Markup, html};
 
@@ -36,8 +36,8 @@ pub(super) fn bar_chart(view: &ReportView) -> Markup {
         .enumerate()
         .map(|(i, s)| Bar {
             class: "bar",
-            name: with_tunnel(row_name(s), s.tunnel),
-            port: port_label(s.transport, s.port, s.failed),
+            name: with_tunnel(row_name(s), s.key.tunnel),
+            port: port_label(s.key),
             bytes: s.bytes,
             share: s.share,
             fill: colour(i),

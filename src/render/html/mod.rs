@@ -2,7 +2,7 @@
 //! charts, nothing fetched from anywhere, readable in light and dark mode
 //! and on paper.
 //!
-//! The sections follow [`write_markdown`](super::report::write_markdown):
+//! The sections follow [`write_markdown`](super::write_markdown):
 //! overview, transports, services (a bar chart, then the table with how
 //! each port was identified, and the fragments attributed), tunnels (with
 //! `--decap`), port classes, port scans, top hosts, top conversations,
@@ -32,7 +32,7 @@ mod time_chart;
 mod timeseries;
 mod tops;
 
-use super::report::ReportView;
+use super::ReportView;
 use maud::{DOCTYPE, Markup, PreEscaped, Render, html};
 use std::fmt::{self, Write as _};
 use std::io;
@@ -59,7 +59,7 @@ pub fn write_html(view: &ReportView, out: &mut dyn io::Write) -> io::Result<()> 
 /// The whole document: head with the style sheet, the sections in
 /// Markdown order, and a footer.
 fn page(view: &ReportView) -> Markup {
-    let version = view.read.portclass_version;
+    let version = &view.read.portclass_version;
     html! {
         (DOCTYPE) "\n"
         html lang="en" {

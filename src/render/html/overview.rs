@@ -3,8 +3,11 @@
 //! quality and port scans.
 
 use super::{format_width, inputs_summary, section, short_time};
-use crate::render::report::{ReportView, format_duration, scans_overview};
+use crate::decode::DecodeProblem;
+use crate::render::wording::{peak_detail, scans_overview};
+use crate::render::{ReportView, format_duration};
 use crate::render::{format_bytes, format_count, format_rate};
+use crate::schema::InputStatusKind;
 use maud::{Markup, html};
 
 /// The header (title, inputs, time span) and the overview section.
@@ -80,7 +83,8 @@ fn cards(view: &ReportView) -> Markup {
                 (card(
                     "peak rate",
                     format_rate(peak.bits_per_second),
-                    peak.detail(
+                    peak_detail(
+                        peak,
                         &short_time(&peak.start),
                         r.duration_seconds,
                         &format_width(peak.bucket_seconds),
@@ -112,7 +116,7 @@ fn inputs_row(view: &ReportView) -> Markup {
                             "(" (input.format) "; " (format_count(input.packets)) " packets, "
                             (format_bytes(input.bytes)) ")"
                         }
-                        @if input.status != "complete" {
+                        @if input.status != InputStatusKind::Complete {
                             " "
                             span.bad {
                                 (input.status)
@@ -143,12 +147,7 @@ fn link_types_row(view: &ReportView) -> Markup {
 fn decode_quality_row(view: &ReportView) -> Markup {
     let r = &view.read;
     let t = &r.transport;
-    let undecodable: u64 = r
-        .decode_problems
-        .iter()
-        .filter(|d| d.problem == "unsupported_link_type")
-        .map(|d| d.packets)
-        .sum();
+    let undecodable = r.problem(DecodeProblem::UnsupportedLinkType);
     let problems: Vec<_> = r.decode_problems.iter().filter(|d| d.packets > 0).collect();
     kv_row(
         "decode quality",

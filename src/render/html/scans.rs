@@ -3,10 +3,9 @@
 
 use super::tables::{Column, table};
 use super::{THIN_SPACE, section, short_time};
-use crate::render::report::{
-    ReportView, SCANS_OFF, format_duration, no_scans_sentence, scans_criteria_sentence,
-};
-use crate::render::{ScanView, ScansView, format_count};
+use crate::render::wording::{SCANS_OFF, no_scans_sentence, scans_criteria_sentence};
+use crate::render::{ReportView, format_count, format_duration};
+use crate::schema::{ScanView, ScansView};
 use maud::{Markup, html};
 
 /// Rows of the port scans table (each a long one), whatever `--top` says;
@@ -72,7 +71,7 @@ fn findings_table(view: &ReportView, scans: &ScansView) -> Markup {
 fn finding_row(f: &ScanView) -> Markup {
     html! {
         tr {
-            td { (f.kind) }
+            td { (f.kind.name()) }
             td { (f.transport) }
             td.t { code { (f.source.to_string()) } }
             td.t { code { (f.target_label()) } }

@@ -4,7 +4,7 @@
 //! content is not parsed as markup, so escaping would break its quotes).
 
 use super::{MAX_BARS, MAX_SERIES};
-use crate::render::report::ReportView;
+use crate::render::ReportView;
 use maud::{Markup, PreEscaped, html};
 use std::fmt::Write as _;
 

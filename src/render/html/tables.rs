@@ -3,10 +3,13 @@
 //! the ports the database does not know.
 
 use super::{MAX_BARS, MAX_ROWS, bars, colour, section, swatch};
+use crate::classify::PortClass;
 use crate::render::format_share;
-use crate::render::report::{ReportView, fragments_sentence, row_name, tunnel_share};
 use crate::render::text::identified_label;
-use crate::render::{ServiceView, format_bytes, format_count, port_label};
+use crate::render::wording::fragments_sentence;
+use crate::render::{ReportView, row_name};
+use crate::render::{format_bytes, format_count, port_label};
+use crate::schema::ServiceView;
 use maud::{Markup, html};
 
 /// A header cell: its text, and whether the column holds numbers (they are
@@ -64,14 +67,6 @@ pub(super) fn more_row(len: usize, shown: usize, columns: usize, hint: &str) -> 
     }
 }
 
-fn share_of(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
-    } else {
-        part as f64 / whole as f64
-    }
-}
-
 /// A row of a name and packets, bytes and share.
 fn counter_row(name: &str, packets: u64, bytes: u64, share: f64) -> Markup {
     html! {
@@ -95,8 +90,8 @@ pub(super) fn transports(view: &ReportView) -> Markup {
         ("share", true),
     ];
     let rows = html! {
-        @for (name, c) in r.transport_rows().iter().filter(|(_, c)| c.packets > 0) {
-            (counter_row(name, c.packets, c.bytes, share_of(c.bytes, r.bytes)))
+        @for (category, c) in r.transport.rows().iter().filter(|(_, c)| c.packets > 0) {
+            (counter_row(category.name(), c.packets, c.bytes, r.share(c.bytes)))
         }
     };
     section(
@@ -180,7 +175,7 @@ fn service_row(view: &ReportView, i: usize, s: &ServiceView) -> Markup {
     html! {
         tr {
             @if view.read.decap {
-                @match s.tunnel {
+                @match s.key.tunnel {
                     Some(t) => td { (t) },
                     None => td.m { "-" },
                 }
@@ -192,7 +187,7 @@ fn service_row(view: &ReportView, i: usize, s: &ServiceView) -> Markup {
                     None => (row_name(s)),
                 }
             }
-            td { (port_label(s.transport, s.port, s.failed)) }
+            td { (port_label(s.key)) }
             td.n { (format_count(s.packets)) }
             td.n { (format_bytes(s.bytes)) }
             td.n { (format_share(s.share)) }
@@ -232,7 +227,7 @@ pub(super) fn tunnels(view: &ReportView) -> Markup {
         } @else {
             (table("tunnels", &header, html! {
                 @for t in &r.tunnels {
-                    (counter_row(t.tunnel, t.packets, t.bytes, tunnel_share(r, t.bytes)))
+                    (counter_row(t.tunnel.name(), t.packets, t.bytes, r.share(t.bytes)))
                 }
             }))
             p.note { "Bytes are the outer frames'; the services above count the inner ports." } "\n"
@@ -257,10 +252,9 @@ pub(super) fn port_classes(view: &ReportView) -> Markup {
                     (c.class) " "
                     span.m {
                         @match c.class {
-                            "well-known" => "ports 0-1023",
-                            "registered" => "ports 1024-49151",
-                            "dynamic" => "ports 49152-65535",
-                            _ => {}
+                            PortClass::WellKnown => "ports 0-1023",
+                            PortClass::Registered => "ports 1024-49151",
+                            PortClass::Dynamic => "ports 49152-65535",
                         }
                     }
                 }

@@ -6,16 +6,15 @@ use super::time_axis::SECOND;
 use super::*;
 use crate::classify::NamingRule;
 use crate::classify::PortDb;
+use crate::decode::Tunnel;
 use crate::decode::{Category, PacketInfo, Transport};
 use crate::pipeline::scans::{ScanReport, ScanSettings, sample_vertical_scan};
 use crate::pipeline::{Classified, Counted};
-use crate::render::report::row_name;
-use crate::render::report::{
-    BucketServiceView, BucketView, CHART_BUCKETS, ConversationView, DirectionView, HostView,
-    TABLE_BUCKETS, UnknownPortView,
+use crate::render::{CHART_BUCKETS, TABLE_BUCKETS, format_rate, format_timestamp, row_name};
+use crate::schema::{
+    BucketServiceView, BucketView, ConversationView, CounterView, DirectionView, HostView,
+    IdentifiedView, ScanView, ScansView, ServiceView, TunnelView, UnknownPortView,
 };
-use crate::render::{CounterView, ScansView, TunnelView};
-use crate::render::{ScanView, ServiceView, format_rate, format_timestamp};
 use crate::tally::report::ReportTally;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
@@ -244,7 +243,7 @@ fn every_top_service_is_named() {
     let (shown, _) = view.shown_services();
     assert!(shown.len() >= 5);
     for s in shown {
-        let name = view.service_label(s.tunnel, s.transport, s.port, s.failed);
+        let name = view.service_label(s.key);
         assert!(page.contains(&format!(">{name}<")), "{name} missing");
     }
     for name in ["https", "http", "ssh", "dns", "unassigned", "dynamic"] {
@@ -279,7 +278,7 @@ fn bar_chart_has_one_bar_per_shown_service_and_one_for_the_rest() {
     assert_eq!(chart.matches("<g class=\"bar rest\"").count(), 1);
     assert_eq!(chart.matches("<rect ").count(), shown.len() + 1);
     for s in shown {
-        let name = view.service_label(s.tunnel, s.transport, s.port, s.failed);
+        let name = view.service_label(s.key);
         assert!(
             chart.contains(&format!("data-service=\"{name}\"")),
             "{name}"
@@ -305,7 +304,7 @@ fn time_chart_has_one_series_per_top_service() {
     let top = &view.chart.top_services;
     assert_eq!(top.len(), 4);
     for (i, s) in top.iter().enumerate() {
-        let name = view.service_label(s.tunnel, s.transport, s.port, s.failed);
+        let name = view.service_label(s.key);
         assert!(
             chart.contains(&format!("data-series=\"{i}\" d=\"M")),
             "series {i} ({name}) has no area"
@@ -365,10 +364,7 @@ fn numeric_views_label_services_by_port() {
     assert!(chart.contains("data-service=\"49152-65535/udp\""));
     assert!(!page.contains(">https<"));
     for s in &view.read.services {
-        assert_eq!(
-            row_name(s),
-            view.service_label(s.tunnel, s.transport, s.port, s.failed)
-        );
+        assert_eq!(row_name(s), view.service_label(s.key));
     }
 }
 
@@ -464,10 +460,7 @@ fn fill_time_series(view: &mut ReportView, gaps: bool) {
     ts.top_services = view.read.services[..view.top.clamp(25, 100)]
         .iter()
         .map(|s| BucketServiceView {
-            tunnel: s.tunnel,
-            transport: s.transport,
-            port: s.port,
-            failed: s.failed,
+            key: s.key,
             bytes: s.bytes,
         })
         .collect();
@@ -478,10 +471,7 @@ fn fill_time_series(view: &mut ReportView, gaps: bool) {
                 .iter()
                 .enumerate()
                 .map(|(k, s)| BucketServiceView {
-                    tunnel: s.tunnel,
-                    transport: s.transport,
-                    port: s.port,
-                    failed: s.failed,
+                    key: s.key,
                     bytes: 1_000_000 + (i as u64 * 7_919 + k as u64 * 104_729) % 9_000_000,
                 })
                 .collect();
@@ -512,20 +502,19 @@ fn huge_view(top: usize, gaps: bool) -> ReportView {
     view.read.services.clear();
     view.report.service_directions.clear();
     view.report.unknown_ports.clear();
-    for (t, transport) in ["tcp", "udp", "sctp"].into_iter().enumerate() {
+    for (t, transport) in Transport::ALL.into_iter().enumerate() {
         for port in 0..=u16::MAX {
             let bytes = 1_000_000_000 - u64::from(port) * 3 - t as u64;
+            let key = crate::schema::RowKey::port(transport, port);
             view.read.services.push(ServiceView {
-                transport,
-                port: Some(port),
+                key,
                 service: Some("unassigned-service-name".to_string()),
                 description: Some("a description of some length, as they come".to_string()),
                 bytes,
                 ..services.clone()
             });
             view.report.service_directions.push(DirectionView {
-                transport,
-                port: Some(port),
+                key,
                 ..direction.clone()
             });
             view.report.unknown_ports.push(UnknownPortView {
@@ -537,7 +526,11 @@ fn huge_view(top: usize, gaps: bool) -> ReportView {
             });
         }
     }
-    let address = |i: usize| format!("fd00:1234:5678:9abc:def0:1234:{:x}:{:x}", i / 7, i);
+    let address = |i: usize| -> IpAddr {
+        format!("fd00:1234:5678:9abc:def0:1234:{:x}:{:x}", i / 7, i)
+            .parse()
+            .expect("an IPv6 address")
+    };
     view.report.hosts.entries = (0..4096)
         .map(|i| HostView {
             address: address(i),
@@ -557,9 +550,9 @@ fn huge_view(top: usize, gaps: bool) -> ReportView {
     fill_time_series(&mut view, gaps);
     // The most findings a report keeps, with the longest evidence.
     let mut scans = no_scans();
-    let hosts: Vec<String> = (0..8).map(address).collect();
+    let hosts: Vec<String> = (0..8).map(|i| address(i).to_string()).collect();
     let finding = ScanView {
-        kind: "horizontal".to_string(),
+        kind: crate::pipeline::scans::ScanKind::Horizontal,
         target_host: None,
         target_port: Some(65535),
         evidence_text: format!(
@@ -574,7 +567,7 @@ fn huge_view(top: usize, gaps: bool) -> ReportView {
     view.read.scans = Some(scans);
     view.read.decap = true;
     for s in &mut view.read.services {
-        s.tunnel = Some("geneve");
+        s.key.tunnel = Some(Tunnel::Geneve);
     }
     view
 }
@@ -643,7 +636,7 @@ fn scan_figures_that_are_lower_bounds_are_marked_and_caveats_noted() {
     let mut view = sample_view(10);
     let mut scans = no_scans();
     scans.findings.push(ScanView {
-        kind: "horizontal".to_string(),
+        kind: crate::pipeline::scans::ScanKind::Horizontal,
         target_host: None,
         target_port: Some(22),
         distinct: 4096,
@@ -710,7 +703,7 @@ fn scan_detection_off_is_said() {
 fn every_service_row_says_how_its_port_was_identified() {
     let mut view = sample_view(0);
     // A row named by handshakes and the database both.
-    view.read.services[1].identified = crate::render::IdentifiedView {
+    view.read.services[1].identified = IdentifiedView {
         handshake: 9,
         port_database: 1,
         heuristic: 0,
@@ -744,9 +737,9 @@ fn decap_adds_a_tunnel_column_and_a_tunnels_table() {
 
     let mut view = sample_view(3);
     view.read.decap = true;
-    view.read.services[0].tunnel = Some("vxlan");
+    view.read.services[0].key.tunnel = Some(Tunnel::Vxlan);
     view.read.tunnels = vec![TunnelView {
-        tunnel: "vxlan",
+        tunnel: Tunnel::Vxlan,
         packets: 5,
         bytes: 700,
     }];
@@ -787,19 +780,14 @@ fn time_series_keep_tunnels_apart() {
     let mut view = sample_view(4);
     // https inside a GRE tunnel too, with bytes of its own in each bucket.
     let mut inner = view.read.services[0].clone();
-    inner.tunnel = Some("gre");
+    inner.key.tunnel = Some(Tunnel::Gre);
     inner.bytes = 1;
     view.read.services.push(inner);
-    let series = BucketServiceView {
-        tunnel: Some("gre"),
-        ..view.chart.top_services[0].clone()
-    };
-    view.chart.top_services.push(series.clone());
+    let mut series = view.chart.top_services[0];
+    series.key.tunnel = Some(Tunnel::Gre);
+    view.chart.top_services.push(series);
     for b in &mut view.chart.buckets {
-        b.services.push(BucketServiceView {
-            bytes: 7,
-            ..series.clone()
-        });
+        b.services.push(BucketServiceView { bytes: 7, ..series });
         b.bytes += 7;
     }
     let page = render(&view);

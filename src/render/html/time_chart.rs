@@ -6,8 +6,8 @@
 use super::time_axis::{label_chars, nice_step, pick_time_step, time_ticks};
 use super::timeseries::Series;
 use super::{CHART_WIDTH, Px, chart_figure, format_width, short_time};
-use crate::render::report::{PeakView, TimeSeriesView};
 use crate::render::{format_rate, format_timestamp};
+use crate::schema::{PeakView, TimeSeriesView};
 use maud::{Markup, html};
 use std::fmt::Write as _;
 

@@ -6,8 +6,10 @@ use super::tables::table;
 use super::time_chart::stacked_chart;
 use super::tops::details_missing;
 use super::{MAX_BARS, MAX_SERIES, colour, format_width, section, short_time, swatch};
-use crate::render::report::{ReportView, TimeSeriesView, peak_note};
+use crate::render::ReportView;
+use crate::render::wording::peak_note;
 use crate::render::{format_rate, port_label};
+use crate::schema::{RowKey, TimeSeriesView};
 use maud::{Markup, html};
 use std::fmt::Write as _;
 
@@ -15,10 +17,7 @@ use std::fmt::Write as _;
 /// with its colour, in stacking order.
 pub(super) struct Series {
     pub label: String,
-    tunnel: Option<&'static str>,
-    transport: &'static str,
-    port: Option<u16>,
-    failed: bool,
+    key: RowKey,
     pub colour: String,
 }
 
@@ -110,18 +109,10 @@ fn chart_series(view: &ReportView) -> Vec<Series> {
         .iter()
         .take(MAX_SERIES)
         .map(|s| {
-            let index = view.read.services.iter().position(|x| {
-                x.tunnel == s.tunnel
-                    && x.transport == s.transport
-                    && x.port == s.port
-                    && x.failed == s.failed
-            });
+            let index = view.read.services.iter().position(|x| x.key == s.key);
             Series {
-                label: view.service_label(s.tunnel, s.transport, s.port, s.failed),
-                tunnel: s.tunnel,
-                transport: s.transport,
-                port: s.port,
-                failed: s.failed,
+                label: view.service_label(s.key),
+                key: s.key,
                 colour: match index {
                     Some(i) if i < MAX_BARS.max(MAX_SERIES) => colour(i),
                     _ => "var(--other)".to_string(),
@@ -133,7 +124,7 @@ fn chart_series(view: &ReportView) -> Vec<Series> {
     let labels: Vec<String> = series.iter().map(|s| s.label.clone()).collect();
     for s in &mut series {
         if labels.iter().filter(|l| **l == s.label).count() > 1 {
-            s.label = format!("{} {}", s.label, port_label(s.transport, s.port, s.failed));
+            s.label = format!("{} {}", s.label, port_label(s.key));
         }
     }
     series
@@ -145,20 +136,7 @@ fn series_values(ts: &TimeSeriesView, series: &[Series]) -> Vec<Vec<u64>> {
     ts.buckets
         .iter()
         .map(|b| {
-            let mut row: Vec<u64> = series
-                .iter()
-                .map(|s| {
-                    b.services
-                        .iter()
-                        .find(|x| {
-                            x.tunnel == s.tunnel
-                                && x.transport == s.transport
-                                && x.port == s.port
-                                && x.failed == s.failed
-                        })
-                        .map_or(0, |x| x.bytes)
-                })
-                .collect();
+            let mut row: Vec<u64> = series.iter().map(|s| b.bytes_of(s.key)).collect();
             let charted: u64 = row.iter().sum();
             row.push(b.bytes.saturating_sub(charted));
             row

@@ -4,9 +4,11 @@
 
 use super::tables::{Column, html_rows, more_hint, more_row, table};
 use super::{THIN_SPACE, section, short_time};
-use crate::render::bracket;
-use crate::render::report::{ReportView, TopView, accuracy_note};
+use crate::render::ReportView;
+use crate::render::endpoint;
+use crate::render::wording::accuracy_note;
 use crate::render::{format_bytes, format_count};
+use crate::schema::TopView;
 use maud::{Markup, html};
 
 /// A figure of a top-K row: when the row is not exact it is a lower bound,
@@ -165,7 +167,7 @@ fn servers_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for s in &entries[..shown] {
             tr {
-                td { code { (bracket(&s.address)) ":" (s.port) "/" (s.transport) } }
+                td { code { (endpoint(s.address, s.port)) "/" (s.transport) } }
                 td { (s.service.as_deref().unwrap_or("-")) }
                 (figure_cell(&format_bytes(s.to_server_bytes), s.overestimate_bytes))
                 (figure_cell(&format_bytes(s.from_server_bytes), s.overestimate_bytes))
@@ -287,8 +289,8 @@ fn conversations_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for c in listed {
             tr {
-                td { code { (bracket(&c.client)) ":" (c.client_port) } }
-                td { code { (bracket(&c.server)) ":" (c.server_port) } }
+                td { code { (endpoint(c.client, c.client_port)) } }
+                td { code { (endpoint(c.server, c.server_port)) } }
                 td {
                     @match &c.service {
                         Some(service) => (service),
