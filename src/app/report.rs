@@ -13,7 +13,7 @@ use crate::render::html::write_html;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
 use crate::schema::ReadView;
 use crate::summary::{self, looks_like_json};
-use crate::tally::InputStatus;
+use crate::tally::{InputError, InputStatus};
 use crate::tally::report::ReportTally;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -61,7 +61,7 @@ fn read_part(
             Err(error) => {
                 tally
                     .base
-                    .failed_input(position, input.display_name(), error.to_string());
+                    .failed_input(position, input.display_name(), InputError::document(error));
                 Part {
                     tally,
                     details: true,

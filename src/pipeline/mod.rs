@@ -244,7 +244,7 @@ pub fn read_input<S: Sink>(
         Ok(reader) => reader,
         Err(error) => {
             sink.base()
-                .failed_input(position, input.display_name(), error.to_string());
+                .failed_input(position, input.display_name(), error.into());
             return;
         }
     };
@@ -256,7 +256,7 @@ pub fn read_input<S: Sink>(
             match reader.next_frame() {
                 Ok(Some(frame)) => stream.count_frame(sink, &frame),
                 Ok(None) => break InputStatus::Complete,
-                Err(error) => break InputStatus::Partial(error.to_string()),
+                Err(error) => break InputStatus::Partial(error.into()),
             }
         }
     };
@@ -303,7 +303,7 @@ fn read_pipelined<S: Sink>(
                         }
                     }
                     Ok(None) => break InputStatus::Complete,
-                    Err(error) => break InputStatus::Partial(error.to_string()),
+                    Err(error) => break InputStatus::Partial(error.into()),
                 }
             };
             if !batch.is_empty() {

@@ -6,7 +6,7 @@ use super::{ScansView, ServersView, is_false};
 use crate::classify::{Naming, Source};
 use crate::decode::{Category, DecodeProblem, Transport, Tunnel};
 use crate::pipeline::Identified;
-use crate::tally::{Counter, InputStatus, ServiceKey};
+use crate::tally::{Counter, InputError, InputStatus, ServiceKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -84,8 +84,8 @@ impl InputStatusKind {
     pub fn with_error(self, error: String) -> InputStatus {
         match self {
             InputStatusKind::Complete => InputStatus::Complete,
-            InputStatusKind::Partial => InputStatus::Partial(error),
-            InputStatusKind::Failed => InputStatus::Failed(error),
+            InputStatusKind::Partial => InputStatus::Partial(InputError::Recorded(error)),
+            InputStatusKind::Failed => InputStatus::Failed(InputError::Recorded(error)),
         }
     }
 }

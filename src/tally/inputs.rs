@@ -1,6 +1,9 @@
 //! The capture facts of each input a tally counted, and how far it was read.
 
+use std::sync::Arc;
+
 use super::Counter;
+use crate::capture::CaptureError;
 
 /// How far an input was read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -8,10 +11,54 @@ pub enum InputStatus {
     /// Read to the end.
     Complete,
     /// Read up to an error; what came before it is counted.
-    Partial(String),
+    Partial(InputError),
     /// Could not be read at all.
-    Failed(String),
+    Failed(InputError),
 }
+
+impl InputStatus {
+    /// The error that stopped the input, if any.
+    pub fn error(&self) -> Option<&InputError> {
+        match self {
+            InputStatus::Complete => None,
+            InputStatus::Partial(error) | InputStatus::Failed(error) => Some(error),
+        }
+    }
+}
+
+/// Why an input stopped: the typed error of this run's reader, kept as it is
+/// up to where it is printed or written, or the message of an error a
+/// document read back recorded (a summary keeps only the message).
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum InputError {
+    /// A capture file or interface that could not be read.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// A summary document given to `report` or `merge` that could not be
+    /// read (shared so that the status stays cheap to clone).
+    #[error(transparent)]
+    Document(Arc<dyn std::error::Error + Send + Sync>),
+    /// The message an input's status carried in a summary read back.
+    #[error("{0}")]
+    Recorded(String),
+}
+
+impl InputError {
+    /// An error of a summary document.
+    pub fn document(error: impl std::error::Error + Send + Sync + 'static) -> InputError {
+        InputError::Document(Arc::new(error))
+    }
+}
+
+/// Two errors are the same when they say the same: a summary written and
+/// read back keeps only the message.
+impl PartialEq for InputError {
+    fn eq(&self, other: &InputError) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for InputError {}
 
 /// The capture facts of one input.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! flat 65,536-entry tables per transport, allocated on the first frame of
 //! that transport (3 MiB each).
 //!
-//! May import `decode`, `classify` and the records `pipeline` hands over
+//! May import `decode`, `classify`, `capture`'s error type and the records `pipeline` hands over
 //! (`Counted`, `Classified`, `Resolved`, scan reports); never `render` or
 //! `app`.
 
@@ -21,7 +21,7 @@ pub mod topk;
 mod transport;
 
 pub use counters::{Counter, FragmentCounts, PortCounters, ServiceCounts, ServiceKey};
-pub use inputs::{InputFacts, InputStatus};
+pub use inputs::{InputError, InputFacts, InputStatus};
 pub use parts::TallyParts;
 
 use crate::classify::Naming;
@@ -295,7 +295,7 @@ impl Tally {
     }
 
     /// Records an input that could not be read at all.
-    pub fn failed_input(&mut self, position: usize, name: String, error: String) {
+    pub fn failed_input(&mut self, position: usize, name: String, error: InputError) {
         let mut facts = InputFacts::new(position, name);
         facts.status = InputStatus::Failed(error);
         self.inputs.push(facts);

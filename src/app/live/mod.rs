@@ -324,7 +324,7 @@ impl<'a> Run<'a> {
                 // The read timeout passed: a chance to look at the clock.
                 Ok(None) => return None,
                 Err(error) => {
-                    self.input_status = InputStatus::Partial(error.to_string());
+                    self.input_status = InputStatus::Partial(error.into());
                     self.exit = EXIT_FAILED;
                     return Some(false);
                 }
@@ -465,7 +465,7 @@ impl<'a> Run<'a> {
             ) {
                 Ok(stats) => stats,
                 Err(error) => {
-                    self.input_status = InputStatus::Partial(error.to_string());
+                    self.input_status = InputStatus::Partial(error.into());
                     self.exit = EXIT_FAILED;
                     self.capture.stats().ok().map(CaptureStatsView::from)
                 }

@@ -10,7 +10,7 @@ use crate::schema::{
     READ_SCHEMA, ReadView, ScansView, ServersView, ServiceView, TransportView, TunnelView,
 };
 use crate::tally::attempted::Attempted;
-use crate::tally::{InputFacts, InputStatus, ServiceCounts, ServiceKey, Tally};
+use crate::tally::{InputFacts, ServiceCounts, ServiceKey, Tally};
 
 impl ReadView {
     /// Builds the view of `tally`, naming services from `db` (numbers only
@@ -94,10 +94,7 @@ fn input_view(input: &InputFacts) -> InputView {
         name: input.name.clone(),
         format: input.format.clone(),
         status: (&input.status).into(),
-        error: match &input.status {
-            InputStatus::Complete => None,
-            InputStatus::Partial(e) | InputStatus::Failed(e) => Some(e.clone()),
-        },
+        error: input.status.error().map(ToString::to_string),
         packets: input.total.packets,
         bytes: input.total.bytes,
         link_types: link_type_views(&input.link_types),
