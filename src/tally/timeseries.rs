@@ -314,8 +314,14 @@ fn assemble<'a, I>(width: u64, limit: usize, sources: I) -> Assembled
 where
     I: Iterator<Item = (i128, u64, &'a Bucket)> + Clone,
 {
+    // A source bucket may start before `MIN_TIMESTAMP_NS` (aligned down at
+    // its width) while its frames are all at or after it: it is placed by
+    // that instant, which lies in the same new bucket when the widths nest,
+    // and keeps every new start above `MIN_TIMESTAMP_NS - MAX_WIDTH_NS`.
+    let earliest = i128::from(MIN_TIMESTAMP_NS);
     let mut range: Option<(i128, i128)> = None;
     for (start, _, _) in sources.clone() {
+        let start = start.max(earliest);
         range = Some(match range {
             None => (start, start),
             Some((lo, hi)) => (lo.min(start), hi.max(start)),
@@ -337,6 +343,7 @@ where
     buckets.resize_with(len, Bucket::default);
     let mut lossy = false;
     for (start, source_width, bucket) in sources {
+        let start = start.max(earliest);
         lossy |= !width.is_multiple_of(source_width.max(1));
         let position = usize::try_from(start.div_euclid(w) - first).unwrap_or(usize::MAX);
         if let Some(slot) = buckets.get_mut(position) {
