@@ -13,8 +13,8 @@ use crate::render::html::write_html;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
 use crate::schema::ReadView;
 use crate::summary::{self, looks_like_json};
-use crate::tally::{InputError, InputStatus};
 use crate::tally::report::ReportTally;
+use crate::tally::{InputError, InputStatus};
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
@@ -59,9 +59,11 @@ fn read_part(
                 }
             }
             Err(error) => {
-                tally
-                    .base
-                    .failed_input(position, input.display_name(), InputError::document(error));
+                tally.base.failed_input(
+                    position,
+                    input.display_name(),
+                    InputError::document(error),
+                );
                 Part {
                     tally,
                     details: true,

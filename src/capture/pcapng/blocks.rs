@@ -87,11 +87,26 @@ pub(super) fn take_block<'a>(
             header.offset,
         ));
     }
+    Ok(take_fields(input, header, None, part)?.bytes)
+}
+
+/// Consumes the whole block `header` starts (`part` names it in the error
+/// when the input ends inside it) and returns its fields; the caller
+/// checks the trailer once it has read what it needs.
+pub(super) fn take_fields<'a>(
+    input: &'a mut InputBuffer,
+    header: BlockHeader,
+    packet: Option<u64>,
+    part: &'static str,
+) -> Result<Fields<'a>, Fault> {
     let total_len = header.total_len as usize;
-    if !fill(input, total_len, None, header.offset)? {
-        return Err(cut_short(part, None, header.offset));
+    if !fill(input, total_len, packet, header.offset)? {
+        return Err(cut_short(part, packet, header.offset));
     }
-    Ok(input.take(total_len))
+    Ok(Fields {
+        bytes: input.take(total_len),
+        endian: header.endian,
+    })
 }
 
 /// Skips a block we do not interpret, streaming, and checks its trailer.

@@ -4,7 +4,8 @@
 
 use super::PcapngFile;
 use super::blocks::{
-    BlockHeader, block_fault, check_trailer, cut_short, fill, padded, too_short, walk_options,
+    BlockHeader, block_fault, check_trailer, cut_short, fill, padded, take_fields, too_short,
+    walk_options,
 };
 use super::layout::{
     EPB_FLAGS_FCS_MASK, EPB_FLAGS_FCS_SHIFT, block_type, cb, epb, option, pb, spb,
@@ -79,14 +80,7 @@ impl PcapngFile {
             ));
         }
         let total_len = header.total_len as usize;
-        if !fill(input, total_len, Some(packet), offset)? {
-            return Err(cut_short("a packet", Some(packet), offset));
-        }
-        let block = input.take(total_len);
-        let fields = Fields {
-            bytes: block,
-            endian: header.endian,
-        };
+        let fields = take_fields(input, header, Some(packet), "a packet")?;
         // data_end ≤ total_len - 4, checked above.
         let data_end = data_end as usize;
         let options = fields.slice(padded(data_end as u64) as usize, total_len - 4);
@@ -168,14 +162,7 @@ impl PcapngFile {
                 offset,
             ));
         }
-        let total_len = header.total_len as usize;
-        if !fill(input, total_len, Some(packet), offset)? {
-            return Err(cut_short("a packet", Some(packet), offset));
-        }
-        let fields = Fields {
-            bytes: input.take(total_len),
-            endian: header.endian,
-        };
+        let fields = take_fields(input, header, Some(packet), "a packet")?;
         check_trailer(fields, header, Some(packet))?;
         Ok(Frame {
             data: fields.slice(spb::DATA, data_end as usize),
@@ -205,13 +192,7 @@ fn read_custom_block<'a>(
         ));
     }
     let total_len = header.total_len as usize;
-    if !fill(input, total_len, Some(packet), offset)? {
-        return Err(cut_short("a custom block", Some(packet), offset));
-    }
-    let fields = Fields {
-        bytes: input.take(total_len),
-        endian: header.endian,
-    };
+    let fields = take_fields(input, header, Some(packet), "a custom block")?;
     check_trailer(fields, header, Some(packet))?;
     Ok(Frame {
         data: fields.slice(cb::DATA, total_len - 4),
