@@ -3,12 +3,12 @@
 //! the struct's field names. Every CSV portclass writes is here: `read`'s
 //! services, `ports`' entries, `report`'s four tables and `live`'s rows.
 
-use super::live::{InterfaceView, LiveServiceRow};
+use super::ReportView;
+use super::live::{LiveServiceRow, join_states};
 use super::units::port_text;
-use super::{PortEntryView, ReportView};
 use crate::classify::Source;
 use crate::decode::Tunnel;
-use crate::schema::{ReadView, ServiceView};
+use crate::schema::{InterfaceView, PortEntryView, ReadView, ServiceView};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -134,10 +134,10 @@ struct PortEntryRow<'a> {
 pub fn write_ports(entries: &[PortEntryView], out: &mut dyn Write) -> io::Result<()> {
     let rows = entries.iter().map(|e| PortEntryRow {
         port: e.port,
-        transport: e.transport,
+        transport: e.transport.name(),
         service: &e.service,
-        class: e.class,
-        source: e.source,
+        class: e.class.name(),
+        source: e.source.name(),
         description: &e.description,
     });
     write_rows(rows, true, out)
@@ -370,7 +370,7 @@ pub fn write_interfaces(interfaces: &[InterfaceView], out: &mut dyn Write) -> io
     let rows = interfaces.iter().map(|i| InterfaceRow {
         name: &i.name,
         default: i.default,
-        state: i.state.join(" "),
+        state: join_states(&i.state, " "),
         addresses: i.addresses.join(" "),
         description: i.description.as_deref().unwrap_or(""),
     });

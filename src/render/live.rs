@@ -9,10 +9,9 @@ use super::units::{format_share, identified_words, port_label, with_tunnel};
 use super::{Format, ReportView, format_bytes, format_count, format_rate, format_timestamp};
 use crate::pipeline::Identified;
 use crate::schema::{
-    CaptureStatsView, IntervalLine, LineKind, ProcessesView, ReadView, RowKey, SavedView,
-    ServiceView, SummaryLine,
+    CaptureStatsView, InterfaceState, InterfaceView, IntervalLine, LineKind, ProcessesView,
+    ReadView, RowKey, SavedView, ServiceView, SummaryLine,
 };
-use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -419,21 +418,6 @@ pub fn write_summary(
     }
 }
 
-/// Rows of `portclass interfaces`.
-#[derive(Clone, Debug, Serialize)]
-pub struct InterfaceView {
-    /// Device name.
-    pub name: String,
-    /// libpcap's description.
-    pub description: Option<String>,
-    /// Addresses with prefix lengths.
-    pub addresses: Vec<String>,
-    /// `up`/`down`, `running`, `loopback`, `wireless`, ...
-    pub state: Vec<&'static str>,
-    /// Whether this is the device `live` uses without `-i`.
-    pub default: bool,
-}
-
 /// Writes the capture devices.
 pub fn write_interfaces(
     interfaces: &[InterfaceView],
@@ -465,7 +449,7 @@ pub fn write_interfaces(
                 };
                 table.add_row(vec![
                     name,
-                    i.state.join(", "),
+                    join_states(&i.state, ", "),
                     i.addresses.join("\n"),
                     i.description.clone().unwrap_or_default(),
                 ]);
@@ -556,4 +540,10 @@ mod tests {
             Some(r#"{"packets":1,"bytes":2}"#)
         );
     }
+}
+
+/// A device's state words joined by `separator`.
+pub(super) fn join_states(states: &[InterfaceState], separator: &str) -> String {
+    let words: Vec<&str> = states.iter().map(|s| s.name()).collect();
+    words.join(separator)
 }

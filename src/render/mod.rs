@@ -24,7 +24,7 @@ mod view;
 mod wording;
 
 use crate::classify::PortEntry;
-use crate::schema::ReadView;
+use crate::schema::{PortEntryView, ReadView};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -72,23 +72,6 @@ pub fn write_read(
     }
 }
 
-/// A port database entry, as `ports` shows it.
-#[derive(Clone, Debug, Serialize)]
-pub struct PortEntryView {
-    /// The port.
-    pub port: u16,
-    /// `tcp`, `udp` or `sctp`.
-    pub transport: &'static str,
-    /// Service name.
-    pub service: String,
-    /// Description.
-    pub description: String,
-    /// Layer (`builtin`, `system`, `user`).
-    pub source: &'static str,
-    /// Port class (`well-known`, `registered`, `dynamic`).
-    pub class: &'static str,
-}
-
 /// Writes port database entries (from `ports QUERY`) in `format`.
 pub fn write_ports(
     entries: &[&PortEntry],
@@ -100,11 +83,11 @@ pub fn write_ports(
         .iter()
         .map(|e| PortEntryView {
             port: e.port,
-            transport: e.transport.name(),
+            transport: e.transport,
             service: e.service.clone(),
             description: e.description.clone(),
-            source: e.source.name(),
-            class: crate::classify::PortClass::of(e.port).name(),
+            source: e.source,
+            class: e.class(),
         })
         .collect();
     match format {

@@ -1,7 +1,6 @@
 //! The text formats of `read` and `ports`: terminal tables and Markdown
 //! (tables from [`super::table`]).
 
-use super::PortEntryView;
 pub use super::table::Style;
 use super::table::Table;
 use super::units::{
@@ -10,7 +9,9 @@ use super::units::{
 };
 use crate::classify::Source;
 use crate::decode::Tunnel;
-use crate::schema::{InputStatusKind, InputView, ReadView, ServersView, ServiceView};
+use crate::schema::{
+    InputStatusKind, InputView, PortEntryView, ReadView, ServersView, ServiceView,
+};
 use std::io::{self, Write};
 
 pub(super) fn heading(out: &mut dyn Write, style: Style, title: &str) -> io::Result<()> {

@@ -18,13 +18,11 @@ use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfac
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::pipeline::Stream;
-use crate::render::live::{
-    InterfaceView, LiveStatus, write_interfaces, write_snapshot, write_summary,
-};
+use crate::render::live::{LiveStatus, write_interfaces, write_snapshot, write_summary};
 use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
 use crate::render::screen::{ScreenState, ServiceKey};
 use crate::render::{Format, ReportView};
-use crate::schema::{CaptureStatsView, ProcessesView, SavedView};
+use crate::schema::{CaptureStatsView, InterfaceState, InterfaceView, ProcessesView, SavedView};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
 use std::io::{self, IsTerminal, Write};
@@ -571,19 +569,23 @@ pub fn run_interfaces(
     let views: Vec<InterfaceView> = interfaces
         .into_iter()
         .map(|i| {
-            let mut state = vec![if i.up { "up" } else { "down" }];
+            let mut state = vec![if i.up {
+                InterfaceState::Up
+            } else {
+                InterfaceState::Down
+            }];
             if i.running {
-                state.push("running");
+                state.push(InterfaceState::Running);
             }
             if i.loopback {
-                state.push("loopback");
+                state.push(InterfaceState::Loopback);
             }
             if i.wireless {
-                state.push("wireless");
+                state.push(InterfaceState::Wireless);
             }
             match i.connected {
-                Some(true) => state.push("connected"),
-                Some(false) => state.push("disconnected"),
+                Some(true) => state.push(InterfaceState::Connected),
+                Some(false) => state.push(InterfaceState::Disconnected),
                 None => {}
             }
             InterfaceView {
