@@ -247,7 +247,7 @@ pub fn fuzz_reader(input: &[u8]) -> u64 {
                 }
             }
             Ok(None) => break InputStatus::Complete,
-            Err(error) => break InputStatus::Partial(error.to_string()),
+            Err(error) => break InputStatus::Partial(error.into()),
         }
     };
     assert_eq!(reader.frames_read(), frames);

@@ -459,6 +459,12 @@ pub fn write_interfaces(
     }
 }
 
+/// A device's state words joined by `separator`.
+pub(super) fn join_states(states: &[InterfaceState], separator: &str) -> String {
+    let words: Vec<&str> = states.iter().map(|s| s.name()).collect();
+    words.join(separator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,10 +546,4 @@ mod tests {
             Some(r#"{"packets":1,"bytes":2}"#)
         );
     }
-}
-
-/// A device's state words joined by `separator`.
-pub(super) fn join_states(states: &[InterfaceState], separator: &str) -> String {
-    let words: Vec<&str> = states.iter().map(|s| s.name()).collect();
-    words.join(separator)
 }
