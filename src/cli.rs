@@ -333,6 +333,12 @@ pub struct LiveArgs {
     #[arg(short = 's', long, value_name = "N", default_value_t = 262_144)]
     pub snaplen: u32,
 
+    /// Kernel capture buffer in KiB, as tcpdump's -B (default 32768, 32 MiB:
+    /// about 0.2 s of a saturated 1 Gbit/s link). Raise it when the summary
+    /// reports drops.
+    #[arg(short = 'B', long, value_name = "KIB", default_value_t = 32_768)]
+    pub buffer_size: u32,
+
     /// Do not put the interface into promiscuous mode.
     #[arg(long)]
     pub no_promisc: bool,

@@ -63,6 +63,9 @@ pub enum ConfigError {
         /// The format asked for.
         format: &'static str,
     },
+    /// `--buffer-size` out of range.
+    #[error("--buffer-size must be between 64 and 2097151 KiB (2 GiB), got {0}")]
+    BadBufferSize(u32),
     /// `--snaplen` out of range.
     #[error("--snaplen must be between 64 and 262144 bytes, got {0}")]
     BadSnaplen(u32),
@@ -348,12 +351,17 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
     if !(64..=MAX_CAPTURED_LEN).contains(&args.snaplen) {
         return Err(ConfigError::BadSnaplen(args.snaplen));
     }
+    // libpcap takes the size in bytes as an `int`.
+    if !(64..=(i32::MAX as u32 >> 10)).contains(&args.buffer_size) {
+        return Err(ConfigError::BadBufferSize(args.buffer_size));
+    }
     Ok(LiveSettings {
         capture: LiveOptions {
             device: args.interface,
             filter: capture_filter(args.filter, &args.expression)?,
             snaplen: args.snaplen,
             promisc: !args.no_promisc,
+            buffer_size: args.buffer_size << 10,
             write: args.write,
             ..LiveOptions::default()
         },
