@@ -23,7 +23,6 @@ use crate::tally::topk::{Entry, SpaceSaving, Weights};
 use crate::tally::{
     Counter, FragmentCounts, InputFacts, PortCounters, ServiceCounts, Tally, TallyParts,
 };
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::path::Path;
@@ -101,7 +100,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
         None => Summary {
             tally: ReportTally::from_parts(
                 base,
-                HashMap::new(),
+                Default::default(),
                 SpaceSaving::new(HOST_CAPACITY),
                 SpaceSaving::new(CONVERSATION_CAPACITY),
                 TimeSeries::new(None),

@@ -110,6 +110,10 @@ struct Slot<K, W> {
     overestimate: u64,
     /// `weights.rank_weight() + overestimate`, saturating.
     estimate: u64,
+    /// The estimate the heap orders the slot by: at most `estimate`, and
+    /// behind it after adds (the heap is brought up to date lazily, when
+    /// the minimum is wanted; see [`SpaceSaving::fresh_minimum`]).
+    heap_estimate: u64,
 }
 
 impl<K, W: Weights> Slot<K, W> {
@@ -120,6 +124,7 @@ impl<K, W: Weights> Slot<K, W> {
             weights,
             overestimate,
             estimate,
+            heap_estimate: estimate,
         }
     }
 }
@@ -129,6 +134,13 @@ impl<K, W: Weights> Slot<K, W> {
 /// independent of the heap's layout.
 fn display_order<K: Ord, W>(a: &Slot<K, W>, b: &Slot<K, W>) -> Ordering {
     b.estimate.cmp(&a.estimate).then_with(|| a.key.cmp(&b.key))
+}
+
+/// The heap's order: display order by the estimates the heap last saw.
+fn heap_order<K: Ord, W>(a: &Slot<K, W>, b: &Slot<K, W>) -> Ordering {
+    b.heap_estimate
+        .cmp(&a.heap_estimate)
+        .then_with(|| a.key.cmp(&b.key))
 }
 
 /// The heaviest keys of a stream of `(key, weights)` in bounded memory, with
@@ -146,7 +158,10 @@ pub struct SpaceSaving<K, W> {
     /// network (spoofed sources), and a fixed hash would let a crafted
     /// capture collide them. Nothing depends on the map's iteration order.
     index: HashMap<K, usize, foldhash::fast::RandomState>,
-    /// Binary min-heap of slot indices under [`display_order`] reversed.
+    /// Binary min-heap of slot indices under [`heap_order`] reversed. Adds
+    /// to a held key only raise its estimate and leave the heap as it is
+    /// (the common case costs one hash look-up); the minimum is brought up
+    /// to date when a key is evicted.
     heap: Vec<usize>,
     /// Slot index → its position in `heap`.
     pos: Vec<usize>,
@@ -181,19 +196,22 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
 
     /// Adds `w` to `key`. A key not held takes a free slot, or, when all are
     /// taken, the slot of the key with the least estimate (ties: the greatest
-    /// key), inheriting that estimate as its overestimate. O(log capacity);
-    /// no allocation once `capacity` keys are held.
+    /// key), inheriting that estimate as its overestimate. O(1) for a held
+    /// key, amortised O(log capacity) for a new one; no allocation once
+    /// `capacity` keys are held.
     pub fn add(&mut self, key: K, w: W) {
         self.total.add_to_total(&w);
         if let Some(&slot) = self.index.get(&key) {
             let s = &mut self.slots[slot];
-            let before = s.estimate;
             s.weights += w;
             s.estimate = s.weights.rank_weight().saturating_add(s.overestimate);
-            // The heap orders by estimate and key: an add that leaves the
-            // estimate (a server's conversations, say) leaves the order.
-            if s.estimate != before {
-                self.restore(self.pos[slot]);
+            // A grown estimate leaves the heap valid for the lazy minimum;
+            // one that shrank (a `Weights` that is not additive) must not
+            // hide below it, so the heap learns it now.
+            if s.estimate < s.heap_estimate {
+                s.heap_estimate = s.estimate;
+                let at = self.pos[slot];
+                self.sift_up(at);
             }
             return;
         }
@@ -209,7 +227,7 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
             return;
         }
         // Full (capacity >= 1, so the heap has a root): evict the minimum.
-        let slot = self.heap[0];
+        let slot = self.fresh_minimum();
         let evicted = self.slots[slot];
         self.index.remove(&evicted.key);
         self.index.insert(key, slot);
@@ -338,7 +356,7 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
     fn less(&self, i: usize, j: usize) -> bool {
         let (a, b) = (&self.slots[self.heap[i]], &self.slots[self.heap[j]]);
         // The minimum is the last in display order.
-        display_order(a, b) == Ordering::Greater
+        heap_order(a, b) == Ordering::Greater
     }
 
     fn swap(&mut self, i: usize, j: usize) {
@@ -379,13 +397,22 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
         }
     }
 
-    /// Puts the slot at heap position `i` back in heap order after its
-    /// estimate changed (it only grows for an additive rank weight, but a
-    /// wrong `Weights` must not corrupt the heap).
-    fn restore(&mut self, i: usize) {
-        let slot = self.heap[i];
-        self.sift_up(i);
-        self.sift_down(self.pos[slot]);
+    /// The slot of the least estimate (ties: the greatest key), the one
+    /// display order puts last. Every slot's heap estimate is at most its
+    /// estimate, so once the root's heap estimate is its estimate, the root
+    /// is at most every other slot's heap estimate and hence its estimate:
+    /// the same minimum as an eagerly ordered heap, found by moving stale
+    /// roots down to where their grown estimates belong.
+    fn fresh_minimum(&mut self) -> usize {
+        loop {
+            let root = self.heap[0];
+            let s = &mut self.slots[root];
+            if s.heap_estimate == s.estimate {
+                return root;
+            }
+            s.heap_estimate = s.estimate;
+            self.sift_down(0);
+        }
     }
 }
 
@@ -538,6 +565,7 @@ mod tests {
                 slot.weights.rank_weight().saturating_add(slot.overestimate)
             );
             assert!(slot.overestimate <= s.error_bound());
+            assert!(slot.heap_estimate <= slot.estimate, "a heap estimate ahead");
         }
         if s.is_exact() {
             assert_eq!(s.error_bound(), 0);
