@@ -60,6 +60,17 @@ pub enum InterfaceState {
 }
 
 impl InterfaceState {
+    /// Every state word.
+    pub const ALL: [InterfaceState; 7] = [
+        InterfaceState::Up,
+        InterfaceState::Down,
+        InterfaceState::Running,
+        InterfaceState::Loopback,
+        InterfaceState::Wireless,
+        InterfaceState::Connected,
+        InterfaceState::Disconnected,
+    ];
+
     /// The word, as JSON writes it.
     pub fn name(self) -> &'static str {
         match self {
@@ -80,16 +91,7 @@ mod tests {
 
     #[test]
     fn state_names_are_the_serde_names() {
-        use InterfaceState::*;
-        for state in [
-            Up,
-            Down,
-            Running,
-            Loopback,
-            Wireless,
-            Connected,
-            Disconnected,
-        ] {
+        for state in InterfaceState::ALL {
             let json = serde_json::to_string(&state).unwrap();
             assert_eq!(json, format!("\"{}\"", state.name()));
             assert_eq!(
