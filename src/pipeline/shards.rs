@@ -40,9 +40,7 @@
 //! their capacity, as for several inputs.
 
 use super::scans::ScanDetector;
-use super::{
-    ConversationEvent, Decoded, FlowClassifier, Sink, classify_and_count, drain_resolved,
-};
+use super::{ConversationEvent, Decoded, FlowClassifier, Sink, classify_and_count, drain_resolved};
 use crate::capture::CaptureReader;
 use crate::classify::NamingRule;
 use crate::config::AnalysisSettings;
@@ -193,7 +191,11 @@ impl Router {
 
     /// Sends the round's batches (one per shard, empty or not); false when
     /// a worker is gone.
-    fn send_round(&mut self, full: &[SyncSender<Vec<Routed>>], empties: &[Receiver<Vec<Routed>>]) -> bool {
+    fn send_round(
+        &mut self,
+        full: &[SyncSender<Vec<Routed>>],
+        empties: &[Receiver<Vec<Routed>>],
+    ) -> bool {
         self.in_round = 0;
         for ((batch, full), empties) in self.batches.iter_mut().zip(full).zip(empties) {
             let next = empties
@@ -376,14 +378,24 @@ pub(super) fn read_sharded<S: Sink + Send>(
             }
             if let Some(detector) = &mut detector {
                 let lists = rounds.iter().map(|r| r.events.as_slice());
-                in_order(lists, |e| e.order, &mut heads, |e| {
-                    detector.observe(&e.info, e.event, e.ts_nanos);
-                });
+                in_order(
+                    lists,
+                    |e| e.order,
+                    &mut heads,
+                    |e| {
+                        detector.observe(&e.info, e.event, e.ts_nanos);
+                    },
+                );
             }
             let lists = rounds.iter().map(|r| r.met.as_slice());
-            in_order(lists, |m| m.order, &mut heads, |m| {
-                servers.add_conversation(m.server, m.client);
-            });
+            in_order(
+                lists,
+                |m| m.order,
+                &mut heads,
+                |m| {
+                    servers.add_conversation(m.server, m.client);
+                },
+            );
             for (round, recycle) in rounds.iter_mut().zip(&out_recycles) {
                 let mut round = std::mem::take(round);
                 round.events.clear();

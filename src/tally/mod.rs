@@ -247,7 +247,9 @@ impl Tally {
     /// The conversations held back since the last call, as (server,
     /// client), in the order met.
     pub fn take_conversations(&mut self) -> impl Iterator<Item = (ServerKey, IpAddr)> + '_ {
-        self.deferred.iter_mut().flat_map(|deferred| deferred.drain(..))
+        self.deferred
+            .iter_mut()
+            .flat_map(|deferred| deferred.drain(..))
     }
 
     /// Adds the servers' conversations counted elsewhere (see
