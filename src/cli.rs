@@ -213,7 +213,10 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
 
-    /// Worker threads for several files (default: one per CPU, at most 8).
+    /// Worker threads (default: one per CPU, at most 8). Up to N inputs are
+    /// read at once; the threads left over split each one's frames between
+    /// shard workers (one input: N shards; three inputs and N = 8: three at
+    /// once, two shards each). Output is the same for every N.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -279,7 +282,10 @@ pub struct ReportArgs {
     #[arg(long, value_enum)]
     pub table: Option<ReportTableArg>,
 
-    /// Worker threads for several inputs (default: one per CPU, at most 8).
+    /// Worker threads (default: one per CPU, at most 8). Up to N inputs are
+    /// read at once; the threads left over split each one's frames between
+    /// shard workers (one input: N shards; three inputs and N = 8: three at
+    /// once, two shards each). Output is the same for every N.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 

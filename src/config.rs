@@ -95,6 +95,11 @@ pub struct AnalysisSettings {
     /// that classifies and counts it: set when a core is left over by the
     /// inputs read in parallel.
     pub pipelined: bool,
+    /// Shard workers that classify and count one input, its frames split
+    /// between them by address pair (1: no sharding; see
+    /// [`crate::pipeline::read_input`]). Reading is then always on a thread
+    /// of its own.
+    pub shards: usize,
 }
 
 impl Default for AnalysisSettings {
@@ -104,6 +109,7 @@ impl Default for AnalysisSettings {
             flow: FlowSettings::default(),
             scans: Some(ScanSettings::default()),
             pipelined: false,
+            shards: 1,
         }
     }
 }
@@ -135,6 +141,7 @@ fn analysis_settings(args: &cli::AnalysisArgs) -> Result<AnalysisSettings, Confi
             ..ScanSettings::default()
         }),
         pipelined: false,
+        shards: 1,
     })
 }
 
@@ -256,9 +263,14 @@ fn format(format: cli::Format) -> Format {
     }
 }
 
-/// Worker threads for `inputs` inputs: as asked, else one per CPU (at most
-/// [`MAX_DEFAULT_THREADS`]), never more than the inputs.
-fn worker_threads(asked: Option<usize>, inputs: usize) -> Result<usize, ConfigError> {
+/// How `--threads` is spent on `inputs` inputs: as many inputs read at
+/// once as there are threads (never more than the inputs), and the threads
+/// left over shared out as shard workers of each input read at once (one
+/// input and `--threads 4`: four shard workers; three inputs and
+/// `--threads 8`: three at once, two shard workers each). Threads: as
+/// asked, else one per CPU (at most [`MAX_DEFAULT_THREADS`]). Returns the
+/// inputs read at once and the shard workers of each.
+fn thread_plan(asked: Option<usize>, inputs: usize) -> Result<(usize, usize), ConfigError> {
     let threads = match asked {
         Some(0) => return Err(ConfigError::ZeroThreads),
         Some(n) => n,
@@ -266,7 +278,20 @@ fn worker_threads(asked: Option<usize>, inputs: usize) -> Result<usize, ConfigEr
             .map_or(1, |n| n.get())
             .min(MAX_DEFAULT_THREADS),
     };
-    Ok(threads.min(inputs).max(1))
+    let at_once = threads.min(inputs).max(1);
+    Ok((at_once, (threads / at_once).max(1)))
+}
+
+/// The analysis settings of `read` and `report`, with their threads.
+fn threaded_analysis(
+    args: &cli::AnalysisArgs,
+    (threads, shards): (usize, usize),
+) -> Result<AnalysisSettings, ConfigError> {
+    Ok(AnalysisSettings {
+        pipelined: shards == 1 && spare_core(threads),
+        shards,
+        ..analysis_settings(args)?
+    })
 }
 
 /// The capture filter from `--filter` or the trailing words (not both).
@@ -394,13 +419,10 @@ impl Settings {
                 if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
                     return Err(ConfigError::StdinTwice);
                 }
-                let threads = worker_threads(args.threads, inputs.len())?;
+                let plan = thread_plan(args.threads, inputs.len())?;
                 Job::Read(ReadSettings {
-                    analysis: AnalysisSettings {
-                        pipelined: spare_core(threads),
-                        ..analysis_settings(&args.analysis)?
-                    },
-                    threads,
+                    analysis: threaded_analysis(&args.analysis, plan)?,
+                    threads: plan.0,
                     inputs,
                     format: format(args.format),
                     top: args.top,
@@ -411,20 +433,17 @@ impl Settings {
                 if inputs.iter().filter(|i| matches!(i, Input::Stdin)).count() > 1 {
                     return Err(ConfigError::StdinTwice);
                 }
-                let threads = worker_threads(args.threads, inputs.len())?;
+                let plan = thread_plan(args.threads, inputs.len())?;
                 let (format, table) = report_output(args.format, args.table)?;
                 Job::Report(ReportSettings {
-                    analysis: AnalysisSettings {
-                        pipelined: spare_core(threads),
-                        ..analysis_settings(&args.analysis)?
-                    },
+                    analysis: threaded_analysis(&args.analysis, plan)?,
                     bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
                     inputs,
                     out: args.out,
                     format,
                     top: args.top,
                     table,
-                    threads,
+                    threads: plan.0,
                 })
             }
             Command::Merge(args) => Job::Merge(MergeSettings {
@@ -535,7 +554,17 @@ mod tests {
     fn threads_bounded_by_inputs() {
         let s = settings(&["portclass", "read", "a", "b", "--threads", "6"]).expect("valid");
         match s.job {
-            Job::Read(r) => assert_eq!(r.threads, 2),
+            Job::Read(r) => assert_eq!((r.threads, r.analysis.shards), (2, 3)),
+            other => panic!("wrong job {other:?}"),
+        }
+        let s = settings(&["portclass", "read", "a", "--threads", "5"]).expect("valid");
+        match s.job {
+            Job::Read(r) => assert_eq!((r.threads, r.analysis.shards), (1, 5)),
+            other => panic!("wrong job {other:?}"),
+        }
+        let s = settings(&["portclass", "read", "a", "b", "c", "--threads", "2"]).expect("valid");
+        match s.job {
+            Job::Read(r) => assert_eq!((r.threads, r.analysis.shards), (2, 1)),
             other => panic!("wrong job {other:?}"),
         }
         assert_eq!(

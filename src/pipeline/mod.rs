@@ -3,15 +3,16 @@
 //! analysed against what earlier frames said ([`flow`]: conversations and
 //! handshakes, fragments, related FTP and TFTP channels; [`scans`]: the
 //! scan detector), and handed to a [`Sink`] (a tally) as one [`Counted`]
-//! record. [`read_input`] runs one capture file through it, on one thread
-//! or with the reading and decoding on a second ([`Stream`] for live
-//! captures).
+//! record. [`read_input`] runs one capture file through it, on one thread,
+//! with the reading and decoding on a second, or with its frames split
+//! between shard workers ([`shards`]); [`Stream`] for live captures.
 //!
 //! May import `capture` (frames), `decode`, `classify` and `tally` (the
 //! sinks); never `render` or `app`.
 
 pub mod flow;
 pub mod scans;
+mod shards;
 
 pub use flow::{
     Classified, ConversationEvent, FlowClassifier, FlowSettings, FragmentOutcome, Identified,
@@ -53,6 +54,14 @@ pub trait Sink {
     fn resolve(&mut self, resolved: &Resolved);
     /// The tally holding the inputs' facts.
     fn base(&mut self) -> &mut Tally;
+    /// An empty sink of the same kind and settings (a shard worker's).
+    fn empty(&self) -> Self
+    where
+        Self: Sized;
+    /// Adds what `other` counted (`+=`).
+    fn merge(&mut self, other: Self)
+    where
+        Self: Sized;
 }
 
 impl Sink for Tally {
@@ -68,6 +77,14 @@ impl Sink for Tally {
     fn base(&mut self) -> &mut Tally {
         self
     }
+
+    fn empty(&self) -> Tally {
+        Tally::new()
+    }
+
+    fn merge(&mut self, other: Tally) {
+        *self += other;
+    }
 }
 
 impl Sink for ReportTally {
@@ -82,6 +99,14 @@ impl Sink for ReportTally {
 
     fn base(&mut self) -> &mut Tally {
         &mut self.base
+    }
+
+    fn empty(&self) -> ReportTally {
+        ReportTally::new(self.series().requested_ns())
+    }
+
+    fn merge(&mut self, other: ReportTally) {
+        *self += other;
     }
 }
 
@@ -140,6 +165,40 @@ impl Decoded {
     }
 }
 
+/// Classifies and counts a decoded frame (and what became of earlier held
+/// frames); returns what it did to its conversation, for the scan detector.
+#[inline]
+fn classify_and_count<S: Sink>(
+    classifier: &mut FlowClassifier<'_>,
+    sink: &mut S,
+    decoded: &Decoded,
+) -> ConversationEvent {
+    let info = &decoded.info;
+    if let Some(announced) = &decoded.announced {
+        classifier.announce(info.tunnel, announced, decoded.ts_nanos);
+    }
+    let classified = classifier.classify(info, decoded.wire_len, decoded.ts_nanos);
+    sink.count(&Counted {
+        info,
+        classified: &classified,
+        wire_len: decoded.wire_len,
+        link_type: decoded.link_type,
+        ts_nanos: decoded.ts_nanos,
+    });
+    drain_resolved(classifier, sink);
+    classified.event
+}
+
+/// Counts in `sink` what became of held frames since the last drain.
+#[inline]
+fn drain_resolved<S: Sink>(classifier: &mut FlowClassifier<'_>, sink: &mut S) {
+    if classifier.has_resolved() {
+        for resolved in classifier.drain_resolved() {
+            sink.resolve(&resolved);
+        }
+    }
+}
+
 /// The stateful stages of one stream of frames (one input, or one live
 /// capture): decode options, the flow classifier and the scan detector.
 pub struct Stream<'r> {
@@ -170,30 +229,11 @@ impl<'r> Stream<'r> {
     /// Classifies and counts a decoded frame.
     #[inline]
     pub fn count_decoded<S: Sink>(&mut self, sink: &mut S, decoded: &Decoded) {
-        let info = &decoded.info;
-        if let Some(announced) = &decoded.announced {
-            self.classifier
-                .announce(info.tunnel, announced, decoded.ts_nanos);
-        }
-        let classified = self
-            .classifier
-            .classify(info, decoded.wire_len, decoded.ts_nanos);
-        if classified.event != ConversationEvent::None
+        let event = classify_and_count(&mut self.classifier, sink, decoded);
+        if event != ConversationEvent::None
             && let Some(scans) = &mut self.scans
         {
-            scans.observe(info, classified.event, decoded.ts_nanos);
-        }
-        sink.count(&Counted {
-            info,
-            classified: &classified,
-            wire_len: decoded.wire_len,
-            link_type: decoded.link_type,
-            ts_nanos: decoded.ts_nanos,
-        });
-        if self.classifier.has_resolved() {
-            for resolved in self.classifier.drain_resolved() {
-                sink.resolve(&resolved);
-            }
+            scans.observe(&decoded.info, event, decoded.ts_nanos);
         }
     }
 
@@ -227,8 +267,10 @@ impl<'r> Stream<'r> {
 }
 
 /// Reads one input into `sink` to its end or its first error; everything
-/// read before an error is counted.
-pub fn read_input<S: Sink>(
+/// read before an error is counted. With [`AnalysisSettings::shards`] above
+/// one, its frames are split between that many shard workers (see
+/// [`shards`]); the result is the same.
+pub fn read_input<S: Sink + Send>(
     sink: &mut S,
     position: usize,
     input: &Input,
@@ -248,19 +290,24 @@ pub fn read_input<S: Sink>(
             return;
         }
     };
-    let mut stream = Stream::new(rule, analysis);
-    let status = if analysis.pipelined {
-        read_pipelined(&mut reader, &mut stream, sink)
+    let status = if analysis.shards > 1 {
+        shards::read_sharded(&mut reader, rule, analysis, sink)
     } else {
-        loop {
-            match reader.next_frame() {
-                Ok(Some(frame)) => stream.count_frame(sink, &frame),
-                Ok(None) => break InputStatus::Complete,
-                Err(error) => break InputStatus::Partial(error.into()),
+        let mut stream = Stream::new(rule, analysis);
+        let status = if analysis.pipelined {
+            read_pipelined(&mut reader, &mut stream, sink)
+        } else {
+            loop {
+                match reader.next_frame() {
+                    Ok(Some(frame)) => stream.count_frame(sink, &frame),
+                    Ok(None) => break InputStatus::Complete,
+                    Err(error) => break InputStatus::Partial(error.into()),
+                }
             }
-        }
+        };
+        stream.finish(sink);
+        status
     };
-    stream.finish(sink);
     let format = reader.format().to_string();
     sink.base()
         .finish_input(position, input.display_name(), format, status);

@@ -63,6 +63,9 @@ pub struct Tally {
     time_span: Option<(i64, i64)>,
     link_types: Vec<(u16, u64)>,
     inputs: Vec<InputFacts>,
+    /// Servers' conversations held back for the caller instead of counted
+    /// (see [`Tally::defer_conversations`]).
+    deferred: Option<Vec<(ServerKey, IpAddr)>>,
 }
 
 impl Tally {
@@ -222,11 +225,37 @@ impl Tally {
                     let frames = Counter { packets, bytes };
                     self.servers.add_frames(key, true, frames, first_ns);
                     if hit.identified == Identified::Handshake {
-                        self.servers.add_conversation(key, client.0);
+                        match &mut self.deferred {
+                            Some(deferred) => deferred.push((key, client.0)),
+                            None => self.servers.add_conversation(key, client.0),
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Holds back the servers' conversations (who their clients are)
+    /// instead of counting them, for [`Tally::take_conversations`]: a shard
+    /// worker's tally, whose conversations are counted in capture order
+    /// across shards, because a server's top-clients list keeps the first
+    /// clients it met.
+    pub fn defer_conversations(&mut self) {
+        self.deferred = Some(Vec::new());
+    }
+
+    /// The conversations held back since the last call, as (server,
+    /// client), in the order met.
+    pub fn take_conversations(&mut self) -> impl Iterator<Item = (ServerKey, IpAddr)> + '_ {
+        self.deferred
+            .iter_mut()
+            .flat_map(|deferred| deferred.drain(..))
+    }
+
+    /// Adds the servers' conversations counted elsewhere (see
+    /// [`Tally::defer_conversations`]).
+    pub fn add_servers(&mut self, servers: &Servers) {
+        self.servers += servers;
     }
 
     /// Marks the tally as counted with tunnels looked into (`--decap`).
@@ -324,6 +353,18 @@ impl Tally {
     /// Link types and their frame counts.
     pub fn link_types(&self) -> &[(u16, u64)] {
         &self.link_types
+    }
+
+    /// Puts the link types in the order `first_seen` lists them (the order
+    /// of their first frames in a capture whose frames were counted in
+    /// several tallies and merged); any it does not list stay last.
+    pub fn order_link_types(&mut self, first_seen: &[u16]) {
+        self.link_types.sort_by_key(|(lt, _)| {
+            first_seen
+                .iter()
+                .position(|seen| seen == lt)
+                .unwrap_or(first_seen.len())
+        });
     }
 
     /// The inputs counted, in the order they were finished or merged.

@@ -57,6 +57,7 @@ impl Tally {
             time_span: parts.time_span,
             link_types: parts.link_types,
             inputs: parts.inputs,
+            deferred: None,
         };
         for (tunnel, counter) in parts.tunnels {
             tally.tunnels[tunnel.index()] += counter;

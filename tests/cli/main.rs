@@ -19,4 +19,5 @@ mod naming;
 mod outputs;
 mod ports;
 mod services;
+mod threads;
 mod usage;
