@@ -216,7 +216,9 @@ pub struct ReadArgs {
     /// Worker threads (default: one per CPU, at most 8). Up to N inputs are
     /// read at once; the threads left over split each one's frames between
     /// shard workers (one input: N shards; three inputs and N = 8: three at
-    /// once, two shards each). Output is the same for every N.
+    /// once, two shards each). Output is the same for every N unless a
+    /// capture overflows the classifier's tables (65,536 conversations at
+    /// once), which each shard holds in full.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -285,7 +287,9 @@ pub struct ReportArgs {
     /// Worker threads (default: one per CPU, at most 8). Up to N inputs are
     /// read at once; the threads left over split each one's frames between
     /// shard workers (one input: N shards; three inputs and N = 8: three at
-    /// once, two shards each). Output is the same for every N.
+    /// once, two shards each). Output is the same for every N unless a
+    /// capture overflows the classifier's tables (65,536 conversations at
+    /// once), which each shard holds in full.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
