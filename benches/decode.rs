@@ -162,23 +162,12 @@ fn eth_ipv4_icmp_echo(payload_len: usize) -> Frame {
     Frame::whole(LinkType::ETHERNET, data)
 }
 
-/// A small deterministic generator (xorshift64*), so the mixed batch is the
-/// same on every run without a `rand` dependency.
-struct XorShift(u64);
+#[path = "common/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
+/// The frame mix's own draws.
 impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform-enough in `0..n` for picking bench frames.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn ephemeral_port(&mut self) -> u16 {
         32_768 + self.below(28_232) as u16
     }

@@ -52,6 +52,9 @@ use portclass::tally::Counter;
 use portclass::tally::Tally;
 use portclass::tally::servers::{ServerKey, Servers};
 
+#[path = "common/xorshift.rs"]
+mod xorshift;
+
 /// Frames benchmarked (the first of the capture).
 const FRAMES: usize = 200_000;
 /// The generator's seed (its `--seed`).
@@ -632,53 +635,42 @@ fn bench_stages(c: &mut Criterion) {
     group.finish();
 
     let mut group = stage_group(c, "count_frame", frames);
-    group.bench_function(id, |b| {
-        b.iter_custom(|passes| {
-            (0..passes)
-                .map(|_| {
-                    let mut stream = Stream::new(&rule, &analysis);
-                    let mut tally = warm.clone();
-                    let elapsed =
-                        capture.time_warm(&mut buffer, |f| stream.count_frame(&mut tally, f));
-                    black_box((stream, tally));
-                    elapsed
-                })
-                .sum()
-        })
-    });
-    group.bench_function(format!("no_tally/{id}"), |b| {
-        b.iter_custom(|passes| {
-            (0..passes)
-                .map(|_| {
-                    let mut stream = Stream::new(&rule, &analysis);
-                    let mut sink = Discard(Tally::new());
-                    let elapsed =
-                        capture.time_warm(&mut buffer, |f| stream.count_frame(&mut sink, f));
-                    black_box((stream, sink));
-                    elapsed
-                })
-                .sum()
-        })
-    });
     let no_scans = AnalysisSettings {
         scans: None,
         ..analysis
     };
-    group.bench_function(format!("no_scans/{id}"), |b| {
-        b.iter_custom(|passes| {
-            (0..passes)
-                .map(|_| {
-                    let mut stream = Stream::new(&rule, &no_scans);
-                    let mut tally = warm.clone();
-                    let elapsed =
-                        capture.time_warm(&mut buffer, |f| stream.count_frame(&mut tally, f));
-                    black_box((stream, tally));
-                    elapsed
-                })
-                .sum()
-        })
-    });
+    let mut whole = |name: String, analysis: &AnalysisSettings, discard: bool| {
+        group.bench_function(name, |b| {
+            b.iter_custom(|passes| {
+                (0..passes)
+                    .map(|_| {
+                        let stream = Stream::new(&rule, analysis);
+                        if discard {
+                            time_stream(&capture, &mut buffer, stream, Discard(Tally::new()))
+                        } else {
+                            time_stream(&capture, &mut buffer, stream, warm.clone())
+                        }
+                    })
+                    .sum()
+            })
+        });
+    };
+    whole(id.to_string(), &analysis, false);
+    whole(format!("no_tally/{id}"), &analysis, true);
+    whole(format!("no_scans/{id}"), &no_scans, false);
     group.finish();
+}
+
+/// One warm pass of `Stream::count_frame` over the capture into `sink`.
+fn time_stream<S: Sink>(
+    capture: &Capture,
+    buffer: &mut [u8],
+    mut stream: Stream<'_>,
+    mut sink: S,
+) -> Duration {
+    let elapsed = capture.time_warm(buffer, |f| stream.count_frame(&mut sink, f));
+    black_box((stream, sink));
+    elapsed
 }
 
 /// A sink that counts nothing.
@@ -714,22 +706,10 @@ mod built {
     //! classic pcap file in memory.
 
     use super::PacketBuilder;
+    use super::xorshift::XorShift;
 
-    /// A small deterministic generator (xorshift64*), as in `decode.rs`.
-    struct XorShift(u64);
-
+    /// The flows' own draws.
     impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-
         fn chance(&mut self, percent: u64) -> bool {
             self.below(100) < percent
         }
