@@ -5,7 +5,7 @@
 //! scan detector), and handed to a [`Sink`] (a tally) as one [`Counted`]
 //! record. [`read_input`] runs one capture file through it, on one thread,
 //! with the reading and decoding on a second, or with its frames split
-//! between shard workers ([`shards`]); [`Stream`] for live captures.
+//! between shard workers (`shards.rs`); [`Stream`] for live captures.
 //!
 //! May import `capture` (frames), `decode`, `classify` and `tally` (the
 //! sinks); never `render` or `app`.
@@ -269,7 +269,7 @@ impl<'r> Stream<'r> {
 /// Reads one input into `sink` to its end or its first error; everything
 /// read before an error is counted. With [`AnalysisSettings::shards`] above
 /// one, its frames are split between that many shard workers (see
-/// [`shards`]); the result is the same.
+/// `shards.rs`); the result is the same.
 pub fn read_input<S: Sink + Send>(
     sink: &mut S,
     position: usize,
