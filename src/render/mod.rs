@@ -52,8 +52,14 @@ pub enum Format {
 /// Writes `value` as pretty JSON and a newline: `read`'s and `report`'s
 /// documents.
 pub fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)
+    // The serializer writes token by token: through a buffer of a known
+    // type each write is an inlined copy rather than a call through `dyn
+    // Write` (a read's 8 MB document: 71 million instructions before, see
+    // the README's Speed section).
+    let mut buffered = io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, value)?;
+    writeln!(buffered)?;
+    buffered.flush()
 }
 
 /// Writes `view` in `format`; `top` limits the service rows of table and

@@ -10,9 +10,10 @@ use std::ops::AddAssign;
 const PORTS: usize = 1 << 16;
 
 /// Per-port counters as plain arrays: `[src_packets, src_bytes, dst_packets,
-/// dst_bytes]`. Zeroed arrays of integers are allocated as zero pages (no
-/// memset, no page touched until used), which keeps start-up cheap; one
-/// port's four counters share a cache line.
+/// dst_bytes]`; one port's four counters share a cache line. The tables are
+/// written when allocated ([`crate::written_table`]): the frames scatter
+/// over them, and a zero page's first write in a threaded read costs a TLB
+/// flush on every CPU.
 type PortSlot = [u64; 4];
 /// `[packets, bytes, by_handshake, by_heuristic, by_related]` of one
 /// service row (the packets the port database identified are the rest).
@@ -52,8 +53,8 @@ pub(super) struct TransportTally {
 impl TransportTally {
     pub(super) fn new() -> Box<TransportTally> {
         Box::new(TransportTally {
-            ports: vec![[0; 4]; PORTS].into_boxed_slice(),
-            services: vec![[0; 5]; PORTS].into_boxed_slice(),
+            ports: crate::written_table(PORTS, [0; 4]),
+            services: crate::written_table(PORTS, [0; 5]),
             dynamic: [0; 5],
             failed: [0; 5],
             attempted: None,

@@ -146,7 +146,7 @@ impl Conversations {
         let sets = (capacity / WAYS).max(1);
         let fixed = foldhash::fast::FixedState::with_seed(0x706f_7274_636c_6173);
         Conversations {
-            sets: vec![[0u64; WAYS]; sets].into_boxed_slice(),
+            sets: crate::written_table(sets, [0u64; WAYS]),
             seeds: [0u64, 1, 2, 3].map(|i| fixed.hash_one(i) | 1),
         }
     }
