@@ -39,6 +39,7 @@
 //! top-K summaries (report hosts, conversations, servers) are exact below
 //! their capacity, as for several inputs.
 
+use super::flow::{address_bits, fold};
 use super::scans::ScanDetector;
 use super::{ConversationEvent, Decoded, FlowClassifier, Sink, classify_and_count, drain_resolved};
 use crate::capture::CaptureReader;
@@ -47,7 +48,6 @@ use crate::config::AnalysisSettings;
 use crate::decode::PacketInfo;
 use crate::tally::InputStatus;
 use crate::tally::servers::{ServerKey, Servers};
-use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
@@ -95,10 +95,23 @@ struct RoundOut {
     met: Vec<Met>,
 }
 
-/// The shard of an unordered address pair.
+/// The shard of an unordered address pair: a folded-multiply hash of the
+/// two addresses in order (a general hasher through `Hash for IpAddr` cost
+/// 3% of a sharded read).
+#[inline]
 fn shard_of_pair(a: IpAddr, b: IpAddr, shards: usize) -> usize {
-    let pair = if a <= b { (a, b) } else { (b, a) };
-    let hash = foldhash::fast::FixedState::with_seed(0x5ad5).hash_one(pair);
+    const SEEDS: [u64; 4] = [
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ];
+    let (a, b) = (address_bits(a), address_bits(b));
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    let hash = fold(
+        fold(low as u64 ^ SEEDS[0], (low >> 64) as u64 ^ SEEDS[1]),
+        fold(high as u64 ^ SEEDS[2], (high >> 64) as u64 ^ SEEDS[3]),
+    );
     // Multiply-shift: the high bits of the hash, spread over the shards.
     ((u128::from(hash) * shards as u128) >> 64) as usize
 }

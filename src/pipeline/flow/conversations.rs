@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 /// An address as 128 bits (IPv4 mapped into IPv6).
 #[inline]
-pub(super) fn address_bits(address: IpAddr) -> u128 {
+pub(in crate::pipeline) fn address_bits(address: IpAddr) -> u128 {
     match address {
         IpAddr::V4(v4) => 0xffff_0000_0000 | u128::from(v4.to_bits()),
         IpAddr::V6(v6) => v6.to_bits(),
@@ -62,7 +62,7 @@ pub(super) struct Conversation {
 
 /// Folded multiply: the high and low halves of a 128-bit product, XORed.
 #[inline(always)]
-fn fold(x: u64, y: u64) -> u64 {
+pub(in crate::pipeline) fn fold(x: u64, y: u64) -> u64 {
     let product = u128::from(x) * u128::from(y);
     (product as u64) ^ ((product >> 64) as u64)
 }

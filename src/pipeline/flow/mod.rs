@@ -36,6 +36,7 @@ mod testkit;
 mod types;
 
 pub use classifier::FlowClassifier;
+pub(super) use conversations::{address_bits, fold};
 pub use types::{
     Classified, ConversationEvent, DEFAULT_ATTEMPT_WINDOW_NS, FlowSettings, FragmentOutcome,
     Identified, Resolved, ServiceHit,
