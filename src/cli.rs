@@ -213,12 +213,13 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
 
-    /// Worker threads (default: one per CPU, at most 8). Up to N inputs are
-    /// read at once; the threads left over split each one's frames between
-    /// shard workers (one input: N shards; three inputs and N = 8: three at
-    /// once, two shards each). Output is the same for every N unless a
-    /// capture overflows the classifier's tables (65,536 conversations at
-    /// once), which each shard holds in full.
+    /// Worker threads (default: one per CPU, at most 8; with one input, one
+    /// CPU is left to the thread that reads it). Up to N inputs are read at
+    /// once; the threads left over split each one's frames between shard
+    /// workers (one input: N shards; three inputs and N = 8: three at once,
+    /// two shards each). Output is the same for every N unless a capture
+    /// overflows the classifier's tables (65,536 conversations at once),
+    /// which each shard holds in full.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
