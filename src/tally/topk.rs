@@ -101,45 +101,51 @@ impl<K, W: Weights> Entry<K, W> {
     }
 }
 
-/// A held key with its rank estimate cached for the heap.
+/// A held key. Aligned to a cache line: an add reads the key and writes
+/// the weights, and a host's slot (an address, four counters and the
+/// overestimate) then fits one line; the estimate is computed, not stored.
 #[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
 struct Slot<K, W> {
     key: K,
     weights: W,
     overestimate: u64,
-    /// `weights.rank_weight() + overestimate`, saturating.
-    estimate: u64,
-    /// The estimate the heap orders the slot by: at most `estimate`, and
-    /// behind it after adds (the heap is brought up to date lazily, when
-    /// the minimum is wanted; see [`SpaceSaving::fresh_minimum`]).
-    heap_estimate: u64,
 }
 
 impl<K, W: Weights> Slot<K, W> {
     fn new(key: K, weights: W, overestimate: u64) -> Slot<K, W> {
-        let estimate = weights.rank_weight().saturating_add(overestimate);
         Slot {
             key,
             weights,
             overestimate,
-            estimate,
-            heap_estimate: estimate,
         }
+    }
+
+    /// `weights.rank_weight() + overestimate`, saturating.
+    #[inline]
+    fn estimate(&self) -> u64 {
+        self.weights.rank_weight().saturating_add(self.overestimate)
     }
 }
 
 /// Display order: estimate descending, then key ascending. The heap's
 /// minimum is the last key in this order, so eviction is deterministic and
 /// independent of the heap's layout.
-fn display_order<K: Ord, W>(a: &Slot<K, W>, b: &Slot<K, W>) -> Ordering {
-    b.estimate.cmp(&a.estimate).then_with(|| a.key.cmp(&b.key))
+fn display_order<K: Ord, W: Weights>(a: &Slot<K, W>, b: &Slot<K, W>) -> Ordering {
+    b.estimate()
+        .cmp(&a.estimate())
+        .then_with(|| a.key.cmp(&b.key))
 }
 
-/// The heap's order: display order by the estimates the heap last saw.
-fn heap_order<K: Ord, W>(a: &Slot<K, W>, b: &Slot<K, W>) -> Ordering {
-    b.heap_estimate
-        .cmp(&a.heap_estimate)
-        .then_with(|| a.key.cmp(&b.key))
+/// One place of the heap: a slot and the estimate the heap orders it by,
+/// at most the slot's estimate and behind it after adds (the heap is
+/// brought up to date lazily, when the minimum is wanted; see
+/// [`SpaceSaving::fresh_minimum`]). Kept here rather than in the slot, so
+/// that sifting reads the heap alone (keys only to break ties).
+#[derive(Clone, Copy, Debug)]
+struct HeapPlace {
+    estimate: u64,
+    slot: u32,
 }
 
 /// Key → slot index of a summary: open addressing with linear probing over
@@ -252,13 +258,14 @@ pub struct SpaceSaving<K, W> {
     slots: Vec<Slot<K, W>>,
     /// Key → slot (see [`SlotIndex`]).
     index: SlotIndex,
-    /// Binary min-heap of slot indices under [`heap_order`] reversed. Adds
-    /// to a held key only raise its estimate and leave the heap as it is
-    /// (the common case costs one hash look-up); the minimum is brought up
-    /// to date when a key is evicted.
-    heap: Vec<usize>,
+    /// Binary min-heap of slots in display order by the estimates the heap
+    /// last saw (the minimum is the last in that order). Adds to a held key
+    /// only raise its estimate and leave the heap as it is (the common case
+    /// costs one look-up); the minimum is brought up to date when a key is
+    /// evicted.
+    heap: Vec<HeapPlace>,
     /// Slot index → its position in `heap`.
-    pos: Vec<usize>,
+    pos: Vec<u32>,
     total: W,
     /// Every key not held weighs at most this; every overestimate is at most
     /// this.
@@ -298,25 +305,34 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
         let hash = self.index.hash(&key);
         if let Some(slot) = self.index.find(hash, |slot| self.slots[slot].key == key) {
             let s = &mut self.slots[slot];
+            let before = s.estimate();
             s.weights += w;
-            s.estimate = s.weights.rank_weight().saturating_add(s.overestimate);
+            let after = s.estimate();
             // A grown estimate leaves the heap valid for the lazy minimum;
             // one that shrank (a `Weights` that is not additive) must not
-            // hide below it, so the heap learns it now.
-            if s.estimate < s.heap_estimate {
-                s.heap_estimate = s.estimate;
-                let at = self.pos[slot];
-                self.sift_up(at);
+            // hide below the heap's (at most `before`), so the heap learns
+            // it now.
+            if after < before {
+                let at = self.pos[slot] as usize;
+                if after < self.heap[at].estimate {
+                    self.heap[at].estimate = after;
+                    self.sift_up(at);
+                }
             }
             return;
         }
         if self.slots.len() < self.capacity {
             // A key not held may have been dropped by a merge: it weighs at
             // most `unheld_bound` so far (0 unless something was dropped).
+            // Slots number at most `MAX_CAPACITY` (2^20): u32 holds them.
             let slot = self.slots.len();
-            self.slots.push(Slot::new(key, w, self.unheld_bound));
-            self.pos.push(self.heap.len());
-            self.heap.push(slot);
+            let new = Slot::new(key, w, self.unheld_bound);
+            self.pos.push(self.heap.len() as u32);
+            self.heap.push(HeapPlace {
+                estimate: new.estimate(),
+                slot: slot as u32,
+            });
+            self.slots.push(new);
             self.index.insert(hash, slot);
             self.sift_up(self.heap.len() - 1);
             return;
@@ -326,9 +342,11 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
         let evicted = self.slots[slot];
         self.index.remove(self.index.hash(&evicted.key), slot);
         self.index.insert(hash, slot);
-        self.unheld_bound = self.unheld_bound.max(evicted.estimate);
+        self.unheld_bound = self.unheld_bound.max(evicted.estimate());
         self.exact = false;
-        self.slots[slot] = Slot::new(key, w, self.unheld_bound);
+        let new = Slot::new(key, w, self.unheld_bound);
+        self.heap[0].estimate = new.estimate();
+        self.slots[slot] = new;
         self.sift_down(0);
     }
 
@@ -429,7 +447,7 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
     fn rebuild(&mut self, mut candidates: Vec<Slot<K, W>>) {
         candidates.sort_unstable_by(display_order);
         if let Some(first_dropped) = candidates.get(self.capacity) {
-            self.unheld_bound = self.unheld_bound.max(first_dropped.estimate);
+            self.unheld_bound = self.unheld_bound.max(first_dropped.estimate());
             self.exact = false;
             candidates.truncate(self.capacity);
         }
@@ -441,9 +459,12 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
         self.pos.clear();
         for (i, s) in candidates.into_iter().enumerate() {
             self.index.insert(self.index.hash(&s.key), i);
+            self.heap.push(HeapPlace {
+                estimate: s.estimate(),
+                slot: i as u32,
+            });
+            self.pos.push(i as u32);
             self.slots.push(s);
-            self.heap.push(i);
-            self.pos.push(i);
         }
     }
 
@@ -453,17 +474,22 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
             .find(self.index.hash(key), |slot| self.slots[slot].key == *key)
     }
 
-    /// Whether the slot at heap position `i` belongs above the one at `j`.
+    /// Whether the slot at heap position `i` belongs above the one at `j`:
+    /// it comes later in display order by the heap's estimates (the
+    /// minimum is the last in display order).
     fn less(&self, i: usize, j: usize) -> bool {
-        let (a, b) = (&self.slots[self.heap[i]], &self.slots[self.heap[j]]);
-        // The minimum is the last in display order.
-        heap_order(a, b) == Ordering::Greater
+        let (a, b) = (self.heap[i], self.heap[j]);
+        match a.estimate.cmp(&b.estimate) {
+            Ordering::Less => true,
+            Ordering::Greater => false,
+            Ordering::Equal => self.slots[a.slot as usize].key > self.slots[b.slot as usize].key,
+        }
     }
 
     fn swap(&mut self, i: usize, j: usize) {
         self.heap.swap(i, j);
-        self.pos[self.heap[i]] = i;
-        self.pos[self.heap[j]] = j;
+        self.pos[self.heap[i].slot as usize] = i as u32;
+        self.pos[self.heap[j].slot as usize] = j as u32;
     }
 
     fn sift_up(&mut self, mut i: usize) {
@@ -507,11 +533,11 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
     fn fresh_minimum(&mut self) -> usize {
         loop {
             let root = self.heap[0];
-            let s = &mut self.slots[root];
-            if s.heap_estimate == s.estimate {
-                return root;
+            let estimate = self.slots[root.slot as usize].estimate();
+            if root.estimate == estimate {
+                return root.slot as usize;
             }
-            s.heap_estimate = s.estimate;
+            self.heap[0].estimate = estimate;
             self.sift_down(0);
         }
     }
@@ -654,19 +680,16 @@ mod tests {
         assert_eq!(s.pos.len(), s.slots.len());
         assert_eq!(s.index.len(), s.slots.len());
         for i in 0..s.heap.len() {
-            assert_eq!(s.pos[s.heap[i]], i);
+            assert_eq!(s.pos[s.heap[i].slot as usize] as usize, i);
             if i > 0 {
                 assert!(!s.less(i, (i - 1) / 2), "heap order at {i}");
             }
         }
         for (i, slot) in s.slots.iter().enumerate() {
             assert_eq!(s.held(&slot.key), Some(i));
-            assert_eq!(
-                slot.estimate,
-                slot.weights.rank_weight().saturating_add(slot.overestimate)
-            );
             assert!(slot.overestimate <= s.error_bound());
-            assert!(slot.heap_estimate <= slot.estimate, "a heap estimate ahead");
+            let place = s.heap[s.pos[i] as usize];
+            assert!(place.estimate <= slot.estimate(), "a heap estimate ahead");
         }
         if s.is_exact() {
             assert_eq!(s.error_bound(), 0);
