@@ -125,13 +125,14 @@ fn service_code(key: &ServiceKey) -> u32 {
     (tunnel << 20) | ((key.transport as u32) << 18) | naming
 }
 
-/// Places of the hot-service table: a power of two, above the services a
-/// bucket holds.
-const HOT_SERVICES: usize = 256;
+/// Places of the hot-service table (8 KiB): a power of two, well above the
+/// services a bucket holds, as services on random high ports come and go.
+const HOT_SERVICES: usize = 1024;
 
 /// Where the hot bucket counts one service: its position among the
-/// bucket's services, or [`TO_OTHER`]. Valid while `generation` is the
-/// series' (see [`TimeSeries::add_frames`]).
+/// bucket's services (checked against the key there: an insert may have
+/// moved it), or [`TO_OTHER`]. Valid while `generation` is the series'
+/// (see [`TimeSeries::add_frames`]).
 #[derive(Clone, Copy, Debug, Default)]
 struct HotService {
     code: u32,
@@ -279,8 +280,7 @@ pub struct TimeSeries {
     /// `service_code` (direct-mapped; empty until the first frame).
     hot_services: Vec<HotService>,
     /// The generation of valid `hot_services` places: raised whenever the
-    /// hot bucket changes or a service is inserted into it (positions
-    /// shift).
+    /// hot bucket changes.
     hot_generation: u32,
 }
 
@@ -451,17 +451,24 @@ impl TimeSeries {
         };
         let code = service_code(&key);
         // Fibonacci hashing of the code to a place of the table.
-        let place = (code.wrapping_mul(0x9e37_79b9) >> 24) as usize % HOT_SERVICES;
+        let place = (code.wrapping_mul(0x9e37_79b9) >> 22) as usize % HOT_SERVICES;
         if let Some(hot) = self.hot_services.get(place)
             && hot.generation == self.hot_generation
             && hot.code == code
         {
-            // The same place as the search below would find.
-            match bucket.services.get_mut(usize::from(hot.position)) {
-                Some(entry) => entry.1 = entry.1.saturating_add(bytes),
-                None => bucket.other = bucket.other.saturating_add(bytes),
+            // The same place as the search below would find: the service
+            // where it was recorded, or `other` (the bucket was full then,
+            // and a full bucket takes no new service).
+            if hot.position == TO_OTHER {
+                bucket.other = bucket.other.saturating_add(bytes);
+                return;
             }
-            return;
+            if let Some(entry) = bucket.services.get_mut(usize::from(hot.position))
+                && service_code(&entry.0) == code
+            {
+                entry.1 = entry.1.saturating_add(bytes);
+                return;
+            }
         }
         let found = bucket
             .services
@@ -472,9 +479,8 @@ impl TimeSeries {
                 i as u8
             }
             Err(i) if bucket.services.len() < MAX_SERVICES_PER_BUCKET => {
+                // Later services move: their places are checked on use.
                 bucket.services.insert(i, (key, bytes));
-                // Later services moved: every place recorded is stale.
-                self.forget_hot_services();
                 i as u8
             }
             Err(_) => {
