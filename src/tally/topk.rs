@@ -301,25 +301,51 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
     /// key, amortised O(log capacity) for a new one; no allocation once
     /// `capacity` keys are held.
     pub fn add(&mut self, key: K, w: W) {
+        self.add_slot(key, w);
+    }
+
+    /// Adds `w` to `key` exactly as [`add`](Self::add) does, trying first
+    /// the slot `hint` (a number an earlier `add_at` returned for the key):
+    /// while the key is still there, no hash and no look-up. Returns the
+    /// key's slot now, the hint for its next add. A caller that sees the
+    /// same keys again (a conversation's frames) keeps hints in a cache of
+    /// its own; a stale or made-up hint costs one comparison.
+    #[inline]
+    pub fn add_at(&mut self, hint: usize, key: K, w: W) -> usize {
+        if self.slots.get(hint).is_some_and(|s| s.key == key) {
+            self.total.add_to_total(&w);
+            self.add_held(hint, w);
+            return hint;
+        }
+        self.add_slot(key, w)
+    }
+
+    /// Adds `w` to the key held at `slot` (the total aside).
+    #[inline]
+    fn add_held(&mut self, slot: usize, w: W) {
+        let s = &mut self.slots[slot];
+        let before = s.estimate();
+        s.weights += w;
+        let after = s.estimate();
+        // A grown estimate leaves the heap valid for the lazy minimum; one
+        // that shrank (a `Weights` that is not additive) must not hide below
+        // the heap's (at most `before`), so the heap learns it now.
+        if after < before {
+            let at = self.pos[slot] as usize;
+            if after < self.heap[at].estimate {
+                self.heap[at].estimate = after;
+                self.sift_up(at);
+            }
+        }
+    }
+
+    /// [`add`](Self::add), returning the key's slot.
+    fn add_slot(&mut self, key: K, w: W) -> usize {
         self.total.add_to_total(&w);
         let hash = self.index.hash(&key);
         if let Some(slot) = self.index.find(hash, |slot| self.slots[slot].key == key) {
-            let s = &mut self.slots[slot];
-            let before = s.estimate();
-            s.weights += w;
-            let after = s.estimate();
-            // A grown estimate leaves the heap valid for the lazy minimum;
-            // one that shrank (a `Weights` that is not additive) must not
-            // hide below the heap's (at most `before`), so the heap learns
-            // it now.
-            if after < before {
-                let at = self.pos[slot] as usize;
-                if after < self.heap[at].estimate {
-                    self.heap[at].estimate = after;
-                    self.sift_up(at);
-                }
-            }
-            return;
+            self.add_held(slot, w);
+            return slot;
         }
         if self.slots.len() < self.capacity {
             // A key not held may have been dropped by a merge: it weighs at
@@ -335,7 +361,7 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
             self.slots.push(new);
             self.index.insert(hash, slot);
             self.sift_up(self.heap.len() - 1);
-            return;
+            return slot;
         }
         // Full (capacity >= 1, so the heap has a root): evict the minimum.
         let slot = self.fresh_minimum();
@@ -348,6 +374,7 @@ impl<K: Copy + Eq + Hash + Ord, W: Weights> SpaceSaving<K, W> {
         self.heap[0].estimate = new.estimate();
         self.slots[slot] = new;
         self.sift_down(0);
+        slot
     }
 
     /// The held keys sorted by estimated rank weight (descending), ties by
@@ -894,6 +921,28 @@ mod tests {
     }
 
     proptest! {
+        /// `add_at` with any hints (remembered per key, stale, or made up)
+        /// gives the summary `add` gives, with evictions.
+        #[test]
+        fn hinted_adds_are_adds(
+            capacity in 1usize..12,
+            stream in stream(40, 400),
+            noise in proptest::collection::vec(0usize..16, 400),
+        ) {
+            let plain = summarize(&stream, capacity);
+            let mut hinted = SpaceSaving::new(capacity);
+            let mut hints = BTreeMap::new();
+            for (&(k, w), &n) in stream.iter().zip(noise.iter().cycle()) {
+                let hint = if n < 12 { hints.get(&k).copied().unwrap_or(n) } else { n };
+                hints.insert(k, hinted.add_at(hint, k, w));
+                check_structure(&hinted);
+            }
+            prop_assert_eq!(hinted.entries(), plain.entries());
+            prop_assert_eq!(hinted.total(), plain.total());
+            prop_assert_eq!(hinted.error_bound(), plain.error_bound());
+            prop_assert_eq!(hinted.is_exact(), plain.is_exact());
+        }
+
         /// With no more distinct keys than slots, the summary is a plain
         /// exact tally.
         #[test]
