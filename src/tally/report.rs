@@ -9,6 +9,7 @@ use crate::classify::Naming;
 use crate::decode::Transport;
 use crate::pipeline::{Counted, Resolved};
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
 use std::ops::AddAssign;
 
@@ -59,7 +60,7 @@ impl Weights for HostWeights {
 /// One conversation: a client address and port talking to a server address
 /// and port over a transport. The server is the side whose port named the
 /// frames (for the dynamic row: the lower port).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ConversationKey {
     /// Transport.
     pub transport: Transport,
@@ -71,6 +72,26 @@ pub struct ConversationKey {
     pub server: IpAddr,
     /// Server (service) port.
     pub server_port: u16,
+}
+
+/// Three words where the derived hash wrote nine (the enums' discriminants
+/// each on their own): the top-K summary hashes a conversation per frame.
+/// An IPv4 address hashes as its IPv4-mapped IPv6 address (equal keys
+/// still hash equally; the two merely share a hash).
+impl Hash for ConversationKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let bits = |address: IpAddr| match address {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+            IpAddr::V6(v6) => v6.to_bits(),
+        };
+        state.write_u128(bits(self.client));
+        state.write_u128(bits(self.server));
+        state.write_u64(
+            (self.transport as u64) << 32
+                | u64::from(self.client_port) << 16
+                | u64::from(self.server_port),
+        );
+    }
 }
 
 /// Traffic of one conversation by direction.
@@ -106,6 +127,21 @@ impl Weights for ConversationWeights {
 /// foldhash: the std hasher cost 4% of `report` looking one up per frame.
 pub type Directions = HashMap<ServiceKey, Direction, foldhash::fast::RandomState>;
 
+/// Places of the recent-conversations cache: a power of two, above the
+/// conversations a busy link has open at once (a shard of the benchmark
+/// capture: about a thousand).
+const RECENT_CONVERSATIONS: usize = 2048;
+
+/// Where a conversation and its two hosts were last held in the top-K
+/// summaries: hints for [`SpaceSaving::add_at`], which checks them.
+#[derive(Clone, Copy, Debug)]
+struct Recent {
+    key: ConversationKey,
+    conversation: u32,
+    client: u32,
+    server: u32,
+}
+
 /// Everything `report` counts.
 #[derive(Clone, Debug)]
 pub struct ReportTally {
@@ -115,6 +151,26 @@ pub struct ReportTally {
     hosts: SpaceSaving<IpAddr, HostWeights>,
     conversations: SpaceSaving<ConversationKey, ConversationWeights>,
     series: TimeSeries,
+    /// A conversation's frames come again and again: the slots of its
+    /// summaries' entries, direct-mapped by conversation (empty until the
+    /// first one). Only hints, so the figures are those of plain adds.
+    recent: Vec<Option<Recent>>,
+}
+
+/// The place of a conversation in the recent-conversations cache. Not
+/// seeded: a capture crafted to collide there only makes the hints miss.
+fn recent_place(key: &ConversationKey) -> usize {
+    let bits = |address: IpAddr| match address {
+        IpAddr::V4(v4) => u64::from(v4.to_bits()),
+        IpAddr::V6(v6) => {
+            let v6 = v6.to_bits();
+            (v6 >> 64) as u64 ^ v6 as u64
+        }
+    };
+    let ports = u64::from(key.client_port) << 16 | u64::from(key.server_port);
+    let mixed = (bits(key.client) ^ bits(key.server).rotate_left(32) ^ ports << 3)
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> 53) as usize % RECENT_CONVERSATIONS
 }
 
 fn one(wire_len: u64) -> Counter {
@@ -134,6 +190,7 @@ impl ReportTally {
             hosts: SpaceSaving::new(HOST_CAPACITY),
             conversations: SpaceSaving::new(CONVERSATION_CAPACITY),
             series: TimeSeries::new(bucket_ns),
+            recent: Vec::new(),
         }
     }
 
@@ -151,6 +208,7 @@ impl ReportTally {
             hosts,
             conversations,
             series,
+            recent: Vec::new(),
         }
     }
 
@@ -167,67 +225,102 @@ impl ReportTally {
         } = *frame;
         let bytes = u64::from(wire_len);
         let frame = one(bytes);
-        if let Some((src, dst)) = info.addresses {
-            self.hosts.add(
-                src,
-                HostWeights {
-                    sent: frame,
-                    ..HostWeights::default()
+        // Held frames are counted in their service row, conversation and
+        // time bucket when their conversation's fate is known (see
+        // `resolve`); their hosts now.
+        let hit = classified.service.filter(|_| !classified.held);
+        let conversation = match (hit, info.transport_ports(), info.addresses) {
+            (Some(hit), Some((transport, src_port, dst_port)), Some((src, dst)))
+                if hit.naming != Naming::Failed =>
+            {
+                Some(if hit.to_server {
+                    ConversationKey {
+                        transport,
+                        client: src,
+                        client_port: src_port,
+                        server: dst,
+                        server_port: dst_port,
+                    }
+                } else {
+                    ConversationKey {
+                        transport,
+                        client: dst,
+                        client_port: dst_port,
+                        server: src,
+                        server_port: src_port,
+                    }
+                })
+            }
+            _ => None,
+        };
+        let sent = HostWeights {
+            sent: frame,
+            ..HostWeights::default()
+        };
+        let received = HostWeights {
+            received: frame,
+            ..HostWeights::default()
+        };
+        if let Some(key) = conversation {
+            // Hosts (source first, as below) and the conversation, each
+            // tried first at the slot its last frame found.
+            if self.recent.is_empty() {
+                self.recent = vec![None; RECENT_CONVERSATIONS];
+            }
+            let place = recent_place(&key);
+            let hints = match self.recent[place] {
+                Some(recent) if recent.key == key => recent,
+                _ => Recent {
+                    key,
+                    conversation: u32::MAX,
+                    client: u32::MAX,
+                    server: u32::MAX,
                 },
-            );
-            self.hosts.add(
-                dst,
-                HostWeights {
-                    received: frame,
-                    ..HostWeights::default()
-                },
-            );
+            };
+            let hint = |slot: u32| slot as usize;
+            let to_server = hit.is_some_and(|hit| hit.to_server);
+            let (client, server) = if to_server {
+                let client = self.hosts.add_at(hint(hints.client), key.client, sent);
+                let server = self.hosts.add_at(hint(hints.server), key.server, received);
+                (client, server)
+            } else {
+                let server = self.hosts.add_at(hint(hints.server), key.server, sent);
+                let client = self.hosts.add_at(hint(hints.client), key.client, received);
+                (client, server)
+            };
+            let weights = if to_server {
+                ConversationWeights {
+                    to_server: frame,
+                    span: Some((ts_nanos, ts_nanos)),
+                    ..ConversationWeights::default()
+                }
+            } else {
+                ConversationWeights {
+                    to_client: frame,
+                    span: Some((ts_nanos, ts_nanos)),
+                    ..ConversationWeights::default()
+                }
+            };
+            let conversation = self
+                .conversations
+                .add_at(hint(hints.conversation), key, weights);
+            // Slots are below the capacity (at most 2^20).
+            self.recent[place] = Some(Recent {
+                key,
+                conversation: conversation as u32,
+                client: client as u32,
+                server: server as u32,
+            });
+        } else if let Some((src, dst)) = info.addresses {
+            self.hosts.add(src, sent);
+            self.hosts.add(dst, received);
         }
         if classified.held {
-            // Counted in its service row, conversation and time bucket when
-            // its conversation's fate is known (see `resolve`).
             return;
         }
         let key = classified.service.map(|hit| {
             let key = ServiceKey::of(&hit);
             self.add_direction(key, hit.to_server, frame);
-            if let (Some((transport, src_port, dst_port)), Some((src, dst))) =
-                (info.transport_ports(), info.addresses)
-                && hit.naming != Naming::Failed
-            {
-                let (conversation, weights) = if hit.to_server {
-                    (
-                        ConversationKey {
-                            transport,
-                            client: src,
-                            client_port: src_port,
-                            server: dst,
-                            server_port: dst_port,
-                        },
-                        ConversationWeights {
-                            to_server: frame,
-                            span: Some((ts_nanos, ts_nanos)),
-                            ..ConversationWeights::default()
-                        },
-                    )
-                } else {
-                    (
-                        ConversationKey {
-                            transport,
-                            client: dst,
-                            client_port: dst_port,
-                            server: src,
-                            server_port: src_port,
-                        },
-                        ConversationWeights {
-                            to_client: frame,
-                            span: Some((ts_nanos, ts_nanos)),
-                            ..ConversationWeights::default()
-                        },
-                    )
-                };
-                self.conversations.add(conversation, weights);
-            }
             key
         });
         self.series.add(ts_nanos, key, bytes);

@@ -52,6 +52,7 @@
 //! overflowing.
 
 use super::ServiceKey;
+use crate::classify::Naming;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::ops::AddAssign;
@@ -107,6 +108,41 @@ pub type BucketParts = (i64, u64, u64, Vec<(ServiceKey, u64)>, u64);
 /// One service's bytes in a bucket.
 type ServiceBytes = (ServiceKey, u64);
 
+/// A service key as one number, in the keys' order (tunnel, transport,
+/// then port, dynamic, failed): comparing codes is comparing keys, in one
+/// instruction where the derived order compares three enums.
+#[inline]
+fn service_code(key: &ServiceKey) -> u32 {
+    let tunnel = match key.tunnel {
+        None => 0,
+        Some(tunnel) => 1 + tunnel as u32,
+    };
+    let naming = match key.naming {
+        Naming::Port(port) => u32::from(port),
+        Naming::Dynamic => 0x1_0000,
+        Naming::Failed => 0x1_0001,
+    };
+    (tunnel << 20) | ((key.transport as u32) << 18) | naming
+}
+
+/// Places of the hot-service table (8 KiB): a power of two, well above the
+/// services a bucket holds, as services on random high ports come and go.
+const HOT_SERVICES: usize = 1024;
+
+/// Where the hot bucket counts one service: its position among the
+/// bucket's services (checked against the key there: an insert may have
+/// moved it), or [`TO_OTHER`]. Valid while `generation` is the series'
+/// (see [`TimeSeries::add_frames`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct HotService {
+    code: u32,
+    generation: u32,
+    position: u8,
+}
+
+/// A service the full hot bucket counts in `other_bytes`.
+const TO_OTHER: u8 = u8::MAX;
+
 /// One bucket's counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Bucket {
@@ -138,7 +174,7 @@ impl Bucket {
         let mut merged = Vec::with_capacity(mine.len() + theirs.len());
         let (mut i, mut j) = (0, 0);
         while let (Some(x), Some(y)) = (mine.get(i), theirs.get(j)) {
-            match x.0.cmp(&y.0) {
+            match service_code(&x.0).cmp(&service_code(&y.0)) {
                 Ordering::Less => {
                     merged.push(*x);
                     i += 1;
@@ -166,12 +202,17 @@ impl Bucket {
         if self.services.len() <= MAX_SERVICES_PER_BUCKET {
             return false;
         }
+        // Keys are distinct, so the order is total and the kept set is the
+        // same whichever way it is found: no need to sort the rest.
         self.services
-            .sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+            .select_nth_unstable_by(MAX_SERVICES_PER_BUCKET - 1, |x, y| {
+                y.1.cmp(&x.1)
+                    .then(service_code(&x.0).cmp(&service_code(&y.0)))
+            });
         for (_, bytes) in self.services.drain(MAX_SERVICES_PER_BUCKET..) {
             self.other = self.other.saturating_add(bytes);
         }
-        self.services.sort_unstable_by_key(|e| e.0);
+        self.services.sort_unstable_by_key(|e| service_code(&e.0));
         true
     }
 }
@@ -235,8 +276,12 @@ pub struct TimeSeries {
     hot_lo: i64,
     hot_hi: i64,
     hot_pos: usize,
-    /// Position of the last service counted in that bucket (a hint).
-    hot_service: usize,
+    /// Where the hot bucket counts each service lately seen, by
+    /// `service_code` (direct-mapped; empty until the first frame).
+    hot_services: Vec<HotService>,
+    /// The generation of valid `hot_services` places: raised whenever the
+    /// hot bucket changes.
+    hot_generation: u32,
 }
 
 impl PartialEq for TimeSeries {
@@ -373,7 +418,8 @@ impl TimeSeries {
             hot_lo: 1,
             hot_hi: 0,
             hot_pos: 0,
-            hot_service: 0,
+            hot_services: Vec::new(),
+            hot_generation: 1,
         }
     }
 
@@ -403,34 +449,54 @@ impl TimeSeries {
         let Some(key) = key else {
             return;
         };
-        if let Some(entry) = bucket.services.get_mut(self.hot_service)
-            && entry.0 == key
+        let code = service_code(&key);
+        // Fibonacci hashing of the code to a place of the table.
+        let place = (code.wrapping_mul(0x9e37_79b9) >> 22) as usize % HOT_SERVICES;
+        if let Some(hot) = self.hot_services.get(place)
+            && hot.generation == self.hot_generation
+            && hot.code == code
         {
-            entry.1 = entry.1.saturating_add(bytes);
-            return;
-        }
-        let found = if bucket.services.len() <= 16 {
-            // Short lists: a scan for equality beats ordered comparisons.
-            match bucket.services.iter().position(|e| e.0 == key) {
-                Some(i) => Ok(i),
-                None => Err(bucket.services.partition_point(|e| e.0 < key)),
+            // The same place as the search below would find: the service
+            // where it was recorded, or `other` (the bucket was full then,
+            // and a full bucket takes no new service).
+            if hot.position == TO_OTHER {
+                bucket.other = bucket.other.saturating_add(bytes);
+                return;
             }
-        } else {
-            bucket.services.binary_search_by(|e| e.0.cmp(&key))
-        };
-        match found {
+            if let Some(entry) = bucket.services.get_mut(usize::from(hot.position))
+                && service_code(&entry.0) == code
+            {
+                entry.1 = entry.1.saturating_add(bytes);
+                return;
+            }
+        }
+        let found = bucket
+            .services
+            .binary_search_by(|e| service_code(&e.0).cmp(&code));
+        let position = match found {
             Ok(i) => {
                 bucket.services[i].1 = bucket.services[i].1.saturating_add(bytes);
-                self.hot_service = i;
+                i as u8
             }
             Err(i) if bucket.services.len() < MAX_SERVICES_PER_BUCKET => {
+                // Later services move: their places are checked on use.
                 bucket.services.insert(i, (key, bytes));
-                self.hot_service = i;
+                i as u8
             }
             Err(_) => {
+                // A full bucket takes no new service: this one goes to
+                // `other` for as long as the bucket is hot.
                 bucket.other = bucket.other.saturating_add(bytes);
                 self.lossy = true;
+                TO_OTHER
             }
+        };
+        if let Some(hot) = self.hot_services.get_mut(place) {
+            *hot = HotService {
+                code,
+                generation: self.hot_generation,
+                position,
+            };
         }
     }
 
@@ -474,7 +540,20 @@ impl TimeSeries {
         self.hot_lo = to_i64(start);
         self.hot_hi = to_i64(start + w);
         self.hot_pos = usize::try_from(index - i128::from(self.first_index)).unwrap_or(0);
-        self.hot_service = 0;
+        self.forget_hot_services();
+        if self.hot_services.is_empty() {
+            self.hot_services = vec![HotService::default(); HOT_SERVICES];
+        }
+    }
+
+    /// Makes every recorded service place stale: a new generation (after
+    /// 2^32 of them, the table is emptied rather than a generation reused).
+    fn forget_hot_services(&mut self) {
+        self.hot_generation = self.hot_generation.wrapping_add(1);
+        if self.hot_generation == 0 {
+            self.hot_services.fill(HotService::default());
+            self.hot_generation = 1;
+        }
     }
 
     /// Every non-empty bucket as (aligned start, width, bucket).
@@ -515,7 +594,7 @@ impl TimeSeries {
         self.hot_lo = 1;
         self.hot_hi = 0;
         self.hot_pos = 0;
-        self.hot_service = 0;
+        self.forget_hot_services();
     }
 
     /// Bucket width in ns.
@@ -838,6 +917,75 @@ mod tests {
         }
         if let (Some(first), Some(last)) = (views.first(), views.last()) {
             assert!(first.packets != 0 && last.packets != 0, "empty edge bucket");
+        }
+    }
+
+    /// `service_code` orders as the keys do, so buckets sorted by one are
+    /// sorted by the other.
+    #[test]
+    fn service_codes_keep_the_key_order() {
+        let tunnels = std::iter::once(None).chain(crate::decode::Tunnel::ALL.map(Some));
+        let mut keys = Vec::new();
+        for tunnel in tunnels {
+            for transport in Transport::ALL {
+                for naming in [
+                    Naming::Port(0),
+                    Naming::Port(1),
+                    Naming::Port(443),
+                    Naming::Port(u16::MAX),
+                    Naming::Dynamic,
+                    Naming::Failed,
+                ] {
+                    keys.push(ServiceKey {
+                        tunnel,
+                        transport,
+                        naming,
+                    });
+                }
+            }
+        }
+        for a in &keys {
+            for b in &keys {
+                assert_eq!(
+                    service_code(a).cmp(&service_code(b)),
+                    a.cmp(b),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+    }
+
+    /// A bucket that fills up sends later services to `other`, and one
+    /// recorded there stays there; services counted again land where they
+    /// are, across inserts that move them.
+    #[test]
+    fn hot_services_follow_inserts_and_full_buckets() {
+        let mut s = TimeSeries::new(Some(1_000));
+        let mut expected = Naive::new();
+        let mut other: BTreeMap<i64, u64> = BTreeMap::new();
+        // Two passes over 80 keys (some repeated) in each of three buckets,
+        // the first bucket again at the end.
+        for start in [0, 1_000, 2_000, 0] {
+            let (packets, bytes, services) = expected.entry(start).or_default();
+            for _pass in 0..2 {
+                for n in (0..80u16).rev() {
+                    let (k, b) = (key(n * 7), u64::from(n) + 1);
+                    s.add(start + i64::from(n), Some(k), b);
+                    *packets += 1;
+                    *bytes += b;
+                    if services.contains_key(&k) || services.len() < MAX_SERVICES_PER_BUCKET {
+                        *services.entry(k).or_default() += b;
+                    } else {
+                        *other.entry(start).or_default() += b;
+                    }
+                }
+            }
+        }
+        check_invariants(&s);
+        assert_eq!(observed(&s), expected);
+        for view in s.buckets() {
+            let other = other.get(&view.start_ns).copied().unwrap_or(0);
+            assert_eq!(view.other_bytes, other);
         }
     }
 
