@@ -421,7 +421,9 @@ impl AddAssign<&ReportTally> for ReportTally {
 }
 
 impl AddAssign for ReportTally {
-    fn add_assign(&mut self, other: ReportTally) {
+    fn add_assign(&mut self, mut other: ReportTally) {
+        // The base by value: its tables move where this one has none.
+        self.base += std::mem::take(&mut other.base);
         *self += &other;
     }
 }
