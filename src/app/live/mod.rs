@@ -33,7 +33,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Frames read between looks at the clock, the signal flag and the keys:
 /// often enough to be prompt, rarely enough to cost nothing per packet.
-const FRAMES_BETWEEN_CHECKS: u32 = 256;
+const FRAMES_BETWEEN_CHECKS: u64 = 256;
 
 fn now_nanos() -> i64 {
     SystemTime::now()
@@ -307,28 +307,38 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Counts up to [`FRAMES_BETWEEN_CHECKS`] frames (fewer when the read
-    /// timeout passes); `Some(drain)` when the run must end.
+    /// Counts the frames ready in the ring, up to [`FRAMES_BETWEEN_CHECKS`]
+    /// (none when the read timeout passes first); `Some(drain)` when the
+    /// run must end.
     fn read_frames(&mut self) -> Option<bool> {
-        for _ in 0..FRAMES_BETWEEN_CHECKS {
-            match self.capture.next_frame() {
-                Ok(Some(frame)) => {
-                    self.stream.count_frame(&mut self.interval, &frame);
-                    self.frames += 1;
-                    if self.settings.count == Some(self.frames) {
-                        return Some(false);
-                    }
-                }
-                // The read timeout passed: a chance to look at the clock.
-                Ok(None) => return None,
-                Err(error) => {
-                    self.input_status = InputStatus::Partial(error.into());
-                    self.exit = EXIT_FAILED;
+        let max = self.settings.count.map_or(FRAMES_BETWEEN_CHECKS, |count| {
+            count.saturating_sub(self.frames).min(FRAMES_BETWEEN_CHECKS)
+        });
+        let (stream, interval) = (&mut self.stream, &mut self.interval);
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        match self
+            .capture
+            .next_frames(max, |frame| stream.count_frame(interval, frame))
+        {
+            Ok(counted) => {
+                self.frames += counted as u64;
+                if self
+                    .settings
+                    .count
+                    .is_some_and(|count| self.frames >= count)
+                {
                     return Some(false);
                 }
+                // Counted == 0: the read timeout passed, a chance to look
+                // at the clock.
+                None
+            }
+            Err(error) => {
+                self.input_status = InputStatus::Partial(error.into());
+                self.exit = EXIT_FAILED;
+                Some(false)
             }
         }
-        None
     }
 
     /// Says at once that writing `-w FILE` failed; true when the run stops
@@ -539,14 +549,18 @@ fn drain_received(
     };
     let target = stats.received.saturating_sub(stats.dropped);
     let give_up = Instant::now() + settings.capture.timeout * 2 + Duration::from_secs(1);
-    while *frames < target && settings.count.is_none_or(|n| *frames < n) {
-        match capture.next_frame()? {
-            Some(frame) => {
-                stream.count_frame(interval, &frame);
-                *frames += 1;
-            }
-            None if Instant::now() >= give_up => break,
-            None => {}
+    while *frames < target {
+        let wanted = settings
+            .count
+            .map_or(target, |count| count.min(target))
+            .saturating_sub(*frames);
+        if wanted == 0 {
+            break;
+        }
+        let max = usize::try_from(wanted).unwrap_or(usize::MAX);
+        match capture.next_frames(max, |frame| stream.count_frame(interval, frame))? {
+            0 if Instant::now() >= give_up => break,
+            counted => *frames += counted as u64,
         }
     }
     Ok(Some(CaptureStatsView::from(stats)))
