@@ -24,12 +24,15 @@
 #   --live-args "A"  extra arguments for portclass live (e.g. "-B 4096")
 #   --tcpdump-args "A"  extra arguments for tcpdump (e.g. "-B 32768")
 #   --keep DIR       keep every round's raw output in DIR
+#   --idle S         seconds of the idle measurement after each replay (default 3)
 #
 # What is measured, per capturing process and round: CPU seconds (user +
-# system, from /proc/PID/stat, all threads) between a moment after it opened
-# its capture and a moment after the replay ended and both had time to empty
-# their rings (longer than tcpdump's 1 s and portclass's 100 ms block
-# timeout), so starting up and the final summary are not counted; packets
+# system, from /proc/PID/stat, all threads) from just before the replay to
+# 1.5 s after it (both have emptied their rings by then: tcpdump's block
+# timeout is 1 s, portclass's 100 ms), so starting up and the final summary
+# are not counted, but portclass's interval snapshots in that window are;
+# then, with nothing more to capture, CPU per idle second (portclass's
+# snapshots of everything counted so far, every --interval); packets
 # it received from the kernel (portclass: counted; tcpdump: "captured"); and
 # the kernel's drop counter (libpcap's ps_drop). CPU per Mpkt = CPU seconds
 # / packets received * 1e6. Only the capturing processes' own CPU time is
@@ -46,6 +49,7 @@ live_args=
 tcpdump_args=
 keep=
 capture=
+idle=3
 while [[ $# -gt 0 ]]; do
   case $1 in
     --modes) modes=$2; shift 2 ;;
@@ -55,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --live-args) live_args=$2; shift 2 ;;
     --tcpdump-args) tcpdump_args=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    --idle) idle=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "live_replay: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) capture=$1; shift ;;
@@ -166,20 +171,28 @@ for mode in $modes; do
     live_cpu0=$(cpu_seconds "$live_pid")
     tcpdump_cpu0=$(cpu_seconds "$tcpdump_pid")
     ip netns exec "$tx" tcpreplay "${replay[@]}" -i "${tag}a" "$capture" >"$out/tcpreplay.out" 2>&1
-    sleep 2
+    # Past tcpdump's 1 s block timeout: both have had the last packets.
+    sleep 1.5
     live_cpu1=$(cpu_seconds "$live_pid")
     tcpdump_cpu1=$(cpu_seconds "$tcpdump_pid")
+    # Then idle: what each costs per second with nothing to capture
+    # (portclass's interval snapshots of everything counted so far).
+    sleep "$idle"
+    live_cpu2=$(cpu_seconds "$live_pid")
+    tcpdump_cpu2=$(cpu_seconds "$tcpdump_pid")
     kill -INT "$live_pid" "$tcpdump_pid"
     wait "$live_pid" "$tcpdump_pid" || true
     pids=()
     rate=$(grep -oE 'Rated: [0-9.]+ Bps, [0-9.]+ Mbps, [0-9.]+ pps' "$out/tcpreplay.out" | grep -oE '[0-9.]+ pps' || echo "? pps")
     sent=$(grep -oE 'Successful packets: +[0-9]+' "$out/tcpreplay.out" | grep -oE '[0-9]+$' || echo 0)
     python3 - "$out" "$mode" "$round" "$sent" "${rate% pps}" \
-      "$live_cpu0" "$live_cpu1" "$tcpdump_cpu0" "$tcpdump_cpu1" >>"$results" <<'PY'
+      "$live_cpu0" "$live_cpu1" "$live_cpu2" "$tcpdump_cpu0" "$tcpdump_cpu1" "$tcpdump_cpu2" \
+      "$idle" >>"$results" <<'PY'
 import json, re, sys
 out, mode, round_, sent, rate = sys.argv[1:6]
-live_cpu = float(sys.argv[7]) - float(sys.argv[6])
-tcpdump_cpu = float(sys.argv[9]) - float(sys.argv[8])
+l0, l1, l2, t0, t1, t2, idle = map(float, sys.argv[6:13])
+live_cpu, tcpdump_cpu = l1 - l0, t1 - t0
+live_idle, tcpdump_idle = (l2 - l1) / idle, (t2 - t1) / idle
 lines = open(f"{out}/live.ndjson").read().strip().splitlines()
 summary = json.loads(lines[-1]) if lines else {}
 stats = summary.get("capture_stats") or {}
@@ -191,6 +204,7 @@ print("\t".join(str(v) for v in [
     mode, round_, sent, rate,
     live_cpu, summary.get("packets", -1), stats.get("dropped", -1),
     tcpdump_cpu, num(r"(\d+) packets captured"), num(r"(\d+) packets dropped by kernel"),
+    live_idle, tcpdump_idle,
 ]))
 PY
     tail -n 1 "$results" | awk -F'\t' '{ printf "%-12s round %s: sent %s at %s pps; portclass %.2f s CPU, %s received, %s dropped; tcpdump %.2f s CPU, %s received, %s dropped\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
@@ -207,8 +221,8 @@ for r in rows:
     by_mode.setdefault(r[0], []).append(r)
 def per_mpkt(cpu, packets):
     return float(cpu) / int(packets) * 1e6 if int(packets) > 0 else float("nan")
-print("| replay | rounds | sent | sender rate (pps) | portclass CPU s/Mpkt | tcpdump CPU s/Mpkt | portclass / tcpdump | portclass received / dropped | tcpdump received / dropped |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| replay | rounds | sent | sender rate (pps) | portclass CPU s/Mpkt | tcpdump CPU s/Mpkt | portclass / tcpdump | portclass received / dropped | tcpdump received / dropped | idle CPU ms/s portclass / tcpdump |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 verdict = True
 verdicts = []
 for mode, rs in by_mode.items():
@@ -220,7 +234,8 @@ for mode, rs in by_mode.items():
         return ", ".join(f"{int(r[i]):,} / {int(r[j]):,}" for r in rs)
     print(f"| {mode} | {len(rs)} | {med(int(r[2]) for r in rs):,.0f} | {med(float(r[3]) for r in rs):,.0f} "
           f"| {med(live):.3f} | {med(td):.3f} | {med(ratios):.2f}x "
-          f"| {counts(5, 6)} | {counts(8, 9)} |")
+          f"| {counts(5, 6)} | {counts(8, 9)} "
+          f"| {med(float(r[10]) for r in rs) * 1e3:.0f} / {med(float(r[11]) for r in rs) * 1e3:.0f} |")
     cpu_ok = med(ratios) <= 1.0
     drops_ok = all(int(r[6]) == 0 for r in rs if int(r[9]) == 0)
     verdict = verdict and cpu_ok and drops_ok
