@@ -952,6 +952,35 @@ mod tests {
             }
         }
 
+        /// As [`collect`](Self::collect), through
+        /// [`LiveCapture::next_frames`] batches of at most `max` frames.
+        fn collect_batches(&self, capture: &mut LiveCapture, max: usize) -> Vec<Owned> {
+            let end_port = Traffic::port(&self.end_marker);
+            let started = Instant::now();
+            let mut frames = Vec::new();
+            let mut seen_end = false;
+            loop {
+                let before = frames.len();
+                let passed = capture
+                    .next_frames(max, |frame| {
+                        let info = decode(frame.link_type, frame.data, frame.orig_len, 0);
+                        seen_end |= info.category == Category::Udp && info.dst_port == end_port;
+                        frames.push(Owned::new(frame));
+                    })
+                    .unwrap_or_else(|err| panic!("capture failed: {err}"));
+                assert_eq!(passed, frames.len() - before, "the count returned");
+                assert!(passed <= max, "{passed} frames in a batch of at most {max}");
+                if passed == 0 && seen_end {
+                    return frames;
+                }
+                assert!(
+                    started.elapsed() < GIVE_UP_AFTER,
+                    "the end marker never came; frames so far: {}",
+                    frames.len()
+                );
+            }
+        }
+
         /// Checks that `frames` are exactly the datagrams sent and the end
         /// marker.
         fn check(&self, frames: &[Owned]) {
@@ -1010,6 +1039,40 @@ mod tests {
         assert!(capture.stats().unwrap().received >= stats.received);
         // No file to flush.
         capture.flush().unwrap();
+    }
+
+    #[test]
+    fn batches_straight_from_the_ring_are_the_datagrams_sent_and_saved() {
+        if !may_capture() {
+            return skip_notice();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.pcap");
+        let traffic = Traffic::new();
+        let options = LiveOptions {
+            write: Some(path.clone()),
+            ..loopback_options(traffic.filter())
+        };
+        let mut capture = LiveCapture::open(&options).unwrap();
+        assert_eq!(
+            capture
+                .next_frames(0, |_| panic!("no frame wanted"))
+                .unwrap(),
+            0
+        );
+        traffic.send();
+        let frames = traffic.collect_batches(&mut capture, 7);
+        traffic.check(&frames);
+        assert_eq!(capture.stats().unwrap().dropped, 0);
+        capture.flush().unwrap();
+        drop(capture);
+
+        let mut reader = CaptureReader::open(&Input::Path(path)).unwrap();
+        let mut saved = Vec::new();
+        while let Some(frame) = reader.next_frame().unwrap() {
+            saved.push(Owned::new(&frame));
+        }
+        assert_eq!(saved, frames);
     }
 
     #[test]
