@@ -22,7 +22,9 @@ use crate::render::live::{LiveStatus, write_interfaces, write_snapshot, write_su
 use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
 use crate::render::screen::{ScreenState, ServiceKey};
 use crate::render::{Format, ReportView};
-use crate::schema::{CaptureStatsView, InterfaceState, InterfaceView, ProcessesView, SavedView};
+use crate::schema::{
+    CaptureStatsView, InterfaceState, InterfaceView, ProcessesView, ReadView, SavedView,
+};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
 use std::io::{self, IsTerminal, Write};
@@ -399,37 +401,57 @@ impl<'a> Run<'a> {
         self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
         self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
         let interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
-        let (totals_view, processes) = self.totals_view()?;
-        match &self.screen {
-            Some(screen) if !self.state.paused => {
-                self.shown = draw(
-                    screen,
-                    &self.status,
-                    &interval_view,
-                    &totals_view,
-                    &processes,
-                    seconds,
-                    &self.state,
-                )?;
+        if self.screen.is_none() && self.metrics.is_none() {
+            // A snapshot shows only the totals' counters and servers: their
+            // report sections (time series, hosts, conversations) would be
+            // built every interval for nothing, and cost more than the rest
+            // of the interval's work once a busy capture has run a while.
+            let (totals, processes) = self.totals_counts_view();
+            write_snapshot(
+                self.settings.format,
+                &self.status,
+                (&interval_view, &totals, &processes),
+                seconds,
+                now_nanos(),
+                self.settings.top,
+                self.first_snapshot,
+                out,
+            )?;
+            self.first_snapshot = false;
+            out.flush()?;
+        } else {
+            let (totals_view, processes) = self.totals_view()?;
+            match &self.screen {
+                Some(screen) if !self.state.paused => {
+                    self.shown = draw(
+                        screen,
+                        &self.status,
+                        &interval_view,
+                        &totals_view,
+                        &processes,
+                        seconds,
+                        &self.state,
+                    )?;
+                }
+                Some(_) => {}
+                None => {
+                    write_snapshot(
+                        self.settings.format,
+                        &self.status,
+                        (&interval_view, &totals_view.read, &processes),
+                        seconds,
+                        now_nanos(),
+                        self.settings.top,
+                        self.first_snapshot,
+                        out,
+                    )?;
+                    self.first_snapshot = false;
+                    out.flush()?;
+                }
             }
-            Some(_) => {}
-            None => {
-                write_snapshot(
-                    self.settings.format,
-                    &self.status,
-                    (&interval_view, &totals_view.read, &processes),
-                    seconds,
-                    now_nanos(),
-                    self.settings.top,
-                    self.first_snapshot,
-                    out,
-                )?;
-                self.first_snapshot = false;
-                out.flush()?;
-            }
+            self.last_views = Some((interval_view, totals_view, processes, seconds));
         }
         self.interval = ReportTally::new(None);
-        self.last_views = Some((interval_view, totals_view, processes, seconds));
         self.last_tick = now;
         self.next_tick += self.settings.interval;
         if self.next_tick < now {
@@ -445,12 +467,23 @@ impl<'a> Run<'a> {
     fn totals_view(&mut self) -> io::Result<(ReportView, ProcessesView)> {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
-        self.owners.label_servers(&mut view);
+        self.owners.label_servers(&mut view.read);
         let processes = self.owners.view();
         if let Some(server) = &self.metrics {
             publish(server, &view, &processes, &self.status, &mut self.budget)?;
         }
         Ok((view, processes))
+    }
+
+    /// What a snapshot shows of the totals: their counters and servers
+    /// (each with its process), after crediting the interval's
+    /// conversations to processes as [`totals_view`](Self::totals_view)
+    /// does; and the processes.
+    fn totals_counts_view(&mut self) -> (ReadView, ProcessesView) {
+        self.owners.refresh(&self.interval, &self.totals);
+        let mut view = ReadView::new(&self.totals.base, self.db, self.names.numeric);
+        self.owners.label_servers(&mut view);
+        (view, self.owners.view())
     }
 
     /// The end: counts what libpcap had received when the run was told to
