@@ -25,6 +25,13 @@
 #   --tcpdump-args "A"  extra arguments for tcpdump (e.g. "-B 32768")
 #   --keep DIR       keep every round's raw output in DIR
 #   --idle S         seconds of the idle measurement after each replay (default 3)
+#   --fanout "NS..." instead of the comparison: whether PACKET_FANOUT pays
+#                    here. A small libpcap program (needs gcc and
+#                    libpcap-dev) spends NS nanoseconds of CPU per packet (a
+#                    stand-in for portclass's pipeline; 0: tcpdump's) and
+#                    captures alone or as two processes in one kernel fanout
+#                    group (setsockopt PACKET_FANOUT, PACKET_FANOUT_HASH, on
+#                    libpcap's socket), on each mode's replay
 #
 # What is measured, per capturing process and round: CPU seconds (user +
 # system, from /proc/PID/stat, all threads) from just before the replay to
@@ -50,6 +57,7 @@ tcpdump_args=
 keep=
 capture=
 idle=3
+fanout=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --modes) modes=$2; shift 2 ;;
@@ -60,6 +68,7 @@ while [[ $# -gt 0 ]]; do
     --tcpdump-args) tcpdump_args=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
+    --fanout) fanout=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "live_replay: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) capture=$1; shift ;;
@@ -82,7 +91,9 @@ if [[ -z $capture ]]; then
     python3 benches/gen_bench_pcap.py --packets 1000000 --out "$capture" --seed 1
   fi
 fi
-if [[ -z $portclass ]]; then
+if [[ -n $fanout ]]; then
+  portclass=/bin/true # not used
+elif [[ -z $portclass ]]; then
   cargo build --release --quiet
   portclass=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/portclass
@@ -139,6 +150,113 @@ wait_capturing() {
   echo "live_replay: process $1 opened no capture" >&2
   return 1
 }
+
+# The fanout probe: one capture like portclass's (TPACKET_V3 through
+# libpcap, 32 MiB ring, 100 ms timeout), optionally in a fanout group, that
+# spends WORK_NS of CPU per packet and prints what it handled and what the
+# kernel dropped when interrupted.
+fanout_probe() {
+  cat >"$work/fanout_probe.c" <<'C'
+#include <pcap/pcap.h>
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static pcap_t *p;
+static long work_ns;
+static unsigned long handled;
+static volatile unsigned long sink;
+static void on_int(int s) { (void)s; pcap_breakloop(p); }
+static long now_ns(void) {
+  struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+static void each(u_char *u, const struct pcap_pkthdr *h, const u_char *bytes) {
+  (void)u; unsigned long x = 0; handled++;
+  for (unsigned i = 0; i < h->caplen && i < 64; i++) x += bytes[i];
+  if (work_ns) { long end = now_ns() + work_ns; while (now_ns() < end) x++; }
+  sink += x;
+}
+int main(int argc, char **argv) {
+  char err[PCAP_ERRBUF_SIZE];
+  if (argc != 4) { fprintf(stderr, "usage: fanout_probe IFACE GROUP(0: none) WORK_NS\n"); return 2; }
+  int group = atoi(argv[2]); work_ns = atol(argv[3]);
+  if (!(p = pcap_create(argv[1], err))) { fprintf(stderr, "%s\n", err); return 2; }
+  pcap_set_snaplen(p, 262144); pcap_set_promisc(p, 1); pcap_set_timeout(p, 100);
+  pcap_set_buffer_size(p, 32 << 20);
+  if (pcap_activate(p) < 0) { fprintf(stderr, "%s\n", pcap_geterr(p)); return 2; }
+  int arg = group | (PACKET_FANOUT_HASH << 16);
+  if (group && setsockopt(pcap_get_selectable_fd(p), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) {
+    perror("PACKET_FANOUT"); return 2;
+  }
+  struct sigaction sa = {0}; sa.sa_handler = on_int; sigaction(SIGINT, &sa, NULL);
+  for (;;) {
+    int r = pcap_dispatch(p, 256, each, NULL);
+    if (r == PCAP_ERROR_BREAK) break;
+    if (r < 0) { fprintf(stderr, "%s\n", pcap_geterr(p)); return 1; }
+  }
+  struct pcap_stat st; pcap_stats(p, &st);
+  printf("%lu %u\n", handled, st.ps_drop);
+  return 0;
+}
+C
+  gcc -O2 -Wall -o "$work/fanout_probe" "$work/fanout_probe.c" -lpcap
+}
+
+if [[ -n $fanout ]]; then
+  command -v gcc >/dev/null || { echo "live_replay: --fanout needs gcc and libpcap-dev" >&2; exit 2; }
+  fanout_probe
+  echo "capture:   $capture"
+  echo "host:      $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| replay | work ns/packet | capturing processes | round | sender rate (pps) | CPU s/Mpkt (all) | handled | dropped |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  for mode in $modes; do
+    case $mode in
+      topspeed) replay=(--topspeed) ;;
+      pps=*) replay=("--pps=${mode#pps=}") ;;
+      *) echo "live_replay: unknown mode $mode (topspeed or pps=N)" >&2; exit 2 ;;
+    esac
+    [[ -n $limit ]] && replay+=("--limit=$limit")
+    for work_ns in $fanout; do
+      for round in $(seq "$rounds"); do
+        for workers in 1 2; do
+          group=0
+          [[ $workers -gt 1 ]] && group=$(($$ % 60000 + round))
+          probes=()
+          for i in $(seq "$workers"); do
+            ip netns exec "$rx" "$work/fanout_probe" "${tag}b" "$group" "$work_ns" >"$work/probe.$i" &
+            probes+=($!)
+            pids+=($!)
+          done
+          for pid in "${probes[@]}"; do wait_capturing "$pid"; done
+          sleep 1
+          cpu0=0
+          for pid in "${probes[@]}"; do cpu0=$(python3 -c "print($cpu0 + $(cpu_seconds "$pid"))"); done
+          ip netns exec "$tx" tcpreplay "${replay[@]}" -i "${tag}a" "$capture" >"$work/tcpreplay.out" 2>&1
+          sleep 1
+          cpu1=0
+          for pid in "${probes[@]}"; do cpu1=$(python3 -c "print($cpu1 + $(cpu_seconds "$pid"))"); done
+          kill -INT "${probes[@]}"
+          wait "${probes[@]}" || true
+          pids=()
+          rate=$(grep -oE '[0-9.]+ pps' "$work/tcpreplay.out" | head -n 1 || echo "? pps")
+          cat "$work"/probe.[0-9]* | python3 -c '
+import sys
+rows = [list(map(int, line.split())) for line in sys.stdin if line.strip()]
+handled, dropped = sum(r[0] for r in rows), sum(r[1] for r in rows)
+mode, work_ns, workers, round_, rate, cpu = sys.argv[1:7]
+per = float(cpu) / handled * 1e6 if handled else float("nan")
+print(f"| {mode} | {work_ns} | {workers} | {round_} | {float(rate):,.0f} | {per:.3f} | {handled:,} | {dropped:,} |")
+' "$mode" "$work_ns" "$workers" "$round" "${rate% pps}" "$(python3 -c "print($cpu1 - $cpu0)")"
+          rm -f "$work"/probe.[0-9]*
+        done
+      done
+    done
+  done
+  exit 0
+fi
 
 echo "capture:   $capture"
 echo "portclass: $portclass live $live_args"
