@@ -1,15 +1,16 @@
 //! Live capture from a network interface through libpcap: [`LiveCapture`]
-//! lends frames like [`CaptureReader`](super::CaptureReader) does, optionally
-//! saving every packet to a pcap file as it goes; [`list_interfaces`] and
+//! hands out the frames waiting in the kernel's ring a batch at a time
+//! ([`LiveCapture::next_frames`]), or lends one like
+//! [`CaptureReader`](super::CaptureReader) does, optionally saving every
+//! packet to a pcap file as it goes; [`list_interfaces`] and
 //! [`default_interface`] say what can be captured on.
 //!
 //! The handle is put in non-blocking mode. On Linux, libpcap's blocking read
 //! never returns on an idle interface whatever its timeout (the kernel hands
-//! over a ring block only once it holds a packet), so a blocking
-//! [`LiveCapture::next_frame`] would keep the caller from redrawing or
-//! noticing Ctrl-C. Instead, a call that finds nothing waits a short while
-//! ([`IDLE_WAIT`] at most) and returns `Ok(None)`; packets arriving
-//! meanwhile wait in the kernel's ring buffer.
+//! over a ring block only once it holds a packet), so a blocking read would
+//! keep the caller from redrawing or noticing Ctrl-C. Instead, a call that
+//! finds nothing waits a short while ([`IDLE_WAIT`] at most) and returns
+//! empty-handed; packets arriving meanwhile wait in the kernel's ring buffer.
 
 use std::fmt;
 use std::io::Write;
@@ -25,8 +26,8 @@ use super::{Frame, LinkType};
 /// named one.
 const DEFAULT_INTERFACE: &str = "default interface";
 
-/// The longest [`LiveCapture::next_frame`] waits when no packet is ready.
-/// Short enough that a burst arriving after an idle spell fits in the
+/// The longest [`LiveCapture::next_frames`] (or `next_frame`) waits when no
+/// packet is ready. Short enough that a burst arriving after an idle spell fits in the
 /// kernel buffer (32 MiB hold 10 ms of 25 Gbit/s), long enough that an idle
 /// capture wakes only 100 times a second.
 pub const IDLE_WAIT: Duration = Duration::from_millis(10);
@@ -50,7 +51,7 @@ pub struct LiveOptions {
     /// Size of the kernel capture buffer in bytes.
     pub buffer_size: u32,
     /// libpcap's read timeout: the longest a packet may wait in the kernel
-    /// before it is handed over. [`LiveCapture::next_frame`] waits at most
+    /// before it is handed over. [`LiveCapture::next_frames`] waits at most
     /// the shorter of this and [`IDLE_WAIT`]; zero makes it never wait.
     pub timeout: Duration,
 }
@@ -229,8 +230,10 @@ impl SaveFile {
 
 /// A live capture on one interface.
 ///
-/// Frames are lent one at a time ([`next_frame`](Self::next_frame)) straight
-/// from libpcap's buffer; nothing is allocated per packet. `LiveCapture` is
+/// Frames are handed out a batch at a time straight from the kernel's ring
+/// ([`next_frames`](Self::next_frames)), or lent one at a time from a copy
+/// ([`next_frame`](Self::next_frame)); nothing is allocated per packet.
+/// `LiveCapture` is
 /// `Send` (it can be moved to a capture thread) but not `Sync`. Dropping it
 /// closes the interface and flushes and closes the file of saved packets.
 pub struct LiveCapture {
@@ -242,7 +245,7 @@ pub struct LiveCapture {
     link_type: LinkType,
     /// Time stamps come in nanoseconds (else microseconds).
     nanos: bool,
-    /// How long `next_frame` waits when nothing is ready.
+    /// How long `next_frames` and `next_frame` wait when nothing is ready.
     idle_wait: Duration,
     /// libpcap's counters at the last `stats` call.
     last_stat: pcap::Stat,
@@ -359,10 +362,65 @@ impl LiveCapture {
         self.filter.as_deref()
     }
 
+    /// Passes each frame ready in the kernel's ring, at most `max` of them,
+    /// to `each`, straight from the ring (the frame is valid during the
+    /// call only), and returns how many it passed. Returns 0 when no packet
+    /// is ready (or `max` is 0): the call then has waited up to
+    /// [`IDLE_WAIT`] (or the timeout, if shorter) and should be repeated.
+    /// The caller gets control back at least that often, busy or idle.
+    ///
+    /// This is the cheap way to read a busy interface: one libpcap call
+    /// (`pcap_dispatch`) per batch, and no copy. On Linux, libpcap's
+    /// one-packet read ([`next_frame`](Self::next_frame), `pcap_next_ex`)
+    /// copies every packet out of the ring, since the kernel may reuse the
+    /// ring's block once the call has returned: at 260,000 packets/s the
+    /// call was 12% of `live`'s CPU time, 7% the copy.
+    ///
+    /// Saving to a file and errors are as for [`next_frame`](Self::next_frame).
+    pub fn next_frames(
+        &mut self,
+        max: usize,
+        mut each: impl FnMut(&Frame<'_>),
+    ) -> Result<usize, CaptureError> {
+        if max == 0 {
+            return Ok(0);
+        }
+        let (save, link_type, nanos) = (&mut self.save, self.link_type, self.nanos);
+        let passed = self.capture.dispatch(Some(max), |packet| {
+            if let Some(save) = save {
+                save.write(packet.header, packet.data);
+            }
+            let header = packet.header;
+            each(&Frame {
+                data: packet.data,
+                orig_len: header.len,
+                ts_nanos: ts_nanos(header.ts.tv_sec, header.ts.tv_usec, nanos),
+                link_type,
+                fcs_len: 0,
+            });
+        });
+        match passed {
+            Ok(0) => {
+                if !self.idle_wait.is_zero() {
+                    thread::sleep(self.idle_wait);
+                }
+                Ok(0)
+            }
+            Ok(passed) => Ok(passed),
+            Err(err) => {
+                let kind = CaptureErrorKind::DeviceGone {
+                    message: pcap_message(&err),
+                };
+                Err(CaptureError::new(kind, &self.device))
+            }
+        }
+    }
+
     /// The next captured frame, borrowed from libpcap's buffer until the next
     /// call; `Ok(None)` when no packet is ready: the call then has waited up
     /// to [`IDLE_WAIT`] (or the timeout, if shorter) and should be repeated.
     /// The caller gets control back at least that often, busy or idle.
+    /// [`next_frames`](Self::next_frames) reads a busy interface for less.
     ///
     /// When a file of saved packets was asked for, the packet is appended to
     /// it before it is returned (through libpcap's buffered writes; see
@@ -894,6 +952,35 @@ mod tests {
             }
         }
 
+        /// As [`collect`](Self::collect), through
+        /// [`LiveCapture::next_frames`] batches of at most `max` frames.
+        fn collect_batches(&self, capture: &mut LiveCapture, max: usize) -> Vec<Owned> {
+            let end_port = Traffic::port(&self.end_marker);
+            let started = Instant::now();
+            let mut frames = Vec::new();
+            let mut seen_end = false;
+            loop {
+                let before = frames.len();
+                let passed = capture
+                    .next_frames(max, |frame| {
+                        let info = decode(frame.link_type, frame.data, frame.orig_len, 0);
+                        seen_end |= info.category == Category::Udp && info.dst_port == end_port;
+                        frames.push(Owned::new(frame));
+                    })
+                    .unwrap_or_else(|err| panic!("capture failed: {err}"));
+                assert_eq!(passed, frames.len() - before, "the count returned");
+                assert!(passed <= max, "{passed} frames in a batch of at most {max}");
+                if passed == 0 && seen_end {
+                    return frames;
+                }
+                assert!(
+                    started.elapsed() < GIVE_UP_AFTER,
+                    "the end marker never came; frames so far: {}",
+                    frames.len()
+                );
+            }
+        }
+
         /// Checks that `frames` are exactly the datagrams sent and the end
         /// marker.
         fn check(&self, frames: &[Owned]) {
@@ -952,6 +1039,40 @@ mod tests {
         assert!(capture.stats().unwrap().received >= stats.received);
         // No file to flush.
         capture.flush().unwrap();
+    }
+
+    #[test]
+    fn batches_straight_from_the_ring_are_the_datagrams_sent_and_saved() {
+        if !may_capture() {
+            return skip_notice();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.pcap");
+        let traffic = Traffic::new();
+        let options = LiveOptions {
+            write: Some(path.clone()),
+            ..loopback_options(traffic.filter())
+        };
+        let mut capture = LiveCapture::open(&options).unwrap();
+        assert_eq!(
+            capture
+                .next_frames(0, |_| panic!("no frame wanted"))
+                .unwrap(),
+            0
+        );
+        traffic.send();
+        let frames = traffic.collect_batches(&mut capture, 7);
+        traffic.check(&frames);
+        assert_eq!(capture.stats().unwrap().dropped, 0);
+        capture.flush().unwrap();
+        drop(capture);
+
+        let mut reader = CaptureReader::open(&Input::Path(path)).unwrap();
+        let mut saved = Vec::new();
+        while let Some(frame) = reader.next_frame().unwrap() {
+            saved.push(Owned::new(&frame));
+        }
+        assert_eq!(saved, frames);
     }
 
     #[test]

@@ -22,7 +22,9 @@ use crate::render::live::{LiveStatus, write_interfaces, write_snapshot, write_su
 use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
 use crate::render::screen::{ScreenState, ServiceKey};
 use crate::render::{Format, ReportView};
-use crate::schema::{CaptureStatsView, InterfaceState, InterfaceView, ProcessesView, SavedView};
+use crate::schema::{
+    CaptureStatsView, InterfaceState, InterfaceView, ProcessesView, ReadView, SavedView,
+};
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
 use std::io::{self, IsTerminal, Write};
@@ -33,7 +35,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Frames read between looks at the clock, the signal flag and the keys:
 /// often enough to be prompt, rarely enough to cost nothing per packet.
-const FRAMES_BETWEEN_CHECKS: u32 = 256;
+const FRAMES_BETWEEN_CHECKS: u64 = 256;
 
 fn now_nanos() -> i64 {
     SystemTime::now()
@@ -307,28 +309,38 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Counts up to [`FRAMES_BETWEEN_CHECKS`] frames (fewer when the read
-    /// timeout passes); `Some(drain)` when the run must end.
+    /// Counts the frames ready in the ring, up to [`FRAMES_BETWEEN_CHECKS`]
+    /// (none when the read timeout passes first); `Some(drain)` when the
+    /// run must end.
     fn read_frames(&mut self) -> Option<bool> {
-        for _ in 0..FRAMES_BETWEEN_CHECKS {
-            match self.capture.next_frame() {
-                Ok(Some(frame)) => {
-                    self.stream.count_frame(&mut self.interval, &frame);
-                    self.frames += 1;
-                    if self.settings.count == Some(self.frames) {
-                        return Some(false);
-                    }
-                }
-                // The read timeout passed: a chance to look at the clock.
-                Ok(None) => return None,
-                Err(error) => {
-                    self.input_status = InputStatus::Partial(error.into());
-                    self.exit = EXIT_FAILED;
+        let max = self.settings.count.map_or(FRAMES_BETWEEN_CHECKS, |count| {
+            count.saturating_sub(self.frames).min(FRAMES_BETWEEN_CHECKS)
+        });
+        let (stream, interval) = (&mut self.stream, &mut self.interval);
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        match self
+            .capture
+            .next_frames(max, |frame| stream.count_frame(interval, frame))
+        {
+            Ok(counted) => {
+                self.frames += counted as u64;
+                if self
+                    .settings
+                    .count
+                    .is_some_and(|count| self.frames >= count)
+                {
                     return Some(false);
                 }
+                // Counted == 0: the read timeout passed, a chance to look
+                // at the clock.
+                None
+            }
+            Err(error) => {
+                self.input_status = InputStatus::Partial(error.into());
+                self.exit = EXIT_FAILED;
+                Some(false)
             }
         }
-        None
     }
 
     /// Says at once that writing `-w FILE` failed; true when the run stops
@@ -389,37 +401,57 @@ impl<'a> Run<'a> {
         self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
         self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
         let interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
-        let (totals_view, processes) = self.totals_view()?;
-        match &self.screen {
-            Some(screen) if !self.state.paused => {
-                self.shown = draw(
-                    screen,
-                    &self.status,
-                    &interval_view,
-                    &totals_view,
-                    &processes,
-                    seconds,
-                    &self.state,
-                )?;
+        if self.screen.is_none() && self.metrics.is_none() {
+            // A snapshot shows only the totals' counters and servers: their
+            // report sections (time series, hosts, conversations) would be
+            // built every interval for nothing, and cost more than the rest
+            // of the interval's work once a busy capture has run a while.
+            let (totals, processes) = self.totals_counts_view();
+            write_snapshot(
+                self.settings.format,
+                &self.status,
+                (&interval_view, &totals, &processes),
+                seconds,
+                now_nanos(),
+                self.settings.top,
+                self.first_snapshot,
+                out,
+            )?;
+            self.first_snapshot = false;
+            out.flush()?;
+        } else {
+            let (totals_view, processes) = self.totals_view()?;
+            match &self.screen {
+                Some(screen) if !self.state.paused => {
+                    self.shown = draw(
+                        screen,
+                        &self.status,
+                        &interval_view,
+                        &totals_view,
+                        &processes,
+                        seconds,
+                        &self.state,
+                    )?;
+                }
+                Some(_) => {}
+                None => {
+                    write_snapshot(
+                        self.settings.format,
+                        &self.status,
+                        (&interval_view, &totals_view.read, &processes),
+                        seconds,
+                        now_nanos(),
+                        self.settings.top,
+                        self.first_snapshot,
+                        out,
+                    )?;
+                    self.first_snapshot = false;
+                    out.flush()?;
+                }
             }
-            Some(_) => {}
-            None => {
-                write_snapshot(
-                    self.settings.format,
-                    &self.status,
-                    (&interval_view, &totals_view.read, &processes),
-                    seconds,
-                    now_nanos(),
-                    self.settings.top,
-                    self.first_snapshot,
-                    out,
-                )?;
-                self.first_snapshot = false;
-                out.flush()?;
-            }
+            self.last_views = Some((interval_view, totals_view, processes, seconds));
         }
         self.interval = ReportTally::new(None);
-        self.last_views = Some((interval_view, totals_view, processes, seconds));
         self.last_tick = now;
         self.next_tick += self.settings.interval;
         if self.next_tick < now {
@@ -435,12 +467,23 @@ impl<'a> Run<'a> {
     fn totals_view(&mut self) -> io::Result<(ReportView, ProcessesView)> {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
-        self.owners.label_servers(&mut view);
+        self.owners.label_servers(&mut view.read);
         let processes = self.owners.view();
         if let Some(server) = &self.metrics {
             publish(server, &view, &processes, &self.status, &mut self.budget)?;
         }
         Ok((view, processes))
+    }
+
+    /// What a snapshot shows of the totals: their counters and servers
+    /// (each with its process), after crediting the interval's
+    /// conversations to processes as [`totals_view`](Self::totals_view)
+    /// does; and the processes.
+    fn totals_counts_view(&mut self) -> (ReadView, ProcessesView) {
+        self.owners.refresh(&self.interval, &self.totals);
+        let mut view = ReadView::new(&self.totals.base, self.db, self.names.numeric);
+        self.owners.label_servers(&mut view);
+        (view, self.owners.view())
     }
 
     /// The end: counts what libpcap had received when the run was told to
@@ -539,14 +582,18 @@ fn drain_received(
     };
     let target = stats.received.saturating_sub(stats.dropped);
     let give_up = Instant::now() + settings.capture.timeout * 2 + Duration::from_secs(1);
-    while *frames < target && settings.count.is_none_or(|n| *frames < n) {
-        match capture.next_frame()? {
-            Some(frame) => {
-                stream.count_frame(interval, &frame);
-                *frames += 1;
-            }
-            None if Instant::now() >= give_up => break,
-            None => {}
+    while *frames < target {
+        let wanted = settings
+            .count
+            .map_or(target, |count| count.min(target))
+            .saturating_sub(*frames);
+        if wanted == 0 {
+            break;
+        }
+        let max = usize::try_from(wanted).unwrap_or(usize::MAX);
+        match capture.next_frames(max, |frame| stream.count_frame(interval, frame))? {
+            0 if Instant::now() >= give_up => break,
+            counted => *frames += counted as u64,
         }
     }
     Ok(Some(CaptureStatsView::from(stats)))

@@ -5,9 +5,8 @@
 
 use crate::app::processes::{ProcessInfo, ProcessTally, Sockets};
 use crate::decode::Transport;
-use crate::render::ReportView;
 use crate::render::prometheus::ConversationSeries;
-use crate::schema::{ConversationView, ProcessRow, ProcessView, ProcessesView};
+use crate::schema::{ConversationView, ProcessRow, ProcessView, ProcessesView, ReadView};
 use crate::tally::report::ReportTally;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -135,8 +134,8 @@ impl OwnerTracker {
     }
 
     /// Names the process of each server of `view` that has one.
-    pub(super) fn label_servers(&self, view: &mut ReportView) {
-        for server in &mut view.read.servers.entries {
+    pub(super) fn label_servers(&self, view: &mut ReadView) {
+        for server in &mut view.servers.entries {
             server.process = self
                 .servers
                 .get(&(server.transport, server.address, server.port))
