@@ -3,7 +3,7 @@
 //!
 //! Counting never allocates per packet: the port and service counters are
 //! flat 65,536-entry tables per transport, allocated on the first frame of
-//! that transport (3 MiB each).
+//! that transport (4.5 MiB each).
 //!
 //! May import `decode`, `classify`, `capture`'s error type and the records `pipeline` hands over
 //! (`Counted`, `Classified`, `Resolved`, scan reports); never `render` or
