@@ -91,6 +91,17 @@ if [[ -z $capture ]]; then
     python3 benches/gen_bench_pcap.py --packets 1000000 --out "$capture" --seed 1
   fi
 fi
+# replay_args MODE: tcpreplay's options for a replay mode, in `replay`.
+replay_args() {
+  case $1 in
+    topspeed) replay=(--topspeed) ;;
+    pps=*) replay=("--pps=${1#pps=}") ;;
+    *) echo "live_replay: unknown mode $1 (topspeed or pps=N)" >&2; exit 2 ;;
+  esac
+  [[ -n $limit ]] && replay+=("--limit=$limit")
+  return 0
+}
+
 if [[ -n $fanout ]]; then
   portclass=/bin/true # not used
 elif [[ -z $portclass ]]; then
@@ -213,12 +224,7 @@ if [[ -n $fanout ]]; then
   echo "| replay | work ns/packet | capturing processes | round | sender rate (pps) | CPU s/Mpkt (all) | handled | dropped |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for mode in $modes; do
-    case $mode in
-      topspeed) replay=(--topspeed) ;;
-      pps=*) replay=("--pps=${mode#pps=}") ;;
-      *) echo "live_replay: unknown mode $mode (topspeed or pps=N)" >&2; exit 2 ;;
-    esac
-    [[ -n $limit ]] && replay+=("--limit=$limit")
+    replay_args "$mode"
     for work_ns in $fanout; do
       for round in $(seq "$rounds"); do
         for workers in 1 2; do
@@ -265,12 +271,7 @@ echo "host:      $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 results=$work/results.tsv
 : >"$results"
 for mode in $modes; do
-  case $mode in
-    topspeed) replay=(--topspeed) ;;
-    pps=*) replay=("--pps=${mode#pps=}") ;;
-    *) echo "live_replay: unknown mode $mode (topspeed or pps=N)" >&2; exit 2 ;;
-  esac
-  [[ -n $limit ]] && replay+=("--limit=$limit")
+  replay_args "$mode"
   for round in $(seq "$rounds"); do
     out=$work/$mode-$round
     mkdir -p "$out"

@@ -1046,14 +1046,7 @@ mod tests {
         if !may_capture() {
             return skip_notice();
         }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("live.pcap");
-        let traffic = Traffic::new();
-        let options = LiveOptions {
-            write: Some(path.clone()),
-            ..loopback_options(traffic.filter())
-        };
-        let mut capture = LiveCapture::open(&options).unwrap();
+        let (dir, path, traffic, mut capture) = saving_capture();
         assert_eq!(
             capture
                 .next_frames(0, |_| panic!("no frame wanted"))
@@ -1067,19 +1060,14 @@ mod tests {
         capture.flush().unwrap();
         drop(capture);
 
-        let mut reader = CaptureReader::open(&Input::Path(path)).unwrap();
-        let mut saved = Vec::new();
-        while let Some(frame) = reader.next_frame().unwrap() {
-            saved.push(Owned::new(&frame));
-        }
+        let (saved, _) = read_back(path);
         assert_eq!(saved, frames);
+        drop(dir);
     }
 
-    #[test]
-    fn saved_packets_read_back_identical() {
-        if !may_capture() {
-            return skip_notice();
-        }
+    /// A loopback capture of a new [`Traffic`] that saves what it captures
+    /// to a file in a temporary directory (kept alive by the caller).
+    fn saving_capture() -> (tempfile::TempDir, std::path::PathBuf, Traffic, LiveCapture) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("live.pcap");
         let traffic = Traffic::new();
@@ -1087,19 +1075,34 @@ mod tests {
             write: Some(path.clone()),
             ..loopback_options(traffic.filter())
         };
-        let mut capture = LiveCapture::open(&options).unwrap();
-        traffic.send();
-        let frames = traffic.collect(&mut capture);
-        traffic.check(&frames);
-        capture.flush().unwrap();
-        drop(capture);
+        let capture = LiveCapture::open(&options).unwrap();
+        (dir, path, traffic, capture)
+    }
 
+    /// The frames of a saved capture (none with an FCS), and its reader.
+    fn read_back(path: std::path::PathBuf) -> (Vec<Owned>, CaptureReader) {
         let mut reader = CaptureReader::open(&Input::Path(path)).unwrap();
         let mut saved = Vec::new();
         while let Some(frame) = reader.next_frame().unwrap() {
             assert_eq!(frame.fcs_len, 0);
             saved.push(Owned::new(&frame));
         }
+        (saved, reader)
+    }
+
+    #[test]
+    fn saved_packets_read_back_identical() {
+        if !may_capture() {
+            return skip_notice();
+        }
+        let (dir, path, traffic, mut capture) = saving_capture();
+        traffic.send();
+        let frames = traffic.collect(&mut capture);
+        traffic.check(&frames);
+        capture.flush().unwrap();
+        drop(capture);
+
+        let (saved, reader) = read_back(path);
         // Same bytes, lengths, link type and (nanosecond) time stamps, in
         // the same order.
         assert_eq!(saved, frames);
@@ -1108,6 +1111,7 @@ mod tests {
             "{}",
             reader.format()
         );
+        drop(dir);
     }
 
     #[test]

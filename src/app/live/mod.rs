@@ -407,22 +407,11 @@ impl<'a> Run<'a> {
             // built every interval for nothing, and cost more than the rest
             // of the interval's work once a busy capture has run a while.
             let (totals, processes) = self.totals_counts_view();
-            write_snapshot(
-                self.settings.format,
-                &self.status,
-                (&interval_view, &totals, &processes),
-                seconds,
-                now_nanos(),
-                self.settings.top,
-                self.first_snapshot,
-                out,
-            )?;
-            self.first_snapshot = false;
-            out.flush()?;
+            self.snapshot((&interval_view, &totals, &processes), seconds, out)?;
         } else {
             let (totals_view, processes) = self.totals_view()?;
-            match &self.screen {
-                Some(screen) if !self.state.paused => {
+            if let Some(screen) = &self.screen {
+                if !self.state.paused {
                     self.shown = draw(
                         screen,
                         &self.status,
@@ -433,21 +422,12 @@ impl<'a> Run<'a> {
                         &self.state,
                     )?;
                 }
-                Some(_) => {}
-                None => {
-                    write_snapshot(
-                        self.settings.format,
-                        &self.status,
-                        (&interval_view, &totals_view.read, &processes),
-                        seconds,
-                        now_nanos(),
-                        self.settings.top,
-                        self.first_snapshot,
-                        out,
-                    )?;
-                    self.first_snapshot = false;
-                    out.flush()?;
-                }
+            } else {
+                self.snapshot(
+                    (&interval_view, &totals_view.read, &processes),
+                    seconds,
+                    out,
+                )?;
             }
             self.last_views = Some((interval_view, totals_view, processes, seconds));
         }
@@ -459,6 +439,27 @@ impl<'a> Run<'a> {
             self.next_tick = now + self.settings.interval;
         }
         Ok(())
+    }
+
+    /// Writes one snapshot line (or table) of the interval and the totals.
+    fn snapshot(
+        &mut self,
+        views: (&ReportView, &ReadView, &ProcessesView),
+        seconds: f64,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        write_snapshot(
+            self.settings.format,
+            &self.status,
+            views,
+            seconds,
+            now_nanos(),
+            self.settings.top,
+            self.first_snapshot,
+            out,
+        )?;
+        self.first_snapshot = false;
+        out.flush()
     }
 
     /// Credits the interval's conversations to processes, and gives the
