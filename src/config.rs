@@ -92,7 +92,8 @@ pub struct AnalysisSettings {
     /// The scan detector's thresholds; `None` with `--no-scans`.
     pub scans: Option<ScanSettings>,
     /// Read and decode each input on a thread of its own, beside the one
-    /// that classifies and counts it: set when a core is left over by the
+    /// that classifies and counts it (a single shard worker) and the one
+    /// that runs the scan detector: set when a core is left over by the
     /// inputs read in parallel.
     pub pipelined: bool,
     /// Shard workers that classify and count one input, its frames split

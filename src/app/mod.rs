@@ -276,11 +276,15 @@ mod tests {
             path.as_os_str(),
         ]);
         let mut settings = Settings::from_cli(cli).expect("valid command line");
-        match &mut settings.job {
-            Job::Read(read) => read.analysis.pipelined = pipelined,
-            Job::Report(report) => report.analysis.pipelined = pipelined,
+        let analysis = match &mut settings.job {
+            Job::Read(read) => &mut read.analysis,
+            Job::Report(report) => &mut report.analysis,
             _ => unreachable!("read or report"),
-        }
+        };
+        // One thread, or a reading thread and one shard worker (whatever
+        // the CPUs of the machine running the test).
+        analysis.pipelined = pipelined;
+        analysis.shards = 1;
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let status = run(&settings, &mut out, &mut err).expect("runs");
         (out, err, status)

@@ -4,8 +4,9 @@
 //! handshakes, fragments, related FTP and TFTP channels; [`scans`]: the
 //! scan detector), and handed to a [`Sink`] (a tally) as one [`Counted`]
 //! record. [`read_input`] runs one capture file through it, on one thread,
-//! with the reading and decoding on a second, or with its frames split
-//! between shard workers (`shards.rs`); [`Stream`] for live captures.
+//! or with the reading and decoding on a thread of its own and the frames
+//! handed to one or more shard workers (`shards.rs`); [`Stream`] for live
+//! captures.
 //!
 //! May import `capture` (frames), `decode`, `classify` and `tally` (the
 //! sinks); never `render` or `app`.
@@ -27,7 +28,6 @@ use crate::decode::{Category, DecodeOptions, PacketInfo, decode_with, tcp_payloa
 use crate::tally::report::ReportTally;
 use crate::tally::{InputStatus, Tally};
 use scans::{ScanDetector, ScanReport};
-use std::sync::mpsc;
 
 /// One frame as the pipeline hands it to a [`Sink`]: what decoding found,
 /// how the frame was named and what it did to its conversation, and its
@@ -290,19 +290,20 @@ pub fn read_input<S: Sink + Send>(
             return;
         }
     };
-    let status = if analysis.shards > 1 {
+    // With a reading thread, even for one worker: the scan detector then
+    // runs on a third thread (see `shards.rs`). Under a SYN flood, where it
+    // is the dearest stage, that made `read` 1.6x as fast as a reading and
+    // one counting thread (3M SYNs: 1.60 s against 2.61 s), at the same
+    // speed on ordinary traffic (1M: 0.200 s against 0.194 s).
+    let status = if analysis.shards > 1 || analysis.pipelined {
         shards::read_sharded(&mut reader, rule, analysis, sink)
     } else {
         let mut stream = Stream::new(rule, analysis);
-        let status = if analysis.pipelined {
-            read_pipelined(&mut reader, &mut stream, sink)
-        } else {
-            loop {
-                match reader.next_frame() {
-                    Ok(Some(frame)) => stream.count_frame(sink, &frame),
-                    Ok(None) => break InputStatus::Complete,
-                    Err(error) => break InputStatus::Partial(error.into()),
-                }
+        let status = loop {
+            match reader.next_frame() {
+                Ok(Some(frame)) => stream.count_frame(sink, &frame),
+                Ok(None) => break InputStatus::Complete,
+                Err(error) => break InputStatus::Partial(error.into()),
             }
         };
         stream.finish(sink);
@@ -311,64 +312,4 @@ pub fn read_input<S: Sink + Send>(
     let format = reader.format().to_string();
     sink.base()
         .finish_input(position, input.display_name(), format, status);
-}
-
-/// Frames decoded per batch handed from the reading thread to the counting
-/// one (about half a MiB). The reading thread is the faster and waits on a
-/// full channel, so each batch taken wakes it: 1,024 frames per batch cost
-/// 1,812 context switches on the 1M capture, 4,096 cost 367.
-const BATCH_FRAMES: usize = 4096;
-/// Batches in flight: the reading thread runs at most this far ahead.
-const BATCHES_AHEAD: usize = 4;
-
-/// Reads and decodes on a thread of its own while this one classifies and
-/// counts, in file order: the same result as one thread, in about the time
-/// of the slower half (see the README's Speed section). Batches are
-/// recycled, so nothing is allocated per frame.
-fn read_pipelined<S: Sink>(
-    reader: &mut CaptureReader,
-    stream: &mut Stream<'_>,
-    sink: &mut S,
-) -> InputStatus {
-    let options = stream.decode;
-    let (full, decoded) = mpsc::sync_channel::<Vec<Decoded>>(BATCHES_AHEAD);
-    let (recycle, empties) = mpsc::channel::<Vec<Decoded>>();
-    std::thread::scope(|scope| {
-        let reading = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH_FRAMES);
-            let status = loop {
-                match reader.next_frame() {
-                    Ok(Some(frame)) => {
-                        batch.push(Decoded::new(options, &frame));
-                        if batch.len() == BATCH_FRAMES {
-                            let next = empties
-                                .try_recv()
-                                .unwrap_or_else(|_| Vec::with_capacity(BATCH_FRAMES));
-                            if full.send(std::mem::replace(&mut batch, next)).is_err() {
-                                // The counting side is gone (it panicked):
-                                // nothing to hand over.
-                                break InputStatus::Complete;
-                            }
-                        }
-                    }
-                    Ok(None) => break InputStatus::Complete,
-                    Err(error) => break InputStatus::Partial(error.into()),
-                }
-            };
-            if !batch.is_empty() {
-                let _ = full.send(batch);
-            }
-            status
-        });
-        for mut batch in decoded {
-            for frame in &batch {
-                stream.count_decoded(sink, frame);
-            }
-            batch.clear();
-            let _ = recycle.send(batch);
-        }
-        reading
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
 }

@@ -1,9 +1,9 @@
-//! One input's frames split between shard workers, so that one large
-//! capture uses every core, with the same result as one thread.
+//! One input's frames read and decoded on a thread of their own and split
+//! between shard workers (one or more), so that one large capture uses
+//! every core, with the same result as one thread.
 //!
-//! * A **reading thread** reads and decodes (as [`super::read_pipelined`]
-//!   does) and hands each frame to the shard of its unordered IP address
-//!   pair. Every table of the flow classifier is keyed by addresses of one
+//! * A **reading thread** reads and decodes, and hands each frame to the
+//!   shard of its unordered IP address pair. Every table of the flow classifier is keyed by addresses of one
 //!   pair: a conversation, a datagram's fragments, a TFTP transfer's reply
 //!   port, an ICMP error (routed by the pair of the datagram it quotes). An
 //!   FTP data connection announced for another pair (a `PORT` towards a
@@ -100,6 +100,9 @@ struct RoundOut {
 /// 3% of a sharded read).
 #[inline]
 fn shard_of_pair(a: IpAddr, b: IpAddr, shards: usize) -> usize {
+    if shards == 1 {
+        return 0;
+    }
     const SEEDS: [u64; 4] = [
         0x243f_6a88_85a3_08d3,
         0x1319_8a2e_0370_7344,
