@@ -19,17 +19,13 @@ pub mod schema;
 pub mod summary;
 pub mod tally;
 
-/// Says that the running unit test skipped some or all of its checks, and
-/// why, where a plain `cargo test` shows it: libtest keeps what a passing
-/// test prints with `eprintln!` to itself (shown only with `--nocapture`),
-/// but not a write to the standard error handle itself.
 /// A table of `len` zeroed entries whose memory is written now, one page
 /// fault per page. A table allocated zeroed (`vec![0; n]`) is backed by
 /// the kernel's shared zero page until written, so each page's first
 /// read-modify-write faults twice, and the second fault (copy on write)
 /// flushes the TLB of every CPU the process runs on: in a threaded read,
-/// thousands of interrupts. Counters, conversation and cache tables that
-/// the first frames scatter over use this instead.
+/// thousands of interrupts. The counter and conversation tables, which
+/// the first frames scatter over, use this instead.
 pub(crate) fn written_table<T: Copy>(len: usize, zero: T) -> Box<[T]> {
     let mut table = Vec::with_capacity(len);
     // Through `black_box`, so the compiler cannot turn the fill back into
@@ -38,6 +34,10 @@ pub(crate) fn written_table<T: Copy>(len: usize, zero: T) -> Box<[T]> {
     table.into_boxed_slice()
 }
 
+/// Says that the running unit test skipped some or all of its checks, and
+/// why, where a plain `cargo test` shows it: libtest keeps what a passing
+/// test prints with `eprintln!` to itself (shown only with `--nocapture`),
+/// but not a write to the standard error handle itself.
 #[cfg(test)]
 pub(crate) fn test_skipped(reason: impl std::fmt::Display) {
     use std::io::Write;
