@@ -19,7 +19,8 @@ use etherparse::{
     ArpHardwareId, ArpOperation, ArpPacket, EtherType, Ethernet2Header, IpAuthHeader, IpFragOffset,
     IpHeaders, IpNumber, Ipv4Extensions, Ipv4Header, Ipv4Options, Ipv6Extensions,
     Ipv6FragmentHeader, Ipv6Header, Ipv6RawExtHeader, Ipv6RoutingExtensions, LinuxSllPacketType,
-    PacketBuilder, PacketBuilderStep, TcpOptionElement, UdpHeader, VlanId, icmpv4, icmpv6,
+    PacketBuilder, PacketBuilderStep, TcpHeader, TcpOptionElement, UdpHeader, VlanId, icmpv4,
+    icmpv6,
 };
 use std::error::Error;
 use std::fs;
@@ -1532,11 +1533,218 @@ fn non_ip() -> Result<Vec<Frame>> {
         .collect())
 }
 
+/// IPv4 (client → server) carrying UDP `sport` → `dport` and `payload`,
+/// without a link layer.
+fn ip4_udp(sport: u16, dport: u16, payload: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    PacketBuilder::ipv4(V4_CLIENT, V4_SERVER, 64)
+        .udp(sport, dport)
+        .write(&mut out, payload)?;
+    Ok(out)
+}
+
+/// IPv6 (client → server) carrying TCP `sport` → `dport` (PSH/ACK) and
+/// `payload`, without a link layer.
+fn ip6_tcp(sport: u16, dport: u16, payload: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    PacketBuilder::ipv6(V6_CLIENT, V6_SERVER, 64)
+        .tcp(sport, dport, 1, 1024)
+        .psh()
+        .ack(1)
+        .write(&mut out, payload)?;
+    Ok(out)
+}
+
+/// One MPLS label stack entry.
+fn mpls_entry(label: u32, bottom: bool) -> [u8; 4] {
+    (label << 12 | u32::from(bottom) << 8 | 64).to_be_bytes()
+}
+
+/// MPLS label stacks over Ethernet, with the reserved labels tshark gives
+/// a meaning of their own at the bottom of the stack. See fixtures/README.md.
+fn mpls() -> Result<Vec<Frame>> {
+    const MPLS: u16 = 0x8847;
+    let stacked = |labels: &[(u32, bool)], rest: &[u8]| {
+        let mut payload = Vec::new();
+        for &(label, bottom) in labels {
+            payload.extend(mpls_entry(label, bottom));
+        }
+        payload.extend_from_slice(rest);
+        eth_raw(MAC_ROUTER, MAC_SERVER, MPLS, &payload)
+    };
+    let ach = |channel_type: u16, rest: &[u8]| {
+        let mut v = vec![0x10, 0x00];
+        v.extend(channel_type.to_be_bytes());
+        v.extend_from_slice(rest);
+        v
+    };
+    let dns = filler(20, 0x31);
+    let mut pseudowire = vec![0, 0, 0, 0]; // control word
+    pseudowire.extend(eth_raw(
+        MAC_CLIENT,
+        MAC_SERVER,
+        0x0800,
+        &ip4_udp(40_015, 53, &dns)?,
+    ));
+    let frames = vec![
+        stacked(&[(100, true)], &ip4_udp(40_001, 53, &dns)?),
+        stacked(&[(0, true)], &ip4_udp(40_002, 53, &dns)?),
+        stacked(&[(2, true)], &ip6_tcp(40_003, 443, b"hello")?),
+        stacked(&[(16, false), (17, true)], &ip6_tcp(40_004, 443, b"hello")?),
+        // OAM Alert at the bottom: a Y.1711 message, whatever follows.
+        stacked(&[(14, true)], &ip4_udp(40_005, 53, &dns)?),
+        stacked(&[(100, false), (14, true)], &ip4_udp(40_006, 53, &dns)?),
+        // OAM Alert above the bottom: an ordinary label.
+        stacked(&[(14, false), (15, true)], &ip4_udp(40_007, 53, &dns)?),
+        // GAL: the associated channel header's type says what follows.
+        stacked(&[(13, true)], &ach(0x0021, &ip4_udp(40_008, 53, &dns)?)),
+        stacked(&[(13, true)], &ach(0x0057, &ip6_tcp(40_009, 443, b"hi")?)),
+        stacked(&[(13, true)], &ach(0x0007, &filler(24, 0x07))), // BFD
+        stacked(&[(13, true)], &ach(0x0057, &ip4_udp(40_010, 53, &dns)?)),
+        stacked(&[(13, true)], &ip4_udp(40_011, 53, &dns)?), // no ACH
+        stacked(&[(13, true)], &[0x10, 0x00]),               // ACH cut short
+        stacked(&[(13, false), (100, true)], &ip4_udp(40_012, 53, &dns)?),
+        stacked(&[(100, true)], &pseudowire),
+    ];
+    Ok(frames.into_iter().map(Frame::full).collect())
+}
+
+/// IPv6 jumbograms (RFC 2675) as Linux BIG TCP captures them: payload
+/// length 0 and a hop-by-hop Jumbo Payload option; captured cut short, as
+/// a 64 KiB snap length cuts them. See fixtures/README.md.
+fn jumbograms() -> Result<Vec<Frame>> {
+    const HOP_BY_HOP: u8 = 0;
+    const DESTINATION_OPTIONS: u8 = 60;
+    const TCP: u8 = 6;
+    const UDP: u8 = 17;
+    const KEEP: usize = 200;
+    // A hop-by-hop header with options `options` (padded to 8n bytes).
+    let hop_by_hop = |next: u8, options: &[u8]| {
+        let mut header = vec![next, 0];
+        header.extend_from_slice(options);
+        while header.len() % 8 != 0 {
+            header.push(0); // Pad1
+        }
+        header[1] = (header.len() / 8 - 1) as u8;
+        header
+    };
+    let jumbo = |len: u32| {
+        let mut option = vec![0xc2, 4];
+        option.extend(len.to_be_bytes());
+        option
+    };
+    // Ethernet + IPv6 (payload length `payload_len`, first header
+    // `next`) + `rest`.
+    let ipv6 = |payload_len: u16, next: u8, rest: &[u8]| {
+        let mut ip = Ipv6Header {
+            next_header: IpNumber(next),
+            payload_length: payload_len,
+            ..ipv6_header(V6_CLIENT, V6_SERVER, 64)
+        }
+        .to_bytes()
+        .to_vec();
+        ip.extend_from_slice(rest);
+        eth_raw(MAC_CLIENT, MAC_SERVER, 0x86dd, &ip)
+    };
+    // A transport header and `len` payload bytes, built by hand: the
+    // builders refuse lengths above 65,535. UDP's length field is 0, as
+    // RFC 2675 has it for jumbograms (checksums are left 0: nothing here
+    // reads them).
+    let transport = |next: u8, sport: u16, dport: u16, len: usize| -> Result<Vec<u8>> {
+        let mut out = if next == TCP {
+            let mut tcp = TcpHeader::new(sport, dport, 1, 1024);
+            tcp.psh = true;
+            tcp.ack = true;
+            tcp.acknowledgment_number = 1;
+            tcp.to_bytes().to_vec()
+        } else {
+            let length = u16::try_from(8 + len).unwrap_or(0);
+            UdpHeader {
+                source_port: sport,
+                destination_port: dport,
+                length,
+                checksum: 0,
+            }
+            .to_bytes()
+            .to_vec()
+        };
+        out.extend(filler(len, 0x42));
+        Ok(out)
+    };
+    let big = |next: u8, sport: u16, dport: u16, len: usize| -> Result<(Vec<u8>, u32)> {
+        let segment = transport(next, sport, dport, len)?;
+        let hbh = hop_by_hop(next, &jumbo((8 + segment.len()) as u32));
+        let total = (8 + segment.len()) as u32;
+        Ok(([hbh, segment].concat(), total))
+    };
+    let (tcp_big, _) = big(TCP, 41_001, 443, 70_000)?;
+    let (udp_big, _) = big(UDP, 41_002, 9_000, 66_000)?;
+    // PadN before the option keeps it at 4n+2, as senders align it.
+    let segment = transport(TCP, 41_003, 443, 90_000)?;
+    let padded = [
+        hop_by_hop(
+            TCP,
+            &[&[1, 2, 0, 0][..], &jumbo((16 + segment.len()) as u32)].concat(),
+        ),
+        segment,
+    ]
+    .concat();
+    // Jumbo, then a destination options header, then TCP.
+    let segment = transport(TCP, 41_004, 443, 80_000)?;
+    let destination = {
+        let mut header = vec![TCP, 0, 1, 4, 0, 0, 0, 0];
+        header.extend(segment);
+        header
+    };
+    let with_destination = [
+        hop_by_hop(DESTINATION_OPTIONS, &jumbo((8 + destination.len()) as u32)),
+        destination,
+    ]
+    .concat();
+    let small = transport(TCP, 41_005, 443, 10)?;
+    let frames = vec![
+        Frame::cut(ipv6(0, HOP_BY_HOP, &tcp_big), KEEP),
+        Frame::cut(ipv6(0, HOP_BY_HOP, &udp_big), KEEP),
+        Frame::cut(ipv6(0, HOP_BY_HOP, &padded), KEEP),
+        Frame::cut(ipv6(0, HOP_BY_HOP, &with_destination), KEEP),
+        // A jumbo length below 65,536 is invalid: both tools stop there.
+        Frame::full(ipv6(
+            0,
+            HOP_BY_HOP,
+            &[
+                hop_by_hop(TCP, &jumbo((8 + small.len()) as u32)),
+                small.clone(),
+            ]
+            .concat(),
+        )),
+        // Payload length 0 and a hop-by-hop header without the option.
+        Frame::full(ipv6(
+            0,
+            HOP_BY_HOP,
+            &[
+                hop_by_hop(TCP, &[1, 4, 0, 0, 0, 0]),
+                transport(TCP, 41_006, 443, 10)?,
+            ]
+            .concat(),
+        )),
+        // A jumbo option with a payload length that is not 0: the payload
+        // length counts (both tools warn).
+        {
+            let segment = transport(TCP, 41_007, 443, 10)?;
+            let rest = [hop_by_hop(TCP, &jumbo(70_000)), segment].concat();
+            Frame::full(ipv6(rest.len() as u16, HOP_BY_HOP, &rest))
+        },
+        // A jumbogram captured too short for its ports: truncated.
+        Frame::cut(ipv6(0, HOP_BY_HOP, &tcp_big), 14 + 40 + 8 + 2),
+    ];
+    Ok(frames)
+}
+
 fn main() -> Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fixtures".into()));
     fs::create_dir_all(&dir)?;
 
-    let pcaps: [(&str, FixtureFn); 11] = [
+    let pcaps: [(&str, FixtureFn); 13] = [
         ("vlan-qinq.pcap", vlan_qinq),
         ("ipv4-options.pcap", ipv4_options),
         ("ipv6-ext.pcap", ipv6_ext),
@@ -1548,6 +1756,8 @@ fn main() -> Result<()> {
         ("dynamic-ports.pcap", dynamic_ports),
         ("non-ip.pcap", non_ip),
         ("decap.pcap", decap),
+        ("mpls.pcap", mpls),
+        ("jumbograms.pcap", jumbograms),
     ];
     for (name, make) in pcaps {
         let frames = make()?;

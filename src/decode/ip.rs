@@ -9,7 +9,9 @@
 //! * IPv6: the header after the fixed header is always looked at, even when
 //!   the payload length is 0. Hop-by-hop and destination options stop when
 //!   nothing follows them; routing, fragment and AH headers do not. A
-//!   non-first fragment with data after it is `fragment`.
+//!   non-first fragment with data after it is `fragment`. A payload length
+//!   of 0 with a valid Jumbo Payload option (a jumbogram, RFC 2675) takes
+//!   the option's length, as tshark and tcpdump do.
 //! * TCP/UDP/SCTP need 4 captured bytes within the IP payload for both ports,
 //!   else the frame is `truncated`.
 //!
@@ -258,8 +260,11 @@ fn decode_ipv6(bytes: Bytes<'_>) -> (PacketInfo, bool) {
             false,
         );
     }
-    let payload_len = bytes.u16_at(ipv6::PAYLOAD_LEN).map_or(0, usize::from);
+    let mut payload_len = bytes.u16_at(ipv6::PAYLOAD_LEN).map_or(0, usize::from);
     let next = IpNumber(bytes.captured[ipv6::NEXT_HEADER]);
+    if payload_len == 0 && next == IpNumber::IPV6_HEADER_HOP_BY_HOP {
+        payload_len = jumbo_payload_len(&bytes.captured[ipv6::HEADER_LEN..]).unwrap_or(0);
+    }
     let payload = bytes.skip(ipv6::HEADER_LEN).limit(payload_len);
     let (mut info, saw_fragment) = if payload.tunnels_left == 0 {
         walk_headers::<false>(next, payload, IpVersion::V6)
@@ -273,6 +278,48 @@ fn decode_ipv6(bytes: Bytes<'_>) -> (PacketInfo, bool) {
     };
     info.addresses = Some(ipv6_addresses(bytes.captured));
     (info, saw_fragment)
+}
+
+/// The IPv6 Jumbo Payload option (RFC 2675), which Linux BIG TCP sends
+/// and puts into local captures: a hop-by-hop header right after the fixed
+/// header, the fixed header's payload length 0.
+mod jumbo {
+    pub const HEADER_LEN_UNITS: usize = 1;
+    pub const OPTIONS: usize = 2;
+    pub const PAD1: u8 = 0;
+    pub const OPTION_TYPE: u8 = 0xc2;
+    pub const OPTION_DATA_LEN: usize = 4;
+    /// A jumbo payload length below this is invalid: such a packet would
+    /// not need the option.
+    pub const MIN_PAYLOAD_LEN: u32 = 65_536;
+}
+
+/// The payload length a jumbogram's hop-by-hop header (`hbh`, as captured)
+/// announces, or `None` when it holds no valid Jumbo Payload option. As
+/// tshark and tcpdump do, a length below 65,536 is invalid (both then stop
+/// at the hop-by-hop header). Cold: only frames with a payload length of 0
+/// and a hop-by-hop header get here.
+#[cold]
+fn jumbo_payload_len(hbh: &[u8]) -> Option<usize> {
+    let header_len = (usize::from(*hbh.get(jumbo::HEADER_LEN_UNITS)?) + 1) * 8;
+    let options = hbh.get(jumbo::OPTIONS..header_len.min(hbh.len()))?;
+    let mut at = 0;
+    while let Some(&kind) = options.get(at) {
+        if kind == jumbo::PAD1 {
+            at += 1;
+            continue;
+        }
+        let data_len = usize::from(*options.get(at + 1)?);
+        if kind == jumbo::OPTION_TYPE && data_len == jumbo::OPTION_DATA_LEN {
+            let &[a, b, c, d] = options.get(at + 2..at + 2 + jumbo::OPTION_DATA_LEN)? else {
+                return None;
+            };
+            let len = u32::from_be_bytes([a, b, c, d]);
+            return (len >= jumbo::MIN_PAYLOAD_LEN).then_some(len as usize);
+        }
+        at += 2 + data_len;
+    }
+    None
 }
 
 /// Follows IPv6 extension headers and AH to the transport header. Iterative,

@@ -183,19 +183,43 @@ fn decode_ethertype(mut ethertype: u16, mut bytes: Bytes<'_>) -> PacketInfo {
 /// a deeper frame is non-IP to both.
 pub(super) const MAX_PSEUDOWIRES: u8 = 99;
 
+/// MPLS label stack entries and the reserved labels (RFC 3032, RFC 5586,
+/// ITU-T Y.1711) that tshark gives a meaning of their own at the bottom of
+/// the stack; the pseudowire associated channel header (RFC 4385).
+mod mpls {
+    pub const ENTRY_LEN: usize = 4;
+    pub const BOTTOM_OF_STACK: u8 = 0x01;
+    /// Generic Associated Channel Label: a channel header follows.
+    pub const GACH: u32 = 13;
+    /// OAM Alert Label: a Y.1711 OAM message follows, never IP.
+    pub const OAM_ALERT: u32 = 14;
+    /// The associated channel header: nibble, version, reserved, channel type.
+    pub const ACH_CHANNEL_TYPE: usize = 2;
+    pub const ACH_LEN: usize = 4;
+    /// Channel types that carry IP (the PPP protocol numbers).
+    pub const ACH_IPV4: u16 = 0x0021;
+    pub const ACH_IPV6: u16 = 0x0057;
+}
+
 /// MPLS label stack entries (4 bytes each) up to the bottom-of-stack bit,
-/// then IP guessed from the version nibble, as tshark does.
+/// then IP guessed from the version nibble, as tshark does; except where
+/// the bottom label is reserved for something that is no guess (tshark
+/// 4.0, probed): the OAM Alert label (14) is followed by a Y.1711 message
+/// (`non_ip`), the GAL (13) by an associated channel header whose channel
+/// type alone says whether IP follows (whatever its first nibble).
 fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
-    const ENTRY_LEN: usize = 4;
-    const BOTTOM_OF_STACK: u8 = 0x01;
     loop {
-        let Some(entry) = bytes.captured.get(..ENTRY_LEN) else {
+        let Some(&[b0, b1, b2, _]) = bytes.captured.get(..mpls::ENTRY_LEN) else {
             return LINK_TRUNCATED;
         };
-        let bottom = entry[2] & BOTTOM_OF_STACK != 0;
-        bytes = bytes.skip(ENTRY_LEN);
-        if bottom {
-            break;
+        bytes = bytes.skip(mpls::ENTRY_LEN);
+        if b2 & mpls::BOTTOM_OF_STACK != 0 {
+            let label = u32::from(b0) << 12 | u32::from(b1) << 4 | u32::from(b2 >> 4);
+            match label {
+                mpls::OAM_ALERT => return NON_IP,
+                mpls::GACH => return decode_associated_channel(bytes),
+                _ => break,
+            }
         }
     }
     match bytes.u8_at(0).map(|b| b >> 4) {
@@ -215,6 +239,22 @@ fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
             }
         }
         None => LINK_TRUNCATED,
+    }
+}
+
+/// A pseudowire associated channel header after the GAL: its channel type
+/// names what follows (tshark 4.0, probed: IPv4's dissector takes any bytes
+/// and calls a bad version a damaged header; behind the IPv6 channel type,
+/// bytes without version 6 are data).
+fn decode_associated_channel(bytes: Bytes<'_>) -> PacketInfo {
+    let Some(channel_type) = bytes.u16_at(mpls::ACH_CHANNEL_TYPE) else {
+        return LINK_TRUNCATED;
+    };
+    let payload = bytes.skip(mpls::ACH_LEN);
+    match channel_type {
+        mpls::ACH_IPV4 => decode_ipv4(payload),
+        mpls::ACH_IPV6 => decode_ipv6_checked(payload),
+        _ => NON_IP,
     }
 }
 
