@@ -204,6 +204,22 @@ fn pcap_keeps_captured_length_above_original_length() {
     assert_eq!((frames[0].data.len(), frames[0].orig_len), (42, 10));
 }
 
+/// Original lengths of 2^31 and more are kept as recorded: tshark 4.0
+/// clamps `frame.len` to 2^31-1 (and tcpdump calls such a header invalid),
+/// so for these frames portclass's byte counts are the file's, not
+/// tshark's.
+#[test]
+fn pcap_keeps_original_lengths_above_what_tshark_shows() {
+    let lengths = [0x7fff_ffff, 0x8000_0000, u32::MAX];
+    let mut writer = PcapWriter::new(Endian::Little, MAGIC_MICROS, 65_535, 1);
+    for (i, &len) in lengths.iter().enumerate() {
+        writer.record(1, i as u32, &payload(60, i as u8), len);
+    }
+    let frames = read_ok(writer.out);
+    let read: Vec<u32> = frames.iter().map(|f| f.orig_len).collect();
+    assert_eq!(read, lengths);
+}
+
 #[test]
 fn header_only_pcap_is_valid_and_empty() {
     let writer = PcapWriter::new(Endian::Big, MAGIC_NANOS, 2000, 1);
