@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 
 /// The link types `decode` knows (and the pcapng custom-block marker), for
 /// link-type selectors with the top bit set.
-pub const DECODED_LINK_TYPES: [LinkType; 20] = [
+pub const DECODED_LINK_TYPES: [LinkType; 24] = [
     LinkType::NULL,
     LinkType::ETHERNET,
     LinkType::PPP,
@@ -42,6 +42,10 @@ pub const DECODED_LINK_TYPES: [LinkType; 20] = [
     LinkType::IPV6,
     LinkType::NFLOG,
     LinkType::LINUX_SLL2,
+    LinkType::IEEE802_15_4_WITHFCS,
+    LinkType::IEEE802_15_4_NONASK_PHY,
+    LinkType::IEEE802_15_4_NOFCS,
+    LinkType::IEEE802_15_4_TAP,
     LinkType::PCAPNG_CUSTOM_BLOCK,
     // Not decoded: stands for every other value.
     LinkType(147),

@@ -86,6 +86,14 @@ impl LinkType {
     pub const NFLOG: LinkType = LinkType(239);
     /// Linux "cooked" capture, version 2.
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// IEEE 802.15.4 frames with their 2-byte FCS.
+    pub const IEEE802_15_4_WITHFCS: LinkType = LinkType(195);
+    /// IEEE 802.15.4 frames after a non-ASK PHY header.
+    pub const IEEE802_15_4_NONASK_PHY: LinkType = LinkType(215);
+    /// IEEE 802.15.4 frames without FCS.
+    pub const IEEE802_15_4_NOFCS: LinkType = LinkType(230);
+    /// IEEE 802.15.4 frames after a TAP (TLV) header.
+    pub const IEEE802_15_4_TAP: LinkType = LinkType(283);
     /// Not a link type: marks a pcapng Custom Block, a record that holds no
     /// packet but that tshark lists (and counts) as a frame. `data` is the
     /// custom data after the enterprise number, `orig_len` its length.

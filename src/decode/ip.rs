@@ -330,7 +330,7 @@ fn jumbo_payload_len(hbh: &[u8]) -> Option<usize> {
 /// packet's summary. Tunnels are looked for only with `DECAP` (the callers
 /// pass `payload.tunnels_left > 0`), so that decoding without decap pays
 /// nothing for them.
-fn walk_headers<const DECAP: bool>(
+pub(super) fn walk_headers<const DECAP: bool>(
     mut next: IpNumber,
     mut payload: Bytes<'_>,
     after: IpVersion,

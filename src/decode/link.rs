@@ -1,6 +1,7 @@
 //! Link layers: from the start of a frame to the first IP header.
 
 use super::ip::{decode_ipv4, decode_ipv6_checked};
+use super::lowpan;
 use super::{Bytes, Category, DecodeProblem, PacketInfo};
 use crate::capture::LinkType;
 use etherparse::EtherType;
@@ -109,6 +110,10 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
             }
             decode_llc(bytes.skip(fddi::LEN))
         }
+        LinkType::IEEE802_15_4_WITHFCS => lowpan::decode_with_fcs(bytes),
+        LinkType::IEEE802_15_4_NONASK_PHY => lowpan::decode_nonask_phy(bytes),
+        LinkType::IEEE802_15_4_NOFCS => lowpan::decode_no_fcs(bytes),
+        LinkType::IEEE802_15_4_TAP => lowpan::decode_tap(bytes),
         _ => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
     }
 }

@@ -8,6 +8,7 @@ use etherparse::{PacketBuilder, VlanId};
 
 mod decap;
 mod edges;
+mod lowpan;
 use proptest::prelude::*;
 use std::net::IpAddr;
 
