@@ -86,6 +86,15 @@ impl LinkType {
     pub const NFLOG: LinkType = LinkType(239);
     /// Linux "cooked" capture, version 2.
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    /// Ethernet with a Broadcom switch tag (4 bytes) after the source address.
+    pub const DSA_TAG_BRCM: LinkType = LinkType(281);
+    /// Ethernet preceded by a Broadcom switch tag (4 bytes).
+    pub const DSA_TAG_BRCM_PREPEND: LinkType = LinkType(282);
+    /// Ethernet with a Marvell DSA tag (4 bytes) after the source address.
+    pub const DSA_TAG_DSA: LinkType = LinkType(284);
+    /// Ethernet with a Marvell EDSA tag (8 bytes: EtherType, 2 reserved
+    /// bytes, DSA tag) after the source address.
+    pub const DSA_TAG_EDSA: LinkType = LinkType(285);
     /// Not a link type: marks a pcapng Custom Block, a record that holds no
     /// packet but that tshark lists (and counts) as a frame. `data` is the
     /// custom data after the enterprise number, `orig_len` its length.

@@ -49,6 +49,7 @@ impl Transport {
 mod fast;
 mod ip;
 mod link;
+mod tags;
 mod tunnel;
 
 use crate::capture::LinkType;
