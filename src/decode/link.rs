@@ -114,9 +114,7 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
             decode_llc(bytes.skip(fddi::LEN))
         }
         LinkType::DSA_TAG_BRCM => decode_switch_tagged(bytes, switch_tag::BRCM_LEN),
-        LinkType::DSA_TAG_BRCM_PREPEND => {
-            decode_switch_tagged(bytes.skip(switch_tag::BRCM_LEN), 0)
-        }
+        LinkType::DSA_TAG_BRCM_PREPEND => decode_switch_tagged(bytes.skip(switch_tag::BRCM_LEN), 0),
         LinkType::DSA_TAG_DSA => decode_switch_tagged(bytes, switch_tag::DSA_LEN),
         LinkType::DSA_TAG_EDSA => decode_switch_tagged(bytes, switch_tag::EDSA_LEN),
         _ => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
