@@ -1532,6 +1532,10 @@ fn non_ip() -> Result<Vec<Frame>> {
         .collect())
 }
 
+// The tag fixtures (ethertypes.pcap, link-dsa-*.pcap) in a file of their own.
+#[path = "build_fixtures/tags.rs"]
+mod tags;
+
 fn main() -> Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fixtures".into()));
     fs::create_dir_all(&dir)?;
@@ -1561,5 +1565,6 @@ fn main() -> Result<()> {
         frames.len(),
         interfaces.len()
     );
+    tags::write_all(&dir)?;
     Ok(())
 }
