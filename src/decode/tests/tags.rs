@@ -534,3 +534,35 @@ fn fixture_categories(name: &str) -> Vec<Category> {
     }
     categories
 }
+
+/// `fixtures/ethertypes.pcap` (see fixtures/README.md): each frame's
+/// category, as tshark 4.0.17 gives it.
+#[test]
+fn ethertypes_fixture_frames() {
+    use Category::{Icmp, NonIp, Tcp, Truncated, Udp};
+    let expected = [
+        Udp, Tcp, Udp, NonIp, // MACsec
+        Tcp, Udp, // FabricPath
+        Udp, Udp, Tcp, Udp, NonIp, // NSH
+        Tcp, Udp, // Cisco MetaData, E-Tag
+        Tcp, Udp, // VN-Tag
+        Udp, Tcp, // 802.1ah
+        Tcp, Udp, NonIp, // Arista
+        Icmp, Udp, // nested; 802.1Q with a length
+        Udp, NonIp, NonIp, // 20 and 21 802.1Q tags; 0x9200
+        Truncated, NonIp, // 802.3 length; MACsec cut short
+    ];
+    assert_eq!(fixture_categories("ethertypes.pcap"), expected);
+}
+
+/// `fixtures/link-dsa-*.pcap`: the same frames behind each switch tag, as
+/// tcpdump 4.99.3 decodes them.
+#[test]
+fn dsa_fixture_frames() {
+    use Category::{Icmp, NonIp, Tcp, Udp};
+    let expected = [Tcp, Udp, NonIp, Udp, Icmp, Udp, NonIp];
+    for kind in ["brcm", "brcm-prepend", "dsa", "edsa"] {
+        let name = format!("link-dsa-{kind}.pcap");
+        assert_eq!(fixture_categories(&name), expected, "{name}");
+    }
+}
