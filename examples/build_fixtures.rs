@@ -2287,6 +2287,9 @@ fn ieee802154_tap() -> Result<Vec<Frame>> {
         Frame::full(cat(&[&[1, 0, 4, 0], &body(47307, 5307)])),
     ])
 }
+// The tag fixtures (ethertypes.pcap, link-dsa-*.pcap) in a file of their own.
+#[path = "build_fixtures/tags.rs"]
+mod tags;
 
 fn main() -> Result<()> {
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fixtures".into()));
@@ -2346,5 +2349,6 @@ fn main() -> Result<()> {
         frames.len(),
         interfaces.len()
     );
+    tags::write_all(&dir)?;
     Ok(())
 }

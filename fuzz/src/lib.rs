@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 
 /// The link types `decode` knows (and the pcapng custom-block marker), for
 /// link-type selectors with the top bit set.
-pub const DECODED_LINK_TYPES: [LinkType; 24] = [
+pub const DECODED_LINK_TYPES: [LinkType; 28] = [
     LinkType::NULL,
     LinkType::ETHERNET,
     LinkType::PPP,
@@ -46,6 +46,10 @@ pub const DECODED_LINK_TYPES: [LinkType; 24] = [
     LinkType::IEEE802_15_4_NONASK_PHY,
     LinkType::IEEE802_15_4_NOFCS,
     LinkType::IEEE802_15_4_TAP,
+    LinkType::DSA_TAG_BRCM,
+    LinkType::DSA_TAG_BRCM_PREPEND,
+    LinkType::DSA_TAG_DSA,
+    LinkType::DSA_TAG_EDSA,
     LinkType::PCAPNG_CUSTOM_BLOCK,
     // Not decoded: stands for every other value.
     LinkType(147),

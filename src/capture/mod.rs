@@ -94,6 +94,15 @@ impl LinkType {
     pub const IEEE802_15_4_NOFCS: LinkType = LinkType(230);
     /// IEEE 802.15.4 frames after a TAP (TLV) header.
     pub const IEEE802_15_4_TAP: LinkType = LinkType(283);
+    /// Ethernet with a Broadcom switch tag (4 bytes) after the source address.
+    pub const DSA_TAG_BRCM: LinkType = LinkType(281);
+    /// Ethernet preceded by a Broadcom switch tag (4 bytes).
+    pub const DSA_TAG_BRCM_PREPEND: LinkType = LinkType(282);
+    /// Ethernet with a Marvell DSA tag (4 bytes) after the source address.
+    pub const DSA_TAG_DSA: LinkType = LinkType(284);
+    /// Ethernet with a Marvell EDSA tag (8 bytes: EtherType, 2 reserved
+    /// bytes, DSA tag) after the source address.
+    pub const DSA_TAG_EDSA: LinkType = LinkType(285);
     /// Not a link type: marks a pcapng Custom Block, a record that holds no
     /// packet but that tshark lists (and counts) as a frame. `data` is the
     /// custom data after the enterprise number, `orig_len` its length.

@@ -2,6 +2,7 @@
 
 use super::ip::{decode_ipv4, decode_ipv6_checked};
 use super::lowpan;
+use super::tags::{self, Layer};
 use super::{Bytes, Category, DecodeProblem, PacketInfo};
 use crate::capture::LinkType;
 use etherparse::EtherType;
@@ -20,12 +21,6 @@ mod llc_snap {
     pub const OUI: usize = 3;
     pub const TYPE: usize = 6;
     pub const LEN: usize = 8;
-}
-
-/// 802.1Q / 802.1ad tag following the type field: TCI, then the inner type.
-mod vlan {
-    pub const INNER_TYPE: usize = 2;
-    pub const LEN: usize = 4;
 }
 
 /// Linux cooked capture v1 (DLT 113) and v2 (DLT 276).
@@ -75,13 +70,22 @@ mod fddi {
     pub const LEN: usize = 13;
 }
 
+/// Switch tags of the DSA link types (tcpdump's print-dsa.c and
+/// print-brcmtag.c): a tag after the source address, or (Broadcom
+/// "prepend") before the destination address.
+mod switch_tag {
+    pub const BRCM_LEN: usize = 4;
+    pub const DSA_LEN: usize = 4;
+    /// EtherType (usually 0xdada), 2 reserved bytes, a DSA tag.
+    pub const EDSA_LEN: usize = 8;
+}
+
 const ETHERTYPE_MPLS_UNICAST: u16 = 0x8847;
 const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
 const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
-const ETHERTYPE_QINQ_OLD: u16 = 0x9200;
 
-const NON_IP: PacketInfo = PacketInfo::plain(Category::NonIp);
-const LINK_TRUNCATED: PacketInfo =
+pub(super) const NON_IP: PacketInfo = PacketInfo::plain(Category::NonIp);
+pub(super) const LINK_TRUNCATED: PacketInfo =
     PacketInfo::problem(Category::NonIp, DecodeProblem::LinkHeaderTruncated);
 
 /// Dispatches on the link type.
@@ -114,6 +118,10 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
         LinkType::IEEE802_15_4_NONASK_PHY => lowpan::decode_nonask_phy(bytes),
         LinkType::IEEE802_15_4_NOFCS => lowpan::decode_no_fcs(bytes),
         LinkType::IEEE802_15_4_TAP => lowpan::decode_tap(bytes),
+        LinkType::DSA_TAG_BRCM => decode_switch_tagged(bytes, switch_tag::BRCM_LEN),
+        LinkType::DSA_TAG_BRCM_PREPEND => decode_switch_tagged(bytes.skip(switch_tag::BRCM_LEN), 0),
+        LinkType::DSA_TAG_DSA => decode_switch_tagged(bytes, switch_tag::DSA_LEN),
+        LinkType::DSA_TAG_EDSA => decode_switch_tagged(bytes, switch_tag::EDSA_LEN),
         _ => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
     }
 }
@@ -122,12 +130,18 @@ pub(super) fn decode_ethernet(bytes: Bytes<'_>) -> PacketInfo {
     if bytes.captured.len() < ethernet::HEADER_LEN {
         return LINK_TRUNCATED;
     }
+    // Cisco FabricPath replaces the Ethernet header (tshark's heuristic
+    // tries it before the type).
+    if tags::is_fabricpath(bytes) {
+        return decode_layer(Layer::Ethernet(bytes));
+    }
     let Some(type_or_len) = bytes.u16_at(ethernet::TYPE) else {
         return LINK_TRUNCATED;
     };
     let payload = bytes.skip(ethernet::HEADER_LEN);
     if type_or_len <= ethernet::MAX_802_3_LEN {
-        decode_llc(payload)
+        // An 802.3 length: tshark hands LLC only that many bytes.
+        decode_llc(payload.limit(usize::from(type_or_len)))
     } else {
         decode_ethertype(type_or_len, payload)
     }
@@ -145,25 +159,14 @@ fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
     }
 }
 
-/// What follows an EtherType: IP, VLAN tags, MPLS, PPPoE.
-fn decode_ethertype(mut ethertype: u16, mut bytes: Bytes<'_>) -> PacketInfo {
-    // Tags are skipped in a loop, not by recursion: a frame can hold tens of
-    // thousands.
-    while matches!(
-        EtherType(ethertype),
-        EtherType::VLAN_TAGGED_FRAME
-            | EtherType::PROVIDER_BRIDGING
-            | EtherType::VLAN_DOUBLE_TAGGED_FRAME
-            | EtherType(ETHERTYPE_QINQ_OLD)
-    ) {
-        match bytes.u16_at(vlan::INNER_TYPE) {
-            Some(inner) if bytes.captured.len() >= vlan::LEN => {
-                ethertype = inner;
-                bytes = bytes.skip(vlan::LEN);
-            }
-            _ => return LINK_TRUNCATED,
-        }
-    }
+/// What follows an EtherType: IP, tags, MPLS, PPPoE.
+fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
+    // Tags (VLAN, MACsec, NSH, ...: `tags`) are skipped in a loop, not by
+    // recursion: a frame can hold tens of thousands.
+    let (ethertype, bytes) = match tags::follow(Layer::EtherType(ethertype, bytes)) {
+        Ok(next) => next,
+        Err(info) => return info,
+    };
     match EtherType(ethertype) {
         EtherType::IPV4 => decode_ipv4(bytes),
         EtherType::IPV6 => decode_ipv6_checked(bytes),
@@ -177,6 +180,28 @@ fn decode_ethertype(mut ethertype: u16, mut bytes: Bytes<'_>) -> PacketInfo {
             decode_ppp(bytes.skip(pppoe::LEN))
         }
         _ => NON_IP,
+    }
+}
+
+/// A chain of link layers that starts other than at an EtherType, followed
+/// by `tags` to its last EtherType.
+fn decode_layer(layer: Layer<'_>) -> PacketInfo {
+    match tags::follow(layer) {
+        Ok((ethertype, bytes)) => decode_ethertype(ethertype, bytes),
+        Err(info) => info,
+    }
+}
+
+/// The DSA link types, as tcpdump reads them: Ethernet addresses, a switch
+/// tag of `tag_len` bytes, then Ethernet's type/length field and what it
+/// announces (LLC within an 802.3 length).
+fn decode_switch_tagged(bytes: Bytes<'_>, tag_len: usize) -> PacketInfo {
+    let header_len = ethernet::HEADER_LEN + tag_len;
+    match bytes.u16_at(ethernet::TYPE + tag_len) {
+        Some(type_or_len) if bytes.captured.len() >= header_len => {
+            decode_layer(tags::type_or_length(type_or_len, bytes.skip(header_len)))
+        }
+        _ => LINK_TRUNCATED,
     }
 }
 

@@ -50,6 +50,7 @@ mod fast;
 mod ip;
 mod link;
 mod lowpan;
+mod tags;
 mod tunnel;
 
 use crate::capture::LinkType;
