@@ -130,7 +130,7 @@ pub(super) fn follow(mut layer: Layer<'_>) -> Result<(u16, Bytes<'_>), Ended> {
 }
 
 /// The EtherTypes [`follow`] passes.
-fn is_tag(ethertype: u16) -> bool {
+pub(super) fn is_tag(ethertype: u16) -> bool {
     matches!(
         EtherType(ethertype),
         EtherType::VLAN_TAGGED_FRAME
