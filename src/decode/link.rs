@@ -1,7 +1,7 @@
 //! Link layers: from the start of a frame to the first IP header.
 
 use super::ip::{decode_ipv4, decode_ipv6_checked};
-use super::{Bytes, Category, DecodeProblem, PacketInfo};
+use super::{Bytes, Category, DecodeProblem, PacketInfo, wan};
 use crate::capture::LinkType;
 use etherparse::EtherType;
 
@@ -98,6 +98,10 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
         LinkType::NFLOG => decode_nflog(bytes),
         LinkType::LINUX_SLL => decode_sll(bytes, sll::V1_HATYPE, sll::V1_PROTOCOL, sll::V1_LEN),
         LinkType::LINUX_SLL2 => decode_sll(bytes, sll::V2_HATYPE, sll::V2_PROTOCOL, sll::V2_LEN),
+        // Cisco HDLC framing in a PPP capture (tshark's PPP-in-HDLC dissector).
+        LinkType::PPP | LinkType::PPP_HDLC if wan::is_cisco_hdlc(&bytes) => {
+            wan::decode_cisco_hdlc(bytes)
+        }
         LinkType::PPP | LinkType::PPP_HDLC => decode_ppp(bytes),
         LinkType::C_HDLC => match bytes.u16_at(chdlc::PROTOCOL) {
             Some(protocol) => decode_ethertype(protocol, bytes.skip(chdlc::LEN)),
@@ -109,6 +113,15 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
             }
             decode_llc(bytes.skip(fddi::LEN))
         }
+        LinkType::FRELAY => wan::decode_frame_relay(bytes),
+        LinkType::SUNATM => wan::decode_sunatm(bytes),
+        LinkType::ATM_CLIP => wan::decode_atm_clip(bytes),
+        LinkType::ATM_RFC1483 => wan::decode_atm_rfc1483(bytes),
+        LinkType::ARCNET_LINUX => wan::decode_arcnet_linux(bytes),
+        LinkType::IPOIB => wan::decode_ipoib(bytes),
+        LinkType::IPNET => wan::decode_ipnet(bytes),
+        LinkType::JUNIPER_ETHER => wan::decode_juniper_ether(bytes),
+        LinkType::PKTAP | LinkType::USER2 => wan::decode_pktap(bytes),
         _ => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
     }
 }
@@ -129,7 +142,7 @@ pub(super) fn decode_ethernet(bytes: Bytes<'_>) -> PacketInfo {
 }
 
 /// IEEE 802.2 LLC: only SNAP with an EtherType (OUI 00-00-00) leads to IP.
-fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
     let header = bytes.captured.get(..llc_snap::LEN);
     match header {
         Some(h) if h[..3] == llc_snap::HEADER && h[llc_snap::OUI..llc_snap::OUI + 3] == [0; 3] => {
@@ -141,7 +154,7 @@ fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
 }
 
 /// What follows an EtherType: IP, VLAN tags, MPLS, PPPoE.
-fn decode_ethertype(mut ethertype: u16, mut bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_ethertype(mut ethertype: u16, mut bytes: Bytes<'_>) -> PacketInfo {
     // Tags are skipped in a loop, not by recursion: a frame can hold tens of
     // thousands.
     while matches!(
@@ -185,7 +198,7 @@ pub(super) const MAX_PSEUDOWIRES: u8 = 99;
 
 /// MPLS label stack entries (4 bytes each) up to the bottom-of-stack bit,
 /// then IP guessed from the version nibble, as tshark does.
-fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
     const ENTRY_LEN: usize = 4;
     const BOTTOM_OF_STACK: u8 = 0x01;
     loop {
@@ -239,7 +252,7 @@ fn looks_like_ethernet(bytes: Bytes<'_>) -> bool {
 }
 
 /// PPP: optional address/control bytes, then a 1- or 2-byte protocol field.
-fn decode_ppp(bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_ppp(bytes: Bytes<'_>) -> PacketInfo {
     let bytes = if bytes.captured.get(..2) == Some(&ppp::ADDRESS_CONTROL[..]) {
         bytes.skip(2)
     } else {

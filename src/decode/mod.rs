@@ -50,6 +50,7 @@ mod fast;
 mod ip;
 mod link;
 mod tunnel;
+mod wan;
 
 use crate::capture::LinkType;
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@ use super::*;
 use etherparse::{PacketBuilder, VlanId};
 
 mod decap;
+mod wan;
 use proptest::prelude::*;
 use std::net::IpAddr;
 
