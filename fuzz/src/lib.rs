@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 
 /// The link types `decode` knows (and the pcapng custom-block marker), for
 /// link-type selectors with the top bit set.
-pub const DECODED_LINK_TYPES: [LinkType; 28] = [
+pub const DECODED_LINK_TYPES: [LinkType; 38] = [
     LinkType::NULL,
     LinkType::ETHERNET,
     LinkType::PPP,
@@ -51,6 +51,16 @@ pub const DECODED_LINK_TYPES: [LinkType; 28] = [
     LinkType::DSA_TAG_DSA,
     LinkType::DSA_TAG_EDSA,
     LinkType::PCAPNG_CUSTOM_BLOCK,
+    LinkType::ATM_RFC1483,
+    LinkType::ATM_CLIP,
+    LinkType::FRELAY,
+    LinkType::SUNATM,
+    LinkType::ARCNET_LINUX,
+    LinkType::USER2,
+    LinkType::JUNIPER_ETHER,
+    LinkType::IPNET,
+    LinkType::IPOIB,
+    LinkType::PKTAP,
     // Not decoded: stands for every other value.
     LinkType(147),
 ];

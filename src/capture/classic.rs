@@ -157,8 +157,14 @@ pub(super) struct PcapFile {
     /// Nanoseconds per unit of the time stamp's fraction field.
     nanos_per_fraction: i64,
     lengths: LengthOrder,
-    /// AIX puts 3 bytes of padding before FDDI frames.
-    leading_padding: usize,
+    /// Bytes before each frame that the wire did not carry, so not in its
+    /// original length: AIX's 3 bytes of padding before FDDI frames, or
+    /// SunATM's 4-byte pseudo-header (tshark's `frame.len` counts neither).
+    /// 0 for every other file: one predictable branch per record.
+    leading_padding: u32,
+    /// Whether `leading_padding` is cut from the data too (AIX padding),
+    /// or left for the decoder (the SunATM pseudo-header says what follows).
+    keep_padding: bool,
 }
 
 impl PcapFile {
@@ -235,8 +241,9 @@ impl PcapFile {
             leading_padding: if aix && link_type == LinkType::FDDI {
                 3
             } else {
-                0
+                pseudo_header_len(link_type)
             },
+            keep_padding: link_type == LinkType::SUNATM,
         };
         let variant = match magic.value {
             MAGIC_NANOS => PcapVariant::Nanosecond,
@@ -386,18 +393,24 @@ impl PcapFile {
         }
         let mut data_start = header_len;
         if self.leading_padding != 0 {
-            let Some(shorter) = captured_len.checked_sub(self.leading_padding as u32) else {
-                return Err(Fault::damaged(
+            let Some(shorter) = captured_len.checked_sub(self.leading_padding) else {
+                let message = if self.keep_padding {
+                    format!(
+                        "SunATM record of {captured_len} bytes is shorter than its 4-byte pseudo-header"
+                    )
+                } else {
                     format!(
                         "AIX FDDI record of {captured_len} bytes is shorter than its 3-byte padding"
-                    ),
-                    Some(packet),
-                    offset,
-                ));
+                    )
+                };
+                return Err(Fault::damaged(message, Some(packet), offset));
             };
-            captured_len = shorter;
-            orig_len = orig_len.wrapping_sub(self.leading_padding as u32);
-            data_start += self.leading_padding;
+            // Wraps below the padding, as tshark's unsigned length does.
+            orig_len = orig_len.wrapping_sub(self.leading_padding);
+            if !self.keep_padding {
+                captured_len = shorter;
+                data_start += self.leading_padding as usize;
+            }
         }
         debug_assert_eq!(data_start + captured_len as usize, record_len);
         let record = input.take(record_len);
@@ -411,6 +424,13 @@ impl PcapFile {
             fcs_len: self.fcs_len,
         }))
     }
+}
+
+/// Bytes of pseudo-header before each frame of `link_type` that are not
+/// part of its wire length (tshark subtracts them from `frame.len`): 4 for
+/// SunATM, else 0. The pcapng reader uses it too.
+pub(super) fn pseudo_header_len(link_type: LinkType) -> u32 {
+    if link_type == LinkType::SUNATM { 4 } else { 0 }
 }
 
 /// Four bytes of a record header; `at` is one of the constant offsets, so

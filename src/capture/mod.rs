@@ -103,6 +103,28 @@ impl LinkType {
     /// Ethernet with a Marvell EDSA tag (8 bytes: EtherType, 2 reserved
     /// bytes, DSA tag) after the source address.
     pub const DSA_TAG_EDSA: LinkType = LinkType(285);
+    /// LLC-encapsulated ATM (RFC 1483), no pseudo-header (`DLT_ATM_RFC1483`).
+    pub const ATM_RFC1483: LinkType = LinkType(100);
+    /// Linux Classical IP over ATM.
+    pub const ATM_CLIP: LinkType = LinkType(106);
+    /// Frame Relay: a Q.922 address, then the frame.
+    pub const FRELAY: LinkType = LinkType(107);
+    /// SunATM: a 4-byte pseudo-header (flags, VPI, VCI), then the AAL5 PDU.
+    /// The pseudo-header is not counted in the frame's length (as tshark
+    /// does); the readers subtract it from `orig_len` and leave it in `data`.
+    pub const SUNATM: LinkType = LinkType(123);
+    /// Linux ARCnet.
+    pub const ARCNET_LINUX: LinkType = LinkType(129);
+    /// `DLT_USER2`, which macOS uses for Apple PKTAP.
+    pub const USER2: LinkType = LinkType(149);
+    /// Juniper Ethernet: a Juniper header ("MGC", flags), then Ethernet.
+    pub const JUNIPER_ETHER: LinkType = LinkType(178);
+    /// Solaris ipnet: a 24-byte header with an address family.
+    pub const IPNET: LinkType = LinkType(226);
+    /// IP over InfiniBand (RFC 4391).
+    pub const IPOIB: LinkType = LinkType(242);
+    /// Apple PKTAP: a little-endian header that names the link type after it.
+    pub const PKTAP: LinkType = LinkType(258);
     /// Not a link type: marks a pcapng Custom Block, a record that holds no
     /// packet but that tshark lists (and counts) as a frame. `data` is the
     /// custom data after the enterprise number, `orig_len` its length.

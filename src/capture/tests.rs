@@ -1312,3 +1312,49 @@ fn corpus_matches_tshark() {
         failures.join("\n")
     );
 }
+
+// ---------------------------------------------------------------- SunATM
+
+/// SunATM (link type 123): the 4-byte pseudo-header stays in the data (the
+/// decoder reads the traffic type from it) but not in the original length,
+/// as tshark's `frame.len`; a record too short for it is damage, in both
+/// formats, as tshark says.
+#[test]
+fn sunatm_pseudo_header_is_not_wire_length() {
+    let data = payload(40, 9);
+    let mut writer = PcapWriter::new(Endian::Little, MAGIC_MICROS, 65535, 123);
+    writer.record(1, 0, &data, 44);
+    writer.record(2, 0, &data[..20], 60);
+    let frames = read_ok(writer.out);
+    assert_eq!(
+        frames,
+        vec![
+            Owned::new(&data, 40, SEC, LinkType::SUNATM, 0),
+            Owned::new(&data[..20], 56, 2 * SEC, LinkType::SUNATM, 0),
+        ]
+    );
+    let mut writer = PcapWriter::new(Endian::Little, MAGIC_MICROS, 65535, 123);
+    writer.record(1, 0, &data, 40);
+    writer.record(2, 0, &data[..3], 3);
+    let (frames, err) = read_all(writer.out);
+    assert_eq!(frames.len(), 1);
+    let err = err.expect("a 3-byte SunATM record is damage");
+    assert!(err.to_string().contains("pseudo-header"), "{err}");
+
+    let mut writer = PcapngWriter::new(Endian::Big);
+    writer.section(Endian::Big, (1, 0), &[]);
+    writer.interface(123, 0, &[]);
+    writer.enhanced_packet(0, 0, &data, 44, &[]);
+    writer.simple_packet(40, &data);
+    writer.enhanced_packet(0, 0, &data[..2], 2, &[]);
+    let (frames, err) = read_all(writer.out);
+    assert_eq!(
+        frames
+            .iter()
+            .map(|f| (f.data.len(), f.orig_len))
+            .collect::<Vec<_>>(),
+        vec![(40, 40), (40, 36)]
+    );
+    let err = err.expect("a 2-byte SunATM packet is damage");
+    assert!(err.to_string().contains("pseudo-header"), "{err}");
+}

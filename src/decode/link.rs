@@ -3,7 +3,7 @@
 use super::ip::{decode_ipv4, decode_ipv6_checked};
 use super::lowpan;
 use super::tags::{self, Layer};
-use super::{Bytes, Category, DecodeProblem, PacketInfo};
+use super::{Bytes, Category, DecodeProblem, PacketInfo, wan};
 use crate::capture::LinkType;
 use etherparse::EtherType;
 
@@ -103,6 +103,10 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
         LinkType::NFLOG => decode_nflog(bytes),
         LinkType::LINUX_SLL => decode_sll(bytes, sll::V1_HATYPE, sll::V1_PROTOCOL, sll::V1_LEN),
         LinkType::LINUX_SLL2 => decode_sll(bytes, sll::V2_HATYPE, sll::V2_PROTOCOL, sll::V2_LEN),
+        // Cisco HDLC framing in a PPP capture (tshark's PPP-in-HDLC dissector).
+        LinkType::PPP | LinkType::PPP_HDLC if wan::is_cisco_hdlc(&bytes) => {
+            wan::decode_cisco_hdlc(bytes)
+        }
         LinkType::PPP | LinkType::PPP_HDLC => decode_ppp(bytes),
         LinkType::C_HDLC => match bytes.u16_at(chdlc::PROTOCOL) {
             Some(protocol) => decode_ethertype(protocol, bytes.skip(chdlc::LEN)),
@@ -122,6 +126,15 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
         LinkType::DSA_TAG_BRCM_PREPEND => decode_switch_tagged(bytes.skip(switch_tag::BRCM_LEN), 0),
         LinkType::DSA_TAG_DSA => decode_switch_tagged(bytes, switch_tag::DSA_LEN),
         LinkType::DSA_TAG_EDSA => decode_switch_tagged(bytes, switch_tag::EDSA_LEN),
+        LinkType::FRELAY => wan::decode_frame_relay(bytes),
+        LinkType::SUNATM => wan::decode_sunatm(bytes),
+        LinkType::ATM_CLIP => wan::decode_atm_clip(bytes),
+        LinkType::ATM_RFC1483 => wan::decode_atm_rfc1483(bytes),
+        LinkType::ARCNET_LINUX => wan::decode_arcnet_linux(bytes),
+        LinkType::IPOIB => wan::decode_ipoib(bytes),
+        LinkType::IPNET => wan::decode_ipnet(bytes),
+        LinkType::JUNIPER_ETHER => wan::decode_juniper_ether(bytes),
+        LinkType::PKTAP | LinkType::USER2 => wan::decode_pktap(bytes),
         _ => PacketInfo::problem(Category::NonIp, DecodeProblem::UnsupportedLinkType),
     }
 }
@@ -148,7 +161,7 @@ pub(super) fn decode_ethernet(bytes: Bytes<'_>) -> PacketInfo {
 }
 
 /// IEEE 802.2 LLC: only SNAP with an EtherType (OUI 00-00-00) leads to IP.
-fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
     let header = bytes.captured.get(..llc_snap::LEN);
     match header {
         Some(h) if h[..3] == llc_snap::HEADER && h[llc_snap::OUI..llc_snap::OUI + 3] == [0; 3] => {
@@ -177,7 +190,7 @@ fn single_vlan_ip(ethertype: u16, bytes: Bytes<'_>) -> Option<u16> {
     }
 }
 
-fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
     // Tags (VLAN, MACsec, NSH, ...: `tags`) are skipped in a loop, not by
     // recursion: a frame can hold tens of thousands.
     // Most frames carry no tag, or one 802.1Q tag in front of IP: those skip
@@ -264,7 +277,7 @@ mod mpls {
 /// 4.0, probed): the OAM Alert label (14) is followed by a Y.1711 message
 /// (`non_ip`), the GAL (13) by an associated channel header whose channel
 /// type alone says whether IP follows (whatever its first nibble).
-fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_mpls(mut bytes: Bytes<'_>) -> PacketInfo {
     loop {
         let Some(&[b0, b1, b2, _]) = bytes.captured.get(..mpls::ENTRY_LEN) else {
             return LINK_TRUNCATED;
@@ -336,7 +349,7 @@ fn looks_like_ethernet(bytes: Bytes<'_>) -> bool {
 }
 
 /// PPP: optional address/control bytes, then a 1- or 2-byte protocol field.
-fn decode_ppp(bytes: Bytes<'_>) -> PacketInfo {
+pub(super) fn decode_ppp(bytes: Bytes<'_>) -> PacketInfo {
     let bytes = if bytes.captured.get(..2) == Some(&ppp::ADDRESS_CONTROL[..]) {
         bytes.skip(2)
     } else {

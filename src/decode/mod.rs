@@ -52,6 +52,7 @@ mod link;
 mod lowpan;
 mod tags;
 mod tunnel;
+mod wan;
 
 use crate::capture::LinkType;
 use serde::{Deserialize, Serialize};

@@ -10,6 +10,7 @@ mod decap;
 mod edges;
 mod lowpan;
 mod tags;
+mod wan;
 use proptest::prelude::*;
 use std::net::IpAddr;
 

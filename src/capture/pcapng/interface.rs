@@ -7,6 +7,7 @@ use super::blocks::{BlockHeader, block_fault, check_trailer, take_block, walk_op
 use super::layout::{idb, option};
 use crate::capture::LinkType;
 use crate::capture::byte_order::Fields;
+use crate::capture::classic::pseudo_header_len;
 use crate::capture::error::Fault;
 use crate::capture::input::InputBuffer;
 
@@ -76,6 +77,9 @@ pub(super) struct Interface {
     pub(super) snaplen: u32,
     pub(super) fcs_len: u8,
     pub(super) clock: Clock,
+    /// Pseudo-header bytes at the start of each packet that its original
+    /// length must not count (4 for SunATM, as tshark's `frame.len`).
+    pub(super) pseudo_header_len: u32,
 }
 
 impl PcapngFile {
@@ -100,7 +104,9 @@ impl PcapngFile {
             snaplen: fields.u32(idb::SNAPLEN),
             fcs_len: 0,
             clock: Clock::MICROSECONDS,
+            pseudo_header_len: 0,
         };
+        interface.pseudo_header_len = pseudo_header_len(interface.link_type);
         let mut tsresol = None;
         let options = fields.slice(idb::OPTIONS, block.len() - 4);
         walk_options(options, header.endian, |code, value| {

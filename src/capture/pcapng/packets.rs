@@ -70,15 +70,7 @@ impl PcapngFile {
             ));
         }
         let interface = *self.interface(interface_id, packet, offset)?;
-        if captured_len > MAX_CAPTURED_LEN {
-            return Err(Fault::in_packet(
-                CaptureErrorKind::RecordTooLarge {
-                    caplen: captured_len,
-                },
-                packet,
-                offset,
-            ));
-        }
+        check_captured_len(captured_len, interface.pseudo_header_len, packet, offset)?;
         let total_len = header.total_len as usize;
         let fields = take_fields(input, header, Some(packet), "a packet")?;
         // data_end ≤ total_len - 4, checked above.
@@ -94,7 +86,8 @@ impl PcapngFile {
         check_trailer(fields, header, Some(packet))?;
         Ok(Frame {
             data: fields.slice(epb::DATA, data_end),
-            orig_len,
+            // Wraps below the pseudo-header, as tshark's unsigned length does.
+            orig_len: orig_len.wrapping_sub(interface.pseudo_header_len),
             ts_nanos: interface.clock.nanos(ts_units),
             link_type: interface.link_type,
             fcs_len,
@@ -153,25 +146,49 @@ impl PcapngFile {
                 offset,
             ));
         }
-        if captured_len > MAX_CAPTURED_LEN {
-            return Err(Fault::in_packet(
-                CaptureErrorKind::RecordTooLarge {
-                    caplen: captured_len,
-                },
-                packet,
-                offset,
-            ));
-        }
+        check_captured_len(captured_len, interface.pseudo_header_len, packet, offset)?;
         let fields = take_fields(input, header, Some(packet), "a packet")?;
         check_trailer(fields, header, Some(packet))?;
         Ok(Frame {
             data: fields.slice(spb::DATA, data_end as usize),
-            orig_len,
+            orig_len: orig_len.wrapping_sub(interface.pseudo_header_len),
             ts_nanos: 0,
             link_type: interface.link_type,
             fcs_len: interface.fcs_len,
         })
     }
+}
+
+/// Refuses a captured length above [`MAX_CAPTURED_LEN`], or below the
+/// interface's pseudo-header (tshark refuses a SunATM packet too short for
+/// its pseudo-header). One comparison in the common case: a length below
+/// the pseudo-header wraps to a huge value.
+#[inline]
+fn check_captured_len(
+    captured_len: u32,
+    pseudo_header_len: u32,
+    packet: u64,
+    offset: u64,
+) -> Result<(), Fault> {
+    if captured_len.wrapping_sub(pseudo_header_len) <= MAX_CAPTURED_LEN - pseudo_header_len {
+        return Ok(());
+    }
+    if captured_len > MAX_CAPTURED_LEN {
+        return Err(Fault::in_packet(
+            CaptureErrorKind::RecordTooLarge {
+                caplen: captured_len,
+            },
+            packet,
+            offset,
+        ));
+    }
+    Err(Fault::damaged(
+        format!(
+            "SunATM packet of {captured_len} bytes is shorter than its {pseudo_header_len}-byte pseudo-header"
+        ),
+        Some(packet),
+        offset,
+    ))
 }
 
 /// A Custom Block, as tshark 4.0 returns it: the data after the enterprise
