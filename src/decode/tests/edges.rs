@@ -88,6 +88,9 @@ fn a_jumbogram_cut_anywhere_never_panics_and_has_ports_once_captured() {
     }
 }
 
+/// What [`PacketInfo::transport_ports`] gives.
+type Ports = (Transport, u16, u16);
+
 /// Ethernet + MPLS labels `(label, bottom)` + `rest`.
 fn mpls(labels: &[(u32, bool)], rest: &[u8]) -> Vec<u8> {
     let mut frame = vec![0; 12];
@@ -110,7 +113,7 @@ fn mpls_reserved_labels_at_the_bottom_end_the_guess() {
     let tcp6 = eth_tcp6(40_002, 443, b"hello")[14..].to_vec();
     let udp = Some((Transport::Udp, 40_001, 53));
     let tcp = Some((Transport::Tcp, 40_002, 443));
-    let cases: [(Vec<u8>, Category, Option<(Transport, u16, u16)>); 10] = [
+    let cases: [(Vec<u8>, Category, Option<Ports>); 10] = [
         (mpls(&[(100, true)], &udp4), Category::Udp, udp),
         (mpls(&[(14, true)], &udp4), Category::NonIp, None),
         (
