@@ -237,20 +237,26 @@ fn filler(n: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-/// CRC-32C (Castagnoli), as used by the SCTP checksum.
-fn crc32c(data: &[u8]) -> u32 {
+/// A reflected 32-bit CRC with polynomial `poly` (reversed bit order),
+/// initial value and final XOR all ones.
+fn reflected_crc32(data: &[u8], poly: u32) -> u32 {
     let mut crc = !0u32;
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
             crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0x82f6_3b78
+                (crc >> 1) ^ poly
             } else {
                 crc >> 1
             };
         }
     }
     !crc
+}
+
+/// CRC-32C (Castagnoli), as used by the SCTP checksum.
+fn crc32c(data: &[u8]) -> u32 {
+    reflected_crc32(data, 0x82f6_3b78)
 }
 
 /// SCTP common header + chunks, with a valid CRC-32C checksum.

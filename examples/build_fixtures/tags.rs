@@ -128,18 +128,7 @@ fn macsec(tci: u8, sl: u8, pn: u32, data: &[u8]) -> Vec<u8> {
 
 /// CRC-32 (IEEE 802.3), for FabricPath's FCS.
 fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    super::reflected_crc32(data, 0xedb8_8320)
 }
 
 /// FabricPath: outer destination and source (hierarchical MACs), `tag`

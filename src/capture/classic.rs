@@ -379,13 +379,7 @@ impl PcapFile {
         let (fraction, mut captured_len, mut orig_len) = self.lengths(header);
         let sec = self.endian.u32(word(header, record::TS_SECONDS));
         if captured_len > MAX_CAPTURED_LEN {
-            return Err(Fault::in_packet(
-                CaptureErrorKind::RecordTooLarge {
-                    caplen: captured_len,
-                },
-                packet,
-                offset,
-            ));
+            return Err(Fault::record_too_large(captured_len, packet, offset));
         }
         let record_len = header_len + captured_len as usize;
         if !fill(input, record_len, Some(packet), offset)? {

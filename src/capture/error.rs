@@ -323,6 +323,12 @@ impl Fault {
         }
     }
 
+    /// A [`CaptureErrorKind::RecordTooLarge`] fault: packet `packet`'s
+    /// record, at byte `offset`, claims `caplen` captured bytes.
+    pub fn record_too_large(caplen: u32, packet: u64, offset: u64) -> Fault {
+        Fault::in_packet(CaptureErrorKind::RecordTooLarge { caplen }, packet, offset)
+    }
+
     /// A [`CaptureErrorKind::Damaged`] fault.
     pub fn damaged(detail: String, packet: Option<u64>, offset: u64) -> Fault {
         Fault {

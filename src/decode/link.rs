@@ -8,7 +8,7 @@ use crate::capture::LinkType;
 use etherparse::EtherType;
 
 /// Ethernet II header: destination, source, type/length.
-mod ethernet {
+pub(super) mod ethernet {
     pub const TYPE: usize = 12;
     pub const HEADER_LEN: usize = 14;
     /// Type/length values up to this are an IEEE 802.3 length (LLC follows).
@@ -16,7 +16,7 @@ mod ethernet {
 }
 
 /// IEEE 802.2 LLC with a SNAP extension: DSAP, SSAP, control, OUI, type.
-mod llc_snap {
+pub(super) mod llc_snap {
     pub const HEADER: [u8; 3] = [0xaa, 0xaa, 0x03];
     pub const OUI: usize = 3;
     pub const TYPE: usize = 6;
@@ -173,9 +173,6 @@ pub(super) fn decode_llc(bytes: Bytes<'_>) -> PacketInfo {
 }
 
 /// What follows an EtherType: IP, tags, MPLS, PPPoE.
-/// An 802.1Q tag: TCI, then the inner type.
-const VLAN_TAG_LEN: usize = 4;
-
 /// The inner EtherType when `ethertype` is one 802.1Q tag directly in front
 /// of IPv4 or IPv6 (the common tagged frame), with the whole tag captured.
 #[inline(always)]
@@ -183,7 +180,7 @@ fn single_vlan_ip(ethertype: u16, bytes: Bytes<'_>) -> Option<u16> {
     if EtherType(ethertype) != EtherType::VLAN_TAGGED_FRAME {
         return None;
     }
-    match bytes.captured.get(2..VLAN_TAG_LEN) {
+    match bytes.captured.get(2..tags::vlan::LEN) {
         Some(&[0x08, 0x00]) => Some(0x0800),
         Some(&[0x86, 0xdd]) => Some(0x86dd),
         _ => None,
@@ -198,7 +195,7 @@ pub(super) fn decode_ethertype(ethertype: u16, bytes: Bytes<'_>) -> PacketInfo {
     // about 110 instructions per tagged frame (callgrind, benchmark
     // capture). The answer is the loop's.
     let (ethertype, bytes) = if let Some(inner) = single_vlan_ip(ethertype, bytes) {
-        (inner, bytes.skip(VLAN_TAG_LEN))
+        (inner, bytes.skip(tags::vlan::LEN))
     } else if tags::is_tag(ethertype) {
         match tags::follow(Layer::EtherType(ethertype, bytes)) {
             Ok(next) => next,

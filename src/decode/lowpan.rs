@@ -681,7 +681,8 @@ fn short_iid(a: &mut [u8; 16], short: u16) {
 fn crc16(data: &[u8]) -> u16 {
     data.iter().fold(0u16, |crc, &byte| {
         let index = usize::from((crc ^ u16::from(byte)) as u8);
-        (crc >> 8) ^ CRC16_TABLE[index]
+        // The table's values fit 16 bits (a 16-bit polynomial).
+        (crc >> 8) ^ CRC16_TABLE[index] as u16
     })
 }
 
@@ -693,27 +694,9 @@ fn crc32(data: &[u8]) -> u32 {
     })
 }
 
-const CRC16_TABLE: [u16; 256] = {
-    let mut table = [0u16; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u16;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0x8408
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
-
-const CRC32_TABLE: [u32; 256] = {
+/// The byte-wise lookup table of a reflected CRC with polynomial `poly`
+/// (reversed bit order), for the 16- and 32-bit CRCs alike.
+const fn reflected_crc_table(poly: u32) -> [u32; 256] {
     let mut table = [0u32; 256];
     let mut i = 0;
     while i < 256 {
@@ -721,7 +704,7 @@ const CRC32_TABLE: [u32; 256] = {
         let mut bit = 0;
         while bit < 8 {
             crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
+                (crc >> 1) ^ poly
             } else {
                 crc >> 1
             };
@@ -731,7 +714,13 @@ const CRC32_TABLE: [u32; 256] = {
         i += 1;
     }
     table
-};
+}
+
+/// CRC-16/KERMIT (802.15.4's FCS): its values fit 16 bits.
+const CRC16_TABLE: [u32; 256] = reflected_crc_table(0x8408);
+
+/// CRC-32 (IEEE 802.3), for TAP headers that announce it.
+const CRC32_TABLE: [u32; 256] = reflected_crc_table(0xedb8_8320);
 
 /// The FCS functions, for tests.
 #[cfg(test)]

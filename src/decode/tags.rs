@@ -35,7 +35,7 @@
 //! Ethernet headers inside FabricPath and NSH), so tags nest without
 //! recursion. `link` decides what the last EtherType leads to.
 
-use super::link::{LINK_TRUNCATED, NON_IP};
+use super::link::{LINK_TRUNCATED, NON_IP, ethernet, llc_snap};
 use super::{Bytes, PacketInfo};
 use etherparse::EtherType;
 
@@ -49,24 +49,8 @@ pub(super) const ETHERTYPE_NSH: u16 = 0x894f;
 pub(super) const ETHERTYPE_ARISTA: u16 = 0xd28b;
 const ETHERTYPE_MPLS_UNICAST: u16 = 0x8847;
 
-/// Ethernet header: destination, source, type/length.
-mod ethernet {
-    pub const TYPE: usize = 12;
-    pub const HEADER_LEN: usize = 14;
-    /// Type/length values up to this are an IEEE 802.3 length (LLC follows).
-    pub const MAX_802_3_LEN: u16 = 1500;
-}
-
-/// IEEE 802.2 LLC with a SNAP extension: DSAP, SSAP, control, OUI, type.
-mod llc_snap {
-    pub const HEADER: [u8; 3] = [0xaa, 0xaa, 0x03];
-    pub const OUI: usize = 3;
-    pub const TYPE: usize = 6;
-    pub const LEN: usize = 8;
-}
-
 /// 802.1Q / 802.1ad tag following the type field: TCI, then the inner type.
-mod vlan {
+pub(super) mod vlan {
     pub const INNER_TYPE: usize = 2;
     pub const LEN: usize = 4;
     /// tshark's 802.1Q dissector (0x8100, 0x9100) gives up on the 21st tag

@@ -11,7 +11,7 @@ use super::layout::{
     EPB_FLAGS_FCS_MASK, EPB_FLAGS_FCS_SHIFT, block_type, cb, epb, option, pb, spb,
 };
 use crate::capture::byte_order::{Endian, Fields};
-use crate::capture::error::{CaptureErrorKind, Fault};
+use crate::capture::error::Fault;
 use crate::capture::input::InputBuffer;
 use crate::capture::{Frame, LinkType, MAX_CAPTURED_LEN};
 
@@ -174,13 +174,7 @@ fn check_captured_len(
         return Ok(());
     }
     if captured_len > MAX_CAPTURED_LEN {
-        return Err(Fault::in_packet(
-            CaptureErrorKind::RecordTooLarge {
-                caplen: captured_len,
-            },
-            packet,
-            offset,
-        ));
+        return Err(Fault::record_too_large(captured_len, packet, offset));
     }
     Err(Fault::damaged(
         format!(
