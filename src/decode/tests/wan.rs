@@ -12,6 +12,20 @@ use Category::{NonIp, OtherIp, Tcp, Truncated, Udp};
 /// `frame.len`) of each frame.
 type Expected = (&'static str, &'static [(Category, u16, u16, u32)]);
 
+/// The same frames under DLT 9 and DLT 50 (`link-ppp-chdlc.pcap`,
+/// `link-ppp-serial-chdlc.pcap`): tshark reads them alike.
+const PPP_CHDLC: &[(Category, u16, u16, u32)] = &[
+    (Udp, 42001, 53, 35),   // ppp:chdlc:ip:udp:dns
+    (Udp, 42002, 5353, 56), // ppp:chdlc:ipv6:udp:mdns
+    (Tcp, 42003, 179, 48),  // ppp:chdlc:mpls:ip:tcp
+    (Tcp, 42004, 80, 44),   // ppp:ip:tcp
+    (NonIp, 0, 0, 24),      // ppp:chdlc:slarp
+    (NonIp, 0, 0, 39),      // ppp:chdlc:data
+    (NonIp, 0, 0, 35),      // ppp:chdlc:data
+    (Truncated, 0, 0, 35),  // ppp:chdlc:ip:udp
+    (NonIp, 0, 0, 3),       // ppp:chdlc
+];
+
 const FIXTURES: &[Expected] = &[
     (
         "link-arcnet.pcap",
@@ -139,34 +153,8 @@ const FIXTURES: &[Expected] = &[
             (Truncated, 0, 0, 157),  // pktap:pcap_pktdata:eth:ethertype:ip:udp
         ],
     ),
-    (
-        "link-ppp-chdlc.pcap",
-        &[
-            (Udp, 42001, 53, 35),   // ppp:chdlc:ip:udp:dns
-            (Udp, 42002, 5353, 56), // ppp:chdlc:ipv6:udp:mdns
-            (Tcp, 42003, 179, 48),  // ppp:chdlc:mpls:ip:tcp
-            (Tcp, 42004, 80, 44),   // ppp:ip:tcp
-            (NonIp, 0, 0, 24),      // ppp:chdlc:slarp
-            (NonIp, 0, 0, 39),      // ppp:chdlc:data
-            (NonIp, 0, 0, 35),      // ppp:chdlc:data
-            (Truncated, 0, 0, 35),  // ppp:chdlc:ip:udp
-            (NonIp, 0, 0, 3),       // ppp:chdlc
-        ],
-    ),
-    (
-        "link-ppp-serial-chdlc.pcap",
-        &[
-            (Udp, 42001, 53, 35),   // ppp:chdlc:ip:udp:dns
-            (Udp, 42002, 5353, 56), // ppp:chdlc:ipv6:udp:mdns
-            (Tcp, 42003, 179, 48),  // ppp:chdlc:mpls:ip:tcp
-            (Tcp, 42004, 80, 44),   // ppp:ip:tcp
-            (NonIp, 0, 0, 24),      // ppp:chdlc:slarp
-            (NonIp, 0, 0, 39),      // ppp:chdlc:data
-            (NonIp, 0, 0, 35),      // ppp:chdlc:data
-            (Truncated, 0, 0, 35),  // ppp:chdlc:ip:udp
-            (NonIp, 0, 0, 3),       // ppp:chdlc
-        ],
-    ),
+    ("link-ppp-chdlc.pcap", PPP_CHDLC),
+    ("link-ppp-serial-chdlc.pcap", PPP_CHDLC),
     (
         "link-sunatm.pcap",
         &[
