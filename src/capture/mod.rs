@@ -138,6 +138,10 @@ impl LinkType {
         if self == LinkType::PCAPNG_CUSTOM_BLOCK {
             return "PCAPNG_CUSTOM_BLOCK".to_owned();
         }
+        // libpcap on Linux has no name for it; portclass reads it as PKTAP.
+        if self == LinkType::USER2 {
+            return "USER2".to_owned();
+        }
         ::pcap::Linktype(self.libpcap_dlt())
             .get_name()
             .unwrap_or_else(|_| format!("LINKTYPE_{}", self.0))
@@ -148,6 +152,9 @@ impl LinkType {
     pub fn description(self) -> String {
         if self == LinkType::PCAPNG_CUSTOM_BLOCK {
             return "pcapng custom block, no packet".to_owned();
+        }
+        if self == LinkType::USER2 {
+            return "DLT_USER2, read as Apple PKTAP as macOS writes it".to_owned();
         }
         ::pcap::Linktype(self.libpcap_dlt())
             .get_description()
