@@ -2484,6 +2484,53 @@ fn link_ppp_chdlc() -> Result<Vec<Frame>> {
     ])
 }
 
+/// Cisco HDLC (DLT 104): address, control, then a protocol from tshark's
+/// `chdlc.protocol` table (IPv4, IPv6, MPLS, bridged Ethernet); VLAN tags,
+/// 802.1ad and PPPoE are not in it and stay data.
+fn link_chdlc() -> Result<Vec<Frame>> {
+    Ok(vec![
+        Frame::full(prefixed(&[0x0f, 0x00, 0x08, 0x00], wan_udp4(42101, 53)?)),
+        Frame::full(prefixed(&[0x8f, 0x00, 0x86, 0xdd], wan_udp6(42102, 5353)?)),
+        Frame::full(prefixed(
+            &[0x0f, 0x00, 0x88, 0x47, 0x00, 0x00, 0x11, 0x40],
+            wan_tcp4(42103, 179)?,
+        )),
+        // 3 bridged Ethernet (0x6558)
+        Frame::full(prefixed(
+            &[
+                &[0x0f, 0x00, 0x65, 0x58][..],
+                &MAC_SERVER,
+                &MAC_CLIENT,
+                &[0x08, 0x00],
+            ]
+            .concat(),
+            wan_udp4(42104, 161)?,
+        )),
+        // 4 negative: an 802.1Q tag, an 802.1ad tag, a PPPoE session, SLARP
+        Frame::full(prefixed(
+            &[0x0f, 0x00, 0x81, 0x00, 0x00, 0x64, 0x08, 0x00],
+            wan_udp4(42105, 53)?,
+        )),
+        Frame::full(prefixed(
+            &[0x0f, 0x00, 0x88, 0xa8, 0x00, 0x64, 0x08, 0x00],
+            wan_udp4(42106, 53)?,
+        )),
+        Frame::full(prefixed(
+            &[
+                0x0f, 0x00, 0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0x00, 0x20, 0x00, 0x21,
+            ],
+            wan_udp4(42107, 53)?,
+        )),
+        Frame::full(prefixed(&[0x8f, 0x00, 0x80, 0x35], vec![0; 20])),
+        // 8 cut: in the ports; in the protocol field
+        Frame::cut(
+            prefixed(&[0x0f, 0x00, 0x08, 0x00], wan_udp4(42108, 123)?),
+            4 + 21,
+        ),
+        Frame::full(vec![0x0f, 0x00, 0x08]),
+    ])
+}
+
 /// Linux ARCnet (DLT 129): source, destination, offset, protocol id.
 fn link_arcnet() -> Result<Vec<Frame>> {
     Ok(vec![
@@ -2819,6 +2866,7 @@ fn wan_link_fixtures() -> Result<Vec<LinkFixture>> {
         ("link-frame-relay.pcap", 107, link_frame_relay()?),
         ("link-ppp-chdlc.pcap", 9, link_ppp_chdlc()?),
         ("link-ppp-serial-chdlc.pcap", 50, link_ppp_chdlc()?),
+        ("link-chdlc.pcap", 104, link_chdlc()?),
         ("link-arcnet.pcap", 129, link_arcnet()?),
         ("link-ipoib.pcap", 242, link_ipoib()?),
         ("link-ipnet.pcap", 226, link_ipnet()?),

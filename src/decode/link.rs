@@ -59,12 +59,6 @@ mod loopback {
     pub const HEADER_LEN: usize = 4;
 }
 
-/// Cisco HDLC: address, control, protocol (an EtherType).
-mod chdlc {
-    pub const PROTOCOL: usize = 2;
-    pub const LEN: usize = 4;
-}
-
 /// FDDI: frame control, destination, source; LLC follows.
 mod fddi {
     pub const LEN: usize = 13;
@@ -108,10 +102,8 @@ pub(super) fn decode_link(link: LinkType, bytes: Bytes<'_>) -> PacketInfo {
             wan::decode_cisco_hdlc(bytes)
         }
         LinkType::PPP | LinkType::PPP_HDLC => decode_ppp(bytes),
-        LinkType::C_HDLC => match bytes.u16_at(chdlc::PROTOCOL) {
-            Some(protocol) => decode_ethertype(protocol, bytes.skip(chdlc::LEN)),
-            None => LINK_TRUNCATED,
-        },
+        // tshark's `chdlc.protocol` table, not an Ethernet type field.
+        LinkType::C_HDLC => wan::decode_cisco_hdlc(bytes),
         LinkType::FDDI => {
             if bytes.captured.len() < fddi::LEN {
                 return LINK_TRUNCATED;

@@ -248,7 +248,22 @@ impl Pcap {
 
     /// Wire bytes of the first `k` records.
     pub fn bytes_before(&self, k: usize) -> u64 {
-        (0..k).map(|i| u64::from(self.field(i, REC_ORIG_LEN))).sum()
+        let pseudo_header = self.pseudo_header_len();
+        (0..k)
+            .map(|i| u64::from(self.field(i, REC_ORIG_LEN).wrapping_sub(pseudo_header)))
+            .sum()
+    }
+
+    /// Bytes of each record's original length that the wire did not carry:
+    /// SunATM's 4-byte pseudo-header (link type 123), which portclass, like
+    /// tshark's `frame.len`, does not count.
+    pub fn pseudo_header_len(&self) -> u32 {
+        const SUNATM: u32 = 123;
+        if self.get(&self.header, PCAP_LINK_TYPE) & 0xffff == SUNATM {
+            4
+        } else {
+            0
+        }
     }
 
     /// Wire bytes of every record.
