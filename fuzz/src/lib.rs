@@ -146,6 +146,19 @@ pub fn fuzz_decode(input: &[u8]) {
         let general = decode(LinkType::PPI, &wrapped, orig_len, 0);
         assert_eq!(info, general, "fast path and general decoder disagree");
     }
+    // With decap on (tunnels looked into): the same invariants, and a frame
+    // not decapsulated summarised exactly as without.
+    let decap = decode_with(
+        input.link,
+        input.data,
+        input.orig_len,
+        input.fcs_len,
+        DecodeOptions { decap: true },
+    );
+    check_packet(&decap);
+    if decap.tunnel.is_none() {
+        assert_eq!(decap, info, "decap changed a frame without a tunnel");
+    }
 }
 
 /// Invariants of every decoded frame.

@@ -516,7 +516,11 @@ fn decode_iphc(bytes: Bytes<'_>, addrs: Addrs, datagram: Option<usize>) -> Packe
             Err(info) => return info,
         }
     };
-    info.addresses = addresses;
+    // A summary from inside a tunnel is complete, its addresses the inner
+    // packet's (or none), as the IPv6 decoder leaves it.
+    if info.tunnel.is_none() {
+        info.addresses = addresses;
+    }
     info
 }
 
