@@ -1174,19 +1174,11 @@ fn decap() -> Result<Vec<Frame>> {
     gre.extend_from_slice(&filler(46, 0xd1));
     frames.push(outer4(0xd011, 47, &gre)?);
     // 18: VXLAN carrying an ARP request: entered, non-IP inside
-    let mut arp_frame = Vec::new();
-    eth(MAC_CLIENT, MAC_BCAST)
-        .arp(ArpPacket::new(
-            ArpHardwareId::ETHERNET,
-            EtherType::IPV4,
-            ArpOperation::REQUEST,
-            &MAC_CLIENT,
-            &V4_CLIENT,
-            &[0; 6],
-            &V4_SERVER,
-        )?)
-        .write(&mut arp_frame)?;
-    frames.push(udp4(54789, 4789, &vxlan(0x08, &arp_frame))?);
+    frames.push(udp4(
+        54789,
+        4789,
+        &vxlan(0x08, &arp_request_frame(V4_SERVER)?),
+    )?);
     Ok(frames.into_iter().map(Frame::full).collect())
 }
 
@@ -1537,6 +1529,23 @@ fn non_ip() -> Result<Vec<Frame>> {
         .into_iter()
         .map(Frame::full)
         .collect())
+}
+
+/// A broadcast Ethernet frame: the client's ARP request for `target`.
+fn arp_request_frame(target: [u8; 4]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    eth(MAC_CLIENT, MAC_BCAST)
+        .arp(ArpPacket::new(
+            ArpHardwareId::ETHERNET,
+            EtherType::IPV4,
+            ArpOperation::REQUEST,
+            &MAC_CLIENT,
+            &V4_CLIENT,
+            &[0; 6],
+            &target,
+        )?)
+        .write(&mut out)?;
+    Ok(out)
 }
 
 /// IPv4 (client → server) carrying UDP `sport` → `dport` and `payload`,

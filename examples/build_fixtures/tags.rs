@@ -93,20 +93,9 @@ fn echo4() -> Result<Vec<u8>> {
     ))
 }
 
+/// An ARP request from its EtherType on (to follow a tag).
 fn arp_request() -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    eth(MAC_CLIENT, MAC_BCAST)
-        .arp(ArpPacket::new(
-            ArpHardwareId::ETHERNET,
-            EtherType::IPV4,
-            ArpOperation::REQUEST,
-            &MAC_CLIENT,
-            &V4_CLIENT,
-            &[0; 6],
-            &V4_ROUTER,
-        )?)
-        .write(&mut out)?;
-    Ok(out[12..].to_vec())
+    Ok(arp_request_frame(V4_ROUTER)?[12..].to_vec())
 }
 
 /// LLC/SNAP with EtherType IPv4, for 802.3 frames.
