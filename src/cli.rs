@@ -196,6 +196,50 @@ pub struct AnalysisArgs {
     pub scan_hosts: u32,
 }
 
+/// Which packets to count, shared by read, report and live. Several kinds
+/// together must all match; several values of one kind, any of them.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Count only the packets this capture filter accepts, in tcpdump's
+    /// syntax and compiled by libpcap as tcpdump compiles it, e.g.
+    /// 'host 10.0.0.5 and not port 22' (see pcap-filter(7)).
+    #[arg(long, value_name = "EXPRESSION", help_heading = "Filter")]
+    pub filter: Option<String>,
+
+    /// Only the ports the port database gives this service, on each
+    /// transport (ssh: tcp or sctp port 22); repeat or separate with
+    /// commas for several.
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        help_heading = "Filter"
+    )]
+    pub service: Vec<String>,
+
+    /// Only packets from or to this address, or this network with a
+    /// prefix length (10.0.0.0/8, 2001:db8::/32); repeat or separate with
+    /// commas for several.
+    #[arg(
+        long,
+        value_name = "ADDR[/LEN]",
+        value_delimiter = ',',
+        help_heading = "Filter"
+    )]
+    pub host: Vec<String>,
+
+    /// Only packets with this source or destination port, or a range
+    /// (6000-6063), on any transport; repeat or separate with commas for
+    /// several.
+    #[arg(
+        long,
+        value_name = "PORT[-PORT]",
+        value_delimiter = ',',
+        help_heading = "Filter"
+    )]
+    pub port: Vec<String>,
+}
+
 /// Arguments of `portclass read`.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
@@ -222,6 +266,10 @@ pub struct ReadArgs {
     /// which each shard holds in full.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Which packets to count.
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// Tunnels, handshakes, scans.
     #[command(flatten)]
@@ -294,6 +342,11 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Which packets to count (captures only: a JSON summary is taken
+    /// only if it was filtered the same way).
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
     /// Tunnels, handshakes, scans.
     #[command(flatten)]
     pub analysis: AnalysisArgs,
@@ -318,10 +371,11 @@ pub struct LiveArgs {
     #[arg(short, long, value_name = "IFACE")]
     pub interface: Option<String>,
 
-    /// Capture filter in BPF syntax (as tcpdump), e.g. "tcp port 443";
-    /// it can also be given as the trailing words, as tcpdump takes it.
-    #[arg(long, value_name = "BPF")]
-    pub filter: Option<String>,
+    /// Which packets to capture (the filter runs in the kernel); the
+    /// expression can also be given as the trailing words, as tcpdump
+    /// takes it.
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// The capture filter as trailing words, as tcpdump takes it:
     /// `portclass live -i eth0 tcp port 443`.
@@ -603,7 +657,7 @@ mod tests {
         match cli.command {
             Command::Live(args) => {
                 assert_eq!(args.interface.as_deref(), Some("eth0"));
-                assert_eq!(args.filter, None);
+                assert_eq!(args.filters.filter, None);
                 assert_eq!(args.expression, ["udp", "port", "53"]);
                 assert_eq!(args.format, Format::Json);
                 assert_eq!((args.count, args.duration), (Some(5), Some(2.5)));

@@ -5,6 +5,8 @@ use crate::cli::{self, Cli, Command};
 use crate::pipeline::FlowSettings;
 use crate::pipeline::scans::ScanSettings;
 use crate::render::Format;
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 use thiserror::Error;
@@ -21,6 +23,19 @@ pub enum ConfigError {
     /// `live --filter F` and trailing filter words.
     #[error("the capture filter is given twice, with --filter and as trailing words: give one")]
     FilterTwice,
+    /// `--host` that is neither an address nor a network.
+    #[error(
+        "--host {0}: not an address or a network; give an IPv4 or IPv6 address (10.0.0.5, 2001:db8::1) or a network with its prefix length (10.0.0.0/8)"
+    )]
+    BadHost(String),
+    /// `--port` that is neither a port nor a range.
+    #[error(
+        "--port {0}: not a port or a range; give a number from 0 to 65535 (443) or a range (6000-6063)"
+    )]
+    BadPort(String),
+    /// `--service ""`.
+    #[error("--service needs a service name, e.g. --service ssh (portclass ports lists them)")]
+    EmptyService,
     /// `--threads 0`.
     #[error("--threads must be at least 1")]
     ZeroThreads,
@@ -157,6 +172,8 @@ pub struct ReadSettings {
     pub top: usize,
     /// Worker threads.
     pub threads: usize,
+    /// Which packets to count.
+    pub filter: FilterRequest,
     /// Tunnels, handshakes, scans.
     pub analysis: AnalysisSettings,
 }
@@ -194,8 +211,11 @@ pub enum Job {
 /// What `live` does.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LiveSettings {
-    /// Capture device and options.
+    /// Capture device and options (its filter is set from `filter` when the
+    /// run starts, with the service names looked up).
     pub capture: LiveOptions,
+    /// Which packets to capture.
+    pub filter: FilterRequest,
     /// Stop when writing the file of saved packets fails.
     pub stop_on_write_error: bool,
     /// Time between snapshots.
@@ -233,6 +253,8 @@ pub struct ReportSettings {
     pub table: cli::ReportTableArg,
     /// Worker threads.
     pub threads: usize,
+    /// Which packets to count.
+    pub filter: FilterRequest,
     /// Tunnels, handshakes, scans.
     pub analysis: AnalysisSettings,
 }
@@ -309,6 +331,142 @@ fn threaded_analysis(
         shards,
         ..analysis_settings(args)?
     })
+}
+
+/// Which packets to count: a tcpdump expression and the shortcuts, checked
+/// for form. The service names are looked up in the port database when the
+/// run starts ([`FilterRequest::expression`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FilterRequest {
+    /// `--filter` or live's trailing words.
+    pub expression: Option<String>,
+    /// `--service`, as typed.
+    pub services: Vec<String>,
+    /// `--host`: addresses (prefix length `None`) and networks.
+    pub hosts: Vec<(IpAddr, Option<u8>)>,
+    /// `--port`: ports and ranges.
+    pub ports: Vec<RangeInclusive<u16>>,
+}
+
+impl FilterRequest {
+    fn new(args: cli::FilterArgs, words: &[String]) -> Result<FilterRequest, ConfigError> {
+        let hosts = args
+            .host
+            .iter()
+            .map(|host| parse_host(host).ok_or_else(|| ConfigError::BadHost(host.clone())))
+            .collect::<Result<_, _>>()?;
+        let ports = args
+            .port
+            .iter()
+            .map(|port| parse_port_range(port).ok_or_else(|| ConfigError::BadPort(port.clone())))
+            .collect::<Result<_, _>>()?;
+        let services: Vec<String> = args.service.iter().map(|s| s.trim().to_owned()).collect();
+        if services.iter().any(String::is_empty) {
+            return Err(ConfigError::EmptyService);
+        }
+        Ok(FilterRequest {
+            expression: capture_filter(args.filter, words)?,
+            services,
+            hosts,
+            ports,
+        })
+    }
+
+    /// Whether any filter was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.expression.is_none()
+            && self.services.is_empty()
+            && self.hosts.is_empty()
+            && self.ports.is_empty()
+    }
+
+    /// The one tcpdump expression for everything asked: each kind's values
+    /// joined with `or`, the kinds and `--filter` with `and`. `service`
+    /// gives the expression of one service name (from the port database).
+    pub fn expression<E>(
+        &self,
+        mut service: impl FnMut(&str) -> Result<String, E>,
+    ) -> Result<Option<String>, E> {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(expression) = &self.expression {
+            parts.push(expression.clone());
+        }
+        if !self.services.is_empty() {
+            let terms = self
+                .services
+                .iter()
+                .map(|name| service(name))
+                .collect::<Result<Vec<_>, E>>()?;
+            parts.push(terms.join(" or "));
+        }
+        if !self.hosts.is_empty() {
+            let terms: Vec<String> = self
+                .hosts
+                .iter()
+                .map(|(addr, len)| match len {
+                    None => format!("host {addr}"),
+                    Some(len) => format!("net {addr}/{len}"),
+                })
+                .collect();
+            parts.push(terms.join(" or "));
+        }
+        if !self.ports.is_empty() {
+            let terms: Vec<String> = self
+                .ports
+                .iter()
+                .map(|range| {
+                    if range.start() == range.end() {
+                        format!("port {}", range.start())
+                    } else {
+                        format!("portrange {}-{}", range.start(), range.end())
+                    }
+                })
+                .collect();
+            parts.push(terms.join(" or "));
+        }
+        Ok(match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(
+                parts
+                    .iter()
+                    .map(|part| format!("({part})"))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+            ),
+        })
+    }
+}
+
+/// `10.0.0.5`, `2001:db8::1`, `10.0.0.0/8`: the address, and the prefix
+/// length of a network (at most 32 or 128).
+fn parse_host(text: &str) -> Option<(IpAddr, Option<u8>)> {
+    let text = text.trim();
+    let (addr, len) = match text.split_once('/') {
+        Some((addr, len)) => (addr, Some(len)),
+        None => (text, None),
+    };
+    let addr: IpAddr = addr
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    match len {
+        None => Some((addr, None)),
+        Some(len) => {
+            let len: u8 = len.parse().ok()?;
+            (len <= max).then_some((addr, Some(len)))
+        }
+    }
+}
+
+/// `443` or `6000-6063` (the lower port first).
+fn parse_port_range(text: &str) -> Option<RangeInclusive<u16>> {
+    let text = text.trim();
+    let (low, high) = text.split_once('-').unwrap_or((text, text));
+    let (low, high): (u16, u16) = (low.trim().parse().ok()?, high.trim().parse().ok()?);
+    (low <= high).then_some(low..=high)
 }
 
 /// The capture filter from `--filter` or the trailing words (not both).
@@ -400,13 +558,13 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
     Ok(LiveSettings {
         capture: LiveOptions {
             device: args.interface,
-            filter: capture_filter(args.filter, &args.expression)?,
             snaplen: args.snaplen,
             promisc: !args.no_promisc,
             buffer_size: args.buffer_size << 10,
             write: args.write,
             ..LiveOptions::default()
         },
+        filter: FilterRequest::new(args.filters, &args.expression)?,
         stop_on_write_error: args.stop_on_write_error,
         interval: seconds("--interval", args.interval)?,
         duration: args
@@ -438,6 +596,7 @@ impl Settings {
                 }
                 let plan = thread_plan(args.threads, inputs.len(), true)?;
                 Job::Read(ReadSettings {
+                    filter: FilterRequest::new(args.filters, &[])?,
                     analysis: threaded_analysis(&args.analysis, plan)?,
                     threads: plan.0,
                     inputs,
@@ -453,6 +612,7 @@ impl Settings {
                 let plan = thread_plan(args.threads, inputs.len(), false)?;
                 let (format, table) = report_output(args.format, args.table)?;
                 Job::Report(ReportSettings {
+                    filter: FilterRequest::new(args.filters, &[])?,
                     analysis: threaded_analysis(&args.analysis, plan)?,
                     bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
                     inputs,

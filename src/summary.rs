@@ -215,6 +215,10 @@ fn input_facts((position, input): (usize, &InputView)) -> InputFacts {
         status: input
             .status
             .with_error(input.error.clone().unwrap_or_default()),
+        filter: input
+            .filter
+            .clone()
+            .map(|expression| (expression, input.filtered_out)),
     }
 }
 

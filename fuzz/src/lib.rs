@@ -292,7 +292,7 @@ pub fn fuzz_reader(input: &[u8]) -> u64 {
     let format = reader.format().to_string();
     tally
         .base
-        .finish_input(0, "fuzz".to_owned(), format, status);
+        .finish_input(0, "fuzz".to_owned(), format, status, None);
     check_tally(&tally, frames, with_addresses);
     // Every frame with ports is in one service row, and so is every
     // attributed fragment; every non-first fragment ends attributed or not.

@@ -12,10 +12,13 @@ pub mod processes;
 mod progress;
 mod report;
 
-use crate::capture::Input;
+use crate::capture::{FilterError, Input, PacketFilter};
+use crate::classify::ServiceFilterError;
 use crate::classify::{NamingRule, PortDb, PortDbError};
 use crate::cli;
-use crate::config::{AnalysisSettings, Job, NameSettings, PortsSettings, ReadSettings, Settings};
+use crate::config::{
+    AnalysisSettings, FilterRequest, Job, NameSettings, PortsSettings, ReadSettings, Settings,
+};
 use crate::pipeline::read_input;
 use crate::render::{self, Format};
 use crate::tally::{InputStatus, Tally};
@@ -37,6 +40,12 @@ pub enum AppError {
     /// The port database could not be loaded.
     #[error(transparent)]
     PortDb(#[from] PortDbError),
+    /// libpcap refused the capture filter.
+    #[error("{0}; see pcap-filter(7) for the syntax")]
+    Filter(#[from] FilterError),
+    /// `--service` names no service.
+    #[error(transparent)]
+    Service(#[from] ServiceFilterError),
     /// Writing standard output failed (a closed pipe is one such case).
     #[error("cannot write to standard output: {0} (what it got is incomplete)")]
     Output(#[from] io::Error),
@@ -134,10 +143,12 @@ fn run_read(
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
     let rule = db.naming_rule();
+    let filter = packet_filter(&settings.filter, db)?;
     let tally = read_inputs(
         &settings.inputs,
         &rule,
         &settings.analysis,
+        filter.as_ref(),
         settings.threads,
     );
     let exit = report_input_status(&tally, err)?;
@@ -197,11 +208,33 @@ pub(crate) fn each_input<I: Sync, T: Send>(
     });
 }
 
+/// The one capture filter expression a run asks for, with the service
+/// names looked up in `db`.
+pub(crate) fn filter_expression(
+    request: &FilterRequest,
+    db: &PortDb,
+) -> Result<Option<String>, AppError> {
+    Ok(request.expression(|name| db.service_filter(name))?)
+}
+
+/// The capture filter of a run over files, checked by libpcap before any
+/// input is opened.
+pub(crate) fn packet_filter(
+    request: &FilterRequest,
+    db: &PortDb,
+) -> Result<Option<PacketFilter>, AppError> {
+    match filter_expression(request, db)? {
+        Some(expression) => Ok(Some(PacketFilter::new(&expression)?)),
+        None => Ok(None),
+    }
+}
+
 /// Reads every input into one tally, `threads` inputs at a time.
 pub fn read_inputs(
     inputs: &[Input],
     rule: &NamingRule,
     analysis: &AnalysisSettings,
+    filter: Option<&PacketFilter>,
     threads: usize,
 ) -> Tally {
     let progress = progress::Progress::start(inputs);
@@ -213,7 +246,7 @@ pub fn read_inputs(
         threads,
         |position, input| {
             let mut tally = Tally::new();
-            read_input(&mut tally, position, input, rule, analysis, counter);
+            read_input(&mut tally, position, input, rule, analysis, filter, counter);
             tally
         },
         |part| total += part,

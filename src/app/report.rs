@@ -3,7 +3,7 @@
 
 use super::progress::Progress;
 use super::{AppError, EXIT_FAILED, EXIT_OK, each_input, read_input, report_input_status, say};
-use crate::capture::{Input, ProgressCounter};
+use crate::capture::{Input, PacketFilter, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
 use crate::config::AnalysisSettings;
@@ -38,11 +38,54 @@ fn is_json_summary(path: &Path) -> bool {
     }
 }
 
+/// A JSON summary given to a filtered report that was not counted with the
+/// same filter.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{path}: a summary counted {}, so the filter \"{wanted}\" cannot be applied to it; give the capture itself, or a summary read with the same filter",
+    match .had { Some(had) => format!("with the filter \"{had}\""), None => "without a filter".to_owned() }
+)]
+struct SummaryNotFiltered {
+    path: String,
+    wanted: String,
+    had: Option<String>,
+}
+
+/// A summary's inputs were all counted with the filter `wanted`, or the
+/// error saying otherwise.
+fn check_summary_filter(
+    tally: &ReportTally,
+    wanted: Option<&PacketFilter>,
+    path: String,
+) -> Result<(), SummaryNotFiltered> {
+    let Some(wanted) = wanted else {
+        return Ok(());
+    };
+    let differs = tally.base.inputs().iter().find(|input| {
+        input
+            .filter
+            .as_ref()
+            .map(|(expression, _)| expression.as_str())
+            != Some(wanted.expression())
+    });
+    match differs {
+        None => Ok(()),
+        Some(input) => Err(SummaryNotFiltered {
+            path,
+            wanted: wanted.expression().to_owned(),
+            had: input
+                .filter
+                .as_ref()
+                .map(|(expression, _)| expression.clone()),
+        }),
+    }
+}
+
 fn read_part(
     position: usize,
     input: &Input,
     rule: &NamingRule,
-    analysis: &AnalysisSettings,
+    (analysis, filter): (&AnalysisSettings, Option<&PacketFilter>),
     bucket_ns: Option<u64>,
     progress: Option<&ProgressCounter>,
 ) -> Part {
@@ -50,7 +93,14 @@ fn read_part(
     if let Input::Path(path) = input
         && is_json_summary(path)
     {
-        return match summary::load(path) {
+        let loaded = summary::load(path)
+            .map_err(InputError::document)
+            .and_then(|summary| {
+                check_summary_filter(&summary.tally, filter, input.display_name())
+                    .map(|()| summary)
+                    .map_err(InputError::document)
+            });
+        return match loaded {
             Ok(mut summary) => {
                 summary.tally.base.renumber_inputs(position);
                 Part {
@@ -59,11 +109,9 @@ fn read_part(
                 }
             }
             Err(error) => {
-                tally.base.failed_input(
-                    position,
-                    input.display_name(),
-                    InputError::document(error),
-                );
+                tally
+                    .base
+                    .failed_input(position, input.display_name(), error);
                 Part {
                     tally,
                     details: true,
@@ -71,7 +119,9 @@ fn read_part(
             }
         };
     }
-    read_input(&mut tally, position, input, rule, analysis, progress);
+    read_input(
+        &mut tally, position, input, rule, analysis, filter, progress,
+    );
     Part {
         tally,
         details: true,
@@ -136,6 +186,7 @@ pub fn run_report(
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
     let rule = db.naming_rule();
+    let filter = super::packet_filter(&settings.filter, db)?;
     let mut total = ReportTally::new(settings.bucket_ns);
     let mut details = true;
     let progress = Progress::start(&settings.inputs);
@@ -148,7 +199,7 @@ pub fn run_report(
                 position,
                 input,
                 &rule,
-                &settings.analysis,
+                (&settings.analysis, filter.as_ref()),
                 settings.bucket_ns,
                 counter,
             )

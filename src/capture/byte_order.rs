@@ -9,6 +9,15 @@ pub(super) enum Endian {
 }
 
 impl Endian {
+    /// This machine's byte order.
+    pub fn native() -> Endian {
+        if cfg!(target_endian = "big") {
+            Endian::Big
+        } else {
+            Endian::Little
+        }
+    }
+
     #[inline]
     pub fn u16(self, bytes: [u8; 2]) -> u16 {
         match self {

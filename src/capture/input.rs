@@ -80,6 +80,25 @@ impl InputBuffer {
         &self.buf[begin..begin + n]
     }
 
+    /// Where a slice of bytes the buffer lent since the last fill (its start
+    /// and length)
+    /// lies in the buffer, to lend it again with [`lent`](Self::lent).
+    /// A slice that lies elsewhere (an empty one) gives an empty range.
+    pub fn locate(&self, (start, len): (*const u8, usize)) -> std::ops::Range<usize> {
+        let base = self.buf.as_ptr() as usize;
+        (start as usize)
+            .checked_sub(base)
+            .and_then(|at| Some(at..at.checked_add(len)?))
+            .filter(|range| range.end <= self.buf.len())
+            .unwrap_or_default()
+    }
+
+    /// Bytes the buffer lent before, found with [`locate`](Self::locate);
+    /// valid until the next fill.
+    pub fn lent(&self, range: std::ops::Range<usize>) -> &[u8] {
+        self.buf.get(range).unwrap_or_default()
+    }
+
     /// Makes at least `need` unread bytes available. Returns `Ok(false)` if
     /// the input ends first (whatever did arrive stays available).
     #[inline]

@@ -17,6 +17,7 @@
 mod byte_order;
 mod classic;
 mod error;
+mod filter;
 mod input;
 mod live;
 mod pcapng;
@@ -33,6 +34,7 @@ use std::path::PathBuf;
 
 pub use classic::PcapVariant;
 pub use error::{CaptureError, CaptureErrorKind};
+pub use filter::{FilterError, PacketFilter};
 pub use live::{
     CaptureStats, IDLE_WAIT, InterfaceInfo, LiveCapture, LiveOptions, default_interface,
     list_interfaces,

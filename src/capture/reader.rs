@@ -12,6 +12,7 @@ use flate2::read::MultiGzDecoder;
 
 use super::classic::{self, PcapFile, PcapVariant};
 use super::error::{CaptureError, CaptureErrorKind, Fault, read_error_kind};
+use super::filter::{InputFilter, PacketFilter};
 use super::input::{InputBuffer, Source};
 use super::pcapng::PcapngFile;
 use super::{Frame, Input, LinkType};
@@ -146,6 +147,7 @@ pub struct CaptureReader {
     frames_read: u64,
     link_types: Vec<LinkType>,
     finished: bool,
+    filter: Option<InputFilter>,
 }
 
 impl CaptureReader {
@@ -256,6 +258,7 @@ impl CaptureReader {
             frames_read: 0,
             link_types,
             finished: false,
+            filter: None,
         })
     }
 
@@ -269,6 +272,15 @@ impl CaptureReader {
         if self.finished {
             return Ok(None);
         }
+        if self.filter.is_some() {
+            return self.next_filtered_frame();
+        }
+        self.read_frame()
+    }
+
+    /// The next frame of the file, filter or not.
+    #[inline]
+    fn read_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         let packet = self.frames_read + 1;
         let result = match &mut self.container {
             Container::Pcap(file) => file.next(&mut self.input, packet),
@@ -288,6 +300,73 @@ impl CaptureReader {
                 Err(fault.into_error(&self.name))
             }
         }
+    }
+
+    /// The next frame the filter accepts: the frames it turns away are read
+    /// and dropped (they still count in [`frames_read`](Self::frames_read),
+    /// so that error messages give packet numbers in the file).
+    #[cold]
+    fn next_filtered_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
+        let (head, range) = loop {
+            let (head, data_at) = match self.read_frame()? {
+                None => return Ok(None),
+                Some(frame) => (
+                    FrameHead::of(&frame),
+                    (frame.data.as_ptr(), frame.data.len()),
+                ),
+            };
+            let range = self.input.locate(data_at);
+            let Some(filter) = self.filter.as_mut() else {
+                break (head, range);
+            };
+            // libpcap knows no link type for pcapng Custom Blocks: they are
+            // not packets to tcpdump.
+            if head.link_type == LinkType::PCAPNG_CUSTOM_BLOCK {
+                filter.rejected += 1;
+                continue;
+            }
+            // The filter sees the frame as libpcap hands it over: with
+            // SunATM's pseudo-header in its length.
+            let wire_len = head
+                .orig_len
+                .wrapping_add(super::classic::pseudo_header_len(head.link_type));
+            let foreign_order = match &self.container {
+                Container::Pcap(file) => file.endian != super::byte_order::Endian::native(),
+                Container::Pcapng(file) => file.endian != super::byte_order::Endian::native(),
+            };
+            let data = self.input.lent(range.clone());
+            match filter.accepts(head.link_type, data, wire_len, foreign_order) {
+                Ok(true) => break (head, range),
+                Ok(false) => {}
+                Err(err) => {
+                    self.finished = true;
+                    let kind = CaptureErrorKind::BadFilter {
+                        filter: err.expression,
+                        message: err.message,
+                    };
+                    let fault = Fault {
+                        kind,
+                        packet: Some(self.frames_read),
+                        offset: None,
+                    };
+                    return Err(fault.into_error(&self.name));
+                }
+            }
+        };
+        Ok(Some(head.with_data(self.input.lent(range))))
+    }
+
+    /// Counts only the frames `filter` accepts from now on (a tcpdump
+    /// expression, compiled by libpcap for each link type the input has).
+    pub fn set_filter(&mut self, filter: &PacketFilter) {
+        self.filter = Some(filter.for_input());
+    }
+
+    /// The filter expression and the frames it turned away so far.
+    pub fn filtered(&self) -> Option<(&str, u64)> {
+        self.filter
+            .as_ref()
+            .map(|filter| (filter.expression(), filter.rejected))
     }
 
     /// The file format (for pcapng, as far as read).
@@ -330,6 +409,36 @@ impl CaptureReader {
     /// The input's display name: the path as given, or `<stdin>`.
     pub fn input_name(&self) -> &str {
         &self.name
+    }
+}
+
+/// A frame without its bytes, kept while the reader's buffer is lent again.
+#[derive(Clone, Copy)]
+struct FrameHead {
+    orig_len: u32,
+    ts_nanos: i64,
+    link_type: LinkType,
+    fcs_len: u8,
+}
+
+impl FrameHead {
+    fn of(frame: &Frame<'_>) -> FrameHead {
+        FrameHead {
+            orig_len: frame.orig_len,
+            ts_nanos: frame.ts_nanos,
+            link_type: frame.link_type,
+            fcs_len: frame.fcs_len,
+        }
+    }
+
+    fn with_data(self, data: &[u8]) -> Frame<'_> {
+        Frame {
+            data,
+            orig_len: self.orig_len,
+            ts_nanos: self.ts_nanos,
+            link_type: self.link_type,
+            fcs_len: self.fcs_len,
+        }
     }
 }
 

@@ -69,7 +69,7 @@ mod query;
 pub use db::{BUILTIN_PORT_DB, PortDb, PortDbError, PortEntry, Source};
 pub use naming::{Naming, NamingRule, PortClass};
 pub use parse::LineProblem;
-pub use query::QueryError;
+pub use query::{QueryError, ServiceFilterError};
 
 /// Label of a frame attributed to a port that has no database entry.
 pub const UNASSIGNED: &str = "unassigned";

@@ -130,6 +130,90 @@ impl PortDb {
     }
 }
 
+/// `--service NAME` names no service of the port database.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceFilterError {
+    /// The query itself is malformed.
+    #[error("--service {0}")]
+    Query(QueryError),
+    /// A number: that is `--port`.
+    #[error("--service {0}: that is a port number; give it with --port {0}")]
+    Number(String),
+    /// No entry has that name (`suggestions`: names that start with it).
+    #[error("--service {name}: no service of that name in the port database{}", suggest(.suggestions))]
+    Unknown {
+        /// The name as given.
+        name: String,
+        /// Service names starting with it, a few.
+        suggestions: Vec<String>,
+    },
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        "; portclass ports lists them".to_owned()
+    } else {
+        format!("; did you mean {}?", suggestions.join(", "))
+    }
+}
+
+/// Most names suggested for an unknown `--service`.
+const MAX_SUGGESTIONS: usize = 5;
+
+impl PortDb {
+    /// The capture filter (tcpdump syntax) for the ports this database
+    /// gives the service `name` (its keyword or an alias, any case;
+    /// `dns/udp` for one transport): `tcp port 22 or sctp port 22`, runs of
+    /// ports as `portrange`. Only exact names count here, not prefixes.
+    pub fn service_filter(&self, name: &str) -> Result<String, ServiceFilterError> {
+        let subject = name.split('/').next().unwrap_or(name).trim();
+        if !subject.is_empty() && subject.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+            return Err(ServiceFilterError::Number(subject.to_owned()));
+        }
+        let found = self.query(name).map_err(ServiceFilterError::Query)?;
+        let exact: Vec<&PortEntry> = found
+            .iter()
+            .copied()
+            .filter(|e| e.is_named(subject))
+            .collect();
+        if exact.is_empty() {
+            let mut suggestions: Vec<String> = found.iter().map(|e| e.service.clone()).collect();
+            suggestions.dedup();
+            suggestions.truncate(MAX_SUGGESTIONS);
+            return Err(ServiceFilterError::Unknown {
+                name: name.trim().to_owned(),
+                suggestions,
+            });
+        }
+        let mut terms = Vec::new();
+        for transport in Transport::ALL {
+            let mut ports: Vec<u16> = exact
+                .iter()
+                .filter(|e| e.transport == transport)
+                .map(|e| e.port)
+                .collect();
+            ports.sort_unstable();
+            ports.dedup();
+            let mut runs: Vec<(u16, u16)> = Vec::new();
+            for port in ports {
+                match runs.last_mut() {
+                    Some((_, last)) if u32::from(*last) + 1 == u32::from(port) => *last = port,
+                    _ => runs.push((port, port)),
+                }
+            }
+            let proto = transport.name();
+            terms.extend(runs.into_iter().map(|(first, last)| {
+                if first == last {
+                    format!("{proto} port {first}")
+                } else {
+                    format!("{proto} portrange {first}-{last}")
+                }
+            }));
+        }
+        Ok(terms.join(" or "))
+    }
+}
+
 /// A port, a range of ports or a name; an error for a number outside
 /// 0-65535 (including a signed one) and for a range that runs backwards.
 fn parse_subject<'q>(subject: &'q str, query: &str) -> Result<Subject<'q>, QueryError> {

@@ -20,7 +20,7 @@ pub use flow::{
     Resolved, ServiceHit,
 };
 
-use crate::capture::{CaptureReader, Frame, Input, ProgressCounter};
+use crate::capture::{CaptureReader, Frame, Input, PacketFilter, ProgressCounter};
 use crate::classify::NamingRule;
 use crate::classify::ftp::{self, Announcement};
 use crate::config::AnalysisSettings;
@@ -276,6 +276,7 @@ pub fn read_input<S: Sink + Send>(
     input: &Input,
     rule: &NamingRule,
     analysis: &AnalysisSettings,
+    filter: Option<&PacketFilter>,
     progress: Option<&ProgressCounter>,
 ) {
     let opened = match progress {
@@ -290,6 +291,9 @@ pub fn read_input<S: Sink + Send>(
             return;
         }
     };
+    if let Some(filter) = filter {
+        reader.set_filter(filter);
+    }
     // With a reading thread, even for one worker: the scan detector then
     // runs on a third thread (see `shards.rs`). Under a SYN flood, where it
     // is the dearest stage, that made `read` 1.6x as fast as a reading and
@@ -311,6 +315,9 @@ pub fn read_input<S: Sink + Send>(
         status
     };
     let format = reader.format().to_string();
+    let filtered = reader
+        .filtered()
+        .map(|(expression, rejected)| (expression.to_owned(), Some(rejected)));
     sink.base()
-        .finish_input(position, input.display_name(), format, status);
+        .finish_input(position, input.display_name(), format, status, filtered);
 }

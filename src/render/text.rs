@@ -137,6 +137,12 @@ fn input_line(input: &InputView) -> String {
     if input.status != InputStatusKind::Complete {
         line.push_str(&format!(" ({}: read up to damage)", input.status));
     }
+    if let Some(filter) = &input.filter {
+        line.push_str(&format!("; filter \"{filter}\""));
+        if let Some(out) = input.filtered_out {
+            line.push_str(&format!(" left out {} packets", format_count(out)));
+        }
+    }
     line
 }
 

@@ -133,6 +133,14 @@ pub struct InputView {
     pub first_timestamp_ns: Option<i64>,
     /// Last frame time, nanoseconds since the Unix epoch.
     pub last_timestamp_ns: Option<i64>,
+    /// The capture filter (`--filter`, `--service`, `--host`, `--port`) the
+    /// frames were chosen by; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    /// Frames of the input the filter turned away (not in `packets`);
+    /// absent for a live capture, whose filter runs in the kernel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filtered_out: Option<u64>,
 }
 
 /// The nine categories of the counting rules, in their order (a category

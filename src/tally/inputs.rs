@@ -77,6 +77,10 @@ pub struct InputFacts {
     pub time_span: Option<(i64, i64)>,
     /// How far it was read.
     pub status: InputStatus,
+    /// The capture filter the frames were chosen by (`--filter`), and how
+    /// many frames of the input it turned away (not in `total`; unknown for
+    /// a live capture, filtered in the kernel).
+    pub filter: Option<(String, Option<u64>)>,
 }
 
 impl InputFacts {
@@ -90,6 +94,7 @@ impl InputFacts {
             total: Counter::default(),
             time_span: None,
             status: InputStatus::Complete,
+            filter: None,
         }
     }
 }

@@ -310,6 +310,7 @@ impl Tally {
         name: String,
         format: String,
         status: InputStatus,
+        filter: Option<(String, Option<u64>)>,
     ) {
         let facts = InputFacts {
             position,
@@ -319,6 +320,7 @@ impl Tally {
             total: self.total,
             time_span: self.time_span,
             status,
+            filter,
         };
         self.inputs.push(facts);
     }

@@ -121,6 +121,15 @@ pub fn run_live(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
+    let resolved;
+    let settings = if settings.filter.is_empty() {
+        settings
+    } else {
+        let mut with_filter = settings.clone();
+        with_filter.capture.filter = super::filter_expression(&settings.filter, db)?;
+        resolved = with_filter;
+        &resolved
+    };
     let rule = db.naming_rule();
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -547,6 +556,11 @@ impl<'a> Run<'a> {
             self.status.interface.clone(),
             "live capture".to_string(),
             self.input_status.clone(),
+            self.settings
+                .capture
+                .filter
+                .as_ref()
+                .map(|filter| (filter.clone(), None)),
         );
         let (totals_view, processes) = self.totals_view()?;
         write_summary(

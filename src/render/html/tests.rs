@@ -158,6 +158,7 @@ fn sample_view(top: usize) -> ReportView {
         "cap<1>&\"x\".pcap".to_string(),
         "pcapng".to_string(),
         crate::tally::InputStatus::Complete,
+        None,
     );
     ReportView::new(&tally, &PortDb::builtin(), false, top)
 }

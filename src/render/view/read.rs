@@ -102,6 +102,11 @@ fn input_view(input: &InputFacts) -> InputView {
         last_timestamp: span.map(|s| format_timestamp(s.1)),
         first_timestamp_ns: span.map(|s| s.0),
         last_timestamp_ns: span.map(|s| s.1),
+        filter: input
+            .filter
+            .as_ref()
+            .map(|(expression, _)| expression.clone()),
+        filtered_out: input.filter.as_ref().and_then(|&(_, rejected)| rejected),
     }
 }
 
