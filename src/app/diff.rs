@@ -1,0 +1,219 @@
+//! `portclass diff BEFORE AFTER`: each side read into a tally (a capture
+//! through the same pipeline as `read`, a JSON summary as `merge` reads
+//! it back), both named from the same port database, compared, and the
+//! changes rendered. The exit status says whether anything changed.
+
+use super::report::is_json_summary;
+use super::{AppError, EXIT_FAILED, EXIT_OK, read_inputs, report_input_status, say};
+use crate::capture::Input;
+use crate::classify::{NamingRule, PortDb};
+use crate::config::{AnalysisSettings, DiffSettings, NameSettings};
+use crate::render::{self, DiffSide};
+use crate::schema::{DiffView, InputStatusKind, ReadView, SideKind};
+use crate::summary;
+use crate::tally::{InputStatus, Tally};
+use serde::Deserialize;
+use std::io::Write;
+
+/// Exit status of `diff`: something changed (the status of a partly
+/// read input elsewhere, as cron and CI expect of a comparison).
+pub const EXIT_CHANGED: u8 = 1;
+
+/// The summary schemas `diff` reads: `read`'s and `report`'s, both
+/// versions (`merge` writes one of them, `live`'s summary line is
+/// `read`'s).
+const KNOWN_SCHEMAS: [&str; 4] = [
+    "portclass.read/1",
+    "portclass.read/2",
+    "portclass.report/1",
+    "portclass.report/2",
+];
+
+/// One side read: its tally and where it came from.
+struct Loaded {
+    tally: Tally,
+    kind: SideKind,
+    schema: Option<String>,
+}
+
+/// Just the `schema` field of a JSON document.
+#[derive(Deserialize)]
+struct SchemaField {
+    schema: String,
+}
+
+/// Why a summary's schema is not one `diff` reads, when it is a portclass
+/// schema (any other document is left to the summary reader's message).
+fn unreadable_schema(schema: &str) -> Option<String> {
+    if KNOWN_SCHEMAS.contains(&schema) {
+        return None;
+    }
+    if schema.starts_with("portclass.diff/") {
+        return Some(format!(
+            "a diff ({schema}), not a summary: compare the captures or the summaries of \
+             read, live, report or merge (--format json) instead"
+        ));
+    }
+    let family = ["portclass.read/", "portclass.report/"]
+        .into_iter()
+        .find(|family| schema.starts_with(family))?;
+    Some(format!(
+        "schema {schema}, which this portclass {} does not read (it reads {}1 and {}2): \
+         written by a newer portclass? Compare with that version, or read the capture again \
+         with this one",
+        env!("CARGO_PKG_VERSION"),
+        family,
+        family
+    ))
+}
+
+/// Reads a JSON summary file.
+fn load_summary(input: &Input, path: &std::path::Path) -> Result<Loaded, String> {
+    let name = input.display_name();
+    let text = std::fs::read(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
+    let schema = serde_json::from_slice::<SchemaField>(summary::last_document(&text))
+        .ok()
+        .map(|field| field.schema);
+    if let Some(why) = schema.as_deref().and_then(unreadable_schema) {
+        return Err(format!("{name}: {why}"));
+    }
+    let loaded = summary::parse(&text, &name).map_err(|e| e.to_string())?;
+    Ok(Loaded {
+        tally: loaded.tally.base,
+        kind: SideKind::Summary,
+        schema,
+    })
+}
+
+/// Reads one side: a JSON summary (by content), else a capture. A capture
+/// that could not be read at all is an error (said on `err` with the
+/// reader's own message); one read up to damage is read as far as it goes.
+fn load_side(
+    input: &Input,
+    rule: &NamingRule,
+    analysis: &AnalysisSettings,
+) -> Result<Loaded, String> {
+    if let Input::Path(path) = input
+        && is_json_summary(path)
+    {
+        return load_summary(input, path);
+    }
+    let tally = read_inputs(std::slice::from_ref(input), rule, analysis, 1);
+    Ok(Loaded {
+        tally,
+        kind: SideKind::Capture,
+        schema: None,
+    })
+}
+
+/// Says on `err` which inputs a summary records as not read completely:
+/// its counts cover only what was read then.
+fn warn_recorded_inputs(name: &str, view: &ReadView, err: &mut dyn Write) -> std::io::Result<()> {
+    for input in &view.inputs {
+        if input.status == InputStatusKind::Complete {
+            continue;
+        }
+        let error = input.error.as_deref().unwrap_or("no message recorded");
+        say(
+            err,
+            format_args!(
+                "warning: {name}: the summary records input {} as {} ({error}); \
+                 its counts cover only what was read",
+                input.name, input.status
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `portclass diff`: 0 when nothing changed, 1 when something did, 2
+/// when a side could not be read (completely).
+pub fn run_diff(
+    settings: &DiffSettings,
+    names: &NameSettings,
+    db: &PortDb,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, AppError> {
+    let rule = db.naming_rule();
+    let sides = [&settings.before, &settings.after]
+        .map(|input| (input, load_side(input, &rule, &settings.analysis)));
+    let mut exit = EXIT_OK;
+    let mut loaded = Vec::with_capacity(2);
+    for (input, side) in sides {
+        match side {
+            Err(message) => {
+                say(err, message)?;
+                exit = EXIT_FAILED;
+            }
+            Ok(side) if side.kind == SideKind::Capture => {
+                // The reader's messages: a capture not read at all, or
+                // only up to damage, which makes the comparison
+                // incomplete.
+                if report_input_status(&side.tally, err)? != EXIT_OK {
+                    exit = EXIT_FAILED;
+                }
+                let unread = side
+                    .tally
+                    .inputs()
+                    .iter()
+                    .any(|i| matches!(i.status, InputStatus::Failed(_)));
+                if !unread {
+                    loaded.push((input, side));
+                }
+            }
+            Ok(side) => loaded.push((input, side)),
+        }
+    }
+    let mut loaded = loaded.into_iter();
+    let (Some((before_input, before)), Some((after_input, after))) = (loaded.next(), loaded.next())
+    else {
+        // A side that could not be read was said above.
+        return Ok(EXIT_FAILED);
+    };
+    let before_view = ReadView::new(&before.tally, db, names.numeric);
+    let after_view = ReadView::new(&after.tally, db, names.numeric);
+    for (input, side, view) in [
+        (before_input, &before, &before_view),
+        (after_input, &after, &after_view),
+    ] {
+        if side.kind == SideKind::Summary {
+            warn_recorded_inputs(&input.display_name(), view, err)?;
+        }
+    }
+    if before_view.decap != after_view.decap {
+        let (with, without) = if before_view.decap {
+            ("BEFORE", "AFTER")
+        } else {
+            ("AFTER", "BEFORE")
+        };
+        say(
+            err,
+            format_args!(
+                "warning: {with} was read with --decap and {without} without: frames inside \
+                 tunnels are counted by other ports on each side"
+            ),
+        )?;
+    }
+    let side = |input: &Input, loaded: &Loaded, view| DiffSide {
+        view,
+        name: input.display_name(),
+        kind: loaded.kind,
+        schema: loaded.schema.clone(),
+    };
+    let diff = DiffView::new(
+        &side(before_input, &before, &before_view),
+        &side(after_input, &after, &after_view),
+        settings.compare,
+        db,
+        names.numeric,
+    );
+    render::write_diff(&diff, settings.format, out)?;
+    out.flush()?;
+    let changed = if diff.changes > 0 {
+        EXIT_CHANGED
+    } else {
+        EXIT_OK
+    };
+    Ok(exit.max(changed))
+}
