@@ -8,7 +8,7 @@ use super::{AppError, EXIT_FAILED, EXIT_OK, read_inputs, report_input_status, sa
 use crate::capture::Input;
 use crate::classify::{NamingRule, PortDb};
 use crate::config::{AnalysisSettings, DiffSettings, NameSettings};
-use crate::render::{self, DiffSide};
+use crate::render::{self, DiffSide, format_duration};
 use crate::schema::{DiffView, InputStatusKind, ReadView, SideKind};
 use crate::summary;
 use crate::tally::{InputStatus, Tally};
@@ -192,6 +192,18 @@ pub fn run_diff(
             format_args!(
                 "warning: {with} was read with --decap and {without} without: frames inside \
                  tunnels are counted by other ports on each side"
+            ),
+        )?;
+    }
+    let (b, a) = (before_view.duration_seconds, after_view.duration_seconds);
+    if b > 0.0 && a > 0.0 && b.max(a) >= settings.compare.factor * b.min(a) {
+        say(
+            err,
+            format_args!(
+                "warning: BEFORE spans {} and AFTER {}: totals are compared, not rates, so \
+                 traffic may seem to grow or shrink by the difference alone",
+                format_duration(b),
+                format_duration(a)
             ),
         )?;
     }

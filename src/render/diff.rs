@@ -149,10 +149,10 @@ pub fn write_text(view: &DiffView, style: Style, out: &mut dyn Write) -> io::Res
         ("before", side_line(&view.before)),
         ("after", side_line(&view.after)),
         (
-            "changed",
+            "changes",
             format!(
-                "appeared, disappeared, or {} grown or shrunk by a factor of {} or more \
-                 (rows of {floor} or more)",
+                "rows that appeared or disappeared; rows of {floor} or more on either side \
+                 whose {} grew or shrank by a factor of {} or more",
                 s.measure, s.factor
             ),
         ),
@@ -168,7 +168,7 @@ pub fn write_text(view: &DiffView, style: Style, out: &mut dyn Write) -> io::Res
     match style {
         Style::Terminal => {
             for (label, value) in &facts {
-                writeln!(out, "  {label:<8} {value}")?;
+                writeln!(out, "  {label:<9} {value}")?;
             }
             writeln!(out)?;
         }

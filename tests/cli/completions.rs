@@ -6,10 +6,11 @@ use crate::common::*;
 use std::process::Command;
 
 /// Every subcommand: each script completes them, the page describes them.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "read",
     "report",
     "merge",
+    "diff",
     "live",
     "interfaces",
     "ports",
