@@ -423,6 +423,14 @@ fn summaries_and_captures_give_the_same_diff() {
         let json = diff_json(before, after, Compare::DEFAULT);
         assert_eq!(changes(&json), changes(&captures), "{before:?} {after:?}");
     }
+    // A capture and its own summary: nothing changed, however strict.
+    let strict = Compare {
+        factor: 1.000001,
+        min: 0,
+        all_ports: true,
+        ..Compare::DEFAULT
+    };
+    assert_eq!(u64_of(&diff_json(&a, &a_json, strict), "changes"), 0);
     let json = diff_json(&a_json, &b_report, Compare::DEFAULT);
     assert_eq!(json["before"]["kind"], "summary");
     assert_eq!(json["before"]["schema"], "portclass.read/2");
