@@ -837,3 +837,26 @@ fn the_one_new_service_of_the_diff_fixtures_is_the_one_listed() {
         );
     }
 }
+
+/// A side whose server inventory let servers go (more than it keeps):
+/// the output says that servers may seem to appear or disappear.
+#[test]
+fn an_approximate_server_inventory_is_pointed_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sample = fixture("sample.pcapng");
+    let mut read = read_json(&[&sample], &[]).json();
+    read["servers"]["exact"] = Value::Bool(false);
+    read["servers"]["error_bound_bytes"] = Value::from(100);
+    let inexact = write_file(dir.path(), "inexact.json", read.to_string().as_bytes());
+    let json = diff_json(&inexact, &sample, Compare::DEFAULT);
+    assert_eq!(json["before"]["servers_exact"], false);
+    assert_eq!(json["after"]["servers_exact"], true);
+    for format in ["table", "markdown"] {
+        let run = diff(&inexact, &sample, &["--format", format]);
+        run.assert_code(0);
+        let text = run.stdout_text();
+        let notes: Vec<&str> = text.lines().filter(|l| l.starts_with("Note: ")).collect();
+        assert_eq!(notes.len(), 1, "{text}");
+        assert!(notes[0].contains("before's server inventory"), "{text}");
+    }
+}

@@ -305,3 +305,126 @@ impl DiffView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::view::sample;
+    use crate::schema::{Measure, ServiceView};
+
+    fn settings(factor: f64, min: u64) -> DiffSettingsView {
+        DiffSettingsView {
+            factor,
+            measure: Measure::Bytes,
+            min,
+            all_ports: false,
+        }
+    }
+
+    fn bytes(bytes: u64) -> Option<CounterView> {
+        Some(CounterView { packets: 1, bytes })
+    }
+
+    fn kind(
+        before: Option<CounterView>,
+        after: Option<CounterView>,
+        s: DiffSettingsView,
+    ) -> Option<ChangeKind> {
+        change(before, after, &s).map(|f| f.change)
+    }
+
+    #[test]
+    fn a_row_changes_at_the_factor_and_never_under_the_floor() {
+        let s = settings(2.0, 100);
+        assert_eq!(kind(bytes(100), bytes(200), s), Some(ChangeKind::Grew));
+        assert_eq!(kind(bytes(100), bytes(199), s), None);
+        assert_eq!(kind(bytes(200), bytes(100), s), Some(ChangeKind::Shrank));
+        assert_eq!(kind(bytes(200), bytes(101), s), None);
+        // Under the floor on both sides: small counts do not flap.
+        assert_eq!(kind(bytes(10), bytes(99), s), None);
+        assert_eq!(kind(bytes(10), bytes(100), s), Some(ChangeKind::Grew));
+        // Appeared and disappeared whatever their size.
+        assert_eq!(kind(None, bytes(1), s), Some(ChangeKind::Appeared));
+        assert_eq!(kind(bytes(1), None, s), Some(ChangeKind::Disappeared));
+        // Equal is never a change, even zero against zero with no floor.
+        let strict = settings(1.000_001, 0);
+        assert_eq!(kind(bytes(0), bytes(0), strict), None);
+        assert_eq!(kind(bytes(5), bytes(5), strict), None);
+        assert_eq!(kind(bytes(0), bytes(5), strict), Some(ChangeKind::Grew));
+        // The ratio: AFTER over BEFORE, none when a side is zero.
+        let grew = change(bytes(100), bytes(250), &s).expect("a change");
+        assert_eq!(grew.ratio, Some(2.5));
+        let appeared = change(None, bytes(250), &s).expect("a change");
+        assert_eq!(
+            (appeared.ratio, appeared.before),
+            (None, CounterView::default())
+        );
+    }
+
+    fn side<'a>(view: &'a ReadView, name: &str) -> DiffSide<'a> {
+        DiffSide {
+            view,
+            name: name.to_string(),
+            kind: SideKind::Capture,
+            schema: None,
+        }
+    }
+
+    fn row<'a>(view: &'a mut ReadView, service: &str) -> &'a mut ServiceView {
+        view.services
+            .iter_mut()
+            .find(|s| s.service.as_deref() == Some(service))
+            .expect("the sample has the service")
+    }
+
+    #[test]
+    fn services_are_matched_by_name_whatever_their_port() {
+        let db = PortDb::builtin();
+        let before = sample::report().read;
+        let same = DiffView::new(
+            &side(&before, "a"),
+            &side(&before, "a"),
+            settings(2.0, 0),
+            &db,
+            false,
+        );
+        assert_eq!(same.changes, 0);
+        assert_eq!(same.services.unchanged, before.services.len() as u64);
+
+        let mut after = before.clone();
+        // ssh gone, https doubled, dns moved to another port.
+        after
+            .services
+            .retain(|s| s.service.as_deref() != Some("ssh"));
+        let https = row(&mut after, "https");
+        https.bytes *= 2;
+        let dns = row(&mut after, "dns");
+        dns.key.port = Some(5353);
+        let diff = DiffView::new(
+            &side(&before, "a"),
+            &side(&after, "b"),
+            settings(2.0, 0),
+            &db,
+            false,
+        );
+        let listed: Vec<(ChangeKind, Option<&str>, &[u16])> = diff
+            .services
+            .changes
+            .iter()
+            .map(|c| (c.figures.change, c.service.as_deref(), c.ports.as_slice()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (ChangeKind::Disappeared, Some("ssh"), &[22][..]),
+                (ChangeKind::Grew, Some("https"), &[443][..]),
+            ]
+        );
+        assert_eq!(diff.services.unchanged, 1, "dns, on either port");
+
+        // The document reads back as it was written.
+        let json = serde_json::to_string(&diff).expect("serialised");
+        let back: DiffView = serde_json::from_str(&json).expect("read back");
+        assert_eq!(serde_json::to_string(&back).expect("serialised"), json);
+    }
+}
