@@ -10,10 +10,12 @@ use crate::classify::{NamingRule, PortDb};
 use crate::config::{AnalysisSettings, DiffSettings, NameSettings};
 use crate::render::{self, DiffSide, format_duration};
 use crate::schema::{DiffView, InputStatusKind, ReadView, SideKind};
-use crate::summary;
+use crate::summary::{self, looks_like_json};
 use crate::tally::{InputStatus, Tally};
 use serde::Deserialize;
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::Path;
 
 /// Exit status of `diff`: something changed (the status of a partly
 /// read input elsewhere, as cron and CI expect of a comparison).
@@ -67,22 +69,42 @@ fn unreadable_schema(schema: &str) -> Option<String> {
     ))
 }
 
-/// Reads a JSON summary file.
-fn load_summary(input: &Input, path: &std::path::Path) -> Result<Loaded, String> {
-    let name = input.display_name();
-    let text = std::fs::read(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
-    let schema = serde_json::from_slice::<SchemaField>(summary::last_document(&text))
+/// Parses a JSON summary's `text` (`name` is used in messages).
+fn parse_summary(name: &str, text: &[u8]) -> Result<Loaded, String> {
+    let schema = serde_json::from_slice::<SchemaField>(summary::last_document(text))
         .ok()
         .map(|field| field.schema);
     if let Some(why) = schema.as_deref().and_then(unreadable_schema) {
         return Err(format!("{name}: {why}"));
     }
-    let loaded = summary::parse(&text, &name).map_err(|e| e.to_string())?;
+    let loaded = summary::parse(text, name).map_err(|e| e.to_string())?;
     Ok(Loaded {
         tally: loaded.tally.base,
         kind: SideKind::Summary,
         schema,
     })
+}
+
+/// What a stream that can be read only once (standard input, a pipe such
+/// as `<(portclass read -f json ...)`) holds: its first bytes are looked at
+/// without losing them.
+enum Stream {
+    /// A JSON summary, read whole.
+    Summary(Vec<u8>),
+    /// Anything else, left unread.
+    Other,
+}
+
+/// Looks at the start of `stream` and, when it is a JSON summary, reads
+/// it all; `name` is used in messages.
+fn read_stream(stream: &mut dyn BufRead, name: &str) -> Result<Stream, String> {
+    let cannot = |e: io::Error| format!("{name}: cannot read it: {e}");
+    if !looks_like_json(stream.fill_buf().map_err(cannot)?) {
+        return Ok(Stream::Other);
+    }
+    let mut text = Vec::new();
+    stream.read_to_end(&mut text).map_err(cannot)?;
+    Ok(Stream::Summary(text))
 }
 
 /// Reads one side: a JSON summary (by content), else a capture. A capture
@@ -93,10 +115,30 @@ fn load_side(
     rule: &NamingRule,
     analysis: &AnalysisSettings,
 ) -> Result<Loaded, String> {
-    if let Input::Path(path) = input
-        && is_json_summary(path)
-    {
-        return load_summary(input, path);
+    let name = input.display_name();
+    match input {
+        // Standard input's own buffer keeps what is looked at for the
+        // capture reader, which reads through it too.
+        Input::Stdin => {
+            if let Stream::Summary(text) = read_stream(&mut io::stdin().lock(), &name)? {
+                return parse_summary(&name, &text);
+            }
+        }
+        Input::Path(path) if is_stream(path) => {
+            let file = File::open(path).map_err(|e| format!("{name}: cannot open it: {e}"))?;
+            return match read_stream(&mut BufReader::new(file), &name)? {
+                Stream::Summary(text) => parse_summary(&name, &text),
+                Stream::Other => Err(format!(
+                    "{name}: not a JSON summary, and a capture is read from a pipe only as \
+                     standard input: give it as - (portclass diff - AFTER < capture), or as a file"
+                )),
+            };
+        }
+        Input::Path(path) if is_json_summary(path) => {
+            let text = std::fs::read(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
+            return parse_summary(&name, &text);
+        }
+        Input::Path(_) => {}
     }
     let tally = read_inputs(std::slice::from_ref(input), rule, analysis, 1);
     Ok(Loaded {
@@ -104,6 +146,12 @@ fn load_side(
         kind: SideKind::Capture,
         schema: None,
     })
+}
+
+/// Whether `path` can be read only once (a pipe, a character device), so
+/// that looking at its start loses it for a second reader.
+fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Says on `err` which inputs a summary records as not read completely:

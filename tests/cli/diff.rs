@@ -860,3 +860,49 @@ fn an_approximate_server_inventory_is_pointed_out() {
         assert!(notes[0].contains("before's server inventory"), "{text}");
     }
 }
+
+/// A side read once from a stream: standard input (a capture or a
+/// summary), or a pipe (`<(portclass read -f json ...)`, a summary).
+#[test]
+fn a_side_can_come_from_standard_input_or_a_pipe() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (a, b) = (fixture("sample.pcapng"), fixture("services-scan.pcapng"));
+    let a_json = summary(&a, dir.path(), "a.json");
+    let b_json = summary(&b, dir.path(), "b.json");
+    let expected = diff_json(&a_json, &b_json, Compare::DEFAULT);
+    let changes_of = |json: &Value| json["services"].clone();
+    for (stdin, other) in [(&a, &b_json), (&a_json, &b_json)] {
+        let input = std::fs::read(stdin).expect("readable");
+        let other = other.to_str().expect("UTF-8 path");
+        let args = ["diff", "--no-system-services", "-f", "json", "-", other];
+        let run = portclass_with_stdin(&args, &input);
+        run.assert_code(1);
+        assert_eq!(changes_of(&run.json()), changes_of(&expected), "{stdin:?}");
+    }
+    if std::process::Command::new("bash")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        return skipped("bash is not installed: process substitution not tried");
+    }
+    let script = format!(
+        "'{bin}' diff --no-system-services -f json <(cat '{a}') '{b}'; echo \"status $?\" >&2; \
+         '{bin}' diff --no-system-services <(cat '{capture}') '{b}'",
+        bin = bin(),
+        a = a_json.display(),
+        b = b_json.display(),
+        capture = a.display(),
+    );
+    let output = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &script])
+        .output()
+        .expect("bash runs");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("the first diff's JSON");
+    assert_eq!(changes_of(&json), changes_of(&expected));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("status 1"), "{stderr}");
+    // A capture through a pipe: told to give it as standard input.
+    assert!(stderr.contains("give it as -"), "{stderr}");
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+}
