@@ -9,7 +9,7 @@ use crate::capture::Input;
 use crate::classify::{NamingRule, PortDb};
 use crate::config::{AnalysisSettings, DiffSettings, NameSettings};
 use crate::render::{self, DiffSide, format_duration};
-use crate::schema::{DiffView, InputStatusKind, ReadView, SideKind};
+use crate::schema::{DiffView, InputStatusKind, LineKind, ReadView, SideKind};
 use crate::summary::{self, looks_like_json};
 use crate::tally::{InputStatus, Tally};
 use serde::Deserialize;
@@ -38,10 +38,13 @@ struct Loaded {
     schema: Option<String>,
 }
 
-/// Just the `schema` field of a JSON document.
+/// The fields of a JSON document that say what it is: `schema`, and a
+/// live line's `type`.
 #[derive(Deserialize)]
-struct SchemaField {
-    schema: String,
+struct DocumentKind {
+    schema: Option<String>,
+    #[serde(rename = "type")]
+    line: Option<LineKind>,
 }
 
 /// Why a summary's schema is not one `diff` reads, when it is a portclass
@@ -71,9 +74,15 @@ fn unreadable_schema(schema: &str) -> Option<String> {
 
 /// Parses a JSON summary's `text` (`name` is used in messages).
 fn parse_summary(name: &str, text: &[u8]) -> Result<Loaded, String> {
-    let schema = serde_json::from_slice::<SchemaField>(summary::last_document(text))
-        .ok()
-        .map(|field| field.schema);
+    let kind = serde_json::from_slice::<DocumentKind>(summary::last_document(text)).ok();
+    let (schema, line) = kind.map_or((None, None), |k| (k.schema, k.line));
+    if schema.is_none() && line == Some(LineKind::Interval) {
+        return Err(format!(
+            "{name}: a live stream without its summary line (it ends with an interval): \
+             live was stopped before writing it, or is still running; compare its output \
+             once live has ended (Ctrl-C, SIGTERM, --duration or --count)"
+        ));
+    }
     if let Some(why) = schema.as_deref().and_then(unreadable_schema) {
         return Err(format!("{name}: {why}"));
     }

@@ -680,7 +680,15 @@ fn an_input_that_cannot_be_compared_is_an_error_naming_it() {
         let text = text.replace("\"portclass.read/2\"", "\"portclass.read/9\"");
         write_file(dir.path(), "newer.json", text.as_bytes())
     };
+    // A live stream cut before its summary line: only interval lines.
+    let interval = r#"{"type": "interval", "timestamp": "2026-12-02T16:00:00Z"}"#;
+    let unfinished = write_file(
+        dir.path(),
+        "unfinished.ndjson",
+        format!("{interval}\n{interval}\n").as_bytes(),
+    );
     for (bad, says) in [
+        (&unfinished, "without its summary line"),
         (&missing, "No such file"),
         (&text, "not a capture file"),
         (&broken, "not a portclass JSON summary"),
