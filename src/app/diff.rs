@@ -17,8 +17,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
 
-/// Exit status of `diff`: something changed (the status of a partly
-/// read input elsewhere, as cron and CI expect of a comparison).
+/// Exit status of `diff`: something changed (1, as `diff(1)` and `cmp`
+/// say it; in the other subcommands 1 means an input was partly read).
 pub const EXIT_CHANGED: u8 = 1;
 
 /// The summary schemas `diff` reads: `read`'s and `report`'s, both
@@ -264,11 +264,11 @@ pub fn run_diff(
             ),
         )?;
     }
-    let side = |input: &Input, loaded: &Loaded, view| DiffSide {
+    let side = |input: &Input, from: &Loaded, view| DiffSide {
         view,
         name: input.display_name(),
-        kind: loaded.kind,
-        schema: loaded.schema.clone(),
+        kind: from.kind,
+        schema: from.schema.clone(),
     };
     let diff = DiffView::new(
         &side(before_input, &before, &before_view),
