@@ -87,6 +87,19 @@ fn parse_summary(name: &str, text: &[u8]) -> Result<Loaded, String> {
         return Err(format!("{name}: {why}"));
     }
     let loaded = summary::parse(text, name).map_err(|e| e.to_string())?;
+    let inputs = loaded.tally.base.inputs();
+    if !inputs.is_empty()
+        && inputs
+            .iter()
+            .all(|i| matches!(i.status, InputStatus::Failed(_)))
+    {
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        return Err(format!(
+            "{name}: a summary of inputs none of which could be read ({}): nothing to compare; \
+             summarise the captures again",
+            names.join(", ")
+        ));
+    }
     Ok(Loaded {
         tally: loaded.tally.base,
         kind: SideKind::Summary,

@@ -757,6 +757,22 @@ fn a_summary_with_inputs_not_read_is_compared_with_a_warning() {
         "{lines:?}"
     );
     assert!(lines[0].contains("with-failure.json"), "{lines:?}");
+
+    // None of its inputs read: nothing to compare.
+    let run = read_json(&[gone.as_path()], &[]);
+    run.assert_code(2);
+    let nothing = write_file(dir.path(), "nothing.json", &run.stdout);
+    let run = diff(&nothing, &sample, &[]);
+    run.assert_code(2);
+    assert_eq!(run.stdout, b"");
+    let lines = run.stderr_lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!("portclass: {}", nothing.display()))
+            && lines[0].contains("none of which could be read")
+            && lines[0].contains("gone.pcap"),
+        "{lines:?}"
+    );
 }
 
 /// `fixtures/diff-before.pcapng` and `diff-after.pcapng`: the same traffic
