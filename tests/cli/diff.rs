@@ -930,3 +930,40 @@ fn a_side_can_come_from_standard_input_or_a_pipe() {
     assert!(stderr.contains("give it as -"), "{stderr}");
     assert_eq!(output.status.code(), Some(2), "{stderr}");
 }
+
+/// A summary's figures are whatever its file says: the largest ones are
+/// compared without overflowing, in every format.
+#[test]
+fn a_summary_with_the_largest_figures_is_compared_without_overflow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sample = fixture("sample.pcapng");
+    let mut read = read_json(&[&sample], &[]).json();
+    let max = Value::from(u64::MAX);
+    for row in read["services"].as_array_mut().expect("services") {
+        row["packets"] = max.clone();
+        row["bytes"] = max.clone();
+    }
+    for server in read["servers"]["entries"].as_array_mut().expect("servers") {
+        for key in ["to_server", "from_server"] {
+            server[format!("{key}_packets")] = max.clone();
+            server[format!("{key}_bytes")] = max.clone();
+        }
+    }
+    for port in read["ports"].as_array_mut().expect("ports") {
+        for key in ["src_packets", "src_bytes", "dst_packets", "dst_bytes"] {
+            port[key] = max.clone();
+        }
+    }
+    let huge = write_file(dir.path(), "huge.json", read.to_string().as_bytes());
+    for format in ["table", "json", "csv", "markdown"] {
+        let run = diff(&huge, &sample, &["--format", format]);
+        run.assert_code(1);
+        let run = diff(&huge, &huge, &["--format", format]);
+        run.assert_code(0);
+    }
+    let json = diff_json(&sample, &huge, Compare::DEFAULT);
+    for change in json["services"]["changes"].as_array().expect("changes") {
+        assert_eq!(change["change"], "grew", "{change}");
+        assert_eq!(change["after"]["bytes"], u64::MAX, "{change}");
+    }
+}

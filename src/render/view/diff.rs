@@ -94,8 +94,9 @@ fn services(view: &ReadView) -> BTreeMap<ServiceKey, ServiceRows> {
     let mut services: BTreeMap<ServiceKey, ServiceRows> = BTreeMap::new();
     for row in &view.services {
         let rows = services.entry(service_key(row)).or_default();
-        rows.counter.packets += row.packets;
-        rows.counter.bytes += row.bytes;
+        // Saturating: a summary's figures are whatever its file says.
+        rows.counter.packets = rows.counter.packets.saturating_add(row.packets);
+        rows.counter.bytes = rows.counter.bytes.saturating_add(row.bytes);
         rows.ports.extend(row.key.port);
         rows.label = row.service.clone();
     }
@@ -110,8 +111,8 @@ fn servers(view: &ReadView) -> BTreeMap<ServerKey, (CounterView, Option<String>)
         .iter()
         .map(|s| {
             let counter = CounterView {
-                packets: s.to_server_packets + s.from_server_packets,
-                bytes: s.to_server_bytes + s.from_server_bytes,
+                packets: s.to_server_packets.saturating_add(s.from_server_packets),
+                bytes: s.to_server_bytes.saturating_add(s.from_server_bytes),
             };
             (
                 (s.transport, s.address, s.port),
@@ -139,8 +140,8 @@ fn ports(
         })
         .map(|p| {
             let counter = CounterView {
-                packets: p.src_packets + p.dst_packets,
-                bytes: p.src_bytes + p.dst_bytes,
+                packets: p.src_packets.saturating_add(p.dst_packets),
+                bytes: p.src_bytes.saturating_add(p.dst_bytes),
             };
             ((p.tunnel, p.transport, p.port), counter)
         })
