@@ -64,6 +64,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Merge JSON summaries of read, live, report or merge into one.
     Merge(MergeArgs),
+    /// What changed between two captures or JSON summaries: services,
+    /// servers and ports that appeared, disappeared, grew or shrank (exit
+    /// status 1 when something did).
+    Diff(DiffArgs),
     /// Capture from a network interface and show per-service traffic live.
     Live(LiveArgs),
     /// List the capture devices with their addresses and state.
@@ -119,6 +123,13 @@ const READ_FORMATS: FormatHelp = FormatHelp {
     table: "Aligned tables for a terminal",
     json: "One JSON document, schema portclass.read/2 (see the README)",
     csv: "The services table: a header line, then one row per service",
+    markdown: "The tables in Markdown, for tickets and wikis",
+};
+
+const DIFF_FORMATS: FormatHelp = FormatHelp {
+    table: "What was compared, then a table of changes per section",
+    json: "One JSON document, schema portclass.diff/1 (see the README)",
+    csv: "Every change: a header line, then one row per change (column section says which)",
     markdown: "The tables in Markdown, for tickets and wikis",
 };
 
@@ -364,6 +375,62 @@ pub struct MergeArgs {
     pub out: Option<PathBuf>,
 }
 
+/// What `diff --factor` and `--min` compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffMeasure {
+    /// Original wire bytes.
+    Bytes,
+    /// Frames.
+    Packets,
+}
+
+/// Arguments of `portclass diff`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when nothing changed, 1 when something did (for cron and \
+                        CI), 2 when an input could not be read completely or on bad usage."
+)]
+pub struct DiffArgs {
+    /// The earlier side: a capture (pcap/pcapng, .gz, .zst; `-` for stdin)
+    /// or a JSON summary from read, live, report or merge, told apart by
+    /// content.
+    #[arg(value_name = "BEFORE")]
+    pub before: OsString,
+
+    /// The later side, likewise.
+    #[arg(value_name = "AFTER")]
+    pub after: OsString,
+
+    /// Output format.
+    #[arg(short, long, default_value = "table", value_parser = DIFF_FORMATS.parser())]
+    pub format: Format,
+
+    /// A row on both sides grew when AFTER is at least F times BEFORE, and
+    /// shrank when BEFORE is at least F times AFTER (F above 1).
+    #[arg(long, value_name = "F", default_value_t = 2.0)]
+    pub factor: f64,
+
+    /// What --factor and --min compare.
+    #[arg(long, value_enum, default_value_t = DiffMeasure::Bytes)]
+    pub by: DiffMeasure,
+
+    /// Rows below this on both sides (bytes, or packets with --by packets)
+    /// never grew or shrank, so that small counts do not flap [default:
+    /// 10000 bytes, 20 packets]. Rows that appeared or disappeared are
+    /// listed whatever their size.
+    #[arg(long, value_name = "N")]
+    pub min: Option<u64>,
+
+    /// Compare every port, clients' ephemeral ports too (by default only
+    /// the ports that named a service or a server on either side).
+    #[arg(long)]
+    pub all_ports: bool,
+
+    /// Tunnels, handshakes, scans (for captures).
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
 /// Arguments of `portclass live`.
 #[derive(Debug, Args)]
 pub struct LiveArgs {
@@ -541,15 +608,20 @@ pub fn write_man_page(out: &mut dyn Write) -> io::Result<()> {
 
 /// What each exit status means (the README's "Exit status").
 const EXIT_STATUSES: [(u8, &str); 3] = [
-    (0, "Every input was read completely."),
+    (
+        0,
+        "Every input was read completely (diff: and nothing changed).",
+    ),
     (
         1,
         "An input was only partly read (damaged or cut short: the frames before the damage \
-         are counted), a capture file could not be written completely, or a query found nothing.",
+         are counted), a capture file could not be written completely, a query found nothing, \
+         or diff found changes.",
     ),
     (
         2,
-        "An input could not be read at all, a capture could not be opened, or bad usage.",
+        "An input could not be read at all (diff: or not completely), a capture could not be \
+         opened, or bad usage.",
     ),
 ];
 

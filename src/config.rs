@@ -5,6 +5,7 @@ use crate::cli::{self, Cli, Command};
 use crate::pipeline::FlowSettings;
 use crate::pipeline::scans::ScanSettings;
 use crate::render::Format;
+use crate::schema::{DiffSettingsView, Measure};
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
@@ -84,6 +85,9 @@ pub enum ConfigError {
     /// `--snaplen` out of range.
     #[error("--snaplen must be between 64 and 262144 bytes, got {0}")]
     BadSnaplen(u32),
+    /// `diff --factor` not above 1.
+    #[error("--factor must be a number above 1 (2: doubled or halved), got {0}")]
+    BadFactor(f64),
 }
 
 /// How ports are named.
@@ -178,6 +182,55 @@ pub struct ReadSettings {
     pub analysis: AnalysisSettings,
 }
 
+/// What `diff` does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DiffSettings {
+    /// The earlier capture or summary.
+    pub before: Input,
+    /// The later one.
+    pub after: Input,
+    /// Output format.
+    pub format: Format,
+    /// How rows are compared.
+    pub compare: DiffSettingsView,
+    /// Tunnels, handshakes, scans (for captures).
+    pub analysis: AnalysisSettings,
+}
+
+/// `diff --min`'s default with `--by bytes`: 10 kB.
+pub const DIFF_MIN_BYTES: u64 = 10_000;
+/// `diff --min`'s default with `--by packets`.
+pub const DIFF_MIN_PACKETS: u64 = 20;
+
+fn diff_settings(args: cli::DiffArgs) -> Result<DiffSettings, ConfigError> {
+    let before = Input::from_arg(&args.before);
+    let after = Input::from_arg(&args.after);
+    if before == Input::Stdin && after == Input::Stdin {
+        return Err(ConfigError::StdinTwice);
+    }
+    if !(args.factor.is_finite() && args.factor > 1.0) {
+        return Err(ConfigError::BadFactor(args.factor));
+    }
+    let (measure, default_min) = match args.by {
+        cli::DiffMeasure::Bytes => (Measure::Bytes, DIFF_MIN_BYTES),
+        cli::DiffMeasure::Packets => (Measure::Packets, DIFF_MIN_PACKETS),
+    };
+    // The sides are read one after the other, each as `read` reads one.
+    let plan = thread_plan(None, 1, true)?;
+    Ok(DiffSettings {
+        before,
+        after,
+        format: format(args.format),
+        compare: DiffSettingsView {
+            factor: args.factor,
+            measure,
+            min: args.min.unwrap_or(default_min),
+            all_ports: args.all_ports,
+        },
+        analysis: threaded_analysis(&args.analysis, plan)?,
+    })
+}
+
 /// What `ports` does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortsSettings {
@@ -196,6 +249,8 @@ pub enum Job {
     Report(ReportSettings),
     /// `portclass merge`.
     Merge(MergeSettings),
+    /// `portclass diff`.
+    Diff(DiffSettings),
     /// `portclass live`.
     Live(LiveSettings),
     /// `portclass interfaces`.
@@ -627,6 +682,7 @@ impl Settings {
                 inputs: args.files,
                 out: args.out,
             }),
+            Command::Diff(args) => Job::Diff(diff_settings(args)?),
             Command::Live(args) => Job::Live(live_settings(args)?),
             Command::Interfaces(args) => Job::Interfaces(format(args.format)),
             Command::Ports(args) => Job::Ports(PortsSettings {

@@ -112,7 +112,7 @@ pub fn parse(text: &[u8], name: &str) -> Result<Summary, SummaryError> {
 
 /// The document of `text`: all of it, or the last line of NDJSON from
 /// `live` (its summary).
-fn last_document(text: &[u8]) -> &[u8] {
+pub fn last_document(text: &[u8]) -> &[u8] {
     match std::str::from_utf8(text) {
         Ok(t)
             if t.trim_start().starts_with('{')

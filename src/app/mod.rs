@@ -6,6 +6,7 @@
 //! May import every other module; parses, classifies and formats nothing
 //! itself.
 
+mod diff;
 mod live;
 pub mod metrics;
 pub mod processes;
@@ -85,6 +86,7 @@ pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Res
         Job::Read(read) => run_read(read, names, &db, out, err),
         Job::Report(report) => report::run_report(report, names, &db, out, err),
         Job::Merge(merge) => report::run_merge(merge, names, &db, out, err),
+        Job::Diff(diff) => diff::run_diff(diff, names, &db, out, err),
         Job::Live(live) => live::run_live(live, names, &db, out, err),
         Job::Interfaces(format) => live::run_interfaces(*format, out, err),
         Job::Ports(ports) => run_ports(ports, names, &db, out, err),

@@ -30,7 +30,7 @@ struct Part {
 }
 
 /// Whether a file on the command line is a JSON summary (by content).
-fn is_json_summary(path: &Path) -> bool {
+pub(super) fn is_json_summary(path: &Path) -> bool {
     let mut head = [0u8; 64];
     match File::open(path).and_then(|mut f| f.read(&mut head)) {
         Ok(n) => looks_like_json(&head[..n]),

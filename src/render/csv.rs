@@ -14,7 +14,7 @@ use std::io::{self, Write};
 
 /// Writes `rows` as CSV to `out`, with the header line when `header` (also
 /// when there are no rows).
-fn write_rows<R: Serialize + Default>(
+pub(super) fn write_rows<R: Serialize + Default>(
     rows: impl IntoIterator<Item = R>,
     header: bool,
     out: &mut dyn Write,

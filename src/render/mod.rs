@@ -11,6 +11,7 @@
 //! serde_json. Never reads captures or mutates tallies.
 
 pub mod csv;
+mod diff;
 pub mod html;
 pub mod live;
 mod markdown;
@@ -24,7 +25,7 @@ mod view;
 mod wording;
 
 use crate::classify::PortEntry;
-use crate::schema::{PortEntryView, ReadView};
+use crate::schema::{DiffView, PortEntryView, ReadView};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -34,7 +35,7 @@ pub use units::{
     bracket, endpoint, format_bytes, format_count, format_duration, format_rate, format_share,
     format_timestamp, port_label, row_name, with_tunnel,
 };
-pub use view::{CHART_BUCKETS, ReportView, TABLE_BUCKETS};
+pub use view::{CHART_BUCKETS, DiffSide, ReportView, TABLE_BUCKETS};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +76,16 @@ pub fn write_read(
         Format::Csv => csv::write_services(view, out),
         Format::Table => text::write_read(view, top, text::Style::Terminal, out),
         Format::Markdown => text::write_read(view, top, text::Style::Markdown, out),
+    }
+}
+
+/// Writes `diff`'s comparison in `format`.
+pub fn write_diff(view: &DiffView, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => write_json(view, out),
+        Format::Csv => diff::write_csv(view, out),
+        Format::Table => diff::write_text(view, table::Style::Terminal, out),
+        Format::Markdown => diff::write_text(view, table::Style::Markdown, out),
     }
 }
 

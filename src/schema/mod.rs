@@ -2,7 +2,8 @@
 //! declared once. `read --format json` writes a [`ReadView`]
 //! ([`READ_SCHEMA`]); `report --format json` and `merge` write a
 //! [`Document`] with the report's sections ([`REPORT_SCHEMA`]); `live
-//! --format json` writes [`IntervalLine`]s and a [`SummaryLine`].
+//! --format json` writes [`IntervalLine`]s and a [`SummaryLine`]; `diff
+//! --format json` writes a [`DiffView`] ([`DIFF_SCHEMA`]).
 //!
 //! Every type derives both `Serialize` and `Deserialize`: `render` builds
 //! the documents from tallies and writes them, and `summary` deserialises
@@ -18,6 +19,7 @@
 //! `render`, `capture` or `app`: formatting for people is render's, and
 //! rebuilding tallies (sketches, top-K tables) is summary's.
 
+mod diff;
 mod lists;
 mod live;
 #[cfg(test)]
@@ -27,6 +29,10 @@ mod report;
 mod scans;
 mod servers;
 
+pub use diff::{
+    ChangeFigures, ChangeKind, DIFF_SCHEMA, DiffSection, DiffSettingsView, DiffSideView, DiffView,
+    Measure, PortChange, ServerChange, ServiceChange, SideKind,
+};
 pub use lists::{InterfaceState, InterfaceView, PortEntryView};
 pub use live::{
     CaptureStatsView, CountsView, IntervalLine, LineKind, ProcessRow, ProcessesView, SavedView,

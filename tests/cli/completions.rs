@@ -6,10 +6,11 @@ use crate::common::*;
 use std::process::Command;
 
 /// Every subcommand: each script completes them, the page describes them.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "read",
     "report",
     "merge",
+    "diff",
     "live",
     "interfaces",
     "ports",
@@ -93,6 +94,10 @@ fn bash_completes_subcommands_options_and_values() {
         ["--table"]
     );
     assert_eq!(
+        bash_completes(&script, &["portclass", "diff", "--by", ""]),
+        ["bytes", "packets"]
+    );
+    assert_eq!(
         bash_completes(&script, &["portclass", "completions", ""])
             .into_iter()
             .filter(|w| !w.starts_with('-'))
@@ -155,6 +160,8 @@ fn the_man_page_renders_with_every_subcommand() {
         "--table",
         "--metrics-max-series",
         "--port-db",
+        "--factor",
+        "--all-ports",
     ] {
         assert!(text.contains(option), "{option} missing");
     }

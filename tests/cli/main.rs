@@ -11,6 +11,7 @@ mod analysis;
 mod bad_input;
 mod closed_pipe;
 mod completions;
+mod diff;
 mod fixtures;
 mod formats;
 mod inputs;

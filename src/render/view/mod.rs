@@ -2,6 +2,7 @@
 //! from the port database, timestamps and descriptions for people, rows
 //! sorted for display. Every renderer starts from these views.
 
+mod diff;
 mod read;
 mod report;
 mod scans;
@@ -27,6 +28,7 @@ fn top_view<K: Copy + Eq + Hash + Ord, W: Weights, T, U>(
     }
 }
 
+pub use diff::DiffSide;
 pub use report::{CHART_BUCKETS, ReportView, TABLE_BUCKETS};
 
 /// A small report for renderers' tests.
