@@ -426,6 +426,11 @@ pub struct DiffArgs {
     #[arg(long)]
     pub all_ports: bool,
 
+    /// Which packets to count on both sides (captures; a JSON summary is
+    /// taken only if it was filtered the same way).
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
     /// Tunnels, handshakes, scans (for captures).
     #[command(flatten)]
     pub analysis: AnalysisArgs,

@@ -193,6 +193,8 @@ pub struct DiffSettings {
     pub format: Format,
     /// How rows are compared.
     pub compare: DiffSettingsView,
+    /// Which packets to count (for captures).
+    pub filter: FilterRequest,
     /// Tunnels, handshakes, scans (for captures).
     pub analysis: AnalysisSettings,
 }
@@ -227,6 +229,7 @@ fn diff_settings(args: cli::DiffArgs) -> Result<DiffSettings, ConfigError> {
             min: args.min.unwrap_or(default_min),
             all_ports: args.all_ports,
         },
+        filter: FilterRequest::new(args.filters, &[])?,
         analysis: threaded_analysis(&args.analysis, plan)?,
     })
 }

@@ -5,7 +5,7 @@
 
 use super::report::is_json_summary;
 use super::{AppError, EXIT_FAILED, EXIT_OK, read_inputs, report_input_status, say};
-use crate::capture::Input;
+use crate::capture::{Input, PacketFilter};
 use crate::classify::{NamingRule, PortDb};
 use crate::config::{AnalysisSettings, DiffSettings, NameSettings};
 use crate::render::{self, DiffSide, format_duration};
@@ -136,8 +136,14 @@ fn load_side(
     input: &Input,
     rule: &NamingRule,
     analysis: &AnalysisSettings,
+    filter: Option<&PacketFilter>,
 ) -> Result<Loaded, String> {
     let name = input.display_name();
+    let parse_summary = |name: &str, text: &[u8]| {
+        let loaded = parse_summary(name, text)?;
+        same_filter(name, &loaded.tally, filter)?;
+        Ok(loaded)
+    };
     match input {
         // Standard input's own buffer keeps what is looked at for the
         // capture reader, which reads through it too.
@@ -162,12 +168,37 @@ fn load_side(
         }
         Input::Path(_) => {}
     }
-    let tally = read_inputs(std::slice::from_ref(input), rule, analysis, None, 1);
+    let tally = read_inputs(std::slice::from_ref(input), rule, analysis, filter, 1);
     Ok(Loaded {
         tally,
         kind: SideKind::Capture,
         schema: None,
     })
+}
+
+/// A summary compared with filtered captures must have been counted with
+/// the same filter (it cannot be filtered after the fact).
+fn same_filter(name: &str, tally: &Tally, filter: Option<&PacketFilter>) -> Result<(), String> {
+    let Some(filter) = filter else {
+        return Ok(());
+    };
+    let wanted = Some(filter.expression());
+    match tally
+        .inputs()
+        .iter()
+        .find(|input| input.filter.as_ref().map(|(e, _)| e.as_str()) != wanted)
+    {
+        None => Ok(()),
+        Some(input) => Err(format!(
+            "{name}: a summary counted {}, so the filter \"{}\" cannot be applied to it; \
+             give the capture itself, or a summary read with the same filter",
+            match &input.filter {
+                Some((had, _)) => format!("with the filter \"{had}\""),
+                None => "without a filter".to_owned(),
+            },
+            filter.expression()
+        )),
+    }
 }
 
 /// Whether `path` can be read only once (a pipe, a character device), so
@@ -206,8 +237,13 @@ pub fn run_diff(
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
     let rule = db.naming_rule();
-    let sides = [&settings.before, &settings.after]
-        .map(|input| (input, load_side(input, &rule, &settings.analysis)));
+    let filter = super::packet_filter(&settings.filter, db)?;
+    let sides = [&settings.before, &settings.after].map(|input| {
+        (
+            input,
+            load_side(input, &rule, &settings.analysis, filter.as_ref()),
+        )
+    });
     let mut exit = EXIT_OK;
     let mut loaded = Vec::with_capacity(2);
     for (input, side) in sides {

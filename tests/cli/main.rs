@@ -12,6 +12,7 @@ mod bad_input;
 mod closed_pipe;
 mod completions;
 mod diff;
+mod filters;
 mod fixtures;
 mod formats;
 mod inputs;
