@@ -52,3 +52,37 @@ fn only_frames_passing_the_filter_are_counted() {
         "service rows"
     );
 }
+
+/// `--port` and `--host` become one kernel filter, named in the summary as
+/// the expression they make.
+#[test]
+fn shortcuts_become_the_capture_filter() {
+    let Some(net) = NetPair::new() else { return };
+    let wanted = 10;
+    let mut live = start_capturing(
+        &net,
+        &[
+            "--port",
+            "40123",
+            "--host",
+            &net.v4_a,
+            "--count",
+            &wanted.to_string(),
+            "--duration",
+            "15",
+            "--no-promisc",
+        ],
+    );
+    send_udp4(&net, &[(5353, 20), (40124, 20), (40123, wanted)]);
+    let out = finish(&mut live);
+    let summary = &out.summary;
+    let expression = format!("(host {}) and (port 40123)", net.v4_a);
+    check_summary(summary, &net.ns_b, Some(&expression));
+    assert_eq!(u64_of(summary, "packets"), wanted, "packets");
+    let rows = service_figures(summary);
+    assert_eq!(
+        rows.into_iter().collect::<Vec<_>>(),
+        [("udp/40123".to_string(), (wanted, wanted * UDP4_FRAME))],
+        "service rows"
+    );
+}
