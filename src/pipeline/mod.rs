@@ -12,6 +12,7 @@
 //! sinks); never `render` or `app`.
 
 pub mod flow;
+pub mod geo;
 pub mod scans;
 mod shards;
 
