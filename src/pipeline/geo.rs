@@ -165,7 +165,7 @@ mod tests {
         );
         let text = dir.path().join("notes.txt");
         std::fs::write(&text, "not a database").unwrap();
-        let err = GeoDb::open(&[text.clone()]).unwrap_err();
+        let err = GeoDb::open(std::slice::from_ref(&text)).unwrap_err();
         assert!(err.to_string().contains("not a MaxMind DB file"), "{err}");
     }
 
