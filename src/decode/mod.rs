@@ -550,7 +550,29 @@ mod tests;
 /// loopback frames; `None` for other link types, tunnels, fragments and
 /// anything etherparse will not slice.
 pub fn tcp_payload(link: LinkType, data: &[u8], fcs_len: u8) -> Option<&[u8]> {
-    use etherparse::{SlicedPacket, TransportSlice};
+    match sliced_transport(link, data, fcs_len)? {
+        etherparse::TransportSlice::Tcp(tcp) => Some(tcp.payload()),
+        _ => None,
+    }
+}
+
+/// The UDP payload of a frame (up to the UDP length), for the few frames
+/// whose payload portclass reads (names learnt from DNS and QUIC, see
+/// [`crate::pipeline::names`]); the frames [`tcp_payload`] reads.
+pub fn udp_payload(link: LinkType, data: &[u8], fcs_len: u8) -> Option<&[u8]> {
+    match sliced_transport(link, data, fcs_len)? {
+        etherparse::TransportSlice::Udp(udp) => Some(udp.payload()),
+        _ => None,
+    }
+}
+
+/// A frame's transport header and payload as etherparse slices them.
+fn sliced_transport(
+    link: LinkType,
+    data: &[u8],
+    fcs_len: u8,
+) -> Option<etherparse::TransportSlice<'_>> {
+    use etherparse::SlicedPacket;
     let data = data.get(..data.len().checked_sub(usize::from(fcs_len))?)?;
     let sliced = match link {
         LinkType::ETHERNET => SlicedPacket::from_ethernet(data),
@@ -562,8 +584,5 @@ pub fn tcp_payload(link: LinkType, data: &[u8], fcs_len: u8) -> Option<&[u8]> {
         _ => return None,
     }
     .ok()?;
-    match sliced.transport? {
-        TransportSlice::Tcp(tcp) => Some(tcp.payload()),
-        _ => None,
-    }
+    sliced.transport
 }
