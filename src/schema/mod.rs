@@ -18,6 +18,7 @@
 //! `render`, `capture` or `app`: formatting for people is render's, and
 //! rebuilding tallies (sketches, top-K tables) is summary's.
 
+mod hostnames;
 mod lists;
 mod live;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod report;
 mod scans;
 mod servers;
 
+pub use hostnames::{NameView, NamesView};
 pub use lists::{InterfaceState, InterfaceView, PortEntryView};
 pub use live::{
     CaptureStatsView, CountsView, IntervalLine, LineKind, ProcessRow, ProcessesView, SavedView,
