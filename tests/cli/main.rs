@@ -15,6 +15,7 @@ mod fixtures;
 mod formats;
 mod inputs;
 mod name_layers;
+mod names;
 mod naming;
 mod outputs;
 mod ports;
