@@ -4,8 +4,8 @@
 pub use super::table::Style;
 use super::table::Table;
 use super::units::{
-    counter_cells, endpoint, format_bytes, format_count, format_rate, format_share, more_cells,
-    name_source_label, named, port_label, row_name,
+    counter_cells, endpoint, format_bytes, format_count, format_rate, format_share,
+    format_timestamp, more_cells, name_source_label, named, port_label, row_name,
 };
 use crate::classify::Source;
 use crate::decode::Tunnel;
@@ -370,12 +370,12 @@ pub(super) fn write_names(
             Some(canonical) => format!("{} (canonical {canonical})", n.name),
             None => n.name.clone(),
         };
-        let first = n.first_timestamp.as_deref().unwrap_or("-");
+        let first = format_timestamp(n.first_ns);
         table.add_row(vec![
             n.address.to_string(),
             name,
             name_source_label(n.source).to_string(),
-            first.get(11..19).unwrap_or(first).to_string(),
+            first.get(11..19).unwrap_or(&first).to_string(),
         ]);
     }
     let rest = names.entries.len() - shown;

@@ -46,8 +46,7 @@ pub struct NameView {
     /// end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canonical: Option<String>,
-    /// When it was first learnt so (RFC 3339, UTC).
-    pub first_timestamp: Option<String>,
-    /// When it was first learnt so, ns since the epoch.
+    /// When it was first learnt so, ns since the epoch (no RFC 3339 copy:
+    /// the list may hold thousands of entries).
     pub first_ns: i64,
 }

@@ -510,6 +510,8 @@ impl AddAssign<&Tally> for Tally {
 
 impl AddAssign for Tally {
     fn add_assign(&mut self, mut other: Tally) {
+        // The names, moved when this tally has none.
+        self.names += std::mem::take(&mut other.names);
         // A transport this tally has not seen yet takes the other's tables
         // as they are, rather than a copy (4.5 MiB each).
         for (mine, theirs) in self.transports.iter_mut().zip(other.transports.iter_mut()) {

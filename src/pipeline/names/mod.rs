@@ -342,6 +342,32 @@ mod tests {
         assert_eq!(sorted, NameSource::ALL);
     }
 
+    proptest::proptest! {
+        /// Any bytes, and any bytes after a plausible start: every parser
+        /// answers without panicking.
+        #[test]
+        fn parsers_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1400),
+            start in 0usize..6,
+        ) {
+            let starts: [&[u8]; 6] = [
+                &[],
+                &[0x16, 0x03, 0x01, 0x02, 0x00, 0x01],
+                b"GET / HTTP/1.1\r\nHost: ",
+                &[0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x02],
+                &[0xc3, 0x00, 0x00, 0x00, 0x01, 0x08],
+                &[0xd3, 0x6b, 0x33, 0x43, 0xcf, 0x00],
+            ];
+            let mut input = starts[start].to_vec();
+            input.extend(&bytes);
+            let _ = dns::learn(&input);
+            let _ = dns::learn_tcp(&input);
+            let _ = tls::server_name(&input);
+            let _ = http::host(&input);
+            let _ = quic::server_name(&input);
+        }
+    }
+
     #[test]
     fn a_record_keeps_each_address_once_and_at_most_eight() {
         let name = HostName::new(b"a.test").expect("name");

@@ -147,10 +147,10 @@ pub fn server_name(datagram: &[u8]) -> Option<HostName> {
     if end > datagram.len() || end > MAX_PACKET {
         return None;
     }
-    let keys = client_keys(version, dcid)?;
     // Header protection: the mask comes from the 16 bytes 4 past the
-    // start of the packet number.
-    let sample = datagram.get(pn_offset + 4..pn_offset + 20)?;
+    // start of the packet number, inside the packet.
+    let sample = datagram[..end].get(pn_offset + 4..pn_offset + 20)?;
+    let keys = client_keys(version, dcid)?;
     let hp = quic::HeaderProtectionKey::new(&quic::AES_128, &keys.hp).ok()?;
     let mask = hp.new_mask(sample).ok()?;
     let mut packet = [0u8; MAX_PACKET];
@@ -293,6 +293,29 @@ mod tests {
         // Cut short anywhere: nothing, and never a panic.
         for cut in (0..packet.len()).step_by(7) {
             assert_eq!(server_name(&packet[..cut]), None, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn a_length_too_short_for_the_header_protection_sample_is_refused() {
+        // Found reading random datagrams to UDP 443: a Length field that
+        // ends the packet before its packet number and sample.
+        let packet = hex(CLIENT_INITIAL);
+        for length in 0..=40u16 {
+            let mut short = packet.clone();
+            short[16..18].copy_from_slice(&(0x4000 | length).to_be_bytes());
+            assert_eq!(server_name(&short), None, "length {length}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The RFC's packet with any byte of its header (and the first
+        /// of its payload) set to anything: never a panic.
+        #[test]
+        fn a_damaged_header_never_panics(at in 0usize..40, value in 0u8..=255) {
+            let mut packet = hex(CLIENT_INITIAL);
+            packet[at] = value;
+            let _ = server_name(&packet);
         }
     }
 

@@ -142,16 +142,45 @@ impl NameTable {
         self.dropped = self.dropped.saturating_add(dropped);
     }
 
-    /// Every address with its name, by address.
+    /// Every address with its name, by address (IPv4 first).
     pub fn entries(&self) -> Vec<(IpAddr, &NameEntry)> {
         let mut entries: Vec<_> = self.entries.iter().map(|(a, e)| (*a, e)).collect();
-        entries.sort_unstable_by_key(|(a, _)| *a);
+        // By a plain integer key: IPv4 before IPv6, each in address order.
+        entries.sort_unstable_by_key(|(a, _)| match a {
+            IpAddr::V4(v4) => (false, u128::from(v4.to_bits())),
+            IpAddr::V6(v6) => (true, v6.to_bits()),
+        });
         entries
+    }
+}
+
+impl AddAssign for NameTable {
+    fn add_assign(&mut self, mut other: NameTable) {
+        // An empty table takes the other's as it is (a shard's tally
+        // merged into an empty one).
+        if self.entries.is_empty() {
+            std::mem::swap(self, &mut other);
+        }
+        *self += &other;
     }
 }
 
 impl AddAssign<&NameTable> for NameTable {
     fn add_assign(&mut self, other: &NameTable) {
+        if self.entries.len() + other.entries.len() <= NAME_CAPACITY {
+            // Nothing can be dropped: in any order.
+            for (&address, entry) in &other.entries {
+                self.offer(
+                    address,
+                    &entry.name,
+                    entry.source,
+                    entry.first_ns,
+                    entry.canonical.as_deref(),
+                );
+            }
+            self.add_dropped(other.dropped);
+            return;
+        }
         // In address order, so that which addresses a full table drops
         // does not depend on hashing.
         for (address, entry) in other.entries() {

@@ -6,7 +6,7 @@ use super::tables::{Column, html_rows, more_hint, more_row, table};
 use super::{MAX_ROWS, THIN_SPACE, section, short_time};
 use crate::render::ReportView;
 use crate::render::endpoint;
-use crate::render::units::name_source_label;
+use crate::render::units::{format_timestamp, name_source_label};
 use crate::render::wording::accuracy_note;
 use crate::render::{format_bytes, format_count};
 use crate::schema::TopView;
@@ -187,7 +187,7 @@ pub(super) fn names(view: &ReportView) -> Markup {
                     @if let Some(canonical) = &n.canonical { " (canonical " (canonical) ")" }
                 }
                 td { (name_source_label(n.source)) }
-                td { (n.first_timestamp.as_deref().map_or_else(|| "-".to_string(), short_time)) }
+                td { (short_time(&format_timestamp(n.first_ns))) }
             }
             "\n"
         }

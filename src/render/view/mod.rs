@@ -8,7 +8,6 @@ mod scans;
 mod servers;
 
 use crate::pipeline::names::{NameSource, NameTable};
-use crate::render::units::format_timestamp;
 use crate::schema::{NameView, NamesView, ServersView, TopView};
 use crate::tally::topk::{Entry, SpaceSaving, Weights};
 use std::hash::Hash;
@@ -54,7 +53,6 @@ impl NamesView {
                     name: e.name.to_string(),
                     source: e.source,
                     canonical: e.canonical.as_deref().map(str::to_string),
-                    first_timestamp: Some(format_timestamp(e.first_ns)),
                     first_ns: e.first_ns,
                 })
                 .collect(),
