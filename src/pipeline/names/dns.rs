@@ -75,6 +75,47 @@ fn read_name(msg: &[u8], mut at: usize) -> Option<(NameBuf, usize)> {
     }
 }
 
+/// The offset after the name at `at`, where the record goes on (a pointer
+/// ends the name in place).
+fn skip_name(msg: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        let len = *msg.get(at)?;
+        match len & 0xc0 {
+            0x00 if len == 0 => return Some(at + 1),
+            0x00 => at += 1 + usize::from(len),
+            0xc0 => return msg.get(at + 1).map(|_| at + 2),
+            _ => return None,
+        }
+    }
+}
+
+/// Where the name at `at` is written: past the pointers it starts with
+/// (a compressed owner name is usually one pointer to a name met before).
+fn resolve(msg: &[u8], mut at: usize) -> Option<usize> {
+    for _ in 0..MAX_JUMPS {
+        if *msg.get(at)? & 0xc0 != 0xc0 {
+            return Some(at);
+        }
+        at = usize::from(u16_at(msg, at)? & 0x3fff);
+    }
+    None
+}
+
+/// Whether the name at `owner` (resolved) is one of `chain` (resolved
+/// offsets): the same place, or failing that, the same name written again.
+fn in_chain(msg: &[u8], owner: usize, chain: &[usize]) -> Option<bool> {
+    if chain.contains(&owner) {
+        return Some(true);
+    }
+    let (name, _) = read_name(msg, owner)?;
+    for &link in chain {
+        if read_name(msg, link)?.0 == name {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 /// What a UDP DNS (or mDNS) message teaches, when it is a response.
 pub fn learn(msg: &[u8]) -> Option<Learnt> {
     let flags = u16_at(msg, 2)?;
@@ -84,36 +125,36 @@ pub fn learn(msg: &[u8]) -> Option<Learnt> {
     }
     let questions = u16_at(msg, 4)?;
     let answers = usize::from(u16_at(msg, 6)?).min(MAX_ANSWERS);
+    // The names the addresses may be records of, as offsets of where
+    // they are written: the question's, then each CNAME target along the
+    // chain.
+    let mut chain = [0usize; MAX_CHAIN];
+    let mut links = 0;
     let mut at = HEADER;
-    let question = match questions {
-        0 => None,
+    let mut reverse = None;
+    match questions {
+        0 => {}
         1 => {
-            let (name, next) = read_name(msg, at)?;
+            let (question, next) = read_name(msg, at)?;
+            reverse = reverse_address(&question);
+            chain[0] = HEADER;
+            links = 1;
             at = next + 4;
-            Some(name)
         }
         // Several questions in one message: no server sends them.
         _ => return None,
-    };
-    let reverse = question.as_ref().and_then(reverse_address);
-    // The names the addresses may be records of: the question's, then
-    // each CNAME target along the chain.
-    let mut chain = [NameBuf::new(); MAX_CHAIN];
-    let mut links = 0;
-    if let Some(q) = question {
-        chain[0] = q;
-        links = 1;
     }
     let mut learnt: Option<Learnt> = None;
     for _ in 0..answers {
-        let (owner, next) = read_name(msg, at)?;
+        let owner = resolve(msg, at)?;
+        let next = skip_name(msg, at)?;
         let kind = u16_at(msg, next)?;
         let class = u16_at(msg, next + 2)? & 0x7fff;
         let len = usize::from(u16_at(msg, next + 8)?);
         let data_at = next + 10;
         let data = msg.get(data_at..data_at + len)?;
         at = data_at + len;
-        if class != CLASS_IN {
+        if class != CLASS_IN || !matches!(kind, TYPE_A | TYPE_AAAA | TYPE_CNAME | TYPE_PTR) {
             continue;
         }
         if links == 0 && matches!(kind, TYPE_A | TYPE_AAAA) {
@@ -121,9 +162,11 @@ pub fn learn(msg: &[u8]) -> Option<Learnt> {
             chain[0] = owner;
             links = 1;
         }
-        let in_chain = chain[..links].contains(&owner);
+        if !in_chain(msg, owner, &chain[..links])? {
+            continue;
+        }
         match kind {
-            TYPE_A | TYPE_AAAA if in_chain && reverse.is_none() => {
+            TYPE_A | TYPE_AAAA if reverse.is_none() => {
                 let address = match *data {
                     [a, b, c, d] if kind == TYPE_A => IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
                     _ if kind == TYPE_AAAA && data.len() == 16 => {
@@ -134,24 +177,25 @@ pub fn learn(msg: &[u8]) -> Option<Learnt> {
                     _ => continue,
                 };
                 if learnt.is_none() {
-                    let name = chain[0].checked()?;
-                    learnt = Some(Learnt::new(NameSource::Dns, name));
+                    let name = read_name(msg, chain[0])?.0.checked()?;
+                    let mut record = Learnt::new(NameSource::Dns, name);
+                    if links > 1 {
+                        record.canonical = read_name(msg, chain[links - 1])?.0.checked();
+                    }
+                    learnt = Some(record);
                 }
                 if let Some(learnt) = &mut learnt {
-                    if links > 1 && learnt.canonical.is_none() {
-                        learnt.canonical = chain[links - 1].checked();
-                    }
                     learnt.add(address);
                 }
             }
-            TYPE_CNAME if in_chain && links < MAX_CHAIN => {
-                let (target, _) = read_name(msg, data_at)?;
+            TYPE_CNAME if links < MAX_CHAIN => {
+                let target = resolve(msg, data_at)?;
                 if !chain[..links].contains(&target) {
                     chain[links] = target;
                     links += 1;
                 }
             }
-            TYPE_PTR if in_chain && learnt.is_none() => {
+            TYPE_PTR if learnt.is_none() => {
                 if let Some(address) = reverse {
                     let (target, _) = read_name(msg, data_at)?;
                     if let Some(name) = target.checked() {
