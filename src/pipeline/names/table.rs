@@ -144,13 +144,21 @@ impl NameTable {
 
     /// Every address with its name, by address (IPv4 first).
     pub fn entries(&self) -> Vec<(IpAddr, &NameEntry)> {
-        let mut entries: Vec<_> = self.entries.iter().map(|(a, e)| (*a, e)).collect();
-        // By a plain integer key: IPv4 before IPv6, each in address order.
-        entries.sort_unstable_by_key(|(a, _)| match a {
-            IpAddr::V4(v4) => (false, u128::from(v4.to_bits())),
-            IpAddr::V6(v6) => (true, v6.to_bits()),
-        });
-        entries
+        // By a plain integer key, computed once: IPv4 before IPv6, each in
+        // address order.
+        let mut keyed: Vec<_> = self
+            .entries
+            .iter()
+            .map(|(&a, e)| {
+                let key = match a {
+                    IpAddr::V4(v4) => u128::from(v4.to_bits()),
+                    IpAddr::V6(v6) => v6.to_bits(),
+                };
+                ((a.is_ipv6(), key), a, e)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|(key, _, _)| *key);
+        keyed.into_iter().map(|(_, a, e)| (a, e)).collect()
     }
 }
 
