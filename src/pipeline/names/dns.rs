@@ -132,11 +132,13 @@ pub fn learn(msg: &[u8]) -> Option<Learnt> {
     let mut links = 0;
     let mut at = HEADER;
     let mut reverse = None;
+    let mut question = None;
     match questions {
         0 => {}
         1 => {
-            let (question, next) = read_name(msg, at)?;
-            reverse = reverse_address(&question);
+            let (name, next) = read_name(msg, at)?;
+            reverse = reverse_address(&name);
+            question = Some(name);
             chain[0] = HEADER;
             links = 1;
             at = next + 4;
@@ -177,7 +179,12 @@ pub fn learn(msg: &[u8]) -> Option<Learnt> {
                     _ => continue,
                 };
                 if learnt.is_none() {
-                    let name = read_name(msg, chain[0])?.0.checked()?;
+                    // The question, decoded already (or an mDNS owner).
+                    let name = match question {
+                        Some(question) => question,
+                        None => read_name(msg, chain[0])?.0,
+                    };
+                    let name = name.checked()?;
                     let mut record = Learnt::new(NameSource::Dns, name);
                     if links > 1 {
                         record.canonical = read_name(msg, chain[links - 1])?.0.checked();
