@@ -7,10 +7,11 @@
 //! May import: `schema` (the documents), `tally` and `pipeline::scans` (what
 //! they become), serde_json. The JSON's shape is the schema's alone.
 
+use crate::pipeline::names::{HostName, NameTable};
 use crate::pipeline::scans::{ScanEvidence, ScanFinding, ScanKind, ScanReport};
 use crate::schema::{
-    ConversationView, Document, HostView, InputView, LinkTypeView, ReadView, ReportSections,
-    ScanView, ScansView, ServerView, ServersView, ServiceView, TopView,
+    ConversationView, Document, HostView, InputView, LinkTypeView, NamesView, ReadView,
+    ReportSections, ScanView, ScansView, ServerView, ServersView, ServiceView, TopView,
 };
 use crate::tally::attempted::Attempted;
 use crate::tally::report::{
@@ -125,6 +126,32 @@ pub fn last_document(text: &[u8]) -> &[u8] {
     }
 }
 
+/// The name table of a summary's `names`; every name is checked as the
+/// traffic's are (it is printed in terminals and pages).
+fn names(view: &NamesView) -> Result<NameTable, String> {
+    let checked = |name: &str| {
+        HostName::new(name.as_bytes())
+            .filter(|n| n.as_str() == name)
+            .ok_or_else(|| format!("{name:?} in `names` is not a lowercase host name"))
+    };
+    let mut names = NameTable::new();
+    for e in &view.entries {
+        checked(&e.name)?;
+        if let Some(canonical) = &e.canonical {
+            checked(canonical)?;
+        }
+        names.offer(
+            e.address,
+            &e.name,
+            e.source,
+            e.first_ns,
+            e.canonical.as_deref(),
+        );
+    }
+    names.add_dropped(view.dropped);
+    Ok(names)
+}
+
 /// The tally of `read`'s fields; an error names what could not be rebuilt.
 fn tally_parts(read: &ReadView) -> Result<TallyParts, String> {
     let mut parts = TallyParts {
@@ -154,6 +181,7 @@ fn tally_parts(read: &ReadView) -> Result<TallyParts, String> {
             .map(|t| (t.tunnel, counter(t.packets, t.bytes)))
             .collect(),
         servers: servers(&read.servers)?,
+        names: names(&read.names)?,
         scans: read.scans.as_ref().map(scan_report).transpose()?,
         inputs: read.inputs.iter().enumerate().map(input_facts).collect(),
         ..TallyParts::default()

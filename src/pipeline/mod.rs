@@ -2,7 +2,8 @@
 //! ([`crate::decode`]), named by the port rule ([`crate::classify`]),
 //! analysed against what earlier frames said ([`flow`]: conversations and
 //! handshakes, fragments, related FTP and TFTP channels; [`scans`]: the
-//! scan detector), and handed to a [`Sink`] (a tally) as one [`Counted`]
+//! scan detector; [`names`]: names for addresses learnt from DNS, TLS,
+//! QUIC and HTTP), and handed to a [`Sink`] (a tally) as one [`Counted`]
 //! record. [`read_input`] runs one capture file through it, on one thread,
 //! or with the reading and decoding on a thread of its own and the frames
 //! handed to one or more shard workers (`shards.rs`); [`Stream`] for live
@@ -13,6 +14,7 @@
 
 pub mod flow;
 pub mod geo;
+pub mod names;
 pub mod scans;
 mod shards;
 
@@ -25,9 +27,10 @@ use crate::capture::{CaptureReader, Frame, Input, PacketFilter, ProgressCounter}
 use crate::classify::NamingRule;
 use crate::classify::ftp::{self, Announcement};
 use crate::config::AnalysisSettings;
-use crate::decode::{Category, DecodeOptions, PacketInfo, decode_with, tcp_payload};
+use crate::decode::{Category, DecodeOptions, PacketInfo, decode_with, tcp_payload, udp_payload};
 use crate::tally::report::ReportTally;
 use crate::tally::{InputStatus, Tally};
+use names::Learnt;
 use scans::{ScanDetector, ScanReport};
 
 /// One frame as the pipeline hands it to a [`Sink`]: what decoding found,
@@ -63,6 +66,11 @@ pub trait Sink {
     fn merge(&mut self, other: Self)
     where
         Self: Sized;
+    /// Takes in a name a frame taught at capture time `ts_nanos` (kept in
+    /// the base tally's name table).
+    fn learn_name(&mut self, learnt: &Learnt, ts_nanos: i64) {
+        self.base().learn_name(learnt, ts_nanos);
+    }
 }
 
 impl Sink for Tally {
@@ -118,6 +126,9 @@ pub struct Decoded {
     /// An FTP data connection the frame announces (boxed: rare, and the
     /// batches handed between threads stay small).
     announced: Option<Box<Announcement>>,
+    /// A name the frame teaches for addresses (boxed: rare, see
+    /// [`names::may_carry_name`]).
+    learnt: Option<Box<Learnt>>,
     wire_len: u32,
     link_type: u16,
     ts_nanos: i64,
@@ -136,6 +147,7 @@ impl Decoded {
         );
         Decoded {
             announced: Self::ftp_announcement(&info, frame),
+            learnt: Self::learnt_name(&info, frame),
             info,
             wire_len: frame.orig_len,
             link_type: frame.link_type.0,
@@ -143,8 +155,9 @@ impl Decoded {
         }
     }
 
-    /// The data connection an FTP control segment announces, if any: the
-    /// one place a frame's payload is read.
+    /// The data connection an FTP control segment announces, if any (one
+    /// of the two places a frame's payload is read, with
+    /// [`Decoded::learnt_name`]).
     #[inline]
     fn ftp_announcement(info: &PacketInfo, frame: &Frame<'_>) -> Option<Box<Announcement>> {
         if info.category != Category::Tcp
@@ -164,6 +177,29 @@ impl Decoded {
         let payload = tcp_payload(frame.link_type, frame.data, frame.fcs_len)?;
         ftp::announcement(payload, (src, info.src_port), (dst, info.dst_port)).map(Box::new)
     }
+
+    /// A name the frame teaches, if any: frames of other services than
+    /// DNS, TLS, QUIC and HTTP cost the port compares of
+    /// [`names::may_carry_name`] only.
+    #[inline]
+    fn learnt_name(info: &PacketInfo, frame: &Frame<'_>) -> Option<Box<Learnt>> {
+        if !names::may_carry_name(info) {
+            return None;
+        }
+        Self::read_name(info, frame)
+    }
+
+    #[cold]
+    fn read_name(info: &PacketInfo, frame: &Frame<'_>) -> Option<Box<Learnt>> {
+        if info.tunnel.is_some() || info.fragment.is_some() {
+            return None;
+        }
+        let payload = match info.category {
+            Category::Tcp => tcp_payload(frame.link_type, frame.data, frame.fcs_len)?,
+            _ => udp_payload(frame.link_type, frame.data, frame.fcs_len)?,
+        };
+        names::learn(info, payload).map(Box::new)
+    }
 }
 
 /// Classifies and counts a decoded frame (and what became of earlier held
@@ -177,6 +213,9 @@ fn classify_and_count<S: Sink>(
     let info = &decoded.info;
     if let Some(announced) = &decoded.announced {
         classifier.announce(info.tunnel, announced, decoded.ts_nanos);
+    }
+    if let Some(learnt) = &decoded.learnt {
+        sink.learn_name(learnt, decoded.ts_nanos);
     }
     let classified = classifier.classify(info, decoded.wire_len, decoded.ts_nanos);
     sink.count(&Counted {

@@ -180,6 +180,7 @@ impl Router {
                 let announcement = Decoded {
                     info: decoded.info,
                     announced: decoded.announced.take(),
+                    learnt: None,
                     wire_len: decoded.wire_len,
                     link_type: decoded.link_type,
                     ts_nanos: decoded.ts_nanos,

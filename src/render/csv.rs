@@ -8,6 +8,7 @@ use super::live::{LiveServiceRow, join_states};
 use super::units::port_text;
 use crate::classify::Source;
 use crate::decode::Tunnel;
+use crate::pipeline::names::NameSource;
 use crate::schema::{InterfaceView, PortEntryView, ReadView, ServiceView};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -169,13 +170,15 @@ struct ReportServiceRow<'a> {
 
 /// One row of the report's hosts table.
 #[derive(Default, Serialize)]
-struct HostRow {
+struct HostRow<'a> {
     address: String,
     sent_packets: u64,
     sent_bytes: u64,
     received_packets: u64,
     received_bytes: u64,
     overestimate_bytes: u64,
+    name: &'a str,
+    name_source: &'a str,
 }
 
 /// One row of the report's conversations table.
@@ -192,6 +195,10 @@ struct ConversationRow<'a> {
     to_client_packets: u64,
     to_client_bytes: u64,
     overestimate_bytes: u64,
+    client_name: &'a str,
+    client_name_source: &'a str,
+    server_name: &'a str,
+    server_name_source: &'a str,
 }
 
 /// One row of the report's time series: a service in a bucket.
@@ -249,6 +256,8 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                 received_packets: h.received_packets,
                 received_bytes: h.received_bytes,
                 overestimate_bytes: h.overestimate_bytes,
+                name: h.name.as_deref().unwrap_or(""),
+                name_source: h.name_source.map_or("", NameSource::name),
             });
             write_rows(rows, true, out)
         }
@@ -269,6 +278,10 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                     to_client_packets: c.to_client_packets,
                     to_client_bytes: c.to_client_bytes,
                     overestimate_bytes: c.overestimate_bytes,
+                    client_name: c.client_name.as_deref().unwrap_or(""),
+                    client_name_source: c.client_name_source.map_or("", NameSource::name),
+                    server_name: c.server_name.as_deref().unwrap_or(""),
+                    server_name_source: c.server_name_source.map_or("", NameSource::name),
                 });
             write_rows(rows, true, out)
         }

@@ -3,10 +3,10 @@
 
 use super::ReportView;
 use super::table::{Style, Table};
-use super::text::{identified_label, write_servers};
+use super::text::{identified_label, write_names, write_servers};
 use super::units::{
     counter_cells, endpoint, format_bytes, format_count, format_duration, format_rate,
-    format_share, more_cells, port_label, row_name,
+    format_share, more_cells, named, port_label, row_name,
 };
 use super::wording::{
     NO_DETAILS, SCANS_OFF, accuracy_note, fragments_sentence, no_scans_sentence, peak_detail,
@@ -27,6 +27,7 @@ pub fn write_markdown(view: &ReportView, out: &mut dyn Write) -> io::Result<()> 
     write_port_classes(view, out)?;
     write_scans(view, out)?;
     write_servers(&r.servers, view.top, Style::Markdown, out)?;
+    write_names(&r.names, view.top, Style::Markdown, out)?;
     if !view.report.details_available {
         for title in ["Top hosts", "Top conversations", "Top services over time"] {
             writeln!(out, "## {title}\n\n{NO_DETAILS}\n")?;
@@ -357,7 +358,7 @@ fn write_hosts(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|h| {
             vec![
-                h.address.to_string(),
+                named(h.address, h.name.as_deref()),
                 format_bytes(h.sent_bytes),
                 format_bytes(h.received_bytes),
                 format_count(h.sent_packets + h.received_packets),
@@ -383,8 +384,8 @@ fn write_conversations(view: &ReportView, out: &mut dyn Write) -> io::Result<()>
         .iter()
         .map(|c| {
             vec![
-                endpoint(c.client, c.client_port),
-                endpoint(c.server, c.server_port),
+                named(endpoint(c.client, c.client_port), c.client_name.as_deref()),
+                named(endpoint(c.server, c.server_port), c.server_name.as_deref()),
                 c.service
                     .clone()
                     .unwrap_or_else(|| port_label(RowKey::port(c.transport, c.server_port))),

@@ -8,8 +8,8 @@
 use super::ReportView;
 use super::live::{LiveServiceRow, LiveSort, LiveStatus, header_lines};
 use super::units::{
-    endpoint, format_bytes, format_count, format_rate, format_share, identified_words, port_label,
-    with_tunnel,
+    endpoint, format_bytes, format_count, format_rate, format_share, identified_words, named,
+    port_label, with_tunnel,
 };
 use crate::decode::Transport;
 use crate::schema::{ConversationView, ProcessesView};
@@ -500,7 +500,7 @@ fn detail_table(data: &ScreenData<'_>, key: Option<ServiceKey>) -> Table {
     for s in &data.totals.read.servers.entries {
         if s.transport == transport && s.port == port {
             rows.push(vec![
-                format!("  {}", s.address),
+                format!("  {}", named(s.address, s.name.as_deref())),
                 format_bytes(s.to_server_bytes),
                 format_bytes(s.from_server_bytes),
                 format_count(s.conversations),
@@ -595,7 +595,7 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
                 sent + received,
                 h.sent_bytes + h.received_bytes,
                 vec![
-                    h.address.to_string(),
+                    named(h.address, h.name.as_deref()),
                     format_rate(sent as f64 * 8.0 / seconds),
                     format_rate(received as f64 * 8.0 / seconds),
                     format_bytes(h.sent_bytes),
@@ -653,8 +653,11 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
                 up + down,
                 c.to_server_bytes + c.to_client_bytes,
                 vec![
-                    endpoint(c.client, c.client_port),
-                    format!("{}/{}", endpoint(c.server, c.server_port), c.transport),
+                    named(endpoint(c.client, c.client_port), c.client_name.as_deref()),
+                    named(
+                        format_args!("{}/{}", endpoint(c.server, c.server_port), c.transport),
+                        c.server_name.as_deref(),
+                    ),
                     c.service.clone().unwrap_or_default(),
                     format_rate(up as f64 * 8.0 / seconds),
                     format_rate(down as f64 * 8.0 / seconds),
@@ -689,7 +692,10 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
         .iter()
         .map(|s| {
             vec![
-                format!("{}/{}", endpoint(s.address, s.port), s.transport),
+                named(
+                    format_args!("{}/{}", endpoint(s.address, s.port), s.transport),
+                    s.name.as_deref(),
+                ),
                 s.service.clone().unwrap_or_default(),
                 format_bytes(s.to_server_bytes),
                 format_bytes(s.from_server_bytes),

@@ -4,13 +4,13 @@
 pub use super::table::Style;
 use super::table::Table;
 use super::units::{
-    counter_cells, endpoint, format_bytes, format_count, format_rate, format_share, more_cells,
-    port_label, row_name,
+    counter_cells, endpoint, format_bytes, format_count, format_rate, format_share,
+    format_timestamp, more_cells, name_source_label, named, port_label, row_name,
 };
 use crate::classify::Source;
 use crate::decode::Tunnel;
 use crate::schema::{
-    InputStatusKind, InputView, PortEntryView, ReadView, ServersView, ServiceView,
+    InputStatusKind, InputView, NamesView, PortEntryView, ReadView, ServersView, ServiceView,
 };
 use std::io::{self, Write};
 
@@ -36,6 +36,7 @@ pub fn write_read(
     write_transports(view, style, out)?;
     write_services(view, top, style, out)?;
     write_servers(&view.servers, top, style, out)?;
+    write_names(&view.names, top, style, out)?;
     write_fragments(view, style, out)?;
     if view.decap {
         write_tunnels(view, style, out)?;
@@ -306,7 +307,10 @@ pub(super) fn write_servers(
                 .map_or("-".to_string(), |t| t.get(11..19).unwrap_or(t).to_string())
         };
         table.add_row(vec![
-            format!("{}/{}", endpoint(s.address, s.port), s.transport),
+            named(
+                format_args!("{}/{}", endpoint(s.address, s.port), s.transport),
+                s.name.as_deref(),
+            ),
             s.service.clone().unwrap_or_else(|| "-".to_string()),
             format_bytes(s.to_server_bytes),
             format_bytes(s.from_server_bytes),
@@ -340,6 +344,62 @@ pub(super) fn write_servers(
             "More servers than the {} kept: figures are lower bounds, and a server not listed has at most {}.",
             format_count(servers.capacity as u64),
             format_bytes(servers.error_bound_bytes)
+        )?;
+    }
+    writeln!(out)
+}
+
+/// The names learnt for addresses (when there are any): the first `top`
+/// (0: all) by address, and whether the table had to drop some.
+pub(super) fn write_names(
+    names: &NamesView,
+    top: usize,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if names.entries.is_empty() && !names.approximate {
+        return Ok(());
+    }
+    heading(out, style, "Names learnt from the traffic")?;
+    let mut table = Table::new(
+        style,
+        &["address", "name", "learnt from", "first seen"],
+        &[],
+    );
+    let shown = if top == 0 {
+        names.entries.len()
+    } else {
+        top.min(names.entries.len())
+    };
+    for n in &names.entries[..shown] {
+        let name = match &n.canonical {
+            Some(canonical) => format!("{} (canonical {canonical})", n.name),
+            None => n.name.clone(),
+        };
+        let first = format_timestamp(n.first_ns);
+        table.add_row(vec![
+            n.address.to_string(),
+            name,
+            name_source_label(n.source).to_string(),
+            first.get(11..19).unwrap_or(&first).to_string(),
+        ]);
+    }
+    let rest = names.entries.len() - shown;
+    if rest > 0 {
+        table.add_row(vec![
+            format!("({} more)", format_count(rest as u64)),
+            "use --top 0 to list every name".to_string(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    if names.approximate {
+        writeln!(
+            out,
+            "The name table was full ({} addresses): {} names learnt for other addresses were dropped.",
+            format_count(names.capacity as u64),
+            format_count(names.dropped)
         )?;
     }
     writeln!(out)

@@ -4,6 +4,7 @@
 
 use crate::decode::Tunnel;
 use crate::pipeline::Identified;
+use crate::pipeline::names::NameSource;
 use crate::schema::{RowKey, ServiceView};
 use std::net::IpAddr;
 
@@ -85,6 +86,27 @@ pub fn bracket(address: IpAddr) -> String {
 /// An address and a port: `10.0.0.1:443`, `[2001:db8::1]:443`.
 pub fn endpoint(address: IpAddr, port: u16) -> String {
     format!("{}:{port}", bracket(address))
+}
+
+/// An address (or endpoint) with the name learnt for it, when there is
+/// one: `10.0.3.17 (web.portclass.test)`, `10.0.3.17:443/tcp
+/// (web.portclass.test)`.
+pub fn named(address: impl std::fmt::Display, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("{address} ({name})"),
+        None => address.to_string(),
+    }
+}
+
+/// How a name was learnt, for people: `DNS answer`, `TLS SNI`, ...
+pub fn name_source_label(source: NameSource) -> &'static str {
+    match source {
+        NameSource::Dns => "DNS answer",
+        NameSource::TlsSni => "TLS SNI",
+        NameSource::QuicSni => "QUIC SNI",
+        NameSource::HttpHost => "HTTP Host",
+        NameSource::DnsPtr => "DNS PTR",
+    }
 }
 
 /// A duration for people: `17.8 ms`, `4.25 s`, `12.5 min`, `3.0 h`, `2.5 days`.

@@ -20,6 +20,7 @@
 //! rebuilding tallies (sketches, top-K tables) is summary's.
 
 mod diff;
+mod hostnames;
 mod lists;
 mod live;
 #[cfg(test)]
@@ -33,6 +34,7 @@ pub use diff::{
     ChangeFigures, ChangeKind, DIFF_SCHEMA, DiffSection, DiffSettingsView, DiffSideView, DiffView,
     Measure, PortChange, ServerChange, ServiceChange, SideKind,
 };
+pub use hostnames::{NameView, NamesView};
 pub use lists::{InterfaceState, InterfaceView, PortEntryView};
 pub use live::{
     CaptureStatsView, CountsView, IntervalLine, LineKind, ProcessRow, ProcessesView, SavedView,

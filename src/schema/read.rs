@@ -2,7 +2,7 @@
 //! category, decode problems, service rows, ports, tunnels, scans and the
 //! server inventory.
 
-use super::{ScansView, ServersView, is_false};
+use super::{NamesView, ScansView, ServersView, is_false};
 use crate::classify::{Naming, Source};
 use crate::decode::{Category, DecodeProblem, Transport, Tunnel};
 use crate::pipeline::Identified;
@@ -428,6 +428,9 @@ pub struct ReadView {
     /// The server inventory (empty in summaries older than it).
     #[serde(default = "ServersView::empty")]
     pub servers: ServersView,
+    /// Names learnt for addresses (empty in summaries older than names).
+    #[serde(default)]
+    pub names: NamesView,
 }
 
 impl ReadView {

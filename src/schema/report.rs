@@ -5,6 +5,7 @@
 use super::RowKey;
 use crate::classify::PortClass;
 use crate::decode::Transport;
+use crate::pipeline::names::NameSource;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -88,6 +89,12 @@ pub struct TopView<T, U> {
 pub struct HostView {
     /// IPv4 or IPv6 address.
     pub address: IpAddr,
+    /// Its name, when one was learnt from the traffic (see `names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How the name was learnt (`dns`, `tls_sni`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_source: Option<NameSource>,
     /// Frames it sent.
     pub sent_packets: u64,
     /// Their bytes.
@@ -114,6 +121,18 @@ pub struct ConversationView {
     pub server: IpAddr,
     /// Server port.
     pub server_port: u16,
+    /// The client's name, when one was learnt (see `names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name: Option<String>,
+    /// How the client's name was learnt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_name_source: Option<NameSource>,
+    /// The server's name, when one was learnt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    /// How the server's name was learnt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name_source: Option<NameSource>,
     /// The service the server port names (null with --numeric).
     pub service: Option<String>,
     /// Client-to-server frames.

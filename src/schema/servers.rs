@@ -4,6 +4,7 @@
 use super::TopView;
 use crate::decode::Transport;
 use crate::pipeline::Identified;
+use crate::pipeline::names::NameSource;
 use crate::tally::servers::SERVER_CAPACITY;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -43,6 +44,12 @@ pub struct ServerTotalsView {
 pub struct ServerView {
     /// Its address.
     pub address: IpAddr,
+    /// Its name, when one was learnt from the traffic (see `names`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How the name was learnt (`dns`, `tls_sni`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_source: Option<NameSource>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: Transport,
     /// Its port.

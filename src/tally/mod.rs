@@ -26,6 +26,7 @@ pub use parts::TallyParts;
 
 use crate::classify::Naming;
 use crate::decode::{Category, DecodeProblem, PacketInfo, Transport, Tunnel};
+use crate::pipeline::names::{Learnt, NameTable};
 use crate::pipeline::scans::ScanReport;
 use crate::pipeline::{Counted, FragmentOutcome, Identified, Resolved, ServiceHit};
 use attempted::Attempted;
@@ -60,6 +61,8 @@ pub struct Tally {
     decap: bool,
     scans: Option<ScanReport>,
     servers: Servers,
+    /// Names learnt for addresses.
+    names: NameTable,
     time_span: Option<(i64, i64)>,
     link_types: Vec<(u16, u64)>,
     inputs: Vec<InputFacts>,
@@ -167,6 +170,17 @@ impl Tally {
     /// The server inventory.
     pub fn servers(&self) -> &Servers {
         &self.servers
+    }
+
+    /// Takes in a name a frame taught (rare frames: DNS answers, TLS and
+    /// QUIC client hellos, HTTP requests).
+    pub fn learn_name(&mut self, learnt: &Learnt, ts_nanos: i64) {
+        self.names.learn(learnt, ts_nanos);
+    }
+
+    /// The names learnt for addresses.
+    pub fn names(&self) -> &NameTable {
+        &self.names
     }
 
     /// Counts frames in a row outside the hot path; a failed attempt's
@@ -481,6 +495,7 @@ impl AddAssign<&Tally> for Tally {
             self.add_scans(scans);
         }
         self.servers += &other.servers;
+        self.names += &other.names;
         self.time_span = match (self.time_span, other.time_span) {
             (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
             (a, b) => a.or(b),
@@ -497,6 +512,8 @@ impl AddAssign<&Tally> for Tally {
 
 impl AddAssign for Tally {
     fn add_assign(&mut self, mut other: Tally) {
+        // The names, moved when this tally has none.
+        self.names += std::mem::take(&mut other.names);
         // A transport this tally has not seen yet takes the other's tables
         // as they are, rather than a copy (4.5 MiB each).
         for (mine, theirs) in self.transports.iter_mut().zip(other.transports.iter_mut()) {

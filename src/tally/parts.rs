@@ -6,6 +6,7 @@ use super::servers::Servers;
 use super::transport::{TransportTally, slot_index};
 use super::{Counter, FragmentCounts, InputFacts, PortCounters, ServiceCounts, ServiceKey, Tally};
 use crate::decode::{Category, DecodeProblem, Transport, Tunnel};
+use crate::pipeline::names::NameTable;
 use crate::pipeline::scans::ScanReport;
 
 /// Everything a [`Tally`] holds, for rebuilding one from a saved summary.
@@ -33,6 +34,8 @@ pub struct TallyParts {
     pub scans: Option<ScanReport>,
     /// The server inventory.
     pub servers: Servers,
+    /// Names learnt for addresses.
+    pub names: NameTable,
     /// First and last timestamps.
     pub time_span: Option<(i64, i64)>,
     /// Link types and their frames.
@@ -54,6 +57,7 @@ impl Tally {
             decap: parts.decap,
             scans: parts.scans,
             servers: parts.servers,
+            names: parts.names,
             time_span: parts.time_span,
             link_types: parts.link_types,
             inputs: parts.inputs,

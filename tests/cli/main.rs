@@ -17,6 +17,7 @@ mod fixtures;
 mod formats;
 mod inputs;
 mod name_layers;
+mod names;
 mod naming;
 mod outputs;
 mod ports;

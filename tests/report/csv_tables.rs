@@ -152,6 +152,8 @@ fn hosts_csv_is_every_host_of_the_json() {
             "received_packets",
             "received_bytes",
             "overestimate_bytes",
+            "name",
+            "name_source",
         ];
         assert_eq!(header, fields);
         let hosts = json["report"]["hosts"]["entries"]
@@ -181,6 +183,10 @@ fn conversations_csv_is_every_conversation_of_the_json() {
             "to_client_packets",
             "to_client_bytes",
             "overestimate_bytes",
+            "client_name",
+            "client_name_source",
+            "server_name",
+            "server_name_source",
         ];
         assert_eq!(header, fields);
         let conversations = json["report"]["conversations"]["entries"]

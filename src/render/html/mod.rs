@@ -87,6 +87,7 @@ fn page(view: &ReportView) -> Markup {
                     (tables::port_classes(view))
                     (scans::scans(view))
                     (tops::servers(view))
+                    (tops::names(view))
                     (tops::hosts(view))
                     (tops::conversations(view))
                     (timeseries::timeseries(view))

@@ -3,13 +3,24 @@
 //! sentence on their accuracy.
 
 use super::tables::{Column, html_rows, more_hint, more_row, table};
-use super::{THIN_SPACE, section, short_time};
+use super::{MAX_ROWS, THIN_SPACE, section, short_time};
 use crate::render::ReportView;
 use crate::render::endpoint;
+use crate::render::units::{format_timestamp, name_source_label};
 use crate::render::wording::accuracy_note;
 use crate::render::{format_bytes, format_count};
 use crate::schema::TopView;
 use maud::{Markup, html};
+
+/// The name learnt for an address, after it: ` (web.portclass.test)`
+/// (escaped as text, like every name in the page).
+fn name_after(name: Option<&str>) -> Markup {
+    html! {
+        @if let Some(name) = name {
+            " (" (name) ")"
+        }
+    }
+}
 
 /// A figure of a top-K row: when the row is not exact it is a lower bound,
 /// marked "≥" with a tooltip saying how much more the truth may be.
@@ -149,6 +160,61 @@ pub(super) fn servers(view: &ReportView) -> Markup {
     section("servers", "Servers that answered", body)
 }
 
+/// The names learnt for addresses, when there are any.
+pub(super) fn names(view: &ReportView) -> Markup {
+    let names = &view.read.names;
+    if names.entries.is_empty() && !names.approximate {
+        return html! {};
+    }
+    let shown = html_rows(view, names.entries.len());
+    let header: [Column<'_>; 4] = [
+        ("address", false),
+        ("name", false),
+        ("learnt from", false),
+        ("first seen", false),
+    ];
+    let hint = if view.top != 0 && shown < MAX_ROWS {
+        "--top 0 lists all"
+    } else {
+        "--format json lists all"
+    };
+    let rows = html! {
+        @for n in &names.entries[..shown] {
+            tr {
+                td { code { (n.address) } }
+                td {
+                    (n.name)
+                    @if let Some(canonical) = &n.canonical { " (canonical " (canonical) ")" }
+                }
+                td { (name_source_label(n.source)) }
+                td { (short_time(&format_timestamp(n.first_ns))) }
+            }
+            "\n"
+        }
+        (more_row(names.entries.len(), shown, 4, hint))
+    };
+    let dropped = if names.approximate {
+        format!(
+            " The table was full ({} addresses): {} names learnt for other addresses were dropped.",
+            format_count(names.capacity as u64),
+            format_count(names.dropped)
+        )
+    } else {
+        String::new()
+    };
+    let body = html! {
+        (table("names", &header, rows))
+        p.note {
+            "Learnt from the traffic itself (DNS answers, TLS and QUIC server names, HTTP Host headers), \
+             never looked up. Of several names for an address, a DNS answer to what a client asked for wins, \
+             then TLS SNI, QUIC SNI, HTTP Host, and a PTR answer last; the first seen among names learnt the same way."
+            (dropped)
+        }
+        "\n"
+    };
+    section("names", "Names learnt from the traffic", body)
+}
+
 fn servers_table(view: &ReportView) -> Markup {
     let entries = &view.read.servers.entries;
     let shown = html_rows(view, entries.len());
@@ -167,7 +233,7 @@ fn servers_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for s in &entries[..shown] {
             tr {
-                td { code { (endpoint(s.address, s.port)) "/" (s.transport) } }
+                td { code { (endpoint(s.address, s.port)) "/" (s.transport) } (name_after(s.name.as_deref())) }
                 td { (s.service.as_deref().unwrap_or("-")) }
                 (figure_cell(&format_bytes(s.to_server_bytes), s.overestimate_bytes))
                 (figure_cell(&format_bytes(s.from_server_bytes), s.overestimate_bytes))
@@ -226,7 +292,7 @@ fn hosts_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for h in listed {
             tr {
-                td { code { (h.address) } }
+                td { code { (h.address) } (name_after(h.name.as_deref())) }
                 (figure_cell(&format_bytes(h.sent_bytes), h.overestimate_bytes))
                 (figure_cell(&format_bytes(h.received_bytes), h.overestimate_bytes))
                 (figure_cell(&format_count(h.sent_packets + h.received_packets), h.overestimate_bytes))
@@ -289,8 +355,8 @@ fn conversations_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for c in listed {
             tr {
-                td { code { (endpoint(c.client, c.client_port)) } }
-                td { code { (endpoint(c.server, c.server_port)) } }
+                td { code { (endpoint(c.client, c.client_port)) } (name_after(c.client_name.as_deref())) }
+                td { code { (endpoint(c.server, c.server_port)) } (name_after(c.server_name.as_deref())) }
                 td {
                     @match &c.service {
                         Some(service) => (service),

@@ -8,9 +8,11 @@ mod report;
 mod scans;
 mod servers;
 
-use crate::schema::TopView;
+use crate::pipeline::names::{NameSource, NameTable};
+use crate::schema::{NameView, NamesView, ServersView, TopView};
 use crate::tally::topk::{Entry, SpaceSaving, Weights};
 use std::hash::Hash;
+use std::net::IpAddr;
 
 /// The table of a top-K summary: its accuracy, each entry as `row` makes
 /// it, and `totals`.
@@ -29,6 +31,48 @@ fn top_view<K: Copy + Eq + Hash + Ord, W: Weights, T, U>(
 }
 
 pub use diff::DiffSide;
+/// The name learnt for `address`, if any.
+fn name_of(names: &NameTable, address: IpAddr) -> Option<String> {
+    names.get(address).map(|e| e.name.to_string())
+}
+
+/// How the name of `address` was learnt, if it has one.
+fn source_of(names: &NameTable, address: IpAddr) -> Option<NameSource> {
+    names.get(address).map(|e| e.source)
+}
+
+impl NamesView {
+    /// The names of `names`, by address.
+    pub fn new(names: &NameTable) -> NamesView {
+        NamesView {
+            approximate: names.dropped() > 0,
+            dropped: names.dropped(),
+            entries: names
+                .entries()
+                .into_iter()
+                .map(|(address, e)| NameView {
+                    address,
+                    name: e.name.to_string(),
+                    source: e.source,
+                    canonical: e.canonical.as_deref().map(str::to_string),
+                    first_ns: e.first_ns,
+                })
+                .collect(),
+            ..NamesView::default()
+        }
+    }
+}
+
+impl ServersView {
+    /// Gives each server the name learnt for its address.
+    pub fn name_servers(&mut self, names: &NameTable) {
+        for server in &mut self.entries {
+            server.name = name_of(names, server.address);
+            server.name_source = source_of(names, server.address);
+        }
+    }
+}
+
 pub use report::{CHART_BUCKETS, ReportView, TABLE_BUCKETS};
 
 /// A small report for renderers' tests.

@@ -6,8 +6,9 @@ use crate::classify::{Naming, PortDb, PortEntry};
 use crate::decode::DecodeProblem;
 use crate::render::units::{format_count, format_timestamp};
 use crate::schema::{
-    AttemptedView, FragmentsView, IdentifiedView, InputView, LinkTypeView, PortView, ProblemView,
-    READ_SCHEMA, ReadView, ScansView, ServersView, ServiceView, TransportView, TunnelView,
+    AttemptedView, FragmentsView, IdentifiedView, InputView, LinkTypeView, NamesView, PortView,
+    ProblemView, READ_SCHEMA, ReadView, ScansView, ServersView, ServiceView, TransportView,
+    TunnelView,
 };
 use crate::tally::attempted::Attempted;
 use crate::tally::{InputFacts, ServiceCounts, ServiceKey, Tally};
@@ -83,7 +84,12 @@ impl ReadView {
                 })
                 .collect(),
             scans: tally.scans().map(ScansView::new),
-            servers: ServersView::new(tally.servers(), db, numeric),
+            servers: {
+                let mut servers = ServersView::new(tally.servers(), db, numeric);
+                servers.name_servers(tally.names());
+                servers
+            },
+            names: NamesView::new(tally.names()),
         }
     }
 }

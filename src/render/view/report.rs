@@ -2,7 +2,7 @@
 //! from a report tally, plus the time series re-bucketed for a chart and a
 //! text table, and how many rows each table shows.
 
-use super::top_view;
+use super::{name_of, source_of, top_view};
 use crate::classify::{PortClass, PortDb};
 use crate::decode::Transport;
 use crate::render::units::{format_timestamp, port_label, with_tunnel};
@@ -163,6 +163,7 @@ fn port_classes(read: &ReadView) -> Vec<PortClassView> {
 }
 
 fn hosts_view(tally: &ReportTally) -> TopView<HostView, HostTotals> {
+    let names = tally.base.names();
     let t = tally.hosts().total();
     let totals = HostTotals {
         sent_packets: t.sent.packets,
@@ -174,6 +175,8 @@ fn hosts_view(tally: &ReportTally) -> TopView<HostView, HostTotals> {
         tally.hosts(),
         |e| HostView {
             address: e.key,
+            name: name_of(names, e.key),
+            name_source: source_of(names, e.key),
             sent_packets: e.weights.sent.packets,
             sent_bytes: e.weights.sent.bytes,
             received_packets: e.weights.received.packets,
@@ -212,7 +215,13 @@ fn conversations_view(
                 |name| name.to_string(),
             )
         });
-        conversation_view(e.key, e.weights, e.overestimate, service)
+        let mut view = conversation_view(e.key, e.weights, e.overestimate, service);
+        let names = tally.base.names();
+        view.client_name = name_of(names, e.key.client);
+        view.client_name_source = source_of(names, e.key.client);
+        view.server_name = name_of(names, e.key.server);
+        view.server_name_source = source_of(names, e.key.server);
+        view
     };
     top_view(tally.conversations(), row, totals)
 }
@@ -229,6 +238,10 @@ fn conversation_view(
         client_port: key.client_port,
         server: key.server,
         server_port: key.server_port,
+        client_name: None,
+        client_name_source: None,
+        server_name: None,
+        server_name_source: None,
         service,
         to_server_packets: w.to_server.packets,
         to_server_bytes: w.to_server.bytes,

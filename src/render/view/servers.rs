@@ -36,6 +36,8 @@ fn server_view(
 ) -> ServerView {
     ServerView {
         address: key.address,
+        name: None,
+        name_source: None,
         transport: key.transport,
         port: key.port,
         service: (!numeric).then(|| db.label(key.transport, Naming::Port(key.port)).to_string()),
