@@ -11,6 +11,7 @@
 //! May import `capture` (frames), `decode`, `classify` and `tally` (the
 //! sinks); never `render` or `app`.
 
+pub mod alerts;
 pub mod flow;
 pub mod scans;
 mod shards;

@@ -8,6 +8,8 @@ mod report;
 mod scans;
 mod servers;
 
+pub(crate) use diff::{ServiceKey, ServiceName, service_key};
+
 use crate::schema::TopView;
 use crate::tally::topk::{Entry, SpaceSaving, Weights};
 use std::hash::Hash;

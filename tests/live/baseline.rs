@@ -1,0 +1,339 @@
+//! `live --baseline SUMMARY.json` and `--alert RULE` on real traffic: a
+//! baseline made by `live` itself while one TCP service runs, then a run
+//! against it where a second service starts, which alone is alerted, in the
+//! interval its first frames are counted; and threshold rules, one above
+//! and one below, with the rule firing again only after it fell back.
+
+use crate::common::netns::{HTTP_GET, NetPair, Side, TCP_CLIENT, TCP_SERVER, python};
+use crate::common::*;
+use crate::session::*;
+use serde_json::Value;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Every line of a live run's NDJSON output.
+fn lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn alerts(lines: &[Value]) -> Vec<&Value> {
+    lines.iter().filter(|l| l["type"] == "alert").collect()
+}
+
+/// Starts the test's TCP server on `port` in B for `connections`, and
+/// waits until it listens.
+fn serve(net: &NetPair, port: u16, connections: u64) -> crate::common::netns::Background {
+    let mut server = net.spawn(
+        Side::B,
+        &[
+            python(),
+            "-c",
+            TCP_SERVER,
+            &port.to_string(),
+            &connections.to_string(),
+        ],
+    );
+    server.wait_for_stdout("`ready`", Duration::from_secs(5), |lines| {
+        lines.iter().any(|l| l == "ready")
+    });
+    server
+}
+
+/// `connections` connections from A to B's IPv4 address on `port`, each
+/// answered.
+fn connect(net: &NetPair, port: u16, connections: u64) {
+    net.run_ok(
+        Side::A,
+        &[
+            python(),
+            "-c",
+            TCP_CLIENT,
+            &net.v4_b,
+            &port.to_string(),
+            &connections.to_string(),
+        ],
+    );
+}
+
+/// Nanoseconds since the epoch of an RFC 3339 UTC timestamp as live writes
+/// them (`2026-12-02T16:49:11.123456789Z`).
+fn timestamp_ns(text: &str) -> i64 {
+    let (date, time) = text
+        .split_once('T')
+        .unwrap_or_else(|| panic!("not a timestamp: {text:?}"));
+    let date: Vec<i64> = date.split('-').map(|p| p.parse().unwrap()).collect();
+    let time = time
+        .strip_suffix('Z')
+        .unwrap_or_else(|| panic!("not a timestamp: {text:?}"));
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, "0"));
+    let hms: Vec<i64> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+    let nanos: i64 = format!("{fraction:0<9}")[..9].parse().unwrap();
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m, d) = (date[0] - i64::from(date[1] <= 2), date[1], date[2]);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    ((days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]) * 1_000_000_000) + nanos
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Whether an interval line counted frames of `port`/tcp in its interval.
+fn counted_port(line: &Value, port: u64) -> bool {
+    line["type"] == "interval"
+        && line["interval"]["services"]
+            .as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["port"].as_u64() == Some(port)))
+}
+
+#[test]
+fn a_new_service_and_server_are_alerted_within_the_interval_and_the_baseline_ones_never() {
+    let Some(net) = NetPair::new() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = dir.path().join("baseline.ndjson");
+
+    // The baseline: connections to http-alt (8080) only.
+    let mut server = serve(&net, 8080, 2);
+    let mut live = start_capturing(&net, &["--filter", "tcp", "--interval", "0.2"]);
+    connect(&net, 8080, 2);
+    assert!(server.wait(Duration::from_secs(10)).status.success());
+    live.signal("INT");
+    let out = finish(&mut live);
+    let known = &out.summary;
+    assert!(
+        service_row(known, "tcp", Some(8080)).is_some(),
+        "no 8080 in the baseline: {known}"
+    );
+    assert!(
+        known["servers"]["entries"].as_array().is_some_and(|s| s
+            .iter()
+            .any(|s| s["port"] == 8080 && s["address"] == net.v4_b)),
+        "no server {}:8080 in the baseline: {known}",
+        net.v4_b
+    );
+    std::fs::write(&baseline, &out.run.stdout).expect("write the baseline");
+
+    // Against it: http-alt again, then redis (6379) starts.
+    let interval = 0.5;
+    let mut http = serve(&net, 8080, 2);
+    let mut redis = serve(&net, 6379, 2);
+    let baseline_arg = baseline.to_string_lossy().into_owned();
+    let mut live = start_capturing(
+        &net,
+        &[
+            "--filter",
+            "tcp",
+            "--interval",
+            &interval.to_string(),
+            "--baseline",
+            &baseline_arg,
+        ],
+    );
+    connect(&net, 8080, 2);
+    // An interval with the known service counted, before the new one.
+    assert!(
+        live.poll_stdout(Duration::from_secs(10), |lines| {
+            lines
+                .iter()
+                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+                .any(|l| counted_port(&l, 8080))
+        }),
+        "no interval line counted 8080"
+    );
+    let started = now_ns();
+    connect(&net, 6379, 2);
+    assert!(http.wait(Duration::from_secs(10)).status.success());
+    assert!(redis.wait(Duration::from_secs(10)).status.success());
+    let alerted = live.poll_stdout(Duration::from_secs(10), |lines| {
+        lines
+            .iter()
+            .filter(|l| l.contains(r#""type":"alert""#))
+            .count()
+            >= 2
+    });
+    live.signal("INT");
+    let out = finish(&mut live);
+    let all = lines(&out.run.stdout_text());
+    assert!(
+        alerted,
+        "two alerts expected within 10 s; output:\n{}",
+        out.run.stdout_text()
+    );
+
+    let raised = alerts(&all);
+    assert_eq!(raised.len(), 2, "exactly two alerts: {raised:#?}");
+    let service = raised
+        .iter()
+        .find(|a| a["kind"] == "new_service")
+        .unwrap_or_else(|| panic!("no new_service alert: {raised:#?}"));
+    assert_eq!(service["service"], "redis", "{service}");
+    assert_eq!(service["transport"], "tcp", "{service}");
+    assert_eq!(service["ports"], serde_json::json!([6379]), "{service}");
+    assert_eq!(service["interface"], net.ns_b, "{service}");
+    let server = raised
+        .iter()
+        .find(|a| a["kind"] == "new_server")
+        .unwrap_or_else(|| panic!("no new_server alert: {raised:#?}"));
+    assert_eq!(
+        (&server["address"], &server["port"], &server["transport"]),
+        (
+            &Value::from(net.v4_b.as_str()),
+            &Value::from(6379),
+            &Value::from("tcp")
+        ),
+        "{server}"
+    );
+
+    // Within one interval: both alerts come just before the first interval
+    // line that counted 6379, with its timestamp, and no earlier interval
+    // counted it.
+    let first = all
+        .iter()
+        .position(|l| counted_port(l, 6379))
+        .unwrap_or_else(|| panic!("no interval counted 6379:\n{}", out.run.stdout_text()));
+    for alert in [service, server] {
+        let at = all
+            .iter()
+            .position(|l| std::ptr::eq(l, *alert))
+            .expect("alert among the lines");
+        assert!(at < first, "alert after the interval it belongs to");
+        assert!(
+            all[at..first].iter().all(|l| l["type"] == "alert"),
+            "an interval line between the alert and its interval"
+        );
+        assert_eq!(alert["timestamp"], all[first]["timestamp"], "{alert}");
+        // And by the clock: no later than one interval (plus the capture's
+        // read timeout and a generous margin) after the connections began.
+        let late = timestamp_ns(alert["timestamp"].as_str().unwrap_or_default()) - started;
+        assert!(
+            late < ((interval + 1.0) * 1e9) as i64,
+            "alert {} s after the traffic started",
+            late as f64 / 1e9
+        );
+    }
+    let stderr = &out.run.stderr;
+    assert!(
+        stderr.contains("portclass: ALERT new service redis (6379/tcp), not in the baseline"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("8080"), "{stderr}");
+}
+
+#[test]
+fn threshold_rules_fire_above_and_not_below_and_again_after_falling() {
+    let Some(net) = NetPair::new() else { return };
+    // Above: 40 datagrams (2,960 bytes) to 40123; below: 10 (740 bytes) to
+    // 40124; both rules 2 kB within 1 s (two intervals).
+    let above = "port=40123/udp,bytes>2kB/1s";
+    let below = "port=40124/udp, bytes > 2kB/1s";
+    let mut live = start_capturing(
+        &net,
+        &[
+            "--filter",
+            "udp",
+            "--interval",
+            "0.5",
+            "--alert",
+            above,
+            "--alert",
+            below,
+            "--metrics",
+            "127.0.0.1:0",
+        ],
+    );
+    let count_alerts = |lines: &[String]| {
+        lines
+            .iter()
+            .filter(|l| l.contains(r#""type":"alert""#))
+            .count()
+    };
+    send_udp4(&net, &[(40123, 40), (40124, 10)]);
+    assert!(
+        live.poll_stdout(Duration::from_secs(10), |lines| count_alerts(lines) >= 1),
+        "no alert within 10 s"
+    );
+    // Four interval lines after the alert: the window (two intervals) has
+    // passed with no traffic, and the rule fell back.
+    let seen = live.stdout_lines().len();
+    assert!(
+        live.poll_stdout(Duration::from_secs(10), |lines| lines.len() >= seen + 4),
+        "no interval lines after the alert"
+    );
+    send_udp4(&net, &[(40123, 40)]);
+    assert!(
+        live.poll_stdout(Duration::from_secs(10), |lines| count_alerts(lines) >= 2),
+        "no second alert within 10 s of the second burst"
+    );
+
+    // The counter, scraped from inside the namespace.
+    let url = live
+        .stderr_so_far()
+        .lines()
+        .find_map(|l| l.strip_prefix("portclass: serving Prometheus metrics at "))
+        .unwrap_or_else(|| panic!("no metrics address on stderr"))
+        .to_string();
+    let want = format!(
+        "portclass_alerts_total{{interface=\"{}\",kind=\"threshold\",rule=\"{above}\"}} 2",
+        net.ns_b
+    );
+    let zero = format!(
+        "portclass_alerts_total{{interface=\"{}\",kind=\"threshold\",rule=\"port=40124/udp,bytes>2kB/1s\"}} 0",
+        net.ns_b
+    );
+    let start = Instant::now();
+    let scraped = loop {
+        let got = net.run(Side::B, &[python(), "-c", HTTP_GET, &url], STOP_TIMEOUT);
+        let text = got.stdout_text();
+        if text.lines().any(|l| l == want) {
+            break text;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no {want:?} in 5 s; last scrape:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        scraped.lines().any(|l| l == zero),
+        "{zero:?} in:\n{scraped}"
+    );
+
+    live.signal("INT");
+    let out = finish(&mut live);
+    let all = lines(&out.run.stdout_text());
+    let raised = alerts(&all);
+    assert_eq!(
+        raised.len(),
+        2,
+        "two alerts, both of the rule above: {raised:#?}"
+    );
+    for alert in &raised {
+        assert_eq!(alert["kind"], "threshold", "{alert}");
+        assert_eq!(alert["rule"], above, "{alert}");
+        assert_eq!(alert["quantity"], "bytes", "{alert}");
+        assert_eq!(alert["threshold"], 2000, "{alert}");
+        assert_eq!(alert["window_seconds"], 1.0, "{alert}");
+        let value = u64_of(alert, "value");
+        assert_eq!(
+            value,
+            40 * UDP4_FRAME,
+            "the burst, whole in the window: {alert}"
+        );
+    }
+    assert!(
+        out.run
+            .stderr
+            .contains(&format!("portclass: ALERT {above}: 3.0 kB")),
+        "{}",
+        out.run.stderr
+    );
+}
