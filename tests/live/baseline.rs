@@ -337,3 +337,55 @@ fn threshold_rules_fire_above_and_not_below_and_again_after_falling() {
         out.run.stderr
     );
 }
+
+/// A baseline that cannot be read, or a rule that does not parse, stops
+/// the run before any capture opens (no root needed): the message names the
+/// flag, the file or rule, and what to do; exit status 2.
+#[test]
+fn bad_baselines_and_rules_stop_the_run_before_it_captures() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing.json");
+    let not_summary = write_file(dir.path(), "other.json", br#"{"hello": 1}"#);
+    let diff = dir.path().join("diff.json");
+    let run = portclass(&[
+        "diff".as_ref(),
+        "-f".as_ref(),
+        "json".as_ref(),
+        fixture("diff-before.pcapng").as_os_str(),
+        fixture("diff-after.pcapng").as_os_str(),
+    ]);
+    std::fs::write(&diff, &run.stdout).expect("write the diff");
+    // No such device: a run that got as far as capturing would say so.
+    let device = "pcnodevice0";
+    for (file, problem) in [
+        (&missing, "cannot read"),
+        (&not_summary, "not a portclass JSON summary"),
+        (&diff, "not a portclass JSON summary"),
+    ] {
+        let run = portclass(&[
+            "live".as_ref(),
+            "-i".as_ref(),
+            device.as_ref(),
+            "--baseline".as_ref(),
+            file.as_os_str(),
+        ]);
+        run.assert_code(2);
+        let said = format!("portclass: --baseline {}: {problem}", file.display());
+        assert!(
+            run.stderr.starts_with(&said),
+            "{said:?} in:\n{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains(device), "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    let run = portclass(&["live", "-i", device, "--alert", "port=22,bytes>10XB"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains(r#"--alert "port=22,bytes>10XB": amount "10XB""#)
+            && run.stderr.contains("a rule is SELECTOR,CONDITION"),
+        "{}",
+        run.stderr
+    );
+}
