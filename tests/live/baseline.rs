@@ -389,3 +389,108 @@ fn bad_baselines_and_rules_stop_the_run_before_it_captures() {
         run.stderr
     );
 }
+
+/// On a terminal (a tmux session), the newest alert is a line under the
+/// header, and standard error says how many there were when the screen
+/// closes. Skipped, with a notice, without tmux or root.
+#[test]
+fn the_screen_shows_the_newest_alert() {
+    let Some(net) = NetPair::new() else { return };
+    if !crate::common::netns::have_program("tmux") {
+        skipped("tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = dir.path().join("baseline.ndjson");
+    // Unanswered datagrams are named by their port (not counted as failed
+    // attempts), so that each port is a service of its own.
+    let mut live = start_capturing(&net, &["--filter", "udp", "--count", "5", "--no-handshake"]);
+    send_udp4(&net, &[(5353, 5)]);
+    let out = finish(&mut live);
+    assert!(
+        service_row(&out.summary, "udp", Some(5353)).is_some(),
+        "{}",
+        out.summary["services"]
+    );
+    std::fs::write(&baseline, &out.run.stdout).expect("write the baseline");
+
+    let session = format!("portclass-alert-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        let out = std::process::Command::new("tmux")
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let command = format!(
+        "ip netns exec {} {} live -i {} --no-system-services --filter udp --no-handshake \
+         --interval 0.2 --duration 30 --baseline {}",
+        net.ns_b,
+        bin(),
+        net.ns_b,
+        baseline.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    /// Kills the session however the test ends.
+    struct Session<'a>(&'a str);
+    impl Drop for Session<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("tmux")
+                .args(["kill-session", "-t", self.0])
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+    let _session = Session(&session);
+    tmux(&["set-option", "-t", &session, "remain-on-exit", "on"]);
+    let wait_for = |what: &str, ok: &dyn Fn(&str) -> bool| {
+        let start = Instant::now();
+        loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "never {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("the screen", &|s| s.starts_with("portclass live: "));
+    send_udp4(&net, &[(5353, 5), (53, 5)]);
+    let screen = wait_for("the alert", &|s| s.contains("ALERT ("));
+    // Two alerts in the interval, the service's then its server's (with
+    // --no-handshake the port names the server): the newest shows.
+    let last = format!("new server {}:53/udp (dns), not in the baseline", net.v4_b);
+    let alert = format!("ALERT (2 so far): {last}");
+    assert!(
+        screen.lines().any(|l| l == alert),
+        "{alert:?} in:\n{screen}"
+    );
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.starts_with("ALERT") && l.contains("5353")),
+        "{screen}"
+    );
+    tmux(&["send-keys", "-t", &session, "q"]);
+    wait_for("the end", &|_| {
+        tmux(&["display-message", "-p", "-t", &session, "#{pane_dead}"]).trim() == "1"
+    });
+    // All of it, wrapped lines joined: the summary follows the line.
+    let done = tmux(&["capture-pane", "-p", "-J", "-S", "-", "-t", &session]);
+    let said = format!("portclass: alerts during the run: 2; the last: {last}");
+    assert!(done.lines().any(|l| l == said), "{said:?} in:\n{done}");
+}

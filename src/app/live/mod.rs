@@ -602,7 +602,7 @@ impl<'a> Run<'a> {
         {
             say(
                 err,
-                format_args!("{} alerts during the run; the last: {last}", watch.raised),
+                format_args!("alerts during the run: {}; the last: {last}", watch.raised),
             )?;
         }
         if self.watch.is_some() {
