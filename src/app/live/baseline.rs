@@ -250,3 +250,117 @@ fn amount(view: &ReadView, rule: &AlertRule) -> u64 {
             }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Naming;
+    use crate::pipeline::{Identified, Resolved, ServiceHit};
+    use crate::tally::Tally;
+
+    /// A view of datagrams to each `(port, packets)`, 100 bytes each.
+    fn view(db: &PortDb, ports: &[(u16, u64)]) -> ReadView {
+        let mut tally = Tally::new();
+        for &(port, packets) in ports {
+            tally.resolve(&Resolved::Attributed {
+                hit: ServiceHit {
+                    tunnel: None,
+                    transport: Transport::Udp,
+                    naming: Naming::Port(port),
+                    identified: Identified::PortDatabase,
+                    to_server: true,
+                },
+                packets,
+                bytes: packets * 100,
+            });
+        }
+        ReadView::new(&tally, db, false)
+    }
+
+    fn watch(db: &PortDb, baseline: &[(u16, u64)], rules: &[&str], capacity: usize) -> Watch {
+        let known = view(db, baseline);
+        Watch {
+            known: Some(Known {
+                services: known.services.iter().map(service_key).collect(),
+                servers: HashSet::new(),
+            }),
+            new_services: NewItems::new(capacity),
+            new_servers: NewItems::new(capacity),
+            rules: rules
+                .iter()
+                .map(|text| {
+                    let rule: AlertRule = text.parse().unwrap();
+                    let state = RuleState::new(&rule, Duration::from_secs(1));
+                    (rule, state, 0)
+                })
+                .collect(),
+            interval: Duration::from_secs(1),
+            raised_services: 0,
+            raised_servers: 0,
+            raised: 0,
+        }
+    }
+
+    fn new_services(alerts: &[Alert]) -> Vec<(Option<String>, Vec<u16>)> {
+        alerts
+            .iter()
+            .filter_map(|a| match a {
+                Alert::NewService { service, ports, .. } => Some((service.clone(), ports.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn services_not_in_the_baseline_are_alerted_once_each() {
+        let db = PortDb::builtin();
+        let mut watch = watch(&db, &[(53, 3)], &["service=mdns,packets>5"], 1024);
+        let now = view(&db, &[(53, 10), (5353, 10), (40123, 1)]);
+        let checked = watch.check(&now);
+        assert_eq!(
+            new_services(&checked.alerts),
+            [
+                (Some("mdns".to_string()), vec![5353]),
+                (Some("unassigned".to_string()), vec![40123]),
+            ]
+        );
+        // And the rule: 10 mdns packets, above 5.
+        assert!(matches!(
+            checked.alerts.last(),
+            Some(Alert::Threshold {
+                value: 10,
+                threshold: 5,
+                ..
+            })
+        ));
+        assert_eq!(watch.raised, 3);
+        // The same again: known now, and the rule still above.
+        assert!(watch.check(&now).alerts.is_empty());
+        // An unnamed port is a service of its own.
+        let checked = watch.check(&view(&db, &[(40124, 1)]));
+        assert_eq!(
+            new_services(&checked.alerts),
+            [(Some("unassigned".to_string()), vec![40124])]
+        );
+        assert_eq!(
+            watch.counters(),
+            [
+                ("new_service", None, 3),
+                ("new_server", None, 0),
+                ("threshold", Some("service=mdns,packets>5"), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn past_the_memory_new_services_are_said_once_not_alerted() {
+        let db = PortDb::builtin();
+        let mut watch = watch(&db, &[], &[], 1);
+        let checked = watch.check(&view(&db, &[(53, 1), (5353, 1), (40123, 1)]));
+        assert_eq!(checked.alerts.len(), 1);
+        assert_eq!(checked.notices.len(), 1, "{:?}", checked.notices);
+        assert!(checked.notices[0].starts_with("1024 new services have been alerted"));
+        let checked = watch.check(&view(&db, &[(40124, 1)]));
+        assert!(checked.alerts.is_empty() && checked.notices.is_empty());
+    }
+}
