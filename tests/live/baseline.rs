@@ -1,8 +1,10 @@
 //! `live --baseline SUMMARY.json` and `--alert RULE` on real traffic: a
 //! baseline made by `live` itself while one TCP service runs, then a run
 //! against it where a second service starts, which alone is alerted, in the
-//! interval its first frames are counted; and threshold rules, one above
-//! and one below, with the rule firing again only after it fell back.
+//! interval its first frames are counted (with rules on the new server,
+//! which fires, and on the known service, which does not); and threshold
+//! rules, one above and one below, with the rule firing again only after it
+//! fell back.
 
 use crate::common::netns::{HTTP_GET, NetPair, Side, TCP_CLIENT, TCP_SERVER, python};
 use crate::common::*;
@@ -127,6 +129,11 @@ fn a_new_service_and_server_are_alerted_within_the_interval_and_the_baseline_one
     let mut http = serve(&net, 8080, 2);
     let mut redis = serve(&net, 6379, 2);
     let baseline_arg = baseline.to_string_lossy().into_owned();
+    // Rules on a server and on a service too: the new server's two
+    // connections are well above 3 packets; the known service's never
+    // reach 1,000.
+    let server_rule = format!("server={}:6379/tcp,packets>3", net.v4_b);
+    let service_rule = "service=http-alt,packets>1000";
     let mut live = start_capturing(
         &net,
         &[
@@ -136,6 +143,10 @@ fn a_new_service_and_server_are_alerted_within_the_interval_and_the_baseline_one
             &interval.to_string(),
             "--baseline",
             &baseline_arg,
+            "--alert",
+            &server_rule,
+            "--alert",
+            service_rule,
         ],
     );
     connect(&net, 8080, 2);
@@ -158,19 +169,26 @@ fn a_new_service_and_server_are_alerted_within_the_interval_and_the_baseline_one
             .iter()
             .filter(|l| l.contains(r#""type":"alert""#))
             .count()
-            >= 2
+            >= 3
     });
     live.signal("INT");
     let out = finish(&mut live);
     let all = lines(&out.run.stdout_text());
     assert!(
         alerted,
-        "two alerts expected within 10 s; output:\n{}",
+        "three alerts expected within 10 s; output:\n{}",
         out.run.stdout_text()
     );
 
     let raised = alerts(&all);
-    assert_eq!(raised.len(), 2, "exactly two alerts: {raised:#?}");
+    assert_eq!(raised.len(), 3, "exactly three alerts: {raised:#?}");
+    let rule = raised
+        .iter()
+        .find(|a| a["kind"] == "threshold")
+        .unwrap_or_else(|| panic!("no threshold alert: {raised:#?}"));
+    assert_eq!(rule["rule"], server_rule.as_str(), "{rule}");
+    assert_eq!(rule["quantity"], "packets", "{rule}");
+    assert!(u64_of(rule, "value") > 3, "{rule}");
     let service = raised
         .iter()
         .find(|a| a["kind"] == "new_service")
