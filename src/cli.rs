@@ -508,6 +508,19 @@ pub struct LiveArgs {
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
 
+    /// Alert when a service or a server (one that answered) appears that
+    /// this JSON summary (of read, live, report or merge) does not have:
+    /// once per new service or server.
+    #[arg(long, value_name = "SUMMARY.json")]
+    pub baseline: Option<PathBuf>,
+
+    /// Alert when traffic goes above a threshold: SELECTOR,CONDITION, e.g.
+    /// 'service=ssh,bytes>10MB/1m', 'port=53/udp,packets>1000/10s',
+    /// 'server=10.0.0.5:443/tcp,bytes>1GB/1h', 'any,bytes>100MB'
+    /// (repeatable; the window defaults to one interval).
+    #[arg(long = "alert", value_name = "RULE")]
+    pub alerts: Vec<String>,
+
     /// Tunnels, handshakes, scans.
     #[command(flatten)]
     pub analysis: AnalysisArgs,

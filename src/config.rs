@@ -88,6 +88,9 @@ pub enum ConfigError {
     /// `diff --factor` not above 1.
     #[error("--factor must be a number above 1 (2: doubled or halved), got {0}")]
     BadFactor(f64),
+    /// An `--alert` rule that does not parse.
+    #[error(transparent)]
+    BadAlert(#[from] crate::pipeline::alerts::RuleError),
 }
 
 /// How ports are named.
@@ -292,6 +295,10 @@ pub struct LiveSettings {
     pub top: usize,
     /// Tunnels, handshakes, scans.
     pub analysis: AnalysisSettings,
+    /// The JSON summary whose services and servers are known (`--baseline`).
+    pub baseline: Option<PathBuf>,
+    /// The threshold rules (`--alert`).
+    pub alerts: Vec<crate::pipeline::alerts::AlertRule>,
 }
 
 /// What `report` does.
@@ -635,6 +642,12 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
         metrics_max_series: args.metrics_max_series,
         top: args.top,
         analysis: analysis_settings(&args.analysis)?,
+        baseline: args.baseline,
+        alerts: args
+            .alerts
+            .iter()
+            .map(|rule| rule.parse())
+            .collect::<Result<_, _>>()?,
     })
 }
 

@@ -12,6 +12,7 @@
 //! May import `capture` (frames), `decode`, `classify` and `tally` (the
 //! sinks); never `render` or `app`.
 
+pub mod alerts;
 pub mod flow;
 pub mod geo;
 pub mod names;

@@ -54,6 +54,9 @@ pub struct LiveStatus {
     /// This machine's addresses on the interface, to tell traffic in from
     /// traffic out.
     pub local_addresses: Vec<std::net::IpAddr>,
+    /// The newest alert (`--baseline`, `--alert`) and how many so far, for
+    /// the screen.
+    pub last_alert: Option<(String, u64)>,
 }
 
 /// One service row of a live snapshot: its rate over the last interval and
@@ -494,6 +497,7 @@ mod tests {
             saved: None,
             metrics_url: None,
             local_addresses: Vec::new(),
+            last_alert: None,
         };
         let mut tally = Tally::new();
         let quiet = header_lines(&status, &ReadView::new(&tally, &db, false));

@@ -10,6 +10,7 @@
 //! enums and scan findings), `capture::LinkType`, comfy-table, csv, maud,
 //! serde_json. Never reads captures or mutates tallies.
 
+pub mod alerts;
 pub mod csv;
 mod diff;
 pub mod html;
@@ -36,6 +37,7 @@ pub use units::{
     format_timestamp, port_label, row_name, with_tunnel,
 };
 pub use view::{CHART_BUCKETS, DiffSide, ReportView, TABLE_BUCKETS};
+pub(crate) use view::{ServiceKey, ServiceName, service_key};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -300,6 +300,36 @@ fn write_capture_stats(e: &mut Exposition<'_>, stats: &CaptureStatsView) -> io::
     Ok(())
 }
 
+/// The alerts of `live --baseline` and `--alert` so far:
+/// `portclass_alerts_total`, one series per `kind` (`new_service`,
+/// `new_server`) and one per threshold rule (`kind="threshold"`, `rule` the
+/// rule as given: as many series as `--alert` flags). `counts` is
+/// `(kind, rule, alerts)`.
+pub fn write_alert_counters(
+    interface: &str,
+    counts: &[(&str, Option<&str>, u64)],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut e = Exposition { out, interface };
+    e.family(
+        "portclass_alerts_total",
+        Kind::Counter,
+        "Alerts raised: services and servers not in the --baseline summary \
+         (once each), and --alert rules going above their threshold.",
+    )?;
+    for (kind, rule, value) in counts {
+        match rule {
+            Some(rule) => e.sample(
+                "portclass_alerts_total",
+                &[("kind", kind), ("rule", rule)],
+                *value,
+            )?,
+            None => e.sample("portclass_alerts_total", &[("kind", kind)], *value)?,
+        }
+    }
+    Ok(())
+}
+
 /// Fragment attribution, tunnels (`--decap`) and port scans.
 fn write_analysis(e: &mut Exposition<'_>, view: &ReadView) -> io::Result<()> {
     e.family(

@@ -276,6 +276,11 @@ fn header(status: &LiveStatus, data: &ScreenData<'_>, width: usize, height: usiz
     let seconds = data.seconds.max(1e-9);
     let rate = |bytes: u64| format_rate(bytes as f64 * 8.0 / seconds);
     let mut head = header_lines(status, &data.totals.read);
+    if let Some((alert, count)) = &status.last_alert {
+        // Under the first two lines, so that no height leaves it out.
+        let at = head.len().min(2);
+        head.insert(at, format!("ALERT ({count} so far): {alert}"));
+    }
     // In and out: what this machine's addresses received and sent.
     let (mut inbound, mut outbound) = (0u64, 0u64);
     for host in &data.interval.report.hosts.entries {

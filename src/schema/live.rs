@@ -70,6 +70,8 @@ pub enum LineKind {
     Interval,
     /// The last line: the whole capture.
     Summary,
+    /// An alert (`--baseline`, `--alert`).
+    Alert,
 }
 
 /// Counts of one interval or of the whole run, as in an interval line.

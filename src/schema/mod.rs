@@ -19,6 +19,7 @@
 //! `render`, `capture` or `app`: formatting for people is render's, and
 //! rebuilding tallies (sketches, top-K tables) is summary's.
 
+mod alerts;
 mod diff;
 mod hostnames;
 mod lists;
@@ -30,6 +31,7 @@ mod report;
 mod scans;
 mod servers;
 
+pub use alerts::{AlertKind, AlertLine};
 pub use diff::{
     ChangeFigures, ChangeKind, DIFF_SCHEMA, DiffSection, DiffSettingsView, DiffSideView, DiffView,
     Measure, PortChange, ServerChange, ServiceChange, SideKind,

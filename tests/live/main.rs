@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod baseline;
 mod buffer;
 mod csv;
 mod errors;

@@ -104,6 +104,8 @@ pub fn ndjson(run: &Run) -> (Vec<Value>, Value) {
                 )
             })
         })
+        // Alert lines (`--baseline`, `--alert`) are the caller's to check.
+        .filter(|line: &Value| line["type"] != "alert")
         .collect();
     let Some((summary, intervals)) = lines.split_last() else {
         panic!("{}: no output; stderr:\n{}", run.command, run.stderr);

@@ -5,9 +5,11 @@
 //! Ctrl-C, SIGTERM, `q`, `--duration`, `--count` or a capture error, and then
 //! prints the summary of everything counted.
 
+mod baseline;
 mod owners;
 mod terminal;
 
+use baseline::Watch;
 use owners::{OwnerTracker, conversation_series};
 use terminal::{Screen, draw};
 
@@ -18,8 +20,9 @@ use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfac
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::pipeline::Stream;
+use crate::render::alerts::{alert_text, write_alert};
 use crate::render::live::{LiveStatus, write_interfaces, write_snapshot, write_summary};
-use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_metrics};
+use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_alert_counters, write_metrics};
 use crate::render::screen::{ScreenState, ServiceKey};
 use crate::render::{Format, ReportView};
 use crate::schema::{
@@ -74,6 +77,7 @@ fn publish(
     processes: &ProcessesView,
     status: &LiveStatus,
     budget: &mut SeriesBudget,
+    watch: Option<&Watch>,
 ) -> io::Result<()> {
     let report = &totals.report;
     let live = LiveMetrics {
@@ -109,6 +113,9 @@ fn publish(
         budget,
         &mut body,
     )?;
+    if let Some(watch) = watch {
+        write_alert_counters(&status.interface, &watch.counters(), &mut body)?;
+    }
     server.publish(body);
     Ok(())
 }
@@ -130,6 +137,14 @@ pub fn run_live(
         resolved = with_filter;
         &resolved
     };
+    // The baseline is read before the capture opens: a bad one stops here.
+    let watch = match Watch::new(settings, db, names.numeric) {
+        Ok(watch) => watch,
+        Err(message) => {
+            say(err, message)?;
+            return Ok(EXIT_FAILED);
+        }
+    };
     let rule = db.naming_rule();
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -147,6 +162,7 @@ pub fn run_live(
     else {
         return Ok(EXIT_FAILED);
     };
+    run.watch = watch;
     let drain = run.capture_until_stopped(&stop, out, err)?;
     run.finish(drain, out, err)
 }
@@ -177,6 +193,8 @@ struct Run<'a> {
     /// The last views drawn, to redraw at once when a key changes the view.
     last_views: Option<Views>,
     first_snapshot: bool,
+    /// `--baseline` and `--alert`.
+    watch: Option<Watch>,
     started: Instant,
     last_tick: Instant,
     next_tick: Instant,
@@ -264,6 +282,7 @@ impl<'a> Run<'a> {
                 saved: None,
                 metrics_url,
                 local_addresses,
+                last_alert: None,
             },
             capture,
             stream,
@@ -280,6 +299,7 @@ impl<'a> Run<'a> {
             shown: Vec::new(),
             last_views: None,
             first_snapshot: true,
+            watch: None,
             started,
             last_tick: started,
             next_tick: started + settings.interval,
@@ -313,7 +333,7 @@ impl<'a> Run<'a> {
                 return Ok(true);
             }
             if now >= self.next_tick {
-                self.tick(now, out)?;
+                self.tick(now, out, err)?;
             }
         }
     }
@@ -399,7 +419,7 @@ impl<'a> Run<'a> {
     /// The interval's end: unanswered attempts whose window passed count
     /// as failed, the interval is folded into the totals, shown (a
     /// snapshot, or the screen unless paused) and published.
-    fn tick(&mut self, now: Instant, out: &mut dyn Write) -> io::Result<()> {
+    fn tick(&mut self, now: Instant, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<()> {
         // The saved file keeps up with the screen (an error is reported at
         // the next look).
         self.capture.write_saved();
@@ -410,13 +430,16 @@ impl<'a> Run<'a> {
         self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
         self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
         let interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
+        // One stamp for the interval's alerts and its snapshot.
+        let stamp = now_nanos();
+        self.raise_alerts(&interval_view.read, stamp, out, err)?;
         if self.screen.is_none() && self.metrics.is_none() {
             // A snapshot shows only the totals' counters and servers: their
             // report sections (time series, hosts, conversations) would be
             // built every interval for nothing, and cost more than the rest
             // of the interval's work once a busy capture has run a while.
             let (totals, processes) = self.totals_counts_view();
-            self.snapshot((&interval_view, &totals, &processes), seconds, out)?;
+            self.snapshot((&interval_view, &totals, &processes), seconds, stamp, out)?;
         } else {
             let (totals_view, processes) = self.totals_view()?;
             if let Some(screen) = &self.screen {
@@ -435,6 +458,7 @@ impl<'a> Run<'a> {
                 self.snapshot(
                     (&interval_view, &totals_view.read, &processes),
                     seconds,
+                    stamp,
                     out,
                 )?;
             }
@@ -455,6 +479,7 @@ impl<'a> Run<'a> {
         &mut self,
         views: (&ReportView, &ReadView, &ProcessesView),
         seconds: f64,
+        stamp: i64,
         out: &mut dyn Write,
     ) -> io::Result<()> {
         write_snapshot(
@@ -462,13 +487,50 @@ impl<'a> Run<'a> {
             &self.status,
             views,
             seconds,
-            now_nanos(),
+            stamp,
             self.settings.top,
             self.first_snapshot,
             out,
         )?;
         self.first_snapshot = false;
         out.flush()
+    }
+
+    /// Checks the interval (`view`) against the baseline and the rules, and
+    /// shows what that raised: on the screen, its alert line; otherwise an
+    /// alert line or row in the output (see [`write_alert`]) and a line on
+    /// standard error.
+    fn raise_alerts(
+        &mut self,
+        view: &ReadView,
+        stamp: i64,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> io::Result<()> {
+        let Some(watch) = &mut self.watch else {
+            return Ok(());
+        };
+        let checked = watch.check(view);
+        let on_screen = self.screen.is_some();
+        for notice in &checked.notices {
+            if !on_screen {
+                say(err, notice)?;
+            }
+        }
+        for alert in &checked.alerts {
+            let text = alert_text(alert);
+            if on_screen {
+                self.status.last_alert = Some((text, watch.raised));
+            } else {
+                write_alert(self.settings.format, &self.status, alert, stamp, out)?;
+                say(err, format_args!("ALERT {text}"))?;
+            }
+        }
+        if !checked.alerts.is_empty() && !on_screen {
+            out.flush()?;
+            err.flush()?;
+        }
+        Ok(())
     }
 
     /// Credits the interval's conversations to processes, and gives the
@@ -480,7 +542,14 @@ impl<'a> Run<'a> {
         self.owners.label_servers(&mut view.read);
         let processes = self.owners.view();
         if let Some(server) = &self.metrics {
-            publish(server, &view, &processes, &self.status, &mut self.budget)?;
+            publish(
+                server,
+                &view,
+                &processes,
+                &self.status,
+                &mut self.budget,
+                self.watch.as_ref(),
+            )?;
         }
         Ok((view, processes))
     }
@@ -527,7 +596,20 @@ impl<'a> Run<'a> {
         self.stream.finish(&mut self.interval);
         self.totals.base.set_scans(None);
         self.totals += &self.interval;
-        drop(self.screen.take());
+        let screened = self.screen.take().is_some();
+        if let Some(watch) = self.watch.as_ref().filter(|w| screened && w.raised > 0)
+            && let Some((last, _)) = &self.status.last_alert
+        {
+            say(
+                err,
+                format_args!("alerts during the run: {}; the last: {last}", watch.raised),
+            )?;
+        }
+        if self.watch.is_some() {
+            // What the last, partial interval raised.
+            let last = ReadView::new(&self.interval.base, self.db, self.names.numeric);
+            self.raise_alerts(&last, now_nanos(), out, err)?;
+        }
         if let Err(error) = self.capture.flush() {
             say(err, error)?;
             self.exit = self.exit.max(EXIT_PARTIAL);

@@ -58,8 +58,8 @@ impl DiffSide<'_> {
 
 /// Which service a row belongs to: the rows of one name, or a row of its
 /// own when the database does not name it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum ServiceName {
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum ServiceName {
     /// Named by a layer of the port database.
     Named(String),
     /// Not named (`unassigned`, or anything with `--numeric`): its port.
@@ -70,7 +70,7 @@ enum ServiceName {
     Failed,
 }
 
-type ServiceKey = (Option<Tunnel>, Transport, ServiceName);
+pub(crate) type ServiceKey = (Option<Tunnel>, Transport, ServiceName);
 
 /// A service's rows on one side: their traffic, ports and label.
 #[derive(Clone, Debug, Default)]
@@ -80,7 +80,9 @@ struct ServiceRows {
     label: Option<String>,
 }
 
-fn service_key(row: &ServiceView) -> ServiceKey {
+/// The service a row belongs to, as `diff` compares services (and `live
+/// --baseline` tells new ones).
+pub(crate) fn service_key(row: &ServiceView) -> ServiceKey {
     let name = match (&row.service, row.source, row.key.port) {
         (Some(name), Some(_), Some(_)) => ServiceName::Named(name.clone()),
         (_, _, Some(port)) => ServiceName::Port(port),

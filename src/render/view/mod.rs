@@ -8,6 +8,8 @@ mod report;
 mod scans;
 mod servers;
 
+pub(crate) use diff::{ServiceKey, ServiceName, service_key};
+
 use crate::pipeline::names::{NameSource, NameTable};
 use crate::schema::{NameView, NamesView, ServersView, TopView};
 use crate::tally::topk::{Entry, SpaceSaving, Weights};
