@@ -391,69 +391,101 @@ fn a_summary_with_a_name_that_is_not_a_host_name_is_refused() {
 
 /// The fixture of names recorded between namespaces (a DNS server, HTTP
 /// and TLS clients), when it is there, against its truth file.
-#[test]
-fn the_names_fixture_gives_its_recorded_truth() {
-    let capture = fixture("names.pcapng");
-    let truth_path = fixture("names.truth.json");
-    if !capture.exists() || !truth_path.exists() {
-        skipped("fixtures/names.pcapng and names.truth.json are not there yet");
-        return;
-    }
-    let Ok(text) = std::fs::read_to_string(&truth_path) else {
-        skipped("fixtures/names.truth.json cannot be read");
-        return;
-    };
-    let Ok(truth) = serde_json::from_str::<Value>(&text) else {
-        skipped("fixtures/names.truth.json is not JSON");
-        return;
-    };
-    let pairs = truth_pairs(&truth);
-    if pairs.is_empty() {
-        skipped("fixtures/names.truth.json holds no address and name pairs this test can read");
-        return;
-    }
-    let names = names_of(&read_json(&[&capture], &[]).assert_code(0).json());
-    for (address, name) in &pairs {
-        assert_eq!(
-            names.get(address).map(|n| n.0.as_str()),
-            Some(name.as_str()),
-            "{address} in {}",
-            truth_path.display()
-        );
+/// portclass's name for a way of learning one, as the truth file writes it.
+fn source_of_via(via: &str) -> &'static str {
+    match via {
+        "dns" => "dns",
+        "ptr" => "dns_ptr",
+        "http_host" => "http_host",
+        "sni" => "tls_sni",
+        "quic_sni" => "quic_sni",
+        other => panic!("names.truth.json: unknown way `{other}`"),
     }
 }
 
-/// Address and name pairs from a truth file of any of the shapes it may
-/// take: `{"names": ...}`, an object of address → name, or a list of
-/// objects with an address (`address`, `ip`) and a name (`name`, `host`).
-fn truth_pairs(truth: &Value) -> Vec<(IpAddr, String)> {
-    let inner = truth
-        .get("names")
-        .or_else(|| truth.get("entries"))
-        .unwrap_or(truth);
-    let mut pairs = Vec::new();
-    match inner {
-        Value::Object(map) => {
-            for (key, value) in map {
-                if let (Ok(address), Some(name)) = (key.parse(), value.as_str()) {
-                    pairs.push((address, name.to_ascii_lowercase()));
-                }
-            }
+/// The precedence the README gives, strongest first.
+const PRECEDENCE: [&str; 5] = ["dns", "tls_sni", "quic_sni", "http_host", "dns_ptr"];
+
+/// fixtures/names.pcapng was recorded with a DNS server answering the names
+/// clients then connected to over HTTP, TLS and QUIC; its truth file
+/// (written by the recording script from what ran, checked against tshark)
+/// lists every name each address can be learnt by, and how. portclass must
+/// give each address one of those names, by the strongest way it was
+/// learnt, name the servers with it, and name nothing else.
+#[test]
+fn the_names_fixture_gives_its_recorded_truth() {
+    let capture = fixture("names.pcapng");
+    let truth = read_json_file(&fixture("names.truth.json"));
+    let json = read_json(&[&capture], &[]).assert_code(0).json();
+    let names = names_of(&json);
+    let mut expected = BTreeMap::new();
+    for entry in truth["addresses"].as_array().expect("addresses") {
+        let address: IpAddr = entry["address"].as_str().unwrap().parse().unwrap();
+        let learnt: Vec<(String, &str)> = entry["learnt"]
+            .as_array()
+            .expect("learnt")
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().unwrap().to_string(),
+                    source_of_via(l["via"].as_str().unwrap()),
+                )
+            })
+            .collect();
+        if learnt.is_empty() {
+            assert_eq!(
+                names.get(&address),
+                None,
+                "{address}: nothing teaches a name"
+            );
+            continue;
         }
-        Value::Array(list) => {
-            for item in list {
-                let address = ["address", "ip", "addr"]
-                    .iter()
-                    .find_map(|k| item.get(*k)?.as_str()?.parse().ok());
-                let name = ["name", "host", "hostname"]
-                    .iter()
-                    .find_map(|k| item.get(*k)?.as_str());
-                if let (Some(address), Some(name)) = (address, name) {
-                    pairs.push((address, name.to_ascii_lowercase()));
-                }
-            }
-        }
-        _ => {}
+        let strongest = PRECEDENCE
+            .iter()
+            .find(|source| learnt.iter().any(|(_, s)| s == *source))
+            .expect("a way");
+        let (name, source) = names
+            .get(&address)
+            .unwrap_or_else(|| panic!("{address}: no name; the truth has {learnt:?}"));
+        assert_eq!(source, strongest, "{address}: learnt by {learnt:?}");
+        assert!(
+            learnt.iter().any(|(n, s)| n == name && s == strongest),
+            "{address}: {name} by {source}; the truth has {learnt:?}"
+        );
+        expected.insert(address, name.clone());
     }
-    pairs
+    for entry in truth["looked_up_not_connected"]
+        .as_array()
+        .expect("looked up")
+    {
+        for address in entry["addresses"].as_array().unwrap() {
+            let address: IpAddr = address.as_str().unwrap().parse().unwrap();
+            let name = entry["name"].as_str().unwrap();
+            assert_eq!(
+                names.get(&address),
+                Some(&(name.to_string(), "dns".to_string()))
+            );
+            expected.insert(address, name.to_string());
+        }
+    }
+    for entry in truth["no_name"].as_array().expect("no_name") {
+        let address: IpAddr = entry["address"].as_str().unwrap().parse().unwrap();
+        assert_eq!(names.get(&address), None, "{address}: {}", entry["why"]);
+    }
+    assert_eq!(
+        names.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "addresses named"
+    );
+    // Every server row carries its address's name.
+    let servers = json["servers"]["entries"].as_array().expect("servers");
+    assert!(!servers.is_empty());
+    for server in servers {
+        let address: IpAddr = server["address"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            server["name"].as_str(),
+            expected.get(&address).map(String::as_str),
+            "server {address}"
+        );
+    }
 }
