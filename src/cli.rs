@@ -176,6 +176,12 @@ pub struct AnalysisArgs {
     #[arg(long, help_heading = "Analysis")]
     pub no_scans: bool,
 
+    /// Do not learn names for addresses from DNS answers, TLS and QUIC
+    /// server names and HTTP Host headers (it costs reading those
+    /// services' payloads).
+    #[arg(long, help_heading = "Analysis")]
+    pub no_names: bool,
+
     /// Time window of the scan detector: probes of one source counted
     /// together, e.g. 60s, 5m, 1h.
     #[arg(

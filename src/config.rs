@@ -109,6 +109,9 @@ pub struct NameSettings {
 pub struct AnalysisSettings {
     /// Look into tunnels (`--decap`).
     pub decap: bool,
+    /// Learn names for addresses from DNS, TLS, QUIC and HTTP payloads
+    /// (off with `--no-names`).
+    pub names: bool,
     /// The flow classifier's switches and bounds.
     pub flow: FlowSettings,
     /// The scan detector's thresholds; `None` with `--no-scans`.
@@ -129,6 +132,7 @@ impl Default for AnalysisSettings {
     fn default() -> AnalysisSettings {
         AnalysisSettings {
             decap: false,
+            names: true,
             flow: FlowSettings::default(),
             scans: Some(ScanSettings::default()),
             pipelined: false,
@@ -152,6 +156,7 @@ fn analysis_settings(args: &cli::AnalysisArgs) -> Result<AnalysisSettings, Confi
     }
     Ok(AnalysisSettings {
         decap: args.decap,
+        names: !args.no_names,
         flow: FlowSettings {
             handshake: !args.no_handshake,
             conversations: !args.no_handshake || !args.no_scans,

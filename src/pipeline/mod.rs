@@ -135,20 +135,43 @@ pub struct Decoded {
     ts_nanos: i64,
 }
 
+/// How each frame is read: the decoder's options, and whether names are
+/// learnt from payloads (`--no-names` turns that off).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FrameOptions {
+    decode: DecodeOptions,
+    names: bool,
+}
+
+impl FrameOptions {
+    fn new(analysis: &AnalysisSettings) -> FrameOptions {
+        FrameOptions {
+            decode: DecodeOptions {
+                decap: analysis.decap,
+            },
+            names: analysis.names,
+        }
+    }
+}
+
 impl Decoded {
     /// Decodes one frame.
     #[inline]
-    fn new(options: DecodeOptions, frame: &Frame<'_>) -> Decoded {
+    fn new(options: FrameOptions, frame: &Frame<'_>) -> Decoded {
         let info = decode_with(
             frame.link_type,
             frame.data,
             frame.orig_len,
             frame.fcs_len,
-            options,
+            options.decode,
         );
         Decoded {
             announced: Self::ftp_announcement(&info, frame),
-            learnt: Self::learnt_name(&info, frame),
+            learnt: if options.names {
+                Self::learnt_name(&info, frame)
+            } else {
+                None
+            },
             info,
             wire_len: frame.orig_len,
             link_type: frame.link_type.0,
@@ -243,7 +266,7 @@ fn drain_resolved<S: Sink>(classifier: &mut FlowClassifier<'_>, sink: &mut S) {
 /// The stateful stages of one stream of frames (one input, or one live
 /// capture): decode options, the flow classifier and the scan detector.
 pub struct Stream<'r> {
-    decode: DecodeOptions,
+    decode: FrameOptions,
     classifier: FlowClassifier<'r>,
     scans: Option<ScanDetector>,
 }
@@ -252,9 +275,7 @@ impl<'r> Stream<'r> {
     /// A stream at its start.
     pub fn new(rule: &'r NamingRule, analysis: &AnalysisSettings) -> Stream<'r> {
         Stream {
-            decode: DecodeOptions {
-                decap: analysis.decap,
-            },
+            decode: FrameOptions::new(analysis),
             classifier: FlowClassifier::new(rule, analysis.flow),
             scans: analysis.scans.map(ScanDetector::new),
         }
@@ -300,7 +321,7 @@ impl<'r> Stream<'r> {
             sink.resolve(&resolved);
         }
         let base = sink.base();
-        base.set_decap(self.decode.decap);
+        base.set_decap(self.decode.decode.decap);
         if let Some(scans) = self.scans.take() {
             base.add_scans(&scans.finish());
         }

@@ -228,7 +228,7 @@ impl Router {
     fn run(
         mut self,
         reader: &mut CaptureReader,
-        options: crate::decode::DecodeOptions,
+        options: super::FrameOptions,
         full: Vec<SyncSender<Vec<Routed>>>,
         empties: Vec<Receiver<Vec<Routed>>>,
     ) -> ReadEnd {
@@ -347,9 +347,7 @@ pub(super) fn read_sharded<S: Sink + Send>(
     sink: &mut S,
 ) -> InputStatus {
     let shards = analysis.shards.max(1);
-    let options = crate::decode::DecodeOptions {
-        decap: analysis.decap,
-    };
+    let options = super::FrameOptions::new(analysis);
     let mut detector = analysis.scans.map(ScanDetector::new);
     let scans = detector.is_some();
     // The servers' conversations, counted here in capture order.
