@@ -489,3 +489,23 @@ fn the_names_fixture_gives_its_recorded_truth() {
         );
     }
 }
+
+/// `--no-names` learns nothing and counts the same.
+#[test]
+fn no_names_learns_nothing_and_counts_the_same() {
+    let capture = fixture("names.pcapng");
+    let with = read_json(&[&capture], &[]).assert_code(0).json();
+    let without = read_json(&[&capture], &["--no-names"])
+        .assert_code(0)
+        .json();
+    assert!(!names_of(&with).is_empty());
+    assert!(names_of(&without).is_empty());
+    assert_eq!(tally_part(&with), tally_part(&without));
+    assert!(
+        without["servers"]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s.get("name").is_none())
+    );
+}
