@@ -50,6 +50,17 @@ pub struct NameTable {
 }
 
 impl NameTable {
+    /// Offers another table's entry for `address`.
+    fn offer_entry(&mut self, address: IpAddr, entry: &NameEntry) {
+        self.offer(
+            address,
+            &entry.name,
+            entry.source,
+            entry.first_ns,
+            entry.canonical.as_deref(),
+        );
+    }
+
     /// An empty table.
     pub fn new() -> NameTable {
         NameTable::default()
@@ -178,13 +189,7 @@ impl AddAssign<&NameTable> for NameTable {
         if self.entries.len() + other.entries.len() <= NAME_CAPACITY {
             // Nothing can be dropped: in any order.
             for (&address, entry) in &other.entries {
-                self.offer(
-                    address,
-                    &entry.name,
-                    entry.source,
-                    entry.first_ns,
-                    entry.canonical.as_deref(),
-                );
+                self.offer_entry(address, entry);
             }
             self.add_dropped(other.dropped);
             return;
@@ -192,13 +197,7 @@ impl AddAssign<&NameTable> for NameTable {
         // In address order, so that which addresses a full table drops
         // does not depend on hashing.
         for (address, entry) in other.entries() {
-            self.offer(
-                address,
-                &entry.name,
-                entry.source,
-                entry.first_ns,
-                entry.canonical.as_deref(),
-            );
+            self.offer_entry(address, entry);
         }
         self.add_dropped(other.dropped);
     }
