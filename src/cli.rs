@@ -51,6 +51,13 @@ pub struct NameArgs {
     /// Show port numbers only, no service names.
     #[arg(short = 'n', long, global = true)]
     pub numeric: bool,
+
+    /// A MaxMind-format database (.mmdb: GeoLite2 Country, City or ASN,
+    /// or a compatible one) to show the country and network owner of
+    /// hosts and servers; repeat for several (a country file and an ASN
+    /// file). Read from disk only, never looked up on the network.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub geoip: Vec<PathBuf>,
 }
 
 /// The subcommands.

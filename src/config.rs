@@ -102,6 +102,8 @@ pub struct NameSettings {
     pub user_db: Option<PathBuf>,
     /// Numbers only.
     pub numeric: bool,
+    /// `--geoip` databases (MaxMind format), in the order given.
+    pub geoip: Vec<PathBuf>,
 }
 
 /// The analysis beyond port numbers: tunnels, handshakes, fragments, scans.
@@ -663,6 +665,7 @@ impl Settings {
             system_services: (!cli.names.no_system_services).then_some(cli.names.system_services),
             user_db: cli.names.port_db,
             numeric: cli.names.numeric,
+            geoip: cli.names.geoip,
         };
         let job = match cli.command {
             Command::Read(args) => {

@@ -20,6 +20,7 @@ use crate::cli;
 use crate::config::{
     AnalysisSettings, FilterRequest, Job, NameSettings, PortsSettings, ReadSettings, Settings,
 };
+use crate::pipeline::geo::{GeoDb, GeoError};
 use crate::pipeline::read_input;
 use crate::render::{self, Format};
 use crate::tally::{InputStatus, Tally};
@@ -41,6 +42,9 @@ pub enum AppError {
     /// The port database could not be loaded.
     #[error(transparent)]
     PortDb(#[from] PortDbError),
+    /// A `--geoip` database could not be used.
+    #[error(transparent)]
+    Geo(#[from] GeoError),
     /// libpcap refused the capture filter.
     #[error("{0}; see pcap-filter(7) for the syntax")]
     Filter(#[from] FilterError),
@@ -82,12 +86,17 @@ pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Res
         job => job,
     };
     let db = load_port_db(names, err)?;
+    let geo = match names.geoip.as_slice() {
+        [] => None,
+        paths => Some(GeoDb::open(paths)?),
+    };
+    let geo = geo.as_ref();
     match job {
-        Job::Read(read) => run_read(read, names, &db, out, err),
-        Job::Report(report) => report::run_report(report, names, &db, out, err),
-        Job::Merge(merge) => report::run_merge(merge, names, &db, out, err),
+        Job::Read(read) => run_read(read, names, &db, geo, out, err),
+        Job::Report(report) => report::run_report(report, names, &db, geo, out, err),
+        Job::Merge(merge) => report::run_merge(merge, names, &db, geo, out, err),
         Job::Diff(diff) => diff::run_diff(diff, names, &db, out, err),
-        Job::Live(live) => live::run_live(live, names, &db, out, err),
+        Job::Live(live) => live::run_live(live, names, &db, geo, out, err),
         Job::Interfaces(format) => live::run_interfaces(*format, out, err),
         Job::Ports(ports) => run_ports(ports, names, &db, out, err),
         Job::Completions(_) | Job::ManPage => Ok(EXIT_OK),
@@ -141,6 +150,7 @@ fn run_read(
     settings: &ReadSettings,
     names: &NameSettings,
     db: &PortDb,
+    geo: Option<&GeoDb>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -163,7 +173,10 @@ fn run_read(
     if nothing_read && matches!(settings.format, Format::Table | Format::Markdown) {
         return Ok(exit);
     }
-    let view = crate::schema::ReadView::new(&tally, db, names.numeric);
+    let mut view = crate::schema::ReadView::new(&tally, db, names.numeric);
+    if let Some(geo) = geo {
+        view.locate(geo);
+    }
     render::write_read(&view, settings.format, settings.top, out)?;
     out.flush()?;
     Ok(exit)

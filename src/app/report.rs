@@ -8,6 +8,7 @@ use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
 use crate::config::AnalysisSettings;
 use crate::config::{MergeSettings, NameSettings, ReportSettings};
+use crate::pipeline::geo::GeoDb;
 use crate::render::csv::write_report as write_csv;
 use crate::render::html::write_html;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
@@ -182,6 +183,7 @@ pub fn run_report(
     settings: &ReportSettings,
     names: &NameSettings,
     db: &PortDb,
+    geo: Option<&GeoDb>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -222,6 +224,9 @@ pub fn run_report(
     }
     let mut view = ReportView::new(&total, db, names.numeric, settings.top);
     view.report.details_available = details;
+    if let Some(geo) = geo {
+        view.locate(geo);
+    }
     let path = settings.out.as_deref();
     match settings.format {
         ReportFormat::Json => {
@@ -253,6 +258,7 @@ pub fn run_merge(
     settings: &MergeSettings,
     names: &NameSettings,
     db: &PortDb,
+    geo: Option<&GeoDb>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -282,10 +288,17 @@ pub fn run_merge(
     total.base.sort_inputs();
     let path = settings.out.as_deref();
     if details {
-        let document = ReportView::new(&total, db, names.numeric, DEFAULT_TOP).into_document();
+        let mut view = ReportView::new(&total, db, names.numeric, DEFAULT_TOP);
+        if let Some(geo) = geo {
+            view.locate(geo);
+        }
+        let document = view.into_document();
         with_output(path, out, |w| write_json(&document, w))?;
     } else {
-        let view = ReadView::new(&total.base, db, names.numeric);
+        let mut view = ReadView::new(&total.base, db, names.numeric);
+        if let Some(geo) = geo {
+            view.locate(geo);
+        }
         with_output(path, out, |w| write_json(&view, w))?;
     }
     Ok(EXIT_OK)

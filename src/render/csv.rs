@@ -179,6 +179,9 @@ struct HostRow<'a> {
     overestimate_bytes: u64,
     name: &'a str,
     name_source: &'a str,
+    country: &'a str,
+    asn: Option<u32>,
+    as_org: &'a str,
 }
 
 /// One row of the report's conversations table.
@@ -258,6 +261,17 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                 overestimate_bytes: h.overestimate_bytes,
                 name: h.name.as_deref().unwrap_or(""),
                 name_source: h.name_source.map_or("", NameSource::name),
+                country: h
+                    .geo
+                    .as_ref()
+                    .and_then(|g| g.country.as_deref())
+                    .unwrap_or(""),
+                asn: h.geo.as_ref().and_then(|g| g.asn),
+                as_org: h
+                    .geo
+                    .as_ref()
+                    .and_then(|g| g.as_org.as_deref())
+                    .unwrap_or(""),
             });
             write_rows(rows, true, out)
         }

@@ -358,7 +358,7 @@ fn write_hosts(view: &ReportView, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|h| {
             vec![
-                named(h.address, h.name.as_deref()),
+                named(h.address, h.label().as_deref()),
                 format_bytes(h.sent_bytes),
                 format_bytes(h.received_bytes),
                 format_count(h.sent_packets + h.received_packets),

@@ -505,7 +505,7 @@ fn detail_table(data: &ScreenData<'_>, key: Option<ServiceKey>) -> Table {
     for s in &data.totals.read.servers.entries {
         if s.transport == transport && s.port == port {
             rows.push(vec![
-                format!("  {}", named(s.address, s.name.as_deref())),
+                format!("  {}", named(s.address, s.label().as_deref())),
                 format_bytes(s.to_server_bytes),
                 format_bytes(s.from_server_bytes),
                 format_count(s.conversations),
@@ -600,7 +600,7 @@ fn hosts_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> Table {
                 sent + received,
                 h.sent_bytes + h.received_bytes,
                 vec![
-                    named(h.address, h.name.as_deref()),
+                    named(h.address, h.label().as_deref()),
                     format_rate(sent as f64 * 8.0 / seconds),
                     format_rate(received as f64 * 8.0 / seconds),
                     format_bytes(h.sent_bytes),
@@ -699,7 +699,7 @@ fn servers_table(data: &ScreenData<'_>) -> Table {
             vec![
                 named(
                     format_args!("{}/{}", endpoint(s.address, s.port), s.transport),
-                    s.name.as_deref(),
+                    s.label().as_deref(),
                 ),
                 s.service.clone().unwrap_or_default(),
                 format_bytes(s.to_server_bytes),

@@ -309,7 +309,7 @@ pub(super) fn write_servers(
         table.add_row(vec![
             named(
                 format_args!("{}/{}", endpoint(s.address, s.port), s.transport),
-                s.name.as_deref(),
+                s.label().as_deref(),
             ),
             s.service.clone().unwrap_or_else(|| "-".to_string()),
             format_bytes(s.to_server_bytes),

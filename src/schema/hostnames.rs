@@ -50,3 +50,47 @@ pub struct NameView {
     /// the list may hold thousands of entries).
     pub first_ns: i64,
 }
+
+/// Where an address is, from the `--geoip` databases.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GeoView {
+    /// ISO 3166-1 alpha-2 country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Autonomous system number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asn: Option<u32>,
+    /// The autonomous system's organisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_org: Option<String>,
+}
+
+impl GeoView {
+    /// `NL, AS64500 Example Net`: what is known, for a table cell.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(country) = &self.country {
+            parts.push(country.clone());
+        }
+        match (&self.asn, &self.as_org) {
+            (Some(asn), Some(org)) => parts.push(format!("AS{asn} {org}")),
+            (Some(asn), None) => parts.push(format!("AS{asn}")),
+            (None, Some(org)) => parts.push(org.clone()),
+            (None, None) => {}
+        }
+        parts.join(", ")
+    }
+}
+
+/// An address's name and place joined for a table cell: `web.example`,
+/// `web.example; NL, AS64500 Example Net`, `NL`; `None` when neither is
+/// known.
+pub fn address_label(name: Option<&str>, geo: Option<&GeoView>) -> Option<String> {
+    let place = geo.map(GeoView::label).filter(|label| !label.is_empty());
+    match (name, place) {
+        (Some(name), Some(place)) => Some(format!("{name}; {place}")),
+        (Some(name), None) => Some(name.to_owned()),
+        (None, Some(place)) => Some(place),
+        (None, None) => None,
+    }
+}

@@ -84,6 +84,13 @@ pub struct TopView<T, U> {
     pub totals: U,
 }
 
+impl HostView {
+    /// Its name and place for a table cell (see [`super::address_label`]).
+    pub fn label(&self) -> Option<String> {
+        super::address_label(self.name.as_deref(), self.geo.as_ref())
+    }
+}
+
 /// One host.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HostView {
@@ -95,6 +102,9 @@ pub struct HostView {
     /// How the name was learnt (`dns`, `tls_sni`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_source: Option<NameSource>,
+    /// Country and network owner, from `--geoip` databases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<super::GeoView>,
     /// Frames it sent.
     pub sent_packets: u64,
     /// Their bytes.

@@ -39,6 +39,13 @@ pub struct ServerTotalsView {
     pub from_server_bytes: u64,
 }
 
+impl ServerView {
+    /// Its name and place for a table cell (see [`super::address_label`]).
+    pub fn label(&self) -> Option<String> {
+        super::address_label(self.name.as_deref(), self.geo.as_ref())
+    }
+}
+
 /// One server endpoint that answered.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ServerView {
@@ -50,6 +57,9 @@ pub struct ServerView {
     /// How the name was learnt (`dns`, `tls_sni`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_source: Option<NameSource>,
+    /// Country and network owner, from `--geoip` databases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub geo: Option<super::GeoView>,
     /// `tcp`, `udp` or `sctp`.
     pub transport: Transport,
     /// Its port.

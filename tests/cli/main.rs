@@ -15,6 +15,7 @@ mod diff;
 mod filters;
 mod fixtures;
 mod formats;
+mod geoip;
 mod inputs;
 mod name_layers;
 mod names;

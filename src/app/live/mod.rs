@@ -9,6 +9,7 @@ mod baseline;
 mod owners;
 mod terminal;
 
+use crate::pipeline::geo::GeoDb;
 use baseline::Watch;
 use owners::{OwnerTracker, conversation_series};
 use terminal::{Screen, draw};
@@ -125,6 +126,7 @@ pub fn run_live(
     settings: &LiveSettings,
     names: &NameSettings,
     db: &PortDb,
+    geo: Option<&GeoDb>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -155,7 +157,7 @@ pub fn run_live(
     let Some(mut run) = Run::start(
         settings,
         names,
-        db,
+        (db, geo),
         Stream::new(&rule, &settings.analysis),
         err,
     )?
@@ -173,6 +175,8 @@ struct Run<'a> {
     settings: &'a LiveSettings,
     names: &'a NameSettings,
     db: &'a PortDb,
+    /// `--geoip` databases.
+    geo: Option<&'a GeoDb>,
     capture: LiveCapture,
     stream: Stream<'a>,
     frames: u64,
@@ -211,7 +215,7 @@ impl<'a> Run<'a> {
     fn start(
         settings: &'a LiveSettings,
         names: &'a NameSettings,
-        db: &'a PortDb,
+        (db, geo): (&'a PortDb, Option<&'a GeoDb>),
         stream: Stream<'a>,
         err: &mut dyn Write,
     ) -> Result<Option<Run<'a>>, AppError> {
@@ -274,6 +278,7 @@ impl<'a> Run<'a> {
             settings,
             names,
             db,
+            geo,
             status: LiveStatus {
                 interface: capture.device().to_string(),
                 filter: capture.filter().map(str::to_string),
@@ -429,7 +434,10 @@ impl<'a> Run<'a> {
         self.totals.base.set_scans(self.stream.scan_report());
         self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
         self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
-        let interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
+        let mut interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
+        if let Some(geo) = self.geo {
+            interval_view.locate(geo);
+        }
         // One stamp for the interval's alerts and its snapshot.
         let stamp = now_nanos();
         self.raise_alerts(&interval_view.read, stamp, out, err)?;
@@ -539,6 +547,9 @@ impl<'a> Run<'a> {
     fn totals_view(&mut self) -> io::Result<(ReportView, ProcessesView)> {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
+        if let Some(geo) = self.geo {
+            view.locate(geo);
+        }
         self.owners.label_servers(&mut view.read);
         let processes = self.owners.view();
         if let Some(server) = &self.metrics {
@@ -561,6 +572,9 @@ impl<'a> Run<'a> {
     fn totals_counts_view(&mut self) -> (ReadView, ProcessesView) {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReadView::new(&self.totals.base, self.db, self.names.numeric);
+        if let Some(geo) = self.geo {
+            view.locate(geo);
+        }
         self.owners.label_servers(&mut view);
         (view, self.owners.view())
     }

@@ -233,7 +233,7 @@ fn servers_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for s in &entries[..shown] {
             tr {
-                td { code { (endpoint(s.address, s.port)) "/" (s.transport) } (name_after(s.name.as_deref())) }
+                td { code { (endpoint(s.address, s.port)) "/" (s.transport) } (name_after(s.label().as_deref())) }
                 td { (s.service.as_deref().unwrap_or("-")) }
                 (figure_cell(&format_bytes(s.to_server_bytes), s.overestimate_bytes))
                 (figure_cell(&format_bytes(s.from_server_bytes), s.overestimate_bytes))
@@ -292,7 +292,7 @@ fn hosts_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for h in listed {
             tr {
-                td { code { (h.address) } (name_after(h.name.as_deref())) }
+                td { code { (h.address) } (name_after(h.label().as_deref())) }
                 (figure_cell(&format_bytes(h.sent_bytes), h.overestimate_bytes))
                 (figure_cell(&format_bytes(h.received_bytes), h.overestimate_bytes))
                 (figure_cell(&format_count(h.sent_packets + h.received_packets), h.overestimate_bytes))

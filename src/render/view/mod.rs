@@ -10,8 +10,9 @@ mod servers;
 
 pub(crate) use diff::{ServiceKey, ServiceName, service_key};
 
+use crate::pipeline::geo::GeoDb;
 use crate::pipeline::names::{NameSource, NameTable};
-use crate::schema::{NameView, NamesView, ServersView, TopView};
+use crate::schema::{GeoView, NameView, NamesView, ReadView, ServersView, TopView};
 use crate::tally::topk::{Entry, SpaceSaving, Weights};
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -78,6 +79,37 @@ impl ServersView {
 pub use report::{CHART_BUCKETS, ReportView, TABLE_BUCKETS};
 
 /// A small report for renderers' tests.
+/// Country and network owner of `address`, when the databases know it.
+fn located(geo: &GeoDb, address: IpAddr) -> Option<GeoView> {
+    let found = geo.lookup(address);
+    let empty = found.is_empty();
+    (!empty).then_some(GeoView {
+        country: found.country,
+        asn: found.asn,
+        as_org: found.as_org,
+    })
+}
+
+impl ReadView {
+    /// Gives each server its country and network owner (`--geoip`).
+    pub fn locate(&mut self, geo: &GeoDb) {
+        for server in &mut self.servers.entries {
+            server.geo = located(geo, server.address);
+        }
+    }
+}
+
+impl report::ReportView {
+    /// Gives each server and host its country and network owner
+    /// (`--geoip`).
+    pub fn locate(&mut self, geo: &GeoDb) {
+        self.read.locate(geo);
+        for host in &mut self.report.hosts.entries {
+            host.geo = located(geo, host.address);
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod sample {
     use super::ReportView;

@@ -174,6 +174,7 @@ fn hosts_view(tally: &ReportTally) -> TopView<HostView, HostTotals> {
     top_view(
         tally.hosts(),
         |e| HostView {
+            geo: None,
             address: e.key,
             name: name_of(names, e.key),
             name_source: source_of(names, e.key),

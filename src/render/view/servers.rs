@@ -35,6 +35,7 @@ fn server_view(
     numeric: bool,
 ) -> ServerView {
     ServerView {
+        geo: None,
         address: key.address,
         name: None,
         name_source: None,

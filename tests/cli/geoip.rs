@@ -1,0 +1,160 @@
+//! `--geoip`: country and network owner of hosts and servers from
+//! MaxMind-format databases the test builds (tests/geoip/make-test-mmdb.py,
+//! with mmdb-writer from PyPI: `.ci/run` installs it into a venv and names
+//! its python in PORTCLASS_PYTHON). Skipped with a notice without it.
+
+use crate::common::{fixture, manifest_dir, portclass, read_json, skipped};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds the test databases in `dir`: 10.77.6.0/24 in NL, 10.77.6.0/25
+/// in AS64500; nothing for IPv6. `None` (after a notice) without
+/// mmdb-writer.
+fn databases(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    let python = std::env::var("PORTCLASS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let spec = dir.join("spec.json");
+    let networks = json!({
+        "country": {"10.77.6.0/24": "NL"},
+        "asn": {"10.77.6.0/25": [64500, "Portclass Test Net"]},
+    });
+    std::fs::write(&spec, networks.to_string()).unwrap();
+    let script = manifest_dir().join("tests/geoip/make-test-mmdb.py");
+    let built = Command::new(&python)
+        .arg(&script)
+        .arg(&spec)
+        .arg(dir)
+        .output();
+    match built {
+        Ok(out) if out.status.success() => {
+            Some((dir.join("test-country.mmdb"), dir.join("test-asn.mmdb")))
+        }
+        Ok(out) if out.status.code() == Some(3) => {
+            skipped(format_args!(
+                "mmdb-writer is not installed for {python} (pip install mmdb-writer, or set PORTCLASS_PYTHON)"
+            ));
+            None
+        }
+        Ok(out) => panic!(
+            "{}: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => {
+            skipped(format_args!("{python} cannot run: {e}"));
+            None
+        }
+    }
+}
+
+/// What a host or server entry says of its place.
+fn geo(entry: &Value) -> (Option<&str>, Option<u64>, Option<&str>) {
+    let geo = &entry["geo"];
+    (
+        geo["country"].as_str(),
+        geo["asn"].as_u64(),
+        geo["as_org"].as_str(),
+    )
+}
+
+/// The place the test databases give `address`.
+fn expected(address: &str) -> (Option<&'static str>, Option<u64>, Option<&'static str>) {
+    match address.parse::<std::net::IpAddr>().unwrap() {
+        std::net::IpAddr::V4(v4) if v4.octets()[..3] == [10, 77, 6] => {
+            if v4.octets()[3] < 128 {
+                (Some("NL"), Some(64500), Some("Portclass Test Net"))
+            } else {
+                (Some("NL"), None, None)
+            }
+        }
+        _ => (None, None, None),
+    }
+}
+
+#[test]
+fn servers_and_hosts_get_their_country_and_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((country, asn)) = databases(dir.path()) else {
+        return;
+    };
+    let capture = fixture("names.pcapng");
+    let flags = [
+        "--geoip",
+        country.to_str().unwrap(),
+        "--geoip",
+        asn.to_str().unwrap(),
+    ];
+    let read = read_json(&[&capture], &flags).assert_code(0).json();
+    let servers = read["servers"]["entries"].as_array().unwrap();
+    assert!(
+        servers
+            .iter()
+            .any(|s| s["address"].as_str().unwrap().contains(':'))
+    );
+    for server in servers {
+        let address = server["address"].as_str().unwrap();
+        assert_eq!(geo(server), expected(address), "server {address}");
+        if expected(address).0.is_none() {
+            assert!(server.get("geo").is_none(), "{server}");
+        }
+    }
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "report".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        capture.as_os_str(),
+    ];
+    args.extend(flags.iter().map(std::ffi::OsStr::new));
+    let report = portclass(&args).assert_code(0).json();
+    let hosts = report["report"]["hosts"]["entries"].as_array().unwrap();
+    assert!(!hosts.is_empty());
+    for host in hosts {
+        let address = host["address"].as_str().unwrap();
+        assert_eq!(geo(host), expected(address), "host {address}");
+    }
+    // The table shows the place beside the name.
+    let mut args: Vec<&std::ffi::OsStr> = vec!["read".as_ref(), capture.as_os_str()];
+    args.extend(flags.iter().map(std::ffi::OsStr::new));
+    let table = portclass(&args).assert_code(0).stdout_text();
+    assert!(
+        table.contains("10.77.6.20:443/tcp (www.portclass.test; NL, AS64500 Portclass Test Net)"),
+        "{table}"
+    );
+    // CSV hosts carry the three fields.
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "report".as_ref(),
+        "--table".as_ref(),
+        "hosts".as_ref(),
+        capture.as_os_str(),
+    ];
+    args.extend(flags.iter().map(std::ffi::OsStr::new));
+    let csv = portclass(&args).assert_code(0).stdout_text();
+    let header = csv.lines().next().unwrap();
+    assert!(header.ends_with("country,asn,as_org"), "{header}");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("10.77.6.2,") && l.ends_with(",NL,64500,Portclass Test Net")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_file_that_is_no_database_stops_the_run_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("GeoLite2-Country.mmdb");
+    std::fs::write(&bogus, "not a database").unwrap();
+    let run = read_json(
+        &[fixture("names.pcapng")],
+        &["--geoip", bogus.to_str().unwrap()],
+    );
+    run.assert_code(2);
+    assert!(run.stdout.is_empty());
+    assert!(
+        run.stderr.contains(&format!(
+            "--geoip {}: not a MaxMind DB file",
+            bogus.display()
+        )),
+        "{}",
+        run.stderr
+    );
+}
