@@ -155,13 +155,20 @@ fn hosts_csv_is_every_host_of_the_json() {
             "name",
             "name_source",
         ];
-        assert_eq!(header, fields);
+        // Then the --geoip fields, from the entry's `geo` object.
+        let geo_fields = ["country", "asn", "as_org"];
+        let all: Vec<&str> = fields.iter().chain(&geo_fields).copied().collect();
+        assert_eq!(header, all);
         let hosts = json["report"]["hosts"]["entries"]
             .as_array()
             .expect("entries");
         assert_eq!(rows.len(), hosts.len(), "{names:?}: every host");
         for (row, h) in rows.iter().zip(hosts) {
-            let expected: Vec<String> = fields.iter().map(|f| text(&h[*f])).collect();
+            let expected: Vec<String> = fields
+                .iter()
+                .map(|f| text(&h[*f]))
+                .chain(geo_fields.iter().map(|f| text(&h["geo"][*f])))
+                .collect();
             assert_eq!(row, &expected, "{names:?}");
         }
     }
