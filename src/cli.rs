@@ -231,7 +231,7 @@ pub struct FilterArgs {
     pub filter: Option<String>,
 
     /// Only the ports the port database gives this service, on each
-    /// transport (ssh: tcp or sctp port 22); repeat or separate with
+    /// transport (ssh: tcp port 22 or udp port 22); repeat or separate with
     /// commas for several.
     #[arg(
         long,
