@@ -30,21 +30,6 @@ impl Geo {
     pub fn is_empty(&self) -> bool {
         self.country.is_none() && self.asn.is_none() && self.as_org.is_none()
     }
-
-    /// `NL, AS64500 Example Net`: what is known, for a table cell.
-    pub fn label(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(country) = &self.country {
-            parts.push(country.clone());
-        }
-        match (&self.asn, &self.as_org) {
-            (Some(asn), Some(org)) => parts.push(format!("AS{asn} {org}")),
-            (Some(asn), None) => parts.push(format!("AS{asn}")),
-            (None, Some(org)) => parts.push(org.clone()),
-            (None, None) => {}
-        }
-        parts.join(", ")
-    }
 }
 
 /// A `--geoip` file that could not be used.
@@ -170,21 +155,14 @@ mod tests {
     }
 
     #[test]
-    fn labels_say_what_is_known() {
-        let geo = Geo {
-            country: Some("NL".into()),
-            asn: Some(64500),
-            as_org: Some("Example Net".into()),
-        };
-        assert_eq!(geo.label(), "NL, AS64500 Example Net");
-        assert_eq!(
-            Geo {
+    fn nothing_known_is_empty() {
+        assert!(Geo::default().is_empty());
+        assert!(
+            !Geo {
                 asn: Some(1),
                 ..Geo::default()
             }
-            .label(),
-            "AS1"
+            .is_empty()
         );
-        assert!(Geo::default().is_empty());
     }
 }
