@@ -58,6 +58,15 @@ pub struct NameArgs {
     /// file). Read from disk only, never looked up on the network.
     #[arg(long, value_name = "FILE", global = true)]
     pub geoip: Vec<PathBuf>,
+
+    /// Ask the system's resolver (getnameinfo: /etc/hosts, then DNS) for
+    /// the names of addresses shown that the traffic did not name: at most
+    /// 4,096 addresses, 16 lookups at a time, in the background; `read`,
+    /// `report` and `merge` wait at most 5 s for the answers after
+    /// counting, `live` shows them as they arrive. Off by default: without
+    /// it portclass sends nothing on the network.
+    #[arg(long, global = true)]
+    pub resolve: bool,
 }
 
 /// The subcommands.

@@ -104,6 +104,8 @@ pub struct NameSettings {
     pub numeric: bool,
     /// `--geoip` databases (MaxMind format), in the order given.
     pub geoip: Vec<PathBuf>,
+    /// Reverse DNS lookups of the addresses shown (`--resolve`).
+    pub resolve: bool,
 }
 
 /// The analysis beyond port numbers: tunnels, handshakes, fragments, scans.
@@ -666,6 +668,7 @@ impl Settings {
             user_db: cli.names.port_db,
             numeric: cli.names.numeric,
             geoip: cli.names.geoip,
+            resolve: cli.names.resolve,
         };
         let job = match cli.command {
             Command::Read(args) => {

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod processes;
 mod progress;
 mod report;
+mod resolve;
 
 use crate::capture::{FilterError, Input, PacketFilter};
 use crate::classify::ServiceFilterError;
@@ -22,11 +23,12 @@ use crate::config::{
 };
 use crate::pipeline::geo::{GeoDb, GeoError};
 use crate::pipeline::read_input;
-use crate::render::{self, Format};
+use crate::render::{self, Format, ShownAddresses};
 use crate::tally::{InputStatus, Tally};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::Instant;
 use thiserror::Error;
 
 /// Exit status: all inputs read completely.
@@ -86,20 +88,64 @@ pub fn run(settings: &Settings, out: &mut dyn Write, err: &mut dyn Write) -> Res
         job => job,
     };
     let db = load_port_db(names, err)?;
-    let geo = match names.geoip.as_slice() {
-        [] => None,
-        paths => Some(GeoDb::open(paths)?),
-    };
-    let geo = geo.as_ref();
+    let lookups = &mut Lookups::open(names)?;
     match job {
-        Job::Read(read) => run_read(read, names, &db, geo, out, err),
-        Job::Report(report) => report::run_report(report, names, &db, geo, out, err),
-        Job::Merge(merge) => report::run_merge(merge, names, &db, geo, out, err),
+        Job::Read(read) => run_read(read, names, &db, lookups, out, err),
+        Job::Report(report) => report::run_report(report, names, &db, lookups, out, err),
+        Job::Merge(merge) => report::run_merge(merge, names, &db, lookups, out, err),
         Job::Diff(diff) => diff::run_diff(diff, names, &db, out, err),
-        Job::Live(live) => live::run_live(live, names, &db, geo, out, err),
+        Job::Live(live) => live::run_live(live, names, &db, lookups, out, err),
         Job::Interfaces(format) => live::run_interfaces(*format, out, err),
         Job::Ports(ports) => run_ports(ports, names, &db, out, err),
         Job::Completions(_) | Job::ManPage => Ok(EXIT_OK),
+    }
+}
+
+/// What is looked up for the addresses a run shows: their places in the
+/// `--geoip` databases, and with `--resolve` the names the system's
+/// resolver gives those the traffic did not name.
+pub(crate) struct Lookups {
+    geo: Option<GeoDb>,
+    resolver: Option<resolve::Resolver>,
+    /// When waiting for the resolver's answers ends (set by the first
+    /// wait, so that a run waits [`resolve::WAIT`] at most in all).
+    wait_until: Option<Instant>,
+}
+
+impl Lookups {
+    /// Opens the `--geoip` databases; starts no lookup yet.
+    fn open(names: &NameSettings) -> Result<Lookups, AppError> {
+        let geo = match names.geoip.as_slice() {
+            [] => None,
+            paths => Some(GeoDb::open(paths)?),
+        };
+        Ok(Lookups {
+            geo,
+            resolver: names.resolve.then(resolve::Resolver::new),
+            wait_until: None,
+        })
+    }
+
+    /// Gives `view`'s addresses their places and, with `--resolve`, asks
+    /// for the names of those without one and adds the names answered:
+    /// when `wait`, once every answer is in or the run's wait is over;
+    /// else those in so far (the rest show at a later call).
+    pub(crate) fn add_to(&mut self, view: &mut impl ShownAddresses, wait: bool) {
+        if let Some(geo) = &self.geo {
+            view.locate(geo);
+        }
+        if let Some(resolver) = &mut self.resolver {
+            resolver.ask(view.unnamed());
+            if wait {
+                let until = *self
+                    .wait_until
+                    .get_or_insert_with(|| Instant::now() + resolve::WAIT);
+                resolver.wait(until.saturating_duration_since(Instant::now()));
+            } else {
+                resolver.gather();
+            }
+            view.add_names(resolver.names(), resolver.stats());
+        }
     }
 }
 
@@ -150,7 +196,7 @@ fn run_read(
     settings: &ReadSettings,
     names: &NameSettings,
     db: &PortDb,
-    geo: Option<&GeoDb>,
+    lookups: &mut Lookups,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -174,9 +220,7 @@ fn run_read(
         return Ok(exit);
     }
     let mut view = crate::schema::ReadView::new(&tally, db, names.numeric);
-    if let Some(geo) = geo {
-        view.locate(geo);
-    }
+    lookups.add_to(&mut view, true);
     render::write_read(&view, settings.format, settings.top, out)?;
     out.flush()?;
     Ok(exit)

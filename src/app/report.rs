@@ -2,13 +2,14 @@
 //! combined into one report tally, rendered in the chosen format.
 
 use super::progress::Progress;
-use super::{AppError, EXIT_FAILED, EXIT_OK, each_input, read_input, report_input_status, say};
+use super::{
+    AppError, EXIT_FAILED, EXIT_OK, Lookups, each_input, read_input, report_input_status, say,
+};
 use crate::capture::{Input, PacketFilter, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
 use crate::config::AnalysisSettings;
 use crate::config::{MergeSettings, NameSettings, ReportSettings};
-use crate::pipeline::geo::GeoDb;
 use crate::render::csv::write_report as write_csv;
 use crate::render::html::write_html;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
@@ -183,7 +184,7 @@ pub fn run_report(
     settings: &ReportSettings,
     names: &NameSettings,
     db: &PortDb,
-    geo: Option<&GeoDb>,
+    lookups: &mut Lookups,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -224,9 +225,7 @@ pub fn run_report(
     }
     let mut view = ReportView::new(&total, db, names.numeric, settings.top);
     view.report.details_available = details;
-    if let Some(geo) = geo {
-        view.locate(geo);
-    }
+    lookups.add_to(&mut view, true);
     let path = settings.out.as_deref();
     match settings.format {
         ReportFormat::Json => {
@@ -258,7 +257,7 @@ pub fn run_merge(
     settings: &MergeSettings,
     names: &NameSettings,
     db: &PortDb,
-    geo: Option<&GeoDb>,
+    lookups: &mut Lookups,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -289,16 +288,12 @@ pub fn run_merge(
     let path = settings.out.as_deref();
     if details {
         let mut view = ReportView::new(&total, db, names.numeric, DEFAULT_TOP);
-        if let Some(geo) = geo {
-            view.locate(geo);
-        }
+        lookups.add_to(&mut view, true);
         let document = view.into_document();
         with_output(path, out, |w| write_json(&document, w))?;
     } else {
         let mut view = ReadView::new(&total.base, db, names.numeric);
-        if let Some(geo) = geo {
-            view.locate(geo);
-        }
+        lookups.add_to(&mut view, true);
         with_output(path, out, |w| write_json(&view, w))?;
     }
     Ok(EXIT_OK)

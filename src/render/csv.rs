@@ -9,7 +9,7 @@ use super::units::port_text;
 use crate::classify::Source;
 use crate::decode::Tunnel;
 use crate::pipeline::names::NameSource;
-use crate::schema::{InterfaceView, PortEntryView, ReadView, ServiceView};
+use crate::schema::{GeoView, InterfaceView, PortEntryView, ReadView, ServiceView};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -202,6 +202,22 @@ struct ConversationRow<'a> {
     client_name_source: &'a str,
     server_name: &'a str,
     server_name_source: &'a str,
+    client_country: &'a str,
+    client_asn: Option<u32>,
+    client_as_org: &'a str,
+    server_country: &'a str,
+    server_asn: Option<u32>,
+    server_as_org: &'a str,
+}
+
+/// The country, AS number and AS owner cells of an address (empty when
+/// `--geoip` knows nothing of it).
+fn geo_cells(geo: Option<&GeoView>) -> (&str, Option<u32>, &str) {
+    (
+        geo.and_then(|g| g.country.as_deref()).unwrap_or(""),
+        geo.and_then(|g| g.asn),
+        geo.and_then(|g| g.as_org.as_deref()).unwrap_or(""),
+    )
 }
 
 /// One row of the report's time series: a service in a bucket.
@@ -261,17 +277,9 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                 overestimate_bytes: h.overestimate_bytes,
                 name: h.name.as_deref().unwrap_or(""),
                 name_source: h.name_source.map_or("", NameSource::name),
-                country: h
-                    .geo
-                    .as_ref()
-                    .and_then(|g| g.country.as_deref())
-                    .unwrap_or(""),
-                asn: h.geo.as_ref().and_then(|g| g.asn),
-                as_org: h
-                    .geo
-                    .as_ref()
-                    .and_then(|g| g.as_org.as_deref())
-                    .unwrap_or(""),
+                country: geo_cells(h.geo.as_ref()).0,
+                asn: geo_cells(h.geo.as_ref()).1,
+                as_org: geo_cells(h.geo.as_ref()).2,
             });
             write_rows(rows, true, out)
         }
@@ -296,6 +304,12 @@ pub fn write_report(view: &ReportView, table: ReportTable, out: &mut dyn Write) 
                     client_name_source: c.client_name_source.map_or("", NameSource::name),
                     server_name: c.server_name.as_deref().unwrap_or(""),
                     server_name_source: c.server_name_source.map_or("", NameSource::name),
+                    client_country: geo_cells(c.client_geo.as_ref()).0,
+                    client_asn: geo_cells(c.client_geo.as_ref()).1,
+                    client_as_org: geo_cells(c.client_geo.as_ref()).2,
+                    server_country: geo_cells(c.server_geo.as_ref()).0,
+                    server_asn: geo_cells(c.server_geo.as_ref()).1,
+                    server_as_org: geo_cells(c.server_geo.as_ref()).2,
                 });
             write_rows(rows, true, out)
         }

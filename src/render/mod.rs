@@ -36,7 +36,7 @@ pub use units::{
     bracket, endpoint, format_bytes, format_count, format_duration, format_rate, format_share,
     format_timestamp, port_label, row_name, with_tunnel,
 };
-pub use view::{CHART_BUCKETS, DiffSide, ReportView, TABLE_BUCKETS};
+pub use view::{CHART_BUCKETS, DiffSide, ReportView, ShownAddresses, TABLE_BUCKETS};
 pub(crate) use view::{ServiceKey, ServiceName, service_key};
 
 /// Output formats.

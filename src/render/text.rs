@@ -360,7 +360,7 @@ pub(super) fn write_names(
     if names.entries.is_empty() && !names.approximate {
         return Ok(());
     }
-    heading(out, style, "Names learnt from the traffic")?;
+    heading(out, style, super::wording::names_heading(names))?;
     let mut table = Table::new(
         style,
         &["address", "name", "learnt from", "first seen"],
@@ -401,6 +401,9 @@ pub(super) fn write_names(
             format_count(names.capacity as u64),
             format_count(names.dropped)
         )?;
+    }
+    if let Some(resolved) = &names.resolved {
+        writeln!(out, "{}", super::wording::resolve_sentence(resolved))?;
     }
     writeln!(out)
 }

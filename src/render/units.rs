@@ -106,6 +106,7 @@ pub fn name_source_label(source: NameSource) -> &'static str {
         NameSource::QuicSni => "QUIC SNI",
         NameSource::HttpHost => "HTTP Host",
         NameSource::DnsPtr => "DNS PTR",
+        NameSource::Rdns => "reverse lookup",
     }
 }
 

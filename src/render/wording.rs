@@ -3,7 +3,7 @@
 //! each is worded once.
 
 use super::units::{format_bytes, format_count, format_duration, format_rate};
-use crate::schema::{PeakView, ReadView, ScanView, ScansView};
+use crate::schema::{NamesView, PeakView, ReadView, ResolveView, ScanView, ScansView};
 
 /// What the sections that need a capture's details say when some inputs
 /// were summaries without them.
@@ -127,4 +127,38 @@ pub fn accuracy_note(
             format_bytes(bound.max(next_estimate))
         )
     }
+}
+
+/// The heading of the names section: whether `--resolve` looked some up.
+pub fn names_heading(names: &NamesView) -> &'static str {
+    if names.resolved.is_some() {
+        "Names learnt from the traffic and looked up"
+    } else {
+        "Names learnt from the traffic"
+    }
+}
+
+/// What `--resolve` asked and what came back, for the note under the
+/// names.
+pub fn resolve_sentence(r: &ResolveView) -> String {
+    let mut text = format!(
+        "Reverse lookups (--resolve) of the addresses shown that the traffic did not name: {} asked, {} named, {} without a name",
+        format_count(r.asked),
+        format_count(r.named),
+        format_count(r.no_name),
+    );
+    if r.unanswered > 0 {
+        text += &format!(
+            ", {} not answered in time (shown without a name)",
+            format_count(r.unanswered)
+        );
+    }
+    if r.not_asked > 0 {
+        text += &format!(
+            ", {} not asked (a run asks about {} addresses at most)",
+            format_count(r.not_asked),
+            format_count(crate::schema::MAX_LOOKUPS as u64)
+        );
+    }
+    text + "."
 }

@@ -18,7 +18,30 @@ pub struct NamesView {
     pub dropped: u64,
     /// Every address named, in address order.
     pub entries: Vec<NameView>,
+    /// The reverse lookups of `--resolve`, when it was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<ResolveView>,
 }
+
+/// What `--resolve` asked the system's resolver and what it answered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveView {
+    /// Addresses asked about (each once).
+    pub asked: u64,
+    /// Of those, the ones the resolver named.
+    pub named: u64,
+    /// The ones it knows no name for (or could not look up).
+    pub no_name: u64,
+    /// The ones not answered in time (`read`, `report`, `merge`: 5 s after
+    /// counting; `live`: by this refresh).
+    pub unanswered: u64,
+    /// Addresses shown but not asked about: past the [`MAX_LOOKUPS`] a
+    /// run makes at most.
+    pub not_asked: u64,
+}
+
+/// The most addresses `--resolve` asks about in one run.
+pub const MAX_LOOKUPS: usize = 4_096;
 
 impl Default for NamesView {
     /// No names (what a summary older than names holds).
@@ -28,6 +51,7 @@ impl Default for NamesView {
             approximate: false,
             dropped: 0,
             entries: Vec::new(),
+            resolved: None,
         }
     }
 }
@@ -39,8 +63,8 @@ pub struct NameView {
     pub address: IpAddr,
     /// Its name (lowercase).
     pub name: String,
-    /// How it was learnt: `dns`, `tls_sni`, `quic_sni`, `http_host` or
-    /// `dns_ptr`.
+    /// How it was learnt: `dns`, `tls_sni`, `quic_sni`, `http_host`,
+    /// `dns_ptr`, or `rdns` (portclass's own lookup, `--resolve`).
     pub source: NameSource,
     /// For a DNS answer through a CNAME chain: the canonical name at its
     /// end.

@@ -36,7 +36,7 @@ pub use diff::{
     ChangeFigures, ChangeKind, DIFF_SCHEMA, DiffSection, DiffSettingsView, DiffSideView, DiffView,
     Measure, PortChange, ServerChange, ServiceChange, SideKind,
 };
-pub use hostnames::{GeoView, NameView, NamesView, address_label};
+pub use hostnames::{GeoView, MAX_LOOKUPS, NameView, NamesView, ResolveView, address_label};
 pub use lists::{InterfaceState, InterfaceView, PortEntryView};
 pub use live::{
     CaptureStatsView, CountsView, IntervalLine, LineKind, ProcessRow, ProcessesView, SavedView,

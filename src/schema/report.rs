@@ -91,6 +91,18 @@ impl HostView {
     }
 }
 
+impl ConversationView {
+    /// The client's name and place for a table cell.
+    pub fn client_label(&self) -> Option<String> {
+        super::address_label(self.client_name.as_deref(), self.client_geo.as_ref())
+    }
+
+    /// The server's name and place for a table cell.
+    pub fn server_label(&self) -> Option<String> {
+        super::address_label(self.server_name.as_deref(), self.server_geo.as_ref())
+    }
+}
+
 /// One host.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HostView {
@@ -143,6 +155,12 @@ pub struct ConversationView {
     /// How the server's name was learnt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name_source: Option<NameSource>,
+    /// The client's country and network owner, from `--geoip` databases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_geo: Option<super::GeoView>,
+    /// The server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_geo: Option<super::GeoView>,
     /// The service the server port names (null with --numeric).
     pub service: Option<String>,
     /// Client-to-server frames.

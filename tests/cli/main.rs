@@ -22,6 +22,7 @@ mod names;
 mod naming;
 mod outputs;
 mod ports;
+mod resolve;
 mod services;
 mod threads;
 mod usage;

@@ -179,6 +179,16 @@ impl NetPair {
         }
     }
 
+    /// Gives `side`'s namespace its own `/etc/FILE` (`hosts`,
+    /// `resolv.conf`): `ip netns exec` mounts `/etc/netns/NS/FILE` over it
+    /// for the commands it runs. Removed with the namespace.
+    pub fn set_etc_file(&self, side: Side, file: &str, contents: &str) {
+        let dir = Path::new("/etc/netns").join(self.ns(side));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let path = dir.join(file);
+        std::fs::write(&path, contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+
     /// The veth's interface index inside its namespace.
     pub fn ifindex(&self, side: Side) -> u32 {
         let ns = self.ns(side);
@@ -271,6 +281,8 @@ impl Drop for NetPair {
                 .args(["netns", "delete", ns])
                 .stderr(Stdio::null())
                 .status();
+            // Its own /etc files, when it was given some.
+            let _ = std::fs::remove_dir_all(Path::new("/etc/netns").join(ns));
         }
     }
 }

@@ -9,14 +9,13 @@ mod baseline;
 mod owners;
 mod terminal;
 
-use crate::pipeline::geo::GeoDb;
 use baseline::Watch;
 use owners::{OwnerTracker, conversation_series};
 use terminal::{Screen, draw};
 
 use super::metrics::MetricsServer;
 use super::processes::Sockets;
-use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, say};
+use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, Lookups, say};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
@@ -126,7 +125,7 @@ pub fn run_live(
     settings: &LiveSettings,
     names: &NameSettings,
     db: &PortDb,
-    geo: Option<&GeoDb>,
+    lookups: &mut Lookups,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, AppError> {
@@ -157,7 +156,7 @@ pub fn run_live(
     let Some(mut run) = Run::start(
         settings,
         names,
-        (db, geo),
+        (db, lookups),
         Stream::new(&rule, &settings.analysis),
         err,
     )?
@@ -175,8 +174,8 @@ struct Run<'a> {
     settings: &'a LiveSettings,
     names: &'a NameSettings,
     db: &'a PortDb,
-    /// `--geoip` databases.
-    geo: Option<&'a GeoDb>,
+    /// `--geoip` databases and `--resolve`.
+    lookups: &'a mut Lookups,
     capture: LiveCapture,
     stream: Stream<'a>,
     frames: u64,
@@ -215,7 +214,7 @@ impl<'a> Run<'a> {
     fn start(
         settings: &'a LiveSettings,
         names: &'a NameSettings,
-        (db, geo): (&'a PortDb, Option<&'a GeoDb>),
+        (db, lookups): (&'a PortDb, &'a mut Lookups),
         stream: Stream<'a>,
         err: &mut dyn Write,
     ) -> Result<Option<Run<'a>>, AppError> {
@@ -278,7 +277,7 @@ impl<'a> Run<'a> {
             settings,
             names,
             db,
-            geo,
+            lookups,
             status: LiveStatus {
                 interface: capture.device().to_string(),
                 filter: capture.filter().map(str::to_string),
@@ -435,9 +434,7 @@ impl<'a> Run<'a> {
         self.status.elapsed_seconds = now.duration_since(self.started).as_secs_f64();
         self.status.stats = self.capture.stats().ok().map(CaptureStatsView::from);
         let mut interval_view = ReportView::new(&self.interval, self.db, self.names.numeric, 0);
-        if let Some(geo) = self.geo {
-            interval_view.locate(geo);
-        }
+        self.lookups.add_to(&mut interval_view, false);
         // One stamp for the interval's alerts and its snapshot.
         let stamp = now_nanos();
         self.raise_alerts(&interval_view.read, stamp, out, err)?;
@@ -547,9 +544,7 @@ impl<'a> Run<'a> {
     fn totals_view(&mut self) -> io::Result<(ReportView, ProcessesView)> {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
-        if let Some(geo) = self.geo {
-            view.locate(geo);
-        }
+        self.lookups.add_to(&mut view, false);
         self.owners.label_servers(&mut view.read);
         let processes = self.owners.view();
         if let Some(server) = &self.metrics {
@@ -572,9 +567,7 @@ impl<'a> Run<'a> {
     fn totals_counts_view(&mut self) -> (ReadView, ProcessesView) {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReadView::new(&self.totals.base, self.db, self.names.numeric);
-        if let Some(geo) = self.geo {
-            view.locate(geo);
-        }
+        self.lookups.add_to(&mut view, false);
         self.owners.label_servers(&mut view);
         (view, self.owners.view())
     }

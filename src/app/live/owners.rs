@@ -213,6 +213,8 @@ mod tests {
             client_name_source: None,
             server_name: None,
             server_name_source: None,
+            client_geo: None,
+            server_geo: None,
             service: (server_port == 443).then(|| "https".to_string()),
             to_server_packets: 1,
             to_server_bytes: up,

@@ -51,16 +51,20 @@ pub enum NameSource {
     /// A PTR answer for the address's reverse name (what the address's
     /// owner says it is called, not what anyone asked for).
     DnsPtr,
+    /// portclass's own reverse lookup through the system's resolver
+    /// (`--resolve`): not seen in the traffic.
+    Rdns,
 }
 
 impl NameSource {
     /// Every source, in precedence order.
-    pub const ALL: [NameSource; 5] = [
+    pub const ALL: [NameSource; 6] = [
         NameSource::Dns,
         NameSource::TlsSni,
         NameSource::QuicSni,
         NameSource::HttpHost,
         NameSource::DnsPtr,
+        NameSource::Rdns,
     ];
 
     /// Its JSON name (`dns`, `tls_sni`, ...).
@@ -71,6 +75,7 @@ impl NameSource {
             NameSource::QuicSni => "quic_sni",
             NameSource::HttpHost => "http_host",
             NameSource::DnsPtr => "dns_ptr",
+            NameSource::Rdns => "rdns",
         }
     }
 }

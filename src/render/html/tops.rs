@@ -7,7 +7,7 @@ use super::{MAX_ROWS, THIN_SPACE, section, short_time};
 use crate::render::ReportView;
 use crate::render::endpoint;
 use crate::render::units::{format_timestamp, name_source_label};
-use crate::render::wording::accuracy_note;
+use crate::render::wording::{accuracy_note, names_heading, resolve_sentence};
 use crate::render::{format_bytes, format_count};
 use crate::schema::TopView;
 use maud::{Markup, html};
@@ -205,14 +205,19 @@ pub(super) fn names(view: &ReportView) -> Markup {
     let body = html! {
         (table("names", &header, rows))
         p.note {
-            "Learnt from the traffic itself (DNS answers, TLS and QUIC server names, HTTP Host headers), \
-             never looked up. Of several names for an address, a DNS answer to what a client asked for wins, \
-             then TLS SNI, QUIC SNI, HTTP Host, and a PTR answer last; the first seen among names learnt the same way."
+            "Learnt from the traffic itself (DNS answers, TLS and QUIC server names, HTTP Host headers)"
+            @if let Some(resolved) = &names.resolved {
+                ", and looked up for the other addresses shown. " (resolve_sentence(resolved))
+            } @else {
+                ", never looked up."
+            }
+            " Of several names for an address, a DNS answer to what a client asked for wins, \
+             then TLS SNI, QUIC SNI, HTTP Host, a PTR answer, and portclass's own lookup last; the first seen among names learnt the same way."
             (dropped)
         }
         "\n"
     };
-    section("names", "Names learnt from the traffic", body)
+    section("names", names_heading(names), body)
 }
 
 fn servers_table(view: &ReportView) -> Markup {
@@ -355,8 +360,8 @@ fn conversations_table(view: &ReportView) -> Markup {
     let rows = html! {
         @for c in listed {
             tr {
-                td { code { (endpoint(c.client, c.client_port)) } (name_after(c.client_name.as_deref())) }
-                td { code { (endpoint(c.server, c.server_port)) } (name_after(c.server_name.as_deref())) }
+                td { code { (endpoint(c.client, c.client_port)) } (name_after(c.client_label().as_deref())) }
+                td { code { (endpoint(c.server, c.server_port)) } (name_after(c.server_label().as_deref())) }
                 td {
                     @match &c.service {
                         Some(service) => (service),

@@ -12,7 +12,7 @@ pub(crate) use diff::{ServiceKey, ServiceName, service_key};
 
 use crate::pipeline::geo::GeoDb;
 use crate::pipeline::names::{NameSource, NameTable};
-use crate::schema::{GeoView, NameView, NamesView, ReadView, ServersView, TopView};
+use crate::schema::{GeoView, NameView, NamesView, ReadView, ResolveView, ServersView, TopView};
 use crate::tally::topk::{Entry, SpaceSaving, Weights};
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -90,23 +90,132 @@ fn located(geo: &GeoDb, address: IpAddr) -> Option<GeoView> {
     })
 }
 
-impl ReadView {
-    /// Gives each server its country and network owner (`--geoip`).
-    pub fn locate(&mut self, geo: &GeoDb) {
+/// What is added to a view after it is built: the place of each address
+/// shown (`--geoip`) and names for those the traffic did not name
+/// (`--resolve`).
+pub trait ShownAddresses {
+    /// Gives each address shown its country and network owner.
+    fn locate(&mut self, geo: &GeoDb);
+    /// The addresses shown that have no name, each once.
+    fn unnamed(&self) -> Vec<IpAddr>;
+    /// Names each unnamed address shown that `names` names, lists those
+    /// names in the `names` section, and records what `--resolve` did.
+    fn add_names(&mut self, names: &NameTable, resolved: ResolveView);
+}
+
+/// Names one unnamed address from `names`, noting it in `added`.
+fn add_name(
+    (name, source): (&mut Option<String>, &mut Option<NameSource>),
+    address: IpAddr,
+    names: &NameTable,
+    added: &mut Vec<IpAddr>,
+) {
+    if name.is_none()
+        && let Some(entry) = names.get(address)
+    {
+        *name = Some(entry.name.to_string());
+        *source = Some(entry.source);
+        added.push(address);
+    }
+}
+
+impl NamesView {
+    /// Lists the names of `added` (addresses `names` names) beside those
+    /// learnt from the traffic, in address order.
+    fn add(&mut self, names: &NameTable, mut added: Vec<IpAddr>, resolved: ResolveView) {
+        added.sort_unstable();
+        added.dedup();
+        for address in added {
+            if let (Some(e), Err(at)) = (
+                names.get(address),
+                self.entries.binary_search_by_key(&address, |n| n.address),
+            ) {
+                self.entries.insert(
+                    at,
+                    NameView {
+                        address,
+                        name: e.name.to_string(),
+                        source: e.source,
+                        canonical: None,
+                        first_ns: e.first_ns,
+                    },
+                );
+            }
+        }
+        self.resolved = Some(resolved);
+    }
+}
+
+impl ShownAddresses for ReadView {
+    fn locate(&mut self, geo: &GeoDb) {
         for server in &mut self.servers.entries {
             server.geo = located(geo, server.address);
         }
     }
+
+    fn unnamed(&self) -> Vec<IpAddr> {
+        let mut unnamed: Vec<IpAddr> = (self.servers.entries.iter())
+            .filter(|s| s.name.is_none())
+            .map(|s| s.address)
+            .collect();
+        unnamed.sort_unstable();
+        unnamed.dedup();
+        unnamed
+    }
+
+    fn add_names(&mut self, names: &NameTable, resolved: ResolveView) {
+        let mut added = Vec::new();
+        for s in &mut self.servers.entries {
+            add_name((&mut s.name, &mut s.name_source), s.address, names, &mut added);
+        }
+        self.names.add(names, added, resolved);
+    }
 }
 
-impl report::ReportView {
-    /// Gives each server and host its country and network owner
-    /// (`--geoip`).
-    pub fn locate(&mut self, geo: &GeoDb) {
+impl ShownAddresses for report::ReportView {
+    fn locate(&mut self, geo: &GeoDb) {
         self.read.locate(geo);
         for host in &mut self.report.hosts.entries {
             host.geo = located(geo, host.address);
         }
+        for c in &mut self.report.conversations.entries {
+            c.client_geo = located(geo, c.client);
+            c.server_geo = located(geo, c.server);
+        }
+    }
+
+    fn unnamed(&self) -> Vec<IpAddr> {
+        let report = &self.report;
+        let mut unnamed = self.read.unnamed();
+        unnamed.extend(
+            (report.hosts.entries.iter())
+                .filter(|h| h.name.is_none())
+                .map(|h| h.address),
+        );
+        for c in &report.conversations.entries {
+            unnamed.extend(c.client_name.is_none().then_some(c.client));
+            unnamed.extend(c.server_name.is_none().then_some(c.server));
+        }
+        unnamed.sort_unstable();
+        unnamed.dedup();
+        unnamed
+    }
+
+    fn add_names(&mut self, names: &NameTable, resolved: ResolveView) {
+        let mut added = Vec::new();
+        for s in &mut self.read.servers.entries {
+            add_name((&mut s.name, &mut s.name_source), s.address, names, &mut added);
+        }
+        for h in &mut self.report.hosts.entries {
+            add_name((&mut h.name, &mut h.name_source), h.address, names, &mut added);
+        }
+        for c in &mut self.report.conversations.entries {
+            let client = (&mut c.client_name, &mut c.client_name_source);
+            add_name(client, c.client, names, &mut added);
+            let server = (&mut c.server_name, &mut c.server_name_source);
+            add_name(server, c.server, names, &mut added);
+        }
+        self.read.names.add(names, added, resolved);
     }
 }
 

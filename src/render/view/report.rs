@@ -243,6 +243,8 @@ fn conversation_view(
         client_name_source: None,
         server_name: None,
         server_name_source: None,
+        client_geo: None,
+        server_geo: None,
         service,
         to_server_packets: w.to_server.packets,
         to_server_bytes: w.to_server.bytes,
