@@ -193,7 +193,8 @@ impl Drop for Resolver {
 fn look_up(address: IpAddr) -> Option<HostName> {
     // NI_NAMEREQD: an error rather than the address in numeric form.
     const NI_NAMEREQD: i32 = 8;
-    let (host, _service) = dns_lookup::getnameinfo(&SocketAddr::new(address, 0), NI_NAMEREQD).ok()?;
+    let (host, _service) =
+        dns_lookup::getnameinfo(&SocketAddr::new(address, 0), NI_NAMEREQD).ok()?;
     let host = host.trim_end_matches('.');
     if host.parse::<IpAddr>().is_ok() {
         return None;

@@ -384,8 +384,14 @@ fn write_conversations(view: &ReportView, out: &mut dyn Write) -> io::Result<()>
         .iter()
         .map(|c| {
             vec![
-                named(endpoint(c.client, c.client_port), c.client_label().as_deref()),
-                named(endpoint(c.server, c.server_port), c.server_label().as_deref()),
+                named(
+                    endpoint(c.client, c.client_port),
+                    c.client_label().as_deref(),
+                ),
+                named(
+                    endpoint(c.server, c.server_port),
+                    c.server_label().as_deref(),
+                ),
                 c.service
                     .clone()
                     .unwrap_or_else(|| port_label(RowKey::port(c.transport, c.server_port))),

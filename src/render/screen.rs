@@ -658,7 +658,10 @@ fn conversations_table(data: &ScreenData<'_>, sort: LiveSort, seconds: f64) -> T
                 up + down,
                 c.to_server_bytes + c.to_client_bytes,
                 vec![
-                    named(endpoint(c.client, c.client_port), c.client_label().as_deref()),
+                    named(
+                        endpoint(c.client, c.client_port),
+                        c.client_label().as_deref(),
+                    ),
                     named(
                         format_args!("{}/{}", endpoint(c.server, c.server_port), c.transport),
                         c.server_label().as_deref(),

@@ -112,6 +112,23 @@ fn servers_and_hosts_get_their_country_and_network() {
         let address = host["address"].as_str().unwrap();
         assert_eq!(geo(host), expected(address), "host {address}");
     }
+    // Both ends of every conversation.
+    let conversations = report["report"]["conversations"]["entries"]
+        .as_array()
+        .unwrap();
+    assert!(!conversations.is_empty());
+    for c in conversations {
+        for end in ["client", "server"] {
+            let address = c[end].as_str().unwrap();
+            let place = &c[format!("{end}_geo")];
+            let found = (
+                place["country"].as_str(),
+                place["asn"].as_u64(),
+                place["as_org"].as_str(),
+            );
+            assert_eq!(found, expected(address), "conversation {end} {address}");
+        }
+    }
     // The table shows the place beside the name.
     let mut args: Vec<&std::ffi::OsStr> = vec!["read".as_ref(), capture.as_os_str()];
     args.extend(flags.iter().map(std::ffi::OsStr::new));
@@ -135,6 +152,24 @@ fn servers_and_hosts_get_their_country_and_network() {
         csv.lines()
             .any(|l| l.starts_with("10.77.6.2,") && l.ends_with(",NL,64500,Portclass Test Net")),
         "{csv}"
+    );
+    // CSV conversations carry them for both ends.
+    args[2] = "conversations".as_ref();
+    let csv = portclass(&args).assert_code(0).stdout_text();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with(
+            "client_country,client_asn,client_as_org,server_country,server_asn,server_as_org"
+        ),
+        "{header}"
+    );
+    let echo = csv
+        .lines()
+        .find(|l| l.contains(",10.77.6.50,7,"))
+        .unwrap_or_else(|| panic!("no echo conversation: {csv}"));
+    assert!(
+        echo.ends_with(",NL,64500,Portclass Test Net,NL,64500,Portclass Test Net"),
+        "{echo}"
     );
 }
 

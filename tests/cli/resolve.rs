@@ -78,7 +78,13 @@ fn unnamed_addresses_get_the_resolvers_name_and_learnt_names_win() {
     pair.set_etc_file(Side::B, "resolv.conf", "nameserver 127.0.0.1\n");
     let capture = fixture("names.pcapng");
     let capture = capture.to_str().unwrap();
-    let common = ["report", "--format", "json", "--no-system-services", capture];
+    let common = [
+        "report",
+        "--format",
+        "json",
+        "--no-system-services",
+        capture,
+    ];
     let plain = run_json(&pair, &common);
     let mut args = common.to_vec();
     args.push("--resolve");

@@ -195,7 +195,16 @@ fn conversations_csv_is_every_conversation_of_the_json() {
             "server_name",
             "server_name_source",
         ];
-        assert_eq!(header, fields);
+        // Then the --geoip fields of each end, from its `geo` object.
+        let geo_fields = ["country", "asn", "as_org"];
+        let ends = ["client", "server"];
+        let end_fields = ends
+            .iter()
+            .flat_map(|end| geo_fields.iter().map(move |f| (*end, *f)));
+        let all: Vec<String> = (fields.iter().map(|f| f.to_string()))
+            .chain(end_fields.clone().map(|(end, f)| format!("{end}_{f}")))
+            .collect();
+        assert_eq!(header, all);
         let conversations = json["report"]["conversations"]["entries"]
             .as_array()
             .expect("entries");
@@ -205,7 +214,13 @@ fn conversations_csv_is_every_conversation_of_the_json() {
             "{names:?}: every conversation"
         );
         for (row, c) in rows.iter().zip(conversations) {
-            let expected: Vec<String> = fields.iter().map(|f| text(&c[*f])).collect();
+            let expected: Vec<String> = (fields.iter().map(|f| text(&c[*f])))
+                .chain(
+                    end_fields
+                        .clone()
+                        .map(|(end, f)| text(&c[format!("{end}_geo")][f])),
+                )
+                .collect();
             assert_eq!(row, &expected, "{names:?}");
         }
     }

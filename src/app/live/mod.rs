@@ -446,7 +446,7 @@ impl<'a> Run<'a> {
             let (totals, processes) = self.totals_counts_view();
             self.snapshot((&interval_view, &totals, &processes), seconds, stamp, out)?;
         } else {
-            let (totals_view, processes) = self.totals_view()?;
+            let (totals_view, processes) = self.totals_view(false)?;
             if let Some(screen) = &self.screen {
                 if !self.state.paused {
                     self.shown = draw(
@@ -541,10 +541,12 @@ impl<'a> Run<'a> {
     /// Credits the interval's conversations to processes, and gives the
     /// totals' view (each server with its process) and the processes, as
     /// published for Prometheus.
-    fn totals_view(&mut self) -> io::Result<(ReportView, ProcessesView)> {
+    /// `last`: the summary at the end, which waits for the names
+    /// `--resolve` asked for (see [`Lookups::add_to`]).
+    fn totals_view(&mut self, last: bool) -> io::Result<(ReportView, ProcessesView)> {
         self.owners.refresh(&self.interval, &self.totals);
         let mut view = ReportView::new(&self.totals, self.db, self.names.numeric, 0);
-        self.lookups.add_to(&mut view, false);
+        self.lookups.add_to(&mut view, last);
         self.owners.label_servers(&mut view.read);
         let processes = self.owners.view();
         if let Some(server) = &self.metrics {
@@ -651,7 +653,7 @@ impl<'a> Run<'a> {
                 .as_ref()
                 .map(|filter| (filter.clone(), None)),
         );
-        let (totals_view, processes) = self.totals_view()?;
+        let (totals_view, processes) = self.totals_view(true)?;
         write_summary(
             self.settings.format,
             &self.status,

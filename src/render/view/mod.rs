@@ -166,7 +166,12 @@ impl ShownAddresses for ReadView {
     fn add_names(&mut self, names: &NameTable, resolved: ResolveView) {
         let mut added = Vec::new();
         for s in &mut self.servers.entries {
-            add_name((&mut s.name, &mut s.name_source), s.address, names, &mut added);
+            add_name(
+                (&mut s.name, &mut s.name_source),
+                s.address,
+                names,
+                &mut added,
+            );
         }
         self.names.add(names, added, resolved);
     }
@@ -204,10 +209,20 @@ impl ShownAddresses for report::ReportView {
     fn add_names(&mut self, names: &NameTable, resolved: ResolveView) {
         let mut added = Vec::new();
         for s in &mut self.read.servers.entries {
-            add_name((&mut s.name, &mut s.name_source), s.address, names, &mut added);
+            add_name(
+                (&mut s.name, &mut s.name_source),
+                s.address,
+                names,
+                &mut added,
+            );
         }
         for h in &mut self.report.hosts.entries {
-            add_name((&mut h.name, &mut h.name_source), h.address, names, &mut added);
+            add_name(
+                (&mut h.name, &mut h.name_source),
+                h.address,
+                names,
+                &mut added,
+            );
         }
         for c in &mut self.report.conversations.entries {
             let client = (&mut c.client_name, &mut c.client_name_source);
