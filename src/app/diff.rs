@@ -3,11 +3,12 @@
 //! it back), both named from the same port database, compared, and the
 //! changes rendered. The exit status says whether anything changed.
 
-use super::report::is_json_summary;
+use super::report::{is_json_summary, is_stream};
 use super::{AppError, EXIT_FAILED, EXIT_OK, read_inputs, report_input_status, say};
-use crate::capture::{Input, PacketFilter};
+use crate::capture::{CaptureReader, Input, PacketFilter};
 use crate::classify::{NamingRule, PortDb};
 use crate::config::{AnalysisSettings, DiffSettings, NameSettings};
+use crate::pipeline::read_opened;
 use crate::render::{self, DiffSide, format_duration};
 use crate::schema::{DiffView, InputStatusKind, LineKind, ReadView, SideKind};
 use crate::summary::{self, looks_like_json};
@@ -15,7 +16,6 @@ use crate::tally::{InputStatus, Tally};
 use serde::Deserialize;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
-use std::path::Path;
 
 /// Exit status of `diff`: something changed (1, as `diff(1)` and `cmp`
 /// say it; in the other subcommands 1 means an input was partly read).
@@ -154,13 +154,20 @@ fn load_side(
         }
         Input::Path(path) if is_stream(path) => {
             let file = File::open(path).map_err(|e| format!("{name}: cannot open it: {e}"))?;
-            return match read_stream(&mut BufReader::new(file), &name)? {
-                Stream::Summary(text) => parse_summary(&name, &text),
-                Stream::Other => Err(format!(
-                    "{name}: not a JSON summary, and a capture is read from a pipe only as \
-                     standard input: give it as - (portclass diff - AFTER < capture), or as a file"
-                )),
-            };
+            let mut stream = BufReader::new(file);
+            if let Stream::Summary(text) = read_stream(&mut stream, &name)? {
+                return parse_summary(&name, &text);
+            }
+            // A capture: read on from what was looked at.
+            let mut tally = Tally::new();
+            tally.set_decap(analysis.decap);
+            let opened = CaptureReader::from_stream(stream, &name);
+            read_opened(&mut tally, (0, name), opened, rule, analysis, filter);
+            return Ok(Loaded {
+                tally,
+                kind: SideKind::Capture,
+                schema: None,
+            });
         }
         Input::Path(path) if is_json_summary(path) => {
             let text = std::fs::read(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
@@ -199,12 +206,6 @@ fn same_filter(name: &str, tally: &Tally, filter: Option<&PacketFilter>) -> Resu
             filter.expression()
         )),
     }
-}
-
-/// Whether `path` can be read only once (a pipe, a character device), so
-/// that looking at its start loses it for a second reader.
-fn is_stream(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Says on `err` which inputs a summary records as not read completely:

@@ -5,20 +5,21 @@ use super::progress::Progress;
 use super::{
     AppError, EXIT_FAILED, EXIT_OK, Lookups, each_input, read_input, report_input_status, say,
 };
-use crate::capture::{Input, PacketFilter, ProgressCounter};
+use crate::capture::{CaptureReader, Input, PacketFilter, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
 use crate::config::AnalysisSettings;
 use crate::config::{MergeSettings, NameSettings, ReportSettings};
+use crate::pipeline::read_opened;
 use crate::render::csv::write_report as write_csv;
 use crate::render::html::write_html;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
 use crate::schema::ReadView;
-use crate::summary::{self, looks_like_json};
+use crate::summary::{self, SummaryError, looks_like_json};
 use crate::tally::report::ReportTally;
 use crate::tally::{InputError, InputStatus};
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 /// Rows per table and services charted, as `report --top` defaults to.
@@ -92,34 +93,32 @@ fn read_part(
     progress: Option<&ProgressCounter>,
 ) -> Part {
     let mut tally = ReportTally::new(bucket_ns);
-    if let Input::Path(path) = input
-        && is_json_summary(path)
-    {
-        let loaded = summary::load(path)
-            .map_err(InputError::document)
-            .and_then(|summary| {
-                check_summary_filter(&summary.tally, filter, input.display_name())
-                    .map(|()| summary)
-                    .map_err(InputError::document)
-            });
-        return match loaded {
-            Ok(mut summary) => {
-                summary.tally.base.renumber_inputs(position);
-                Part {
-                    tally: summary.tally,
-                    details: summary.has_details,
-                }
+    let name = input.display_name();
+    if let Input::Path(path) = input {
+        if is_stream(path)
+            && let Ok(file) = File::open(path)
+        {
+            // Looked into once, then read on from what was looked at: a
+            // summary whole, a capture by the capture reader.
+            let mut stream = BufReader::with_capacity(STREAM_HEAD, file);
+            if stream.fill_buf().is_ok_and(looks_like_json) {
+                let mut text = Vec::new();
+                let loaded = match stream.read_to_end(&mut text) {
+                    Ok(_) => summary::parse(&text, &name),
+                    Err(source) => Err(SummaryError::Read { path: name, source }),
+                };
+                return summary_part(position, input, loaded, filter, tally);
             }
-            Err(error) => {
-                tally
-                    .base
-                    .failed_input(position, input.display_name(), error);
-                Part {
-                    tally,
-                    details: true,
-                }
-            }
-        };
+            let opened = CaptureReader::from_stream(stream, &name);
+            read_opened(&mut tally, (position, name), opened, rule, analysis, filter);
+            return Part {
+                tally,
+                details: true,
+            };
+        }
+        if is_json_summary(path) {
+            return summary_part(position, input, summary::load(path), filter, tally);
+        }
     }
     read_input(
         &mut tally, position, input, rule, analysis, filter, progress,
@@ -128,6 +127,48 @@ fn read_part(
         tally,
         details: true,
     }
+}
+
+/// How much of a stream is looked at for a JSON summary's opening.
+const STREAM_HEAD: usize = 64 * 1024;
+
+/// The part of a JSON summary loaded (or the input's failure, in `empty`).
+fn summary_part(
+    position: usize,
+    input: &Input,
+    loaded: Result<summary::Summary, SummaryError>,
+    filter: Option<&PacketFilter>,
+    mut empty: ReportTally,
+) -> Part {
+    let loaded = loaded.map_err(InputError::document).and_then(|summary| {
+        check_summary_filter(&summary.tally, filter, input.display_name())
+            .map(|()| summary)
+            .map_err(InputError::document)
+    });
+    match loaded {
+        Ok(mut summary) => {
+            summary.tally.base.renumber_inputs(position);
+            Part {
+                tally: summary.tally,
+                details: summary.has_details,
+            }
+        }
+        Err(error) => {
+            empty
+                .base
+                .failed_input(position, input.display_name(), error);
+            Part {
+                tally: empty,
+                details: true,
+            }
+        }
+    }
+}
+
+/// Whether `path` can be read only once (a pipe, a character device), so
+/// that looking at its start loses it for a second reader.
+pub(super) fn is_stream(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Opens `--out` (or uses stdout) and runs `write` on it.

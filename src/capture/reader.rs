@@ -192,6 +192,17 @@ impl CaptureReader {
         CaptureReader::start(InputBuffer::new(Box::new(source)), name.to_owned(), true)
     }
 
+    /// Reads a capture from a stream that can be read only once (a pipe
+    /// already opened and looked into); `name` is used in messages. As on
+    /// standard input, the pcap variant is not guessed (that would hold
+    /// back the first frames).
+    pub fn from_stream(
+        source: impl Read + Send + 'static,
+        name: &str,
+    ) -> Result<CaptureReader, CaptureError> {
+        CaptureReader::start(InputBuffer::new(Box::new(source)), name.to_owned(), false)
+    }
+
     /// A reader with a `buffer_size` buffer; `guess_variant` as for a file
     /// (true) or a pipe (false).
     #[cfg(test)]

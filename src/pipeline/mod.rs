@@ -24,7 +24,7 @@ pub use flow::{
     Resolved, ServiceHit,
 };
 
-use crate::capture::{CaptureReader, Frame, Input, PacketFilter, ProgressCounter};
+use crate::capture::{CaptureError, CaptureReader, Frame, Input, PacketFilter, ProgressCounter};
 use crate::classify::NamingRule;
 use crate::classify::ftp::{self, Announcement};
 use crate::config::AnalysisSettings;
@@ -345,11 +345,24 @@ pub fn read_input<S: Sink + Send>(
         Some(counter) => CaptureReader::open_with_progress(input, counter),
         None => CaptureReader::open(input),
     };
+    let name = input.display_name();
+    read_opened(sink, (position, name), opened, rule, analysis, filter);
+}
+
+/// [`read_input`] of a capture already opened (or that failed to open),
+/// the input numbered `position` and called `name`.
+pub fn read_opened<S: Sink + Send>(
+    sink: &mut S,
+    (position, name): (usize, String),
+    opened: Result<CaptureReader, CaptureError>,
+    rule: &NamingRule,
+    analysis: &AnalysisSettings,
+    filter: Option<&PacketFilter>,
+) {
     let mut reader = match opened {
         Ok(reader) => reader,
         Err(error) => {
-            sink.base()
-                .failed_input(position, input.display_name(), error.into());
+            sink.base().failed_input(position, name, error.into());
             return;
         }
     };
@@ -381,5 +394,5 @@ pub fn read_input<S: Sink + Send>(
         .filtered()
         .map(|(expression, rejected)| (expression.to_owned(), Some(rejected)));
     sink.base()
-        .finish_input(position, input.display_name(), format, status, filtered);
+        .finish_input(position, name, format, status, filtered);
 }

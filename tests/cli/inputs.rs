@@ -211,3 +211,57 @@ fn several_files_add_up_and_are_listed_in_order() {
         "--threads 1 and --threads 3 disagree"
     );
 }
+
+/// `bash -c SCRIPT` with the binary as `$PC`: stdout, and the exit code.
+fn bash(script: &str) -> (Vec<u8>, Option<i32>, String) {
+    let out = std::process::Command::new("bash")
+        .args(["-c", script])
+        .env("PC", bin())
+        .output()
+        .expect("bash runs");
+    (
+        out.stdout,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn report_and_diff_read_captures_and_summaries_from_pipes() {
+    let capture = fixture("sample.pcapng");
+    let capture = capture.to_str().unwrap();
+    let json = |bytes: &[u8]| -> Value { serde_json::from_slice(bytes).expect("JSON") };
+    let (file, code, _) = bash(&format!(
+        "$PC report --format json --no-system-services {capture}"
+    ));
+    assert_eq!(code, Some(0));
+    let file = json(&file);
+    // A capture through a pipe (process substitution), plain and gzipped,
+    // and a JSON summary through a pipe: the same report as the file.
+    for source in [
+        format!("<(cat {capture})"),
+        format!("<(gzip -c {capture})"),
+        format!("<($PC report --format json --no-system-services {capture})"),
+    ] {
+        let (piped, code, stderr) = bash(&format!(
+            "$PC report --format json --no-system-services {source}"
+        ));
+        assert_eq!(code, Some(0), "{source}: {stderr}");
+        let piped = json(&piped);
+        for key in [
+            "packets",
+            "bytes",
+            "services",
+            "servers",
+            "transport",
+            "report",
+        ] {
+            assert_eq!(piped[key], file[key], "{source}: {key}");
+        }
+    }
+    // diff of two pipes: the capture and a summary of the same capture.
+    let (_, code, stderr) = bash(&format!(
+        "$PC diff --no-system-services <(cat {capture}) <($PC read --format json --no-system-services {capture})"
+    ));
+    assert_eq!(code, Some(0), "no change expected: {stderr}");
+}
