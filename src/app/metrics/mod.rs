@@ -1031,3 +1031,286 @@ mod tests {
         assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: x\r\n"), None);
     }
 }
+
+/// The server with `--metrics-web-config`: TLS, basic auth, client
+/// certificates, against a rustls client.
+#[cfg(test)]
+mod web_tests {
+    use super::web_config::tests::Fixture;
+    use super::*;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+    const QUICK: Limits = Limits {
+        handshake_timeout: Duration::from_millis(300),
+        head_timeout: Duration::from_millis(300),
+        write_timeout: Duration::from_secs(5),
+        linger_timeout: Duration::from_millis(300),
+    };
+
+    /// Bounds a broken server's hold on a test; not a timing assertion.
+    const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+    const BODY: &[u8] = b"portclass_packets_total{interface=\"lo\"} 7\n";
+
+    fn server(f: &Fixture, web: &str) -> MetricsServer {
+        let web = f.load(web).unwrap();
+        let server = MetricsServer::start_with("127.0.0.1:0", Some(web), QUICK).unwrap();
+        server.publish(BODY.to_vec());
+        server
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+        stream.set_write_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+        stream
+    }
+
+    /// A client that trusts the certificate in `ca_pem`, with a client
+    /// certificate when given.
+    fn client(
+        ca_pem: &str,
+        identity: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+    ) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots);
+        Arc::new(match identity {
+            Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+            None => builder.with_no_client_auth(),
+        })
+    }
+
+    /// Status, headers (lowercased names) and body of a raw response.
+    fn parse(raw: &[u8]) -> (u16, String, Vec<u8>) {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(raw)));
+        let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head.to_ascii_lowercase(), raw[end + 4..].to_vec())
+    }
+
+    /// `GET target` over TLS, with `Authorization: Basic` for
+    /// `credentials`; the whole response, or the error of the handshake or
+    /// the exchange.
+    fn tls_get(
+        addr: SocketAddr,
+        client: &Arc<rustls::ClientConfig>,
+        method: &str,
+        credentials: Option<&str>,
+    ) -> io::Result<(u16, String, Vec<u8>)> {
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let mut conn =
+            rustls::ClientConnection::new(Arc::clone(client), name).map_err(io::Error::other)?;
+        let mut tcp = connect(addr);
+        let mut stream = rustls::Stream::new(&mut conn, &mut tcp);
+        let auth = credentials.map_or(String::new(), |c| {
+            format!(
+                "Authorization: Basic {}\r\n",
+                base64::engine::general_purpose::STANDARD.encode(c)
+            )
+        });
+        let request = format!("{method} /metrics HTTP/1.1\r\nHost: t\r\n{auth}\r\n");
+        stream.write_all(request.as_bytes())?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        Ok(parse(&raw))
+    }
+
+    #[test]
+    fn over_tls_only_the_right_password_gets_the_metrics() {
+        let f = Fixture::new();
+        let server = server(&f, &f.full());
+        assert!(server.url().starts_with("https://127.0.0.1:"));
+        let addr = server.local_addr();
+        let tls = client(&f.cert_pem, None);
+
+        let (status, head, body) = tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap();
+        assert_eq!(status, 200, "{head}");
+        assert_eq!(body, BODY);
+        // Again, from memory this time.
+        assert_eq!(
+            tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap().0,
+            200
+        );
+
+        for credentials in [
+            None,
+            Some("prom:wrong"),
+            Some("nobody:s3cret"),
+            Some("prom"),
+        ] {
+            let (status, head, body) = tls_get(addr, &tls, "GET", credentials).unwrap();
+            assert_eq!(status, 401, "{credentials:?}");
+            assert!(
+                head.contains("\r\nwww-authenticate: basic realm=\"portclass\""),
+                "{head}"
+            );
+            assert!(!body.windows(BODY.len()).any(|w| w == BODY));
+        }
+        let (status, _, body) = tls_get(addr, &tls, "HEAD", None).unwrap();
+        assert_eq!((status, body.len()), (401, 0));
+    }
+
+    #[test]
+    fn plain_http_and_untrusting_clients_get_nothing() {
+        let f = Fixture::new();
+        let server = server(&f, &f.full());
+        let addr = server.local_addr();
+
+        // Plain HTTP: Go's answer, and no metrics.
+        let mut stream = connect(addr);
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nAuthorization: Basic cHJvbTpzM2NyZXQ=\r\n\r\n")
+            .unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.0 400 Bad Request\r\n"), "{text}");
+        assert!(text.contains("HTTPS server"), "{text}");
+        assert!(!text.contains("portclass_packets_total"), "{text}");
+
+        // A client that trusts another certificate fails its handshake.
+        let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let stranger = client(&other.cert.pem(), None);
+        let error = tls_get(addr, &stranger, "GET", Some("prom:s3cret")).unwrap_err();
+        assert!(error.to_string().contains("certificate"), "{error}");
+
+        // Garbage that is neither: the handshake fails, nothing is served.
+        let mut stream = connect(addr);
+        stream
+            .write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5])
+            .unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        assert!(!String::from_utf8_lossy(&raw).contains("portclass"));
+
+        // And the server still serves.
+        let tls = client(&f.cert_pem, None);
+        assert_eq!(
+            tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap().0,
+            200
+        );
+    }
+
+    #[test]
+    fn silent_and_slow_handshakes_do_not_block_the_next_scrape() {
+        let f = Fixture::new();
+        let server = server(&f, &f.full());
+        let addr = server.local_addr();
+        // Connected, sending nothing.
+        let silent = connect(addr);
+        // The start of a ClientHello record, then nothing.
+        let mut partial = connect(addr);
+        partial.write_all(&[0x16, 0x03, 0x01, 0x02]).unwrap();
+        // Answered once the server gives up on both.
+        let tls = client(&f.cert_pem, None);
+        let (status, _, body) = tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap();
+        assert_eq!((status, body.as_slice()), (200, BODY));
+        for mut stream in [silent, partial] {
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+            assert!(!String::from_utf8_lossy(&rest).contains("portclass"));
+        }
+    }
+
+    #[test]
+    fn basic_auth_works_without_tls_too() {
+        let f = Fixture::new();
+        let server = server(&f, &format!("basic_auth_users:\n  prom: {}\n", f.hash));
+        assert!(server.url().starts_with("http://"));
+        let get = |auth: &str| {
+            let mut stream = connect(server.local_addr());
+            let request = format!("GET /metrics HTTP/1.1\r\n{auth}\r\n");
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).unwrap();
+            parse(&raw)
+        };
+        let (status, _, body) = get("authorization: basic cHJvbTpzM2NyZXQ=\r\n");
+        assert_eq!((status, body.as_slice()), (200, BODY));
+        assert_eq!(get("").0, 401);
+        assert_eq!(get("Authorization: Bearer cHJvbTpzM2NyZXQ=\r\n").0, 401);
+        assert_eq!(get("Authorization: Basic !!!\r\n").0, 401);
+    }
+
+    #[test]
+    fn client_certificates_signed_by_the_client_ca_are_let_in() {
+        let f = Fixture::new();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "test client CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(params, ca_key).unwrap();
+        std::fs::write(f.dir.path().join("ca.pem"), ca.pem()).unwrap();
+        let identity = || {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let mut params = rcgen::CertificateParams::new(vec!["client".to_string()]).unwrap();
+            params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+            let cert = params.signed_by(&key, &ca).unwrap();
+            let key = PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+            (cert.der().clone(), key)
+        };
+        let tls = "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_ca_file: ca.pem\n";
+
+        let required = server(
+            &f,
+            &format!("{tls}  client_auth_type: RequireAndVerifyClientCert\n"),
+        );
+        let with = client(&f.cert_pem, Some(identity()));
+        let without = client(&f.cert_pem, None);
+        let (status, _, body) = tls_get(required.local_addr(), &with, "GET", None).unwrap();
+        assert_eq!((status, body.as_slice()), (200, BODY));
+        assert!(tls_get(required.local_addr(), &without, "GET", None).is_err());
+        // A certificate the CA did not sign is refused.
+        let stranger = rcgen::generate_simple_self_signed(vec!["client".to_string()]).unwrap();
+        let key = PrivateKeyDer::try_from(stranger.signing_key.serialize_der()).unwrap();
+        let forged = client(&f.cert_pem, Some((stranger.cert.der().clone(), key)));
+        assert!(tls_get(required.local_addr(), &forged, "GET", None).is_err());
+
+        let optional = server(
+            &f,
+            &format!("{tls}  client_auth_type: VerifyClientCertIfGiven\n"),
+        );
+        assert_eq!(
+            tls_get(optional.local_addr(), &without, "GET", None)
+                .unwrap()
+                .0,
+            200
+        );
+        assert_eq!(
+            tls_get(optional.local_addr(), &with, "GET", None)
+                .unwrap()
+                .0,
+            200
+        );
+    }
+
+    #[test]
+    fn basic_credentials_parse_as_rfc_7617_says() {
+        assert_eq!(
+            basic_credentials(b" Basic cHJvbTpzM2NyZXQ="),
+            Some(("prom".to_string(), b"s3cret".to_vec()))
+        );
+        // The password may hold colons; the user may not.
+        assert_eq!(
+            basic_credentials(b"BASIC YTpiOmM="),
+            Some(("a".to_string(), b"b:c".to_vec()))
+        );
+        assert_eq!(basic_credentials(b"Basic cHJvbQ=="), None);
+        assert_eq!(basic_credentials(b"Bearer cHJvbTpzM2NyZXQ="), None);
+        assert_eq!(basic_credentials(b"Basic"), None);
+        assert_eq!(basic_credentials(b"Basic %%%"), None);
+    }
+}

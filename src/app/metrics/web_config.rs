@@ -177,6 +177,7 @@ fn read_limited(path: &Path) -> std::io::Result<String> {
 /// file below the first line; the first line says what and where).
 fn yaml_message(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message).trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
     format!("not a valid web configuration: {first}")
 }
 
@@ -513,5 +514,249 @@ impl Users {
     /// none).
     pub fn bcrypt_checks(&self) -> u64 {
         self.bcrypt_checks
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A directory with a self-signed certificate for 127.0.0.1 and
+    /// localhost (`cert.pem`, `key.pem`) and a user `prom` whose password is
+    /// `s3cret` (cost 4: quick).
+    pub(crate) struct Fixture {
+        pub dir: tempfile::TempDir,
+        pub cert_pem: String,
+        pub hash: String,
+    }
+
+    impl Fixture {
+        pub fn new() -> Fixture {
+            let dir = tempfile::tempdir().unwrap();
+            let names = vec!["127.0.0.1".to_string(), "localhost".to_string()];
+            let made = rcgen::generate_simple_self_signed(names).unwrap();
+            let cert_pem = made.cert.pem();
+            std::fs::write(dir.path().join("cert.pem"), &cert_pem).unwrap();
+            std::fs::write(dir.path().join("key.pem"), made.signing_key.serialize_pem()).unwrap();
+            Fixture {
+                dir,
+                cert_pem,
+                hash: bcrypt::hash("s3cret", 4).unwrap(),
+            }
+        }
+
+        /// Writes `text` as `web.yml` and loads it.
+        pub fn load(&self, text: &str) -> Result<WebConfig, WebConfigError> {
+            let path = self.dir.path().join("web.yml");
+            std::fs::write(&path, text).unwrap();
+            WebConfig::load(&path)
+        }
+
+        /// The message of loading `text`, which must fail; it names the file.
+        fn refused(&self, text: &str) -> String {
+            let message = self.load(text).unwrap_err().to_string();
+            let file = self.dir.path().join("web.yml");
+            assert!(
+                message.starts_with(&format!("--metrics-web-config {}: ", file.display())),
+                "{message}"
+            );
+            message
+        }
+
+        pub fn full(&self) -> String {
+            format!(
+                "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\nbasic_auth_users:\n  prom: {}\n",
+                self.hash
+            )
+        }
+    }
+
+    #[test]
+    fn tls_and_users_load_with_paths_relative_to_the_file() {
+        let f = Fixture::new();
+        // Run from elsewhere: the paths still resolve against the file.
+        let web = f.load(&f.full()).unwrap();
+        assert_eq!(web.scheme(), "https");
+        assert_eq!(web.users.as_ref().map(Users::len), Some(1));
+        let tls = web.tls.unwrap();
+        assert_eq!(tls.alpn_protocols, vec![b"http/1.1".to_vec()]);
+
+        // A subdirectory, and an absolute path, work too.
+        std::fs::create_dir(f.dir.path().join("tls")).unwrap();
+        std::fs::rename(
+            f.dir.path().join("cert.pem"),
+            f.dir.path().join("tls/cert.pem"),
+        )
+        .unwrap();
+        let key = f.dir.path().join("key.pem");
+        let text = format!(
+            "tls_server_config:\n  cert_file: tls/cert.pem\n  key_file: {}\n",
+            key.display()
+        );
+        let web = f.load(&text).unwrap();
+        assert!(web.tls.is_some() && web.users.is_none());
+    }
+
+    #[test]
+    fn an_empty_file_configures_nothing() {
+        let f = Fixture::new();
+        for text in ["", "\n# nothing yet\n", "{}\n"] {
+            let web = f.load(text).unwrap();
+            assert!(web.tls.is_none() && web.users.is_none(), "{text:?}");
+            assert_eq!(web.scheme(), "http");
+        }
+        let web = f
+            .load(&format!("basic_auth_users:\n  prom: {}\n", f.hash))
+            .unwrap();
+        assert!(web.tls.is_none() && web.users.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let f = Fixture::new();
+        let m = f.refused("tls_server_confg:\n  cert_file: cert.pem\n");
+        assert!(m.contains("tls_server_confg"), "{m}");
+        let m = f.refused("tls_server_config:\n  cert_file: cert.pem\n  key_fil: key.pem\n");
+        assert!(m.contains("key_fil"), "{m}");
+        let m = f.refused("basic_auth_users: [a, b]\n");
+        assert!(m.contains("not a valid web configuration"), "{m}");
+        let m = f.refused("tls_server_config: {\n");
+        assert!(m.contains("not a valid web configuration"), "{m}");
+    }
+
+    #[test]
+    fn options_portclass_does_not_offer_are_refused_by_name() {
+        let f = Fixture::new();
+        let tls = "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n";
+        let cases = [
+            (
+                "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
+                "tls_server_config.cipher_suites: not supported",
+            ),
+            (
+                "  curve_preferences: [X25519]\n",
+                "tls_server_config.curve_preferences: not supported",
+            ),
+            (
+                "  prefer_server_cipher_suites: true\n",
+                "tls_server_config.prefer_server_cipher_suites: not supported",
+            ),
+            (
+                "  client_allowed_sans: [a]\n",
+                "tls_server_config.client_allowed_sans: not supported",
+            ),
+            (
+                "  min_version: TLS11\n",
+                "tls_server_config.min_version: TLS11 is not supported",
+            ),
+            (
+                "  max_version: SSL3\n",
+                "tls_server_config.max_version: \"SSL3\" is not a TLS version",
+            ),
+            (
+                "  min_version: TLS13\n  max_version: TLS12\n",
+                "min_version is above max_version",
+            ),
+            (
+                "  client_auth_type: RequireAnyClientCert\n",
+                "tls_server_config.client_auth_type: RequireAnyClientCert is not supported",
+            ),
+            (
+                "  client_auth_type: Sometimes\n",
+                "tls_server_config.client_auth_type: \"Sometimes\" is not a client auth type",
+            ),
+            (
+                "  client_auth_type: RequireAndVerifyClientCert\n",
+                "tls_server_config.client_ca_file: missing",
+            ),
+            (
+                "  client_ca_file: cert.pem\n",
+                "tls_server_config.client_ca_file: given, but client_auth_type",
+            ),
+        ];
+        for (extra, want) in cases {
+            let m = f.refused(&format!("{tls}{extra}"));
+            assert!(m.contains(want), "{extra}: {m}");
+        }
+        let m = f.refused("http_server_config:\n  http2: false\n");
+        assert!(m.contains("http_server_config: not supported"), "{m}");
+        let m = f.refused("tls_server_config:\n  cert: |\n    x\n  key_file: key.pem\n");
+        assert!(m.contains("tls_server_config.cert: not supported"), "{m}");
+        // TLS 1.3 only is fine.
+        assert!(f.load(&format!("{tls}  min_version: TLS13\n")).is_ok());
+    }
+
+    #[test]
+    fn certificates_and_keys_that_do_not_load_are_named() {
+        let f = Fixture::new();
+        let m = f.refused("tls_server_config:\n  cert_file: cert.pem\n");
+        assert!(m.contains("tls_server_config.key_file: missing"), "{m}");
+        let m = f.refused("tls_server_config:\n  cert_file: nope.pem\n  key_file: key.pem\n");
+        assert!(
+            m.contains("tls_server_config.cert_file: cannot read"),
+            "{m}"
+        );
+        assert!(m.contains("nope.pem"), "{m}");
+        // The key where the certificate should be, and the other way round.
+        let m = f.refused("tls_server_config:\n  cert_file: key.pem\n  key_file: key.pem\n");
+        assert!(m.contains("tls_server_config.cert_file"), "{m}");
+        let m = f.refused("tls_server_config:\n  cert_file: cert.pem\n  key_file: cert.pem\n");
+        assert!(
+            m.contains("tls_server_config.key_file: no private key"),
+            "{m}"
+        );
+        // A key of another certificate.
+        let other = rcgen::KeyPair::generate().unwrap();
+        std::fs::write(f.dir.path().join("other.pem"), other.serialize_pem()).unwrap();
+        let m = f.refused("tls_server_config:\n  cert_file: cert.pem\n  key_file: other.pem\n");
+        assert!(m.contains("does not go with the certificate"), "{m}");
+    }
+
+    #[test]
+    fn users_need_bcrypt_hashes_of_a_bearable_cost() {
+        let f = Fixture::new();
+        let m = f.refused("basic_auth_users:\n  prom: s3cret\n");
+        assert!(
+            m.contains("basic_auth_users.prom: not a bcrypt hash"),
+            "{m}"
+        );
+        assert!(m.contains("htpasswd -nBC 10 prom"), "{m}");
+        // The same hash, claiming cost 15: refused before any check.
+        let costly = format!("$2y$15${}", &f.hash[7..]);
+        let m = f.refused(&format!("basic_auth_users:\n  prom: {costly}\n"));
+        assert!(m.contains("bcrypt cost 15 is outside 4 to 14"), "{m}");
+        let m = f.refused("basic_auth_users: {}\n");
+        assert!(m.contains("basic_auth_users: no users"), "{m}");
+        let m = f.refused(&format!("basic_auth_users:\n  \"a:b\": {}\n", f.hash));
+        assert!(m.contains("cannot hold ':'"), "{m}");
+    }
+
+    #[test]
+    fn a_verified_password_is_remembered_and_wrong_ones_never_are() {
+        let f = Fixture::new();
+        let mut users = f
+            .load(&format!("basic_auth_users:\n  prom: {}\n", f.hash))
+            .unwrap()
+            .users
+            .unwrap();
+        assert!(users.check("prom", b"s3cret"));
+        assert_eq!(users.bcrypt_checks(), 1);
+        for _ in 0..5 {
+            assert!(users.check("prom", b"s3cret"));
+        }
+        assert_eq!(users.bcrypt_checks(), 1, "later checks come from memory");
+        assert!(!users.check("prom", b"s3cret "));
+        assert!(!users.check("prom", b""));
+        assert_eq!(
+            users.bcrypt_checks(),
+            3,
+            "every wrong password costs a check"
+        );
+        // An unknown user costs a check too (the time tells nothing).
+        assert!(!users.check("root", b"s3cret"));
+        assert_eq!(users.bcrypt_checks(), 4);
+        assert!(users.check("prom", b"s3cret"));
+        assert_eq!(users.bcrypt_checks(), 4);
+        assert_eq!(users.verified.len(), 1, "one remembered password per user");
     }
 }
