@@ -20,6 +20,7 @@ mod harness;
 mod interfaces;
 mod metrics;
 mod processes;
+mod prometheus;
 mod scans;
 mod screen;
 mod session;
