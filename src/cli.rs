@@ -515,9 +515,17 @@ pub struct LiveArgs {
     #[arg(short, long, default_value = "table", value_parser = LIVE_FORMATS.parser())]
     pub format: Format,
 
-    /// Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing.
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing
+    /// (127.0.0.1:PORT keeps them on this machine; they name hosts, servers
+    /// and processes).
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<String>,
+
+    /// TLS and basic auth for --metrics, from a web configuration file in
+    /// the Prometheus exporter-toolkit format (tls_server_config: cert_file,
+    /// key_file; basic_auth_users: NAME: BCRYPT-HASH).
+    #[arg(long, value_name = "FILE", requires = "metrics")]
+    pub metrics_web_config: Option<PathBuf>,
 
     /// Most series /metrics exports per family: services, servers, hosts,
     /// conversations, processes (the rest are summed into an `other`

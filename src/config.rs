@@ -298,6 +298,9 @@ pub struct LiveSettings {
     pub format: Format,
     /// Where to serve Prometheus metrics.
     pub metrics: Option<String>,
+    /// The web configuration of the metrics endpoint (TLS, basic auth),
+    /// read when the run starts.
+    pub metrics_web_config: Option<PathBuf>,
     /// Most service (and most server) series in the metrics.
     pub metrics_max_series: usize,
     /// Service rows shown.
@@ -648,6 +651,7 @@ fn live_settings(args: cli::LiveArgs) -> Result<LiveSettings, ConfigError> {
         count: args.count,
         format: format(args.format),
         metrics: args.metrics,
+        metrics_web_config: args.metrics_web_config,
         metrics_max_series: args.metrics_max_series,
         top: args.top,
         analysis: analysis_settings(&args.analysis)?,

@@ -2,9 +2,10 @@
 //! traffic: each test makes two fresh network namespaces joined by a veth
 //! pair (`tests/common/netns.rs`), runs the binary capturing in one, sends
 //! an exact number of datagrams or connections from the other with python
-//! sockets (or scans it with nmap), and checks the counts and findings. Nothing leaves the namespaces; each
-//! namespace and every process in it is gone when the test ends, pass or
-//! fail. Without root, or without network namespaces, each test prints a
+//! sockets (or scans it with nmap), and checks the counts and findings
+//! (and, in prometheus.rs, what a real Prometheus scraped). Nothing leaves
+//! the namespaces; each namespace and every process in it is gone when the
+//! test ends, pass or fail. Without root, or without network namespaces, each test prints a
 //! notice and passes.
 
 #[path = "../common/mod.rs"]
@@ -20,6 +21,7 @@ mod harness;
 mod interfaces;
 mod metrics;
 mod processes;
+mod prometheus;
 mod resolve;
 mod scans;
 mod screen;

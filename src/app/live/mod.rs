@@ -13,7 +13,7 @@ use baseline::Watch;
 use owners::{OwnerTracker, conversation_series};
 use terminal::{Screen, draw};
 
-use super::metrics::MetricsServer;
+use super::metrics::{MetricsServer, WebConfig};
 use super::processes::Sockets;
 use super::{AppError, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, Lookups, say};
 use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfaces};
@@ -120,6 +120,20 @@ fn publish(
     Ok(())
 }
 
+/// What the metrics endpoint asks of its clients, in words.
+fn access_words(web: &WebConfig) -> String {
+    let users = web.users.as_ref().map_or(0, |u| u.len());
+    let plural = if users == 1 { "" } else { "s" };
+    match (web.tls.is_some(), users) {
+        (true, 0) => "the metrics endpoint speaks TLS only, and lets in anyone who reaches it (no basic_auth_users)".to_string(),
+        (true, n) => format!("the metrics endpoint speaks TLS only, and lets in {n} user{plural} (basic auth)"),
+        (false, 0) => "the metrics web configuration asks for nothing: plain HTTP, open to anyone who reaches it".to_string(),
+        (false, n) => format!(
+            "the metrics endpoint lets in {n} user{plural} (basic auth), but without tls_server_config their passwords cross the network in clear text"
+        ),
+    }
+}
+
 /// Runs `portclass live`.
 pub fn run_live(
     settings: &LiveSettings,
@@ -146,6 +160,19 @@ pub fn run_live(
             return Ok(EXIT_FAILED);
         }
     };
+    // So is the metrics endpoint's web configuration.
+    let web = match settings
+        .metrics_web_config
+        .as_deref()
+        .map(WebConfig::load)
+        .transpose()
+    {
+        Ok(web) => web,
+        Err(error) => {
+            say(err, error)?;
+            return Ok(EXIT_FAILED);
+        }
+    };
     let rule = db.naming_rule();
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -158,6 +185,7 @@ pub fn run_live(
         names,
         (db, lookups),
         Stream::new(&rule, &settings.analysis),
+        web,
         err,
     )?
     else {
@@ -216,6 +244,7 @@ impl<'a> Run<'a> {
         names: &'a NameSettings,
         (db, lookups): (&'a PortDb, &'a mut Lookups),
         stream: Stream<'a>,
+        web: Option<WebConfig>,
         err: &mut dyn Write,
     ) -> Result<Option<Run<'a>>, AppError> {
         let capture = match LiveCapture::open(&settings.capture) {
@@ -234,10 +263,11 @@ impl<'a> Run<'a> {
                 ),
             )?;
         }
+        let access = web.as_ref().map(access_words);
         let metrics = match settings
             .metrics
             .as_deref()
-            .map(MetricsServer::start)
+            .map(|addr| MetricsServer::start(addr, web))
             .transpose()
         {
             Ok(server) => server,
@@ -246,11 +276,24 @@ impl<'a> Run<'a> {
                 return Ok(None);
             }
         };
-        let metrics_url = metrics
-            .as_ref()
-            .map(|server| format!("http://{}/metrics", server.local_addr()));
-        if let Some(url) = &metrics_url {
-            say(err, format_args!("serving Prometheus metrics at {url}"))?;
+        let metrics_url = metrics.as_ref().map(MetricsServer::url);
+        if let Some(server) = &metrics {
+            say(
+                err,
+                format_args!("serving Prometheus metrics at {}", server.url()),
+            )?;
+            match access {
+                Some(words) => say(err, words)?,
+                None if !server.local_addr().ip().is_loopback() => say(
+                    err,
+                    format_args!(
+                        "the metrics name hosts, servers and processes, and anyone who can reach {} can read them: \
+                         listen on 127.0.0.1, or give --metrics-web-config for TLS and passwords",
+                        server.local_addr()
+                    ),
+                )?,
+                None => {}
+            }
         }
         // Which local process owns which socket: read now (to say once what
         // cannot be seen), at every interval and for new endpoints.

@@ -1,15 +1,21 @@
 //! The `/metrics` endpoint of `portclass live --metrics`: a tiny HTTP/1.1
 //! server, on one thread of its own, that serves the body the live loop last
-//! published, for a Prometheus server to scrape.
+//! published, for a Prometheus server to scrape; with
+//! `--metrics-web-config`, over TLS and behind basic auth ([`web_config`]).
 //!
 //! One connection at a time, `Connection: close`: a scrape every few seconds
 //! needs nothing more, and it keeps the server's cost fixed whatever clients
-//! do. Every connection is bounded: the request head must arrive within
+//! do. Every connection is bounded: the TLS handshake must be done within
+//! [`HANDSHAKE_TIMEOUT`], the request head must arrive within
 //! [`HEAD_TIMEOUT`] and fit in [`HEAD_LIMIT`] bytes, and the response must be
 //! taken within [`WRITE_TIMEOUT`], so a slow or hostile client delays the
 //! next scrape by seconds at most and never hangs the server.
 
+pub mod web_config;
+
 use crate::render::prometheus::CONTENT_TYPE;
+use base64::Engine as _;
+use rustls::ServerConnection;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{
@@ -20,10 +26,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use thiserror::Error;
+pub use web_config::{WebConfig, WebConfigError};
 
 /// Largest request head (request line and headers) read, in bytes; a longer
 /// one gets `431`.
 pub const HEAD_LIMIT: usize = 8 * 1024;
+/// How long a client has to finish the TLS handshake (with
+/// `tls_server_config`).
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a client has to send its whole request head.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a client has to take the whole response.
@@ -86,6 +96,7 @@ type SharedBody = Arc<Mutex<Arc<[u8]>>>;
 /// Time limits of one connection; tests shorten them.
 #[derive(Clone, Copy, Debug)]
 struct Limits {
+    handshake_timeout: Duration,
     head_timeout: Duration,
     write_timeout: Duration,
     linger_timeout: Duration,
@@ -93,6 +104,7 @@ struct Limits {
 
 impl Limits {
     const DEFAULT: Limits = Limits {
+        handshake_timeout: HANDSHAKE_TIMEOUT,
         head_timeout: HEAD_TIMEOUT,
         write_timeout: WRITE_TIMEOUT,
         linger_timeout: LINGER_TIMEOUT,
@@ -103,6 +115,7 @@ impl Limits {
 /// closes the listening socket.
 pub struct MetricsServer {
     local_addr: SocketAddr,
+    scheme: &'static str,
     body: SharedBody,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -110,14 +123,20 @@ pub struct MetricsServer {
 
 impl MetricsServer {
     /// Binds ADDR:PORT (e.g. `127.0.0.1:9917`, `[::1]:0`, `0.0.0.0:9917`, or
-    /// a host name such as `localhost:9917`) and starts serving; port 0
-    /// picks a free port (see [`local_addr`](Self::local_addr)). Until the
-    /// first [`publish`](Self::publish), `/metrics` serves an empty body.
-    pub fn start(addr: &str) -> Result<MetricsServer, MetricsError> {
-        MetricsServer::start_with(addr, Limits::DEFAULT)
+    /// a host name such as `localhost:9917`) and starts serving, over TLS
+    /// and behind basic auth as `web` says (plain HTTP to anyone without);
+    /// port 0 picks a free port (see [`local_addr`](Self::local_addr)).
+    /// Until the first [`publish`](Self::publish), `/metrics` serves an
+    /// empty body.
+    pub fn start(addr: &str, web: Option<WebConfig>) -> Result<MetricsServer, MetricsError> {
+        MetricsServer::start_with(addr, web, Limits::DEFAULT)
     }
 
-    fn start_with(addr: &str, limits: Limits) -> Result<MetricsServer, MetricsError> {
+    fn start_with(
+        addr: &str,
+        web: Option<WebConfig>,
+        limits: Limits,
+    ) -> Result<MetricsServer, MetricsError> {
         let listener = bind(addr)?;
         let local_addr = listener
             .local_addr()
@@ -126,6 +145,11 @@ impl MetricsServer {
                 source,
                 hint: "",
             })?;
+        let scheme = web.as_ref().map_or("http", WebConfig::scheme);
+        let mut access = Access {
+            tls: web.as_ref().and_then(|w| w.tls.clone()),
+            users: web.and_then(|w| w.users),
+        };
         let body: SharedBody = Arc::new(Mutex::new(Arc::from(&[][..])));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -133,7 +157,7 @@ impl MetricsServer {
             let stop = Arc::clone(&stop);
             thread::Builder::new()
                 .name("portclass-metrics".to_string())
-                .spawn(move || serve(&listener, &body, &stop, limits))
+                .spawn(move || serve(&listener, &body, &stop, limits, &mut access))
                 .map_err(|source| MetricsError::Thread {
                     addr: local_addr,
                     source,
@@ -141,6 +165,7 @@ impl MetricsServer {
         };
         Ok(MetricsServer {
             local_addr,
+            scheme,
             body,
             stop,
             thread: Some(thread),
@@ -150,6 +175,12 @@ impl MetricsServer {
     /// The address listened on, with the actual port when 0 was asked for.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where the metrics are: `http://ADDR:PORT/metrics`, or `https://…`
+    /// with TLS.
+    pub fn url(&self) -> String {
+        format!("{}://{}/metrics", self.scheme, self.local_addr)
     }
 
     /// Replaces the body served at `/metrics` (the live loop calls this every
@@ -171,6 +202,7 @@ impl fmt::Debug for MetricsServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MetricsServer")
             .field("local_addr", &self.local_addr)
+            .field("scheme", &self.scheme)
             .finish_non_exhaustive()
     }
 }
@@ -204,7 +236,6 @@ fn wake_addr(local: SocketAddr) -> SocketAddr {
     };
     SocketAddr::new(ip, local.port())
 }
-
 /// Resolves `given` (`ADDR:PORT`) and listens on the first of its addresses
 /// that works.
 fn bind(given: &str) -> Result<TcpListener, MetricsError> {
@@ -280,8 +311,20 @@ fn listen_hint(error: &io::Error) -> &'static str {
     }
 }
 
+/// What the server thread checks of each connection: TLS, basic auth.
+struct Access {
+    tls: Option<Arc<rustls::ServerConfig>>,
+    users: Option<web_config::Users>,
+}
+
 /// The server thread: answers connections one at a time until `stop`.
-fn serve(listener: &TcpListener, body: &SharedBody, stop: &AtomicBool, limits: Limits) {
+fn serve(
+    listener: &TcpListener,
+    body: &SharedBody,
+    stop: &AtomicBool,
+    limits: Limits,
+    access: &mut Access,
+) {
     for connection in listener.incoming() {
         if stop.load(Ordering::Acquire) {
             break;
@@ -289,9 +332,79 @@ fn serve(listener: &TcpListener, body: &SharedBody, stop: &AtomicBool, limits: L
         match connection {
             // One client's failure is that client's problem: go on serving.
             Ok(stream) => {
-                let _ = answer(stream, body, limits);
+                let _ = answer(stream, body, limits, access);
             }
             Err(_) => thread::sleep(ACCEPT_BACKOFF),
+        }
+    }
+}
+
+/// A TCP connection whose reads and writes fail with `TimedOut` once
+/// `deadline` has passed, each one waiting at most until then: whatever
+/// reads and writes through it (rustls's handshake too) is bounded by the
+/// deadline, however slowly the client trickles its bytes.
+struct Bounded {
+    tcp: TcpStream,
+    deadline: Instant,
+}
+
+impl Read for Bounded {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = remaining(self.deadline).ok_or(io::ErrorKind::TimedOut)?;
+        self.tcp.set_read_timeout(Some(left))?;
+        self.tcp.read(buf)
+    }
+}
+
+impl Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let left = remaining(self.deadline).ok_or(io::ErrorKind::TimedOut)?;
+        self.tcp.set_write_timeout(Some(left))?;
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+/// The request and response bytes of a connection: straight over TCP, or
+/// through TLS.
+enum Channel<'a> {
+    Plain(&'a mut Bounded),
+    Tls(rustls::Stream<'a, ServerConnection, Bounded>),
+}
+
+impl Channel<'_> {
+    fn new<'a>(io: &'a mut Bounded, tls: Option<&'a mut ServerConnection>) -> Channel<'a> {
+        match tls {
+            Some(conn) => Channel::Tls(rustls::Stream::new(conn, io)),
+            None => Channel::Plain(io),
+        }
+    }
+}
+
+impl Read for Channel<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Channel::Plain(io) => io.read(buf),
+            Channel::Tls(stream) => stream.read(buf),
+        }
+    }
+}
+
+impl Write for Channel<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Channel::Plain(io) => io.write(buf),
+            Channel::Tls(stream) => stream.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Channel::Plain(io) => io.flush(),
+            Channel::Tls(stream) => stream.flush(),
         }
     }
 }
@@ -325,6 +438,17 @@ impl Response {
             Arc::from(text.as_bytes()),
         )
     }
+
+    /// The status line and headers.
+    fn head(&self) -> String {
+        format!(
+            "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
+            self.status,
+            self.content_type,
+            self.body.len(),
+            self.extra_headers,
+        )
+    }
 }
 
 /// The page at `/`.
@@ -336,12 +460,45 @@ const INDEX_PAGE: &str = concat!(
     "<a href=\"/metrics\">/metrics</a></p></body></html>\n"
 );
 
+/// What a plain HTTP request to the TLS port gets, as Go's servers (and so
+/// the exporters) answer it: the client learns to use `https://` instead
+/// of seeing a failed handshake.
+const PLAIN_TO_TLS: &[u8] = b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server: use https://\n";
+
 /// Reads one request and answers it; errors are the client's connection
-/// failing.
-fn answer(mut stream: TcpStream, body: &SharedBody, limits: Limits) -> io::Result<()> {
-    let deadline = Instant::now() + limits.head_timeout;
-    let response = match read_head(&mut stream, deadline)? {
-        Head::Complete(head) => route(&head, body),
+/// failing (or its TLS handshake).
+fn answer(
+    tcp: TcpStream,
+    body: &SharedBody,
+    limits: Limits,
+    access: &mut Access,
+) -> io::Result<()> {
+    let mut io = Bounded {
+        tcp,
+        deadline: Instant::now() + limits.handshake_timeout,
+    };
+    let mut tls = match &access.tls {
+        None => None,
+        Some(config) => {
+            if sends_plain_http(&mut io)? {
+                io.write_all(PLAIN_TO_TLS)?;
+                return close(io, limits);
+            }
+            let mut conn = ServerConnection::new(Arc::clone(config)).map_err(io::Error::other)?;
+            while conn.is_handshaking() {
+                if let Err(error) = conn.complete_io(&mut io) {
+                    // Tell the client why (a TLS alert), if it still listens.
+                    let _ = conn.write_tls(&mut io);
+                    return Err(error);
+                }
+            }
+            Some(conn)
+        }
+    };
+    io.deadline = Instant::now() + limits.head_timeout;
+    let head = read_head(&mut Channel::new(&mut io, tls.as_mut()))?;
+    let response = match head {
+        Head::Complete(head) => route(&head, body, access.users.as_mut()),
         Head::TooLarge => Response::text(
             "431 Request Header Fields Too Large",
             "request head too large\n",
@@ -351,22 +508,49 @@ fn answer(mut stream: TcpStream, body: &SharedBody, limits: Limits) -> io::Resul
     };
     // The head and the small bodies go out in one segment; a large body
     // follows without waiting for an acknowledgement.
-    stream.set_nodelay(true)?;
-    let deadline = Instant::now() + limits.write_timeout;
-    let head = format!(
-        "HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n",
-        response.status,
-        response.content_type,
-        response.body.len(),
-        response.extra_headers,
-    );
-    write_by(&mut stream, head.as_bytes(), deadline)?;
-    if !response.head_only {
-        write_by(&mut stream, &response.body, deadline)?;
+    io.tcp.set_nodelay(true)?;
+    io.deadline = Instant::now() + limits.write_timeout;
+    {
+        let mut channel = Channel::new(&mut io, tls.as_mut());
+        channel.write_all(response.head().as_bytes())?;
+        if !response.head_only {
+            channel.write_all(&response.body)?;
+        }
+        channel.flush()?;
     }
-    stream.shutdown(Shutdown::Write)?;
-    linger(&mut stream, Instant::now() + limits.linger_timeout);
+    if let Some(conn) = tls.as_mut() {
+        conn.send_close_notify();
+        while conn.wants_write() {
+            conn.write_tls(&mut io)?;
+        }
+    }
+    close(io, limits)
+}
+
+/// Ends the connection after the response: shuts the sending side down,
+/// then lingers.
+fn close(mut io: Bounded, limits: Limits) -> io::Result<()> {
+    io.tcp.shutdown(Shutdown::Write)?;
+    linger(&mut io.tcp, Instant::now() + limits.linger_timeout);
     Ok(())
+}
+
+/// Whether the client's first bytes are an HTTP request rather than a TLS
+/// handshake (whose first byte is 22, a handshake record). Waits for the
+/// first byte until the connection's deadline; a client that sends nothing
+/// is left to the handshake, which then times out.
+fn sends_plain_http(io: &mut Bounded) -> io::Result<bool> {
+    let mut first = [0u8; 1];
+    let Some(left) = remaining(io.deadline) else {
+        return Ok(false);
+    };
+    io.tcp.set_read_timeout(Some(left))?;
+    match io.tcp.peek(&mut first) {
+        Ok(1) => Ok(first[0].is_ascii_uppercase()),
+        Ok(_) => Ok(false),
+        Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// What reading a request head gave.
@@ -379,15 +563,12 @@ enum Head {
     Incomplete,
 }
 
-/// Reads up to the blank line that ends a request head, by `deadline`.
-fn read_head(stream: &mut TcpStream, deadline: Instant) -> io::Result<Head> {
+/// Reads up to the blank line that ends a request head (by the deadline
+/// of the connection under `stream`).
+fn read_head(stream: &mut impl Read) -> io::Result<Head> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     loop {
-        let Some(remaining) = remaining(deadline) else {
-            return Ok(Head::Incomplete);
-        };
-        stream.set_read_timeout(Some(remaining))?;
         let room = (HEAD_LIMIT - head.len()).min(chunk.len());
         let n = match stream.read(&mut chunk[..room]) {
             Ok(0) => return Ok(Head::Incomplete),
@@ -420,10 +601,13 @@ fn head_end(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// Picks the response to a request head.
-fn route(head: &[u8], body: &SharedBody) -> Response {
-    let request_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let request_line = request_line.strip_suffix(b"\r").unwrap_or(request_line);
+/// Picks the response to a request head; with `users`, only a request
+/// with the credentials of one of them gets more than `401`.
+fn route(head: &[u8], body: &SharedBody, users: Option<&mut web_config::Users>) -> Response {
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+    let request_line = lines.next().unwrap_or_default();
     let Ok(request_line) = std::str::from_utf8(request_line) else {
         return Response::text("400 Bad Request", "bad request\n");
     };
@@ -435,6 +619,21 @@ fn route(head: &[u8], body: &SharedBody) -> Response {
     };
     if !matches!(version, "HTTP/1.0" | "HTTP/1.1") || !target.starts_with('/') {
         return Response::text("400 Bad Request", "bad request\n");
+    }
+    if let Some(users) = users {
+        let credentials = lines.find_map(|line| {
+            let (name, value) = line.split_at_checked(line.iter().position(|&b| b == b':')?)?;
+            name.eq_ignore_ascii_case(b"authorization")
+                .then(|| basic_credentials(&value[1..]))
+                .flatten()
+        });
+        let allowed = credentials.is_some_and(|(user, password)| users.check(&user, &password));
+        if !allowed {
+            let mut response = Response::text("401 Unauthorized", "unauthorized\n");
+            response.extra_headers = "WWW-Authenticate: Basic realm=\"portclass\"\r\n";
+            response.head_only = method == "HEAD";
+            return response;
+        }
     }
     let head_only = match method {
         "GET" => false,
@@ -464,19 +663,21 @@ fn route(head: &[u8], body: &SharedBody) -> Response {
     response
 }
 
-/// Writes all of `bytes` by `deadline`.
-fn write_by(stream: &mut TcpStream, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
-    while !bytes.is_empty() {
-        let remaining = remaining(deadline).ok_or(io::ErrorKind::TimedOut)?;
-        stream.set_write_timeout(Some(remaining))?;
-        match stream.write(bytes) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+/// The user and password of an `Authorization: Basic …` header value
+/// (RFC 7617): base64 of `user:password`; `None` for any other scheme or
+/// a malformed value.
+fn basic_credentials(value: &[u8]) -> Option<(String, Vec<u8>)> {
+    let value = std::str::from_utf8(value).ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
     }
-    Ok(())
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let colon = decoded.iter().position(|&b| b == b':')?;
+    let user = String::from_utf8(decoded[..colon].to_vec()).ok()?;
+    Some((user, decoded[colon + 1..].to_vec()))
 }
 
 /// Reads and discards what the client still sends, until it closes, up to
@@ -508,7 +709,8 @@ fn remaining(deadline: Instant) -> Option<Duration> {
 }
 
 /// Whether a read error is the read timeout (`WouldBlock` on Unix,
-/// `TimedOut` on Windows).
+/// `TimedOut` on Windows, and `TimedOut` from [`Bounded`] past its
+/// deadline).
 fn is_timeout(error: &io::Error) -> bool {
     matches!(
         error.kind(),
@@ -523,6 +725,7 @@ mod tests {
 
     /// Short limits, so the tests that wait for a timeout are quick.
     const QUICK: Limits = Limits {
+        handshake_timeout: Duration::from_millis(300),
         head_timeout: Duration::from_millis(300),
         write_timeout: Duration::from_secs(5),
         linger_timeout: Duration::from_millis(300),
@@ -534,7 +737,7 @@ mod tests {
     const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
 
     fn quick_server() -> MetricsServer {
-        MetricsServer::start_with("127.0.0.1:0", QUICK).unwrap()
+        MetricsServer::start_with("127.0.0.1:0", None, QUICK).unwrap()
     }
 
     fn connect(addr: SocketAddr) -> TcpStream {
@@ -741,7 +944,7 @@ mod tests {
         assert!(TcpStream::connect(addr).is_err());
         let again = TcpListener::bind(addr).unwrap();
         drop(again);
-        let server = MetricsServer::start_with(&addr.to_string(), QUICK).unwrap();
+        let server = MetricsServer::start_with(&addr.to_string(), None, QUICK).unwrap();
         assert_eq!(server.local_addr(), addr);
         assert_eq!(get(addr, "/").status, 200);
     }
@@ -756,7 +959,7 @@ mod tests {
 
     #[test]
     fn listens_on_ipv6_and_wildcard_addresses() {
-        let server = MetricsServer::start_with("0.0.0.0:0", QUICK).unwrap();
+        let server = MetricsServer::start_with("0.0.0.0:0", None, QUICK).unwrap();
         let port = server.local_addr().port();
         let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         assert_eq!(get(loopback, "/").status, 200);
@@ -764,7 +967,7 @@ mod tests {
 
         // Only where this host has IPv6 loopback.
         if TcpListener::bind("[::1]:0").is_ok() {
-            let server = MetricsServer::start_with("[::1]:0", QUICK).unwrap();
+            let server = MetricsServer::start_with("[::1]:0", None, QUICK).unwrap();
             assert!(server.local_addr().is_ipv6());
             assert_eq!(get(server.local_addr(), "/").status, 200);
             drop_bounded(server);
@@ -784,7 +987,7 @@ mod tests {
             ("", "the port is missing"),
         ];
         for (given, hint) in cases {
-            let message = MetricsServer::start(given).unwrap_err().to_string();
+            let message = MetricsServer::start(given, None).unwrap_err().to_string();
             assert!(
                 message.starts_with("--metrics expects ADDR:PORT"),
                 "{message}"
@@ -798,7 +1001,7 @@ mod tests {
     fn a_port_in_use_is_a_clear_error() {
         let first = quick_server();
         let addr = first.local_addr();
-        let error = MetricsServer::start(&addr.to_string()).unwrap_err();
+        let error = MetricsServer::start(&addr.to_string(), None).unwrap_err();
         assert!(matches!(error, MetricsError::Listen { .. }));
         let message = error.to_string();
         assert!(
@@ -826,5 +1029,288 @@ mod tests {
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n\r\n"), Some(14));
         assert_eq!(head_end(b"GET / HTTP/1.1\n\n"), Some(14));
         assert_eq!(head_end(b"GET / HTTP/1.1\r\nHost: x\r\n"), None);
+    }
+}
+
+/// The server with `--metrics-web-config`: TLS, basic auth, client
+/// certificates, against a rustls client.
+#[cfg(test)]
+mod web_tests {
+    use super::web_config::tests::Fixture;
+    use super::*;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+    const QUICK: Limits = Limits {
+        handshake_timeout: Duration::from_millis(300),
+        head_timeout: Duration::from_millis(300),
+        write_timeout: Duration::from_secs(5),
+        linger_timeout: Duration::from_millis(300),
+    };
+
+    /// Bounds a broken server's hold on a test; not a timing assertion.
+    const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
+
+    const BODY: &[u8] = b"portclass_packets_total{interface=\"lo\"} 7\n";
+
+    fn server(f: &Fixture, web: &str) -> MetricsServer {
+        let web = f.load(web).unwrap();
+        let server = MetricsServer::start_with("127.0.0.1:0", Some(web), QUICK).unwrap();
+        server.publish(BODY.to_vec());
+        server
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+        stream.set_write_timeout(Some(CLIENT_TIMEOUT)).unwrap();
+        stream
+    }
+
+    /// A client that trusts the certificate in `ca_pem`, with a client
+    /// certificate when given.
+    fn client(
+        ca_pem: &str,
+        identity: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+    ) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots);
+        Arc::new(match identity {
+            Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+            None => builder.with_no_client_auth(),
+        })
+    }
+
+    /// Status, headers (lowercased names) and body of a raw response.
+    fn parse(raw: &[u8]) -> (u16, String, Vec<u8>) {
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no end of head in {:?}", String::from_utf8_lossy(raw)));
+        let head = String::from_utf8(raw[..end].to_vec()).unwrap();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head.to_ascii_lowercase(), raw[end + 4..].to_vec())
+    }
+
+    /// `GET target` over TLS, with `Authorization: Basic` for
+    /// `credentials`; the whole response, or the error of the handshake or
+    /// the exchange.
+    fn tls_get(
+        addr: SocketAddr,
+        client: &Arc<rustls::ClientConfig>,
+        method: &str,
+        credentials: Option<&str>,
+    ) -> io::Result<(u16, String, Vec<u8>)> {
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let mut conn =
+            rustls::ClientConnection::new(Arc::clone(client), name).map_err(io::Error::other)?;
+        let mut tcp = connect(addr);
+        let mut stream = rustls::Stream::new(&mut conn, &mut tcp);
+        let auth = credentials.map_or(String::new(), |c| {
+            format!(
+                "Authorization: Basic {}\r\n",
+                base64::engine::general_purpose::STANDARD.encode(c)
+            )
+        });
+        let request = format!("{method} /metrics HTTP/1.1\r\nHost: t\r\n{auth}\r\n");
+        stream.write_all(request.as_bytes())?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        Ok(parse(&raw))
+    }
+
+    #[test]
+    fn over_tls_only_the_right_password_gets_the_metrics() {
+        let f = Fixture::new();
+        let server = server(&f, &f.full());
+        assert!(server.url().starts_with("https://127.0.0.1:"));
+        let addr = server.local_addr();
+        let tls = client(&f.cert_pem, None);
+
+        let (status, head, body) = tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap();
+        assert_eq!(status, 200, "{head}");
+        assert_eq!(body, BODY);
+        // Again, from memory this time.
+        assert_eq!(
+            tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap().0,
+            200
+        );
+
+        for credentials in [
+            None,
+            Some("prom:wrong"),
+            Some("nobody:s3cret"),
+            Some("prom"),
+        ] {
+            let (status, head, body) = tls_get(addr, &tls, "GET", credentials).unwrap();
+            assert_eq!(status, 401, "{credentials:?}");
+            assert!(
+                head.contains("\r\nwww-authenticate: basic realm=\"portclass\""),
+                "{head}"
+            );
+            assert!(!body.windows(BODY.len()).any(|w| w == BODY));
+        }
+        let (status, _, body) = tls_get(addr, &tls, "HEAD", None).unwrap();
+        assert_eq!((status, body.len()), (401, 0));
+    }
+
+    #[test]
+    fn plain_http_and_untrusting_clients_get_nothing() {
+        let f = Fixture::new();
+        let server = server(&f, &f.full());
+        let addr = server.local_addr();
+
+        // Plain HTTP: Go's answer, and no metrics.
+        let mut stream = connect(addr);
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nAuthorization: Basic cHJvbTpzM2NyZXQ=\r\n\r\n")
+            .unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.0 400 Bad Request\r\n"), "{text}");
+        assert!(text.contains("HTTPS server"), "{text}");
+        assert!(!text.contains("portclass_packets_total"), "{text}");
+
+        // A client that trusts another certificate fails its handshake.
+        let other = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        let stranger = client(&other.cert.pem(), None);
+        let error = tls_get(addr, &stranger, "GET", Some("prom:s3cret")).unwrap_err();
+        assert!(error.to_string().contains("certificate"), "{error}");
+
+        // Garbage that is neither: the handshake fails, nothing is served.
+        let mut stream = connect(addr);
+        stream
+            .write_all(&[0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5])
+            .unwrap();
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        assert!(!String::from_utf8_lossy(&raw).contains("portclass"));
+
+        // And the server still serves.
+        let tls = client(&f.cert_pem, None);
+        assert_eq!(
+            tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap().0,
+            200
+        );
+    }
+
+    #[test]
+    fn silent_and_slow_handshakes_do_not_block_the_next_scrape() {
+        let f = Fixture::new();
+        let server = server(&f, &f.full());
+        let addr = server.local_addr();
+        // Connected, sending nothing.
+        let silent = connect(addr);
+        // The start of a ClientHello record, then nothing.
+        let mut partial = connect(addr);
+        partial.write_all(&[0x16, 0x03, 0x01, 0x02]).unwrap();
+        // Answered once the server gives up on both.
+        let tls = client(&f.cert_pem, None);
+        let (status, _, body) = tls_get(addr, &tls, "GET", Some("prom:s3cret")).unwrap();
+        assert_eq!((status, body.as_slice()), (200, BODY));
+        for mut stream in [silent, partial] {
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+            assert!(!String::from_utf8_lossy(&rest).contains("portclass"));
+        }
+    }
+
+    #[test]
+    fn basic_auth_works_without_tls_too() {
+        let f = Fixture::new();
+        let server = server(&f, &format!("basic_auth_users:\n  prom: {}\n", f.hash));
+        assert!(server.url().starts_with("http://"));
+        let get = |auth: &str| {
+            let mut stream = connect(server.local_addr());
+            let request = format!("GET /metrics HTTP/1.1\r\n{auth}\r\n");
+            stream.write_all(request.as_bytes()).unwrap();
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).unwrap();
+            parse(&raw)
+        };
+        let (status, _, body) = get("authorization: basic cHJvbTpzM2NyZXQ=\r\n");
+        assert_eq!((status, body.as_slice()), (200, BODY));
+        assert_eq!(get("").0, 401);
+        assert_eq!(get("Authorization: Bearer cHJvbTpzM2NyZXQ=\r\n").0, 401);
+        assert_eq!(get("Authorization: Basic !!!\r\n").0, 401);
+    }
+
+    #[test]
+    fn client_certificates_signed_by_the_client_ca_are_let_in() {
+        let f = Fixture::new();
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "test client CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(params, ca_key).unwrap();
+        std::fs::write(f.dir.path().join("ca.pem"), ca.pem()).unwrap();
+        let identity = || {
+            let key = rcgen::KeyPair::generate().unwrap();
+            let mut params = rcgen::CertificateParams::new(vec!["client".to_string()]).unwrap();
+            params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+            let cert = params.signed_by(&key, &ca).unwrap();
+            let key = PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+            (cert.der().clone(), key)
+        };
+        let tls = "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n  client_ca_file: ca.pem\n";
+
+        let required = server(
+            &f,
+            &format!("{tls}  client_auth_type: RequireAndVerifyClientCert\n"),
+        );
+        let with = client(&f.cert_pem, Some(identity()));
+        let without = client(&f.cert_pem, None);
+        let (status, _, body) = tls_get(required.local_addr(), &with, "GET", None).unwrap();
+        assert_eq!((status, body.as_slice()), (200, BODY));
+        assert!(tls_get(required.local_addr(), &without, "GET", None).is_err());
+        // A certificate the CA did not sign is refused.
+        let stranger = rcgen::generate_simple_self_signed(vec!["client".to_string()]).unwrap();
+        let key = PrivateKeyDer::try_from(stranger.signing_key.serialize_der()).unwrap();
+        let forged = client(&f.cert_pem, Some((stranger.cert.der().clone(), key)));
+        assert!(tls_get(required.local_addr(), &forged, "GET", None).is_err());
+
+        let optional = server(
+            &f,
+            &format!("{tls}  client_auth_type: VerifyClientCertIfGiven\n"),
+        );
+        assert_eq!(
+            tls_get(optional.local_addr(), &without, "GET", None)
+                .unwrap()
+                .0,
+            200
+        );
+        assert_eq!(
+            tls_get(optional.local_addr(), &with, "GET", None)
+                .unwrap()
+                .0,
+            200
+        );
+    }
+
+    #[test]
+    fn basic_credentials_parse_as_rfc_7617_says() {
+        assert_eq!(
+            basic_credentials(b" Basic cHJvbTpzM2NyZXQ="),
+            Some(("prom".to_string(), b"s3cret".to_vec()))
+        );
+        // The password may hold colons; the user may not.
+        assert_eq!(
+            basic_credentials(b"BASIC YTpiOmM="),
+            Some(("a".to_string(), b"b:c".to_vec()))
+        );
+        assert_eq!(basic_credentials(b"Basic cHJvbQ=="), None);
+        assert_eq!(basic_credentials(b"Bearer cHJvbTpzM2NyZXQ="), None);
+        assert_eq!(basic_credentials(b"Basic"), None);
+        assert_eq!(basic_credentials(b"Basic %%%"), None);
     }
 }
