@@ -10,7 +10,7 @@
 
 use crate::decode::Tunnel;
 use crate::pipeline::scans::ScanKind;
-use crate::schema::{CaptureStatsView, ReadView, ServerView};
+use crate::schema::{CaptureStatsView, GeoView, ReadView, ServerView};
 use std::io::{self, Write};
 
 /// The HTTP `Content-Type` of this format.
@@ -129,6 +129,20 @@ pub struct LiveMetrics {
     pub conversations_exact: bool,
     /// (name, pid, user, sent bytes, received bytes), busiest first.
     pub processes: Vec<(String, i32, String, u64, u64)>,
+    /// The name and place of addresses shown (servers, hosts, conversation
+    /// ends), for `portclass_address_info`.
+    pub addresses: std::collections::HashMap<String, AddressInfo>,
+}
+
+/// What is known of an address beyond its traffic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddressInfo {
+    /// Its name (learnt from the traffic, or looked up with `--resolve`).
+    pub name: Option<String>,
+    /// How the name was learnt (`dns`, `tls_sni`, ..., `rdns`).
+    pub name_source: Option<&'static str>,
+    /// Its place (`--geoip`).
+    pub geo: Option<GeoView>,
 }
 
 /// One conversation series: a client talking to a server's service, over
@@ -552,7 +566,60 @@ fn write_live(
     for (family, help, series, directions) in families {
         write_two_way(e, family, help, &series, directions)?;
     }
+    write_address_info(e, live, budget)?;
     write_table_exact(e, view, live)
+}
+
+/// `portclass_address_info`: the name and place of each address in an
+/// exported server, host or conversation series that has either, as an
+/// info series (so the counters' labels never change when a name is
+/// learnt). As many series as those families admit at most.
+fn write_address_info(
+    e: &mut Exposition<'_>,
+    live: &LiveMetrics,
+    budget: &SeriesBudget,
+) -> io::Result<()> {
+    let wanted = ["address", "client", "server"];
+    let admitted = (budget.servers.admitted.keys())
+        .chain(budget.hosts.admitted.keys())
+        .chain(budget.conversations.admitted.keys());
+    let mut addresses: Vec<&str> = admitted
+        .flat_map(|labels| labels.iter())
+        .filter(|(key, _)| wanted.contains(key))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    addresses.sort_unstable();
+    addresses.dedup();
+    let rows: Vec<(&str, &AddressInfo)> = addresses
+        .into_iter()
+        .filter_map(|address| Some((address, live.addresses.get(address)?)))
+        .filter(|(_, info)| info.name.is_some() || info.geo.is_some())
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    e.family(
+        "portclass_address_info",
+        Kind::Gauge,
+        "The name (and how it was learnt) and the place (--geoip) of each address in the exported server, host and conversation series; the value is always 1.",
+    )?;
+    for (address, info) in rows {
+        let geo = info.geo.clone().unwrap_or_default();
+        let asn = geo.asn.map(|asn| asn.to_string()).unwrap_or_default();
+        let labels: Vec<(&str, &str)> = [
+            ("address", address),
+            ("name", info.name.as_deref().unwrap_or("")),
+            ("name_source", info.name_source.unwrap_or("")),
+            ("country", geo.country.as_deref().unwrap_or("")),
+            ("asn", &asn),
+            ("as_org", geo.as_org.as_deref().unwrap_or("")),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+        e.sample("portclass_address_info", &labels, 1)?;
+    }
+    Ok(())
 }
 
 /// A family of series with a `direction` label, each series written once

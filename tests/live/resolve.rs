@@ -1,12 +1,13 @@
 //! `live --resolve`: the capturing namespace's own `/etc/hosts` names the
 //! server and the client of a real TCP connection; the names show while
 //! the capture runs (the lookups never hold up a refresh) and in the
-//! summary, marked as looked up (`rdns`).
+//! summary, marked as looked up (`rdns`), and `/metrics` says them in
+//! `portclass_address_info`.
 
-use crate::common::netns::{NetPair, Side, TCP_CLIENT, TCP_SERVER, python};
+use crate::common::netns::{HTTP_GET, NetPair, Side, TCP_CLIENT, TCP_SERVER, python};
 use crate::session::*;
 use serde_json::Value;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The name and source a JSON document gives `address` among its servers.
 fn server_name(doc: &Value, address: &str) -> Option<(String, String)> {
@@ -45,15 +46,48 @@ fn servers_and_clients_get_their_names_from_the_resolver_as_the_capture_runs() {
             "--filter",
             "tcp port 8080",
             "--duration",
-            "3",
+            "30",
             "--interval",
             "0.5",
+            "--metrics",
+            "127.0.0.1:0",
         ],
     );
     net.run_ok(
         Side::A,
         &[python(), "-c", TCP_CLIENT, &net.v4_b, "8080", "1"],
     );
+    // The names in /metrics: one info series per address named.
+    let said = "portclass: serving Prometheus metrics at ";
+    let stderr = live.stderr_so_far();
+    let url = (stderr.lines())
+        .find_map(|line| line.strip_prefix(said))
+        .unwrap_or_else(|| panic!("no line {said:?} on stderr:\n{stderr}"))
+        .to_string();
+    let want = [
+        format!(
+            "portclass_address_info{{interface=\"{}\",address=\"{}\",name=\"srv.hosts.test\",name_source=\"rdns\"}} 1",
+            net.ns_b, net.v4_b
+        ),
+        format!(
+            "portclass_address_info{{interface=\"{}\",address=\"{}\",name=\"client.hosts.test\",name_source=\"rdns\"}} 1",
+            net.ns_b, net.v4_a
+        ),
+    ];
+    let start = Instant::now();
+    loop {
+        let got = net.run(Side::B, &[python(), "-c", HTTP_GET, &url], STOP_TIMEOUT);
+        let text = got.stdout_text();
+        if want.iter().all(|line| text.lines().any(|l| l == line)) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{want:?} not in /metrics after 10 s; last scrape:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    live.signal("INT");
     let out = finish(&mut live);
 
     let named = server_name(&out.summary, &net.v4_b);

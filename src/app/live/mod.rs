@@ -20,16 +20,21 @@ use crate::capture::{CaptureStats, LiveCapture, default_interface, list_interfac
 use crate::classify::PortDb;
 use crate::config::{LiveSettings, NameSettings};
 use crate::pipeline::Stream;
+use crate::pipeline::names::NameSource;
 use crate::render::alerts::{alert_text, write_alert};
 use crate::render::live::{LiveStatus, write_interfaces, write_snapshot, write_summary};
-use crate::render::prometheus::{LiveMetrics, SeriesBudget, write_alert_counters, write_metrics};
+use crate::render::prometheus::{
+    AddressInfo, LiveMetrics, SeriesBudget, write_alert_counters, write_metrics,
+};
 use crate::render::screen::{ScreenState, ServiceKey};
 use crate::render::{Format, ReportView};
+use crate::schema::GeoView;
 use crate::schema::{
     CaptureStatsView, InterfaceState, InterfaceView, ProcessesView, ReadView, SavedView,
 };
 use crate::tally::InputStatus;
 use crate::tally::report::ReportTally;
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -103,6 +108,7 @@ fn publish(
                 )
             })
             .collect(),
+        addresses: address_info(totals),
     };
     let mut body = Vec::new();
     write_metrics(
@@ -118,6 +124,33 @@ fn publish(
     }
     server.publish(body);
     Ok(())
+}
+
+/// The name and place of every address `view` shows, for
+/// `portclass_address_info`.
+fn address_info(view: &ReportView) -> HashMap<String, AddressInfo> {
+    let info =
+        |name: &Option<String>, source: Option<NameSource>, geo: &Option<GeoView>| AddressInfo {
+            name: name.clone(),
+            name_source: source.map(NameSource::name),
+            geo: geo.clone(),
+        };
+    let mut addresses = HashMap::new();
+    for s in &view.read.servers.entries {
+        let found = info(&s.name, s.name_source, &s.geo);
+        addresses.insert(s.address.to_string(), found);
+    }
+    for h in &view.report.hosts.entries {
+        let found = info(&h.name, h.name_source, &h.geo);
+        addresses.insert(h.address.to_string(), found);
+    }
+    for c in &view.report.conversations.entries {
+        let client = info(&c.client_name, c.client_name_source, &c.client_geo);
+        addresses.entry(c.client.to_string()).or_insert(client);
+        let server = info(&c.server_name, c.server_name_source, &c.server_geo);
+        addresses.entry(c.server.to_string()).or_insert(server);
+    }
+    addresses
 }
 
 /// What the metrics endpoint asks of its clients, in words.
