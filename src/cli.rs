@@ -126,12 +126,21 @@ impl FormatHelp {
     }
 }
 
-const READ_FORMATS: FormatHelp = FormatHelp {
-    table: "Aligned tables for a terminal",
-    json: "One JSON document, schema portclass.read/2 (see the README)",
-    csv: "The services table: a header line, then one row per service",
-    markdown: "The tables in Markdown, for tickets and wikis",
-};
+/// Output formats of `read`: the four of [`Format`], and Parquet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReadFormat {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON document, schema portclass.read/2 (see the README).
+    Json,
+    /// The services table: a header line, then one row per service.
+    Csv,
+    /// The tables in Markdown, for tickets and wikis.
+    Markdown,
+    /// Parquet files, one per table (services per input, servers, ports,
+    /// inputs), in the directory --out names (see the README).
+    Parquet,
+}
 
 const DIFF_FORMATS: FormatHelp = FormatHelp {
     table: "What was compared, then a table of changes per section",
@@ -273,8 +282,13 @@ pub struct ReadArgs {
     pub files: Vec<OsString>,
 
     /// Output format.
-    #[arg(short, long, default_value = "table", value_parser = READ_FORMATS.parser())]
-    pub format: Format,
+    #[arg(short, long, value_enum, default_value_t = ReadFormat::Table)]
+    pub format: ReadFormat,
+
+    /// Write the output here instead of standard output; with `--format
+    /// parquet`, the directory for its files (created when missing).
+    #[arg(short, long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 
     /// Service rows to show in table and markdown output (0: all); the rest
     /// are summed in one line. JSON and CSV always hold every row.
@@ -311,6 +325,9 @@ pub enum ReportFormat {
     Json,
     /// One table as CSV, chosen with --table.
     Csv,
+    /// Parquet files, one per table (services per input, servers, hosts,
+    /// conversations, ports, inputs), in the directory --out names.
+    Parquet,
 }
 
 /// The tables `report --format csv` can write.
@@ -334,7 +351,8 @@ pub struct ReportArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<OsString>,
 
-    /// Write the report here instead of standard output.
+    /// Write the report here instead of standard output; with `--format
+    /// parquet`, the directory for its files.
     #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
@@ -383,9 +401,24 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Write the merged summary here instead of standard output.
+    /// Write the merged summary here instead of standard output; with
+    /// `--format parquet`, the directory for its files.
     #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = MergeFormat::Json)]
+    pub format: MergeFormat,
+}
+
+/// Output formats of `merge`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// One JSON summary (a report when every input is one, else read's
+    /// shape).
+    Json,
+    /// Parquet files, one per table, in the directory --out names.
+    Parquet,
 }
 
 /// What `diff --factor` and `--min` compare.
@@ -732,7 +765,7 @@ mod tests {
                     args.files,
                     vec![OsString::from("a.pcap"), OsString::from("-")]
                 );
-                assert_eq!(args.format, Format::Json);
+                assert_eq!(args.format, ReadFormat::Json);
             }
             other => panic!("parsed as {other:?}"),
         }
