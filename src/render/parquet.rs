@@ -25,7 +25,7 @@ use crate::schema::{
     ReportSections, ServersView, ServiceView, TopView,
 };
 use arrow_array::builder::{
-    BooleanBuilder, ListBuilder, StringBuilder, StringDictionaryBuilder,
+    BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, StringDictionaryBuilder,
     TimestampNanosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::types::Int32Type;
@@ -184,10 +184,19 @@ impl Columns {
         self.push(name, DataType::Boolean, false, Arc::new(builder.finish()));
     }
 
-    fn time(&mut self, name: &str, values: impl Iterator<Item = Option<i64>>) {
+    /// A time: `<name>_timestamp` (UTC, ns) and `<name>_ns`, the same
+    /// nanoseconds as an integer (engines that keep timestamps in
+    /// microseconds, DuckDB and Spark, drop the last three digits of the
+    /// first).
+    fn time(&mut self, name: &str, values: impl Iterator<Item = Option<i64>> + Clone) {
         let mut builder = TimestampNanosecondBuilder::new().with_timezone("UTC");
+        builder.extend(values.clone());
+        let column = format!("{name}_timestamp");
+        self.push(&column, timestamp_type(), true, Arc::new(builder.finish()));
+        let mut builder = Int64Builder::new();
         builder.extend(values);
-        self.push(name, timestamp_type(), true, Arc::new(builder.finish()));
+        let column = format!("{name}_ns");
+        self.push(&column, DataType::Int64, true, Arc::new(builder.finish()));
     }
 
     fn batch(self) -> io::Result<RecordBatch> {
@@ -281,8 +290,8 @@ fn services_batch(rows: &InputRows<'_>) -> io::Result<RecordBatch> {
     let span = rows.span;
     let mut c = Columns::default();
     c.label("input", each().map(|_| rows.input));
-    c.time("first_timestamp", each().map(|_| span.map(|s| s.0)));
-    c.time("last_timestamp", each().map(|_| span.map(|s| s.1)));
+    c.time("first", each().map(|_| span.map(|s| s.0)));
+    c.time("last", each().map(|_| span.map(|s| s.1)));
     c.optional_label("tunnel", each().map(|s| s.key.tunnel.map(|t| t.name())));
     c.label("transport", each().map(|s| s.key.transport.name()));
     c.optional_port("port", each().map(|s| s.key.port));
@@ -441,8 +450,8 @@ pub fn write_servers<W: Write + Send>(servers: &ServersView, out: W) -> io::Resu
     c.port("port", each().map(|s| s.port));
     c.optional_label("service", each().map(|s| s.service.as_deref()));
     c.label("identified_by", each().map(|s| s.identified_by.name()));
-    c.time("first_timestamp", each().map(|s| s.first_ns));
-    c.time("last_timestamp", each().map(|s| s.last_ns));
+    c.time("first", each().map(|s| s.first_ns));
+    c.time("last", each().map(|s| s.last_ns));
     c.count("to_server_packets", each().map(|s| s.to_server_packets));
     c.count("to_server_bytes", each().map(|s| s.to_server_bytes));
     c.count("from_server_packets", each().map(|s| s.from_server_packets));
@@ -499,8 +508,8 @@ pub fn write_conversations<W: Write + Send>(report: &ReportSections, out: W) -> 
     c.required_text("server", each().map(|r| r.server.to_string()));
     c.port("server_port", each().map(|r| r.server_port));
     c.optional_label("service", each().map(|r| r.service.as_deref()));
-    c.time("first_timestamp", each().map(|r| r.first_ns));
-    c.time("last_timestamp", each().map(|r| r.last_ns));
+    c.time("first", each().map(|r| r.first_ns));
+    c.time("last", each().map(|r| r.last_ns));
     c.count("to_server_packets", each().map(|r| r.to_server_packets));
     c.count("to_server_bytes", each().map(|r| r.to_server_bytes));
     c.count("to_client_packets", each().map(|r| r.to_client_packets));
@@ -524,8 +533,8 @@ pub fn write_inputs<W: Write + Send>(inputs: &[InputView], out: W) -> io::Result
     c.text("error", each().map(|i| i.error.as_deref()));
     c.count("packets", each().map(|i| i.packets));
     c.count("bytes", each().map(|i| i.bytes));
-    c.time("first_timestamp", each().map(|i| i.first_timestamp_ns));
-    c.time("last_timestamp", each().map(|i| i.last_timestamp_ns));
+    c.time("first", each().map(|i| i.first_timestamp_ns));
+    c.time("last", each().map(|i| i.last_timestamp_ns));
     let mut links = ListBuilder::new(StringBuilder::new());
     for input in each() {
         for link in &input.link_types {
