@@ -11,8 +11,8 @@
 //! column, since their rows are the busiest keys kept, not every key.
 //!
 //! Columns are typed: counts `UInt64`, ports `UInt16`, times
-//! `Timestamp(ns, UTC)`, repetitive strings (input, transport, service,
-//! ...) Arrow dictionaries; Parquet dictionary-encodes every column where
+//! `Timestamp(µs, UTC)` beside their exact nanoseconds (`Int64`),
+//! repetitive strings (input, transport, service, ...) Arrow dictionaries; Parquet dictionary-encodes every column where
 //! it pays, and pages are compressed with Snappy.
 //!
 //! May import: `schema` (the views written), `decode` and `pipeline` enums
@@ -26,7 +26,7 @@ use crate::schema::{
 };
 use arrow_array::builder::{
     BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, StringDictionaryBuilder,
-    TimestampNanosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
+    TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -98,9 +98,9 @@ struct Columns {
     arrays: Vec<ArrayRef>,
 }
 
-/// The Arrow type of a nanosecond UTC timestamp.
+/// The Arrow type of a UTC timestamp in microseconds.
 fn timestamp_type() -> DataType {
-    DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()))
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
 /// The Arrow type of a dictionary-encoded string.
@@ -184,13 +184,12 @@ impl Columns {
         self.push(name, DataType::Boolean, false, Arc::new(builder.finish()));
     }
 
-    /// A time: `<name>_timestamp` (UTC, ns) and `<name>_ns`, the same
-    /// nanoseconds as an integer (engines that keep timestamps in
-    /// microseconds, DuckDB and Spark, drop the last three digits of the
-    /// first).
+    /// A time: `<name>_timestamp` (UTC, in microseconds, the unit every
+    /// engine reads: Spark refuses nanoseconds, DuckDB truncates them) and
+    /// `<name>_ns`, the exact nanoseconds as an integer.
     fn time(&mut self, name: &str, values: impl Iterator<Item = Option<i64>> + Clone) {
-        let mut builder = TimestampNanosecondBuilder::new().with_timezone("UTC");
-        builder.extend(values.clone());
+        let mut builder = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+        builder.extend(values.clone().map(|ns| ns.map(|ns| ns.div_euclid(1000))));
         let column = format!("{name}_timestamp");
         self.push(&column, timestamp_type(), true, Arc::new(builder.finish()));
         let mut builder = Int64Builder::new();
