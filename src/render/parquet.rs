@@ -12,8 +12,9 @@
 //!
 //! Columns are typed: counts `UInt64`, ports `UInt16`, times
 //! `Timestamp(µs, UTC)` beside their exact nanoseconds (`Int64`),
-//! repetitive strings (input, transport, service, ...) Arrow dictionaries; Parquet dictionary-encodes every column where
-//! it pays, and pages are compressed with Snappy.
+//! repetitive strings (input, transport, service, ...) Arrow dictionaries;
+//! Parquet dictionary-encodes every column where it pays, and pages are
+//! compressed with Snappy.
 //!
 //! May import: `schema` (the views written), `decode` and `pipeline` enums
 //! for their names, arrow-array, arrow-schema, parquet, serde_json. Writes
