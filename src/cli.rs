@@ -90,8 +90,9 @@ pub enum Command {
     Man,
 }
 
-/// Output formats of read, live, interfaces and ports. What each holds
-/// differs by subcommand, and so does the help of each `--format`.
+/// Output formats of diff, live, interfaces and ports (read has these and
+/// Parquet: [`ReadFormat`]). What each holds differs by subcommand, and so
+/// does the help of each `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned tables for a terminal.

@@ -178,8 +178,10 @@ fn run_read(
         filter.as_ref(),
         settings.threads,
         |part| {
-            // Each input's own rows, so that inputs stay apart in the tables.
+            // Each input's own rows, so that inputs stay apart in the tables
+            // (one input's are the total's, taken below).
             if let Some(parquet) = &mut parquet
+                && settings.inputs.len() > 1
                 && let [input] = part.inputs()
             {
                 let view = crate::schema::ReadView::new(part, db, names.numeric);
@@ -195,7 +197,10 @@ fn run_read(
     let (format, path) = match (&settings.output, parquet) {
         (Output::Stream(format, path), None) => (*format, path.as_deref()),
         (_, parquet) => {
-            if let Some(parquet) = parquet {
+            if let Some(mut parquet) = parquet {
+                if let [input] = view.inputs.as_slice() {
+                    parquet.add(&render::parquet::InputRows::of(&input.name, &view));
+                }
                 parquet.finish(&view, None)?;
             }
             return Ok(exit);
