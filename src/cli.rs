@@ -99,8 +99,9 @@ pub enum Command {
     Man,
 }
 
-/// Output formats of read, live, interfaces and ports. What each holds
-/// differs by subcommand, and so does the help of each `--format`.
+/// Output formats of diff, live, interfaces and ports (read has these and
+/// Parquet: [`ReadFormat`]). What each holds differs by subcommand, and so
+/// does the help of each `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Aligned tables for a terminal.
@@ -135,12 +136,21 @@ impl FormatHelp {
     }
 }
 
-const READ_FORMATS: FormatHelp = FormatHelp {
-    table: "Aligned tables for a terminal",
-    json: "One JSON document, schema portclass.read/2 (see the README)",
-    csv: "The services table: a header line, then one row per service",
-    markdown: "The tables in Markdown, for tickets and wikis",
-};
+/// Output formats of `read`: the four of [`Format`], and Parquet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReadFormat {
+    /// Aligned tables for a terminal.
+    Table,
+    /// One JSON document, schema portclass.read/2 (see the README).
+    Json,
+    /// The services table: a header line, then one row per service.
+    Csv,
+    /// The tables in Markdown, for tickets and wikis.
+    Markdown,
+    /// Parquet files, one per table (services per input, servers, ports,
+    /// inputs), in the directory --out names (see the README).
+    Parquet,
+}
 
 const DIFF_FORMATS: FormatHelp = FormatHelp {
     table: "What was compared, then a table of changes per section",
@@ -282,8 +292,13 @@ pub struct ReadArgs {
     pub files: Vec<OsString>,
 
     /// Output format.
-    #[arg(short, long, default_value = "table", value_parser = READ_FORMATS.parser())]
-    pub format: Format,
+    #[arg(short, long, value_enum, default_value_t = ReadFormat::Table)]
+    pub format: ReadFormat,
+
+    /// Write the output here instead of standard output; with `--format
+    /// parquet`, the directory for its files (created when missing).
+    #[arg(short, long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 
     /// Service rows to show in table and markdown output (0: all); the rest
     /// are summed in one line. JSON and CSV always hold every row.
@@ -320,6 +335,9 @@ pub enum ReportFormat {
     Json,
     /// One table as CSV, chosen with --table.
     Csv,
+    /// Parquet files, one per table (services per input, servers, hosts,
+    /// conversations, ports, inputs), in the directory --out names.
+    Parquet,
 }
 
 /// The tables `report --format csv` can write.
@@ -343,7 +361,8 @@ pub struct ReportArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<OsString>,
 
-    /// Write the report here instead of standard output.
+    /// Write the report here instead of standard output; with `--format
+    /// parquet`, the directory for its files.
     #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
 
@@ -392,9 +411,24 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Write the merged summary here instead of standard output.
+    /// Write the merged summary here instead of standard output; with
+    /// `--format parquet`, the directory for its files.
     #[arg(short, long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = MergeFormat::Json)]
+    pub format: MergeFormat,
+}
+
+/// Output formats of `merge`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// One JSON summary (a report when every input is one, else read's
+    /// shape).
+    Json,
+    /// Parquet files, one per table, in the directory --out names.
+    Parquet,
 }
 
 /// What `diff --factor` and `--min` compare.
@@ -749,7 +783,7 @@ mod tests {
                     args.files,
                     vec![OsString::from("a.pcap"), OsString::from("-")]
                 );
-                assert_eq!(args.format, Format::Json);
+                assert_eq!(args.format, ReadFormat::Json);
             }
             other => panic!("parsed as {other:?}"),
         }

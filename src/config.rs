@@ -79,6 +79,15 @@ pub enum ConfigError {
         /// The format asked for.
         format: &'static str,
     },
+    /// `--format parquet` without `--out DIR`.
+    #[error(
+        "--format parquet writes a directory of files (one per table): give it with --out DIR, \
+         e.g. {command} --format parquet --out tables/ ..."
+    )]
+    ParquetNeedsOut {
+        /// The subcommand (`read`, `report`, `merge`).
+        command: &'static str,
+    },
     /// `--buffer-size` out of range.
     #[error("--buffer-size must be between 64 and 2097151 KiB (2 GiB), got {0}")]
     BadBufferSize(u32),
@@ -177,13 +186,40 @@ fn analysis_settings(args: &cli::AnalysisArgs) -> Result<AnalysisSettings, Confi
     })
 }
 
+/// Where and how `read`, `report` or `merge` writes: one stream in a
+/// format of [`Format`] (to standard output or `--out FILE`), or Parquet
+/// files in a directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output<F> {
+    /// One stream in format `F`; to this file, or standard output.
+    Stream(F, Option<PathBuf>),
+    /// Parquet files, one per table, in this directory.
+    Parquet(PathBuf),
+}
+
+impl<F> Output<F> {
+    /// `Stream(format, out)`, or `Parquet(out)` when `parquet` is set
+    /// (refused without `--out`).
+    fn new(
+        format: Option<F>,
+        out: Option<PathBuf>,
+        command: &'static str,
+    ) -> Result<Output<F>, ConfigError> {
+        match (format, out) {
+            (Some(format), out) => Ok(Output::Stream(format, out)),
+            (None, Some(dir)) => Ok(Output::Parquet(dir)),
+            (None, None) => Err(ConfigError::ParquetNeedsOut { command }),
+        }
+    }
+}
+
 /// What `read` does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadSettings {
     /// The captures, in command-line order.
     pub inputs: Vec<Input>,
-    /// Output format.
-    pub format: Format,
+    /// Output format and place.
+    pub output: Output<Format>,
     /// Service rows shown by table and markdown (0: all).
     pub top: usize,
     /// Worker threads.
@@ -318,10 +354,9 @@ pub struct LiveSettings {
 pub struct ReportSettings {
     /// Captures and JSON summaries, in command-line order.
     pub inputs: Vec<Input>,
-    /// Where to write (stdout when `None`).
-    pub out: Option<PathBuf>,
-    /// Output format.
-    pub format: cli::ReportFormat,
+    /// Output format (never [`cli::ReportFormat::Parquet`] in a stream)
+    /// and place.
+    pub output: Output<cli::ReportFormat>,
     /// Rows per table.
     pub top: usize,
     /// Time-series bucket width (automatic when `None`).
@@ -341,8 +376,8 @@ pub struct ReportSettings {
 pub struct MergeSettings {
     /// The JSON summaries.
     pub inputs: Vec<PathBuf>,
-    /// Where to write (stdout when `None`).
-    pub out: Option<PathBuf>,
+    /// JSON (to a file or standard output), or Parquet files.
+    pub output: Output<()>,
 }
 
 /// Everything a run needs, validated.
@@ -563,7 +598,7 @@ fn report_output(
     format: Option<cli::ReportFormat>,
     table: Option<cli::ReportTableArg>,
 ) -> Result<(cli::ReportFormat, cli::ReportTableArg), ConfigError> {
-    use cli::ReportFormat::{Csv, Html, Json, Markdown};
+    use cli::ReportFormat::{Csv, Html, Json, Markdown, Parquet};
     let services = cli::ReportTableArg::Services;
     match (format, table) {
         (None, None) => Ok((Html, services)),
@@ -575,6 +610,7 @@ fn report_output(
                 Markdown => "markdown",
                 Json => "json",
                 Csv => "csv",
+                Parquet => "parquet",
             },
         }),
     }
@@ -681,12 +717,19 @@ impl Settings {
                     return Err(ConfigError::StdinTwice);
                 }
                 let plan = thread_plan(args.threads, inputs.len(), true)?;
+                let stream = match args.format {
+                    cli::ReadFormat::Table => Some(Format::Table),
+                    cli::ReadFormat::Json => Some(Format::Json),
+                    cli::ReadFormat::Csv => Some(Format::Csv),
+                    cli::ReadFormat::Markdown => Some(Format::Markdown),
+                    cli::ReadFormat::Parquet => None,
+                };
                 Job::Read(ReadSettings {
                     filter: FilterRequest::new(args.filters, &[])?,
                     analysis: threaded_analysis(&args.analysis, plan)?,
                     threads: plan.0,
                     inputs,
-                    format: format(args.format),
+                    output: Output::new(stream, args.out, "read")?,
                     top: args.top,
                 })
             }
@@ -697,22 +740,25 @@ impl Settings {
                 }
                 let plan = thread_plan(args.threads, inputs.len(), false)?;
                 let (format, table) = report_output(args.format, args.table)?;
+                let stream = (format != cli::ReportFormat::Parquet).then_some(format);
                 Job::Report(ReportSettings {
                     filter: FilterRequest::new(args.filters, &[])?,
                     analysis: threaded_analysis(&args.analysis, plan)?,
                     bucket_ns: args.bucket.as_deref().map(parse_duration_ns).transpose()?,
                     inputs,
-                    out: args.out,
-                    format,
+                    output: Output::new(stream, args.out, "report")?,
                     top: args.top,
                     table,
                     threads: plan.0,
                 })
             }
-            Command::Merge(args) => Job::Merge(MergeSettings {
-                inputs: args.files,
-                out: args.out,
-            }),
+            Command::Merge(args) => {
+                let stream = (args.format == cli::MergeFormat::Json).then_some(());
+                Job::Merge(MergeSettings {
+                    inputs: args.files,
+                    output: Output::new(stream, args.out, "merge")?,
+                })
+            }
             Command::Diff(args) => Job::Diff(diff_settings(args)?),
             Command::Live(args) => Job::Live(live_settings(args)?),
             Command::Interfaces(args) => Job::Interfaces(format(args.format)),
@@ -784,7 +830,11 @@ mod tests {
         use cli::{ReportFormat, ReportTableArg};
         let output = |args: &[&str]| {
             settings(args).map(|s| match s.job {
-                Job::Report(report) => (report.format, report.table),
+                Job::Report(ReportSettings {
+                    output: Output::Stream(format, _),
+                    table,
+                    ..
+                }) => (format, table),
                 other => panic!("wrong job {other:?}"),
             })
         };
@@ -804,6 +854,25 @@ mod tests {
             output(&["portclass", "report", "a", "-f", "json", "--table", "hosts"]),
             Err(ConfigError::TableWithoutCsv { format: "json" })
         );
+    }
+
+    #[test]
+    fn parquet_needs_a_directory() {
+        for command in ["read", "report", "merge"] {
+            assert_eq!(
+                settings(&["portclass", command, "a", "--format", "parquet"]),
+                Err(ConfigError::ParquetNeedsOut { command })
+            );
+            let s =
+                settings(&["portclass", command, "a", "-f", "parquet", "-o", "d"]).expect("valid");
+            let dir = match s.job {
+                Job::Read(read) => read.output == Output::Parquet("d".into()),
+                Job::Report(report) => report.output == Output::Parquet("d".into()),
+                Job::Merge(merge) => merge.output == Output::Parquet("d".into()),
+                other => panic!("wrong job {other:?}"),
+            };
+            assert!(dir, "{command}");
+        }
     }
 
     #[test]

@@ -13,13 +13,15 @@ pub mod processes;
 mod progress;
 mod report;
 mod resolve;
+mod tables;
 
 use crate::capture::{FilterError, Input, PacketFilter};
 use crate::classify::ServiceFilterError;
 use crate::classify::{NamingRule, PortDb, PortDbError};
 use crate::cli;
 use crate::config::{
-    AnalysisSettings, FilterRequest, Job, NameSettings, PortsSettings, ReadSettings, Settings,
+    AnalysisSettings, FilterRequest, Job, NameSettings, Output, PortsSettings, ReadSettings,
+    Settings,
 };
 use crate::pipeline::geo::{GeoDb, GeoError};
 use crate::pipeline::read_input;
@@ -56,6 +58,14 @@ pub enum AppError {
     /// Writing standard output failed (a closed pipe is one such case).
     #[error("cannot write to standard output: {0} (what it got is incomplete)")]
     Output(#[from] io::Error),
+    /// The directory of `--format parquet --out DIR` cannot be used.
+    #[error("{path}: {message}")]
+    OutDir {
+        /// The directory as given.
+        path: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// Creating or writing an output file (`report --out`, `merge --out`)
     /// failed.
     #[error("{path}: cannot write it: {error}; {outcome}")]
@@ -202,27 +212,56 @@ fn run_read(
 ) -> Result<u8, AppError> {
     let rule = db.naming_rule();
     let filter = packet_filter(&settings.filter, db)?;
-    let tally = read_inputs(
+    // The directory is checked before anything is read.
+    let mut parquet = match &settings.output {
+        Output::Parquet(dir) => Some(tables::ParquetRun::start(dir)?),
+        Output::Stream(..) => None,
+    };
+    let tally = read_inputs_each(
         &settings.inputs,
         &rule,
         &settings.analysis,
         filter.as_ref(),
         settings.threads,
+        |part| {
+            // Each input's own rows, so that inputs stay apart in the tables
+            // (one input's are the total's, taken below).
+            if let Some(parquet) = &mut parquet
+                && settings.inputs.len() > 1
+                && let [input] = part.inputs()
+            {
+                let view = crate::schema::ReadView::new(part, db, names.numeric);
+                parquet.add(&render::parquet::InputRows::of(&input.name, &view));
+            }
+        },
     );
     let exit = report_input_status(&tally, err)?;
+    let mut view = crate::schema::ReadView::new(&tally, db, names.numeric);
+    lookups.add_to(&mut view, true);
+    let (format, path) = match (&settings.output, parquet) {
+        (Output::Stream(format, path), None) => (*format, path.as_deref()),
+        (_, parquet) => {
+            if let Some(mut parquet) = parquet {
+                if let [input] = view.inputs.as_slice() {
+                    parquet.add(&render::parquet::InputRows::of(&input.name, &view));
+                }
+                parquet.finish(&view, None)?;
+            }
+            return Ok(exit);
+        }
+    };
     // With nothing read at all, a summary of zeros is noise for a person;
     // machine formats still get their (empty, statused) document.
     let nothing_read = tally
         .inputs()
         .iter()
         .all(|i| matches!(i.status, InputStatus::Failed(_)));
-    if nothing_read && matches!(settings.format, Format::Table | Format::Markdown) {
+    if nothing_read && matches!(format, Format::Table | Format::Markdown) {
         return Ok(exit);
     }
-    let mut view = crate::schema::ReadView::new(&tally, db, names.numeric);
-    lookups.add_to(&mut view, true);
-    render::write_read(&view, settings.format, settings.top, out)?;
-    out.flush()?;
+    report::with_output(path, out, |w| {
+        render::write_read(&view, format, settings.top, w)
+    })?;
     Ok(exit)
 }
 
@@ -296,6 +335,19 @@ pub fn read_inputs(
     filter: Option<&PacketFilter>,
     threads: usize,
 ) -> Tally {
+    read_inputs_each(inputs, rule, analysis, filter, threads, |_| {})
+}
+
+/// [`read_inputs`], showing each input's own tally to `each` before it is
+/// added to the total.
+fn read_inputs_each(
+    inputs: &[Input],
+    rule: &NamingRule,
+    analysis: &AnalysisSettings,
+    filter: Option<&PacketFilter>,
+    threads: usize,
+    mut each: impl FnMut(&Tally),
+) -> Tally {
     let progress = progress::Progress::start(inputs);
     let counter = progress.as_ref().map(progress::Progress::counter);
     let mut total = Tally::new();
@@ -308,7 +360,10 @@ pub fn read_inputs(
             read_input(&mut tally, position, input, rule, analysis, filter, counter);
             tally
         },
-        |part| total += part,
+        |part| {
+            each(&part);
+            total += part;
+        },
     );
     total.sort_inputs();
     total

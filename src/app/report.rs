@@ -2,6 +2,7 @@
 //! combined into one report tally, rendered in the chosen format.
 
 use super::progress::Progress;
+use super::tables::ParquetRun;
 use super::{
     AppError, EXIT_FAILED, EXIT_OK, Lookups, each_input, read_input, report_input_status, say,
 };
@@ -9,10 +10,11 @@ use crate::capture::{CaptureReader, Input, PacketFilter, ProgressCounter};
 use crate::classify::{NamingRule, PortDb};
 use crate::cli::{ReportFormat, ReportTableArg};
 use crate::config::AnalysisSettings;
-use crate::config::{MergeSettings, NameSettings, ReportSettings};
+use crate::config::{MergeSettings, NameSettings, Output, ReportSettings};
 use crate::pipeline::read_opened;
 use crate::render::csv::write_report as write_csv;
 use crate::render::html::write_html;
+use crate::render::parquet::InputRows;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
 use crate::schema::ReadView;
 use crate::summary::{self, SummaryError, looks_like_json};
@@ -30,6 +32,38 @@ const DEFAULT_TOP: usize = 10;
 struct Part {
     tally: ReportTally,
     details: bool,
+    /// The input as named on the command line.
+    origin: String,
+}
+
+/// The name a summary's or capture's rows carry in the Parquet tables:
+/// its one capture's, or (a summary of several) its own.
+fn rows_name(tally: &ReportTally, origin: &str) -> String {
+    match tally.base.inputs() {
+        [input] => input.name.clone(),
+        _ => origin.to_owned(),
+    }
+}
+
+/// Adds the rows of one input (a capture, or a summary) to the Parquet
+/// tables: with directions when it carried the report's details.
+fn add_rows(
+    parquet: &mut ParquetRun,
+    tally: &ReportTally,
+    details: bool,
+    origin: &str,
+    (db, numeric): (&PortDb, bool),
+) {
+    let name = rows_name(tally, origin);
+    if details {
+        let view = ReportView::new(tally, db, numeric, DEFAULT_TOP);
+        let mut rows = InputRows::of(&name, &view.read);
+        rows.directions = Some(&view.report.service_directions);
+        parquet.add(&rows);
+    } else {
+        let view = ReadView::new(&tally.base, db, numeric);
+        parquet.add(&InputRows::of(&name, &view));
+    }
 }
 
 /// Whether a file on the command line is a JSON summary (by content).
@@ -110,10 +144,18 @@ fn read_part(
                 return summary_part(position, input, loaded, filter, tally);
             }
             let opened = CaptureReader::from_stream(stream, &name);
-            read_opened(&mut tally, (position, name), opened, rule, analysis, filter);
+            read_opened(
+                &mut tally,
+                (position, name.clone()),
+                opened,
+                rule,
+                analysis,
+                filter,
+            );
             return Part {
                 tally,
                 details: true,
+                origin: name,
             };
         }
         if is_json_summary(path) {
@@ -126,6 +168,7 @@ fn read_part(
     Part {
         tally,
         details: true,
+        origin: name,
     }
 }
 
@@ -151,6 +194,7 @@ fn summary_part(
             Part {
                 tally: summary.tally,
                 details: summary.has_details,
+                origin: input.display_name(),
             }
         }
         Err(error) => {
@@ -160,6 +204,7 @@ fn summary_part(
             Part {
                 tally: empty,
                 details: true,
+                origin: input.display_name(),
             }
         }
     }
@@ -172,7 +217,7 @@ pub(super) fn is_stream(path: &Path) -> bool {
 }
 
 /// Opens `--out` (or uses stdout) and runs `write` on it.
-fn with_output(
+pub(super) fn with_output(
     out_path: Option<&Path>,
     out: &mut dyn Write,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -231,6 +276,15 @@ pub fn run_report(
 ) -> Result<u8, AppError> {
     let rule = db.naming_rule();
     let filter = super::packet_filter(&settings.filter, db)?;
+    // The directory is checked before anything is read.
+    let (format, path) = match &settings.output {
+        Output::Stream(format, path) => (Some(*format), path.as_deref()),
+        Output::Parquet(_) => (None, None),
+    };
+    let mut parquet = match &settings.output {
+        Output::Parquet(dir) => Some(ParquetRun::start(dir)?),
+        Output::Stream(..) => None,
+    };
     let mut total = ReportTally::new(settings.bucket_ns);
     let mut details = true;
     let progress = Progress::start(&settings.inputs);
@@ -250,6 +304,10 @@ pub fn run_report(
         },
         |part| {
             details &= part.details;
+            if let Some(parquet) = &mut parquet {
+                let input = (db, names.numeric);
+                add_rows(parquet, &part.tally, part.details, &part.origin, input);
+            }
             total += part.tally;
         },
     );
@@ -267,8 +325,14 @@ pub fn run_report(
     let mut view = ReportView::new(&total, db, names.numeric, settings.top);
     view.report.details_available = details;
     lookups.add_to(&mut view, true);
-    let path = settings.out.as_deref();
-    match settings.format {
+    let Some(format) = format else {
+        if let Some(parquet) = parquet {
+            parquet.finish(&view.read, Some(&view.report))?;
+        }
+        return Ok(exit);
+    };
+    match format {
+        ReportFormat::Parquet => Ok(()),
         ReportFormat::Json => {
             let document = view.into_document();
             with_output(path, out, |w| write_json(&document, w))
@@ -285,7 +349,7 @@ pub fn run_report(
             with_output(path, out, |w| write_csv(&view, table, w))
         }
     }?;
-    if let Some(path) = &settings.out {
+    if let Some(path) = path {
         say(err, format_args!("report written to {}", path.display()))?;
     }
     Ok(exit)
@@ -305,12 +369,21 @@ pub fn run_merge(
     let mut total: Option<ReportTally> = None;
     let mut details = true;
     let mut offset = 0;
+    let mut parquet = match &settings.output {
+        Output::Parquet(dir) => Some(ParquetRun::start(dir)?),
+        Output::Stream(..) => None,
+    };
     for path in &settings.inputs {
         match summary::load(path) {
             Ok(mut summary) => {
                 summary.tally.base.renumber_inputs(offset);
                 offset += summary.tally.base.inputs().len().max(1);
                 details &= summary.has_details;
+                if let Some(parquet) = &mut parquet {
+                    let origin = path.display().to_string();
+                    let input = (db, names.numeric);
+                    add_rows(parquet, &summary.tally, summary.has_details, &origin, input);
+                }
                 match &mut total {
                     Some(t) => *t += summary.tally,
                     None => total = Some(summary.tally),
@@ -326,16 +399,27 @@ pub fn run_merge(
         return Ok(EXIT_FAILED);
     };
     total.base.sort_inputs();
-    let path = settings.out.as_deref();
+    let path = match &settings.output {
+        Output::Stream((), path) => path.as_deref(),
+        Output::Parquet(_) => None,
+    };
     if details {
         let mut view = ReportView::new(&total, db, names.numeric, DEFAULT_TOP);
         lookups.add_to(&mut view, true);
-        let document = view.into_document();
-        with_output(path, out, |w| write_json(&document, w))?;
+        match parquet {
+            Some(parquet) => parquet.finish(&view.read, Some(&view.report))?,
+            None => {
+                let document = view.into_document();
+                with_output(path, out, |w| write_json(&document, w))?;
+            }
+        }
     } else {
         let mut view = ReadView::new(&total.base, db, names.numeric);
         lookups.add_to(&mut view, true);
-        with_output(path, out, |w| write_json(&view, w))?;
+        match parquet {
+            Some(parquet) => parquet.finish(&view, None)?,
+            None => with_output(path, out, |w| write_json(&view, w))?,
+        }
     }
     Ok(EXIT_OK)
 }

@@ -1,14 +1,16 @@
 //! render: the views of [`schema`](crate::schema)'s documents built from
 //! tallies (`view`), and their serialisation, one file per format: tables
 //! and Markdown of `read` (`text`), the report as Markdown (`markdown`) and
-//! HTML (`html`), CSV (`csv`), JSON (serde, here), Prometheus
-//! (`prometheus`), the live output and screen (`live`, `screen`), with one
+//! HTML (`html`), CSV (`csv`), JSON (serde, here), Parquet tables
+//! (`parquet`), Prometheus (`prometheus`), the live output and screen
+//! (`live`, `screen`), with one
 //! kit of shared helpers: `table`, `units` (labels and units) and
 //! `wording` (sentences). Everything writes to an `io::Write`.
 //!
 //! May import: `schema`, `tally`, `classify`, `decode`, `pipeline` (its
 //! enums and scan findings), `capture::LinkType`, comfy-table, csv, maud,
-//! serde_json. Never reads captures or mutates tallies.
+//! serde_json, arrow-array, arrow-schema, parquet. Never reads captures or
+//! mutates tallies.
 
 pub mod alerts;
 pub mod csv;
@@ -16,6 +18,7 @@ mod diff;
 pub mod html;
 pub mod live;
 mod markdown;
+pub mod parquet;
 pub mod prometheus;
 mod scans;
 pub mod screen;

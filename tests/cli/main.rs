@@ -21,6 +21,7 @@ mod name_layers;
 mod names;
 mod naming;
 mod outputs;
+mod parquet;
 mod ports;
 mod resolve;
 mod services;
