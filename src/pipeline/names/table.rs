@@ -15,7 +15,7 @@
 
 use super::{Learnt, NameSource};
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::AddAssign;
 
 /// The most addresses the table names (about 1.5 MiB at most).
@@ -155,21 +155,25 @@ impl NameTable {
 
     /// Every address with its name, by address (IPv4 first).
     pub fn entries(&self) -> Vec<(IpAddr, &NameEntry)> {
-        // By a plain integer key, computed once: IPv4 before IPv6, each in
-        // address order.
-        let mut keyed: Vec<_> = self
-            .entries
-            .iter()
-            .map(|(&a, e)| {
-                let key = match a {
-                    IpAddr::V4(v4) => u128::from(v4.to_bits()),
-                    IpAddr::V6(v6) => v6.to_bits(),
-                };
-                ((a.is_ipv6(), key), a, e)
-            })
-            .collect();
-        keyed.sort_unstable_by_key(|(key, _, _)| *key);
-        keyed.into_iter().map(|(_, a, e)| (a, e)).collect()
+        // IPv4 before IPv6, each sorted by its address as a plain integer
+        // (the narrowest key: this runs over every name for every output).
+        let mut v4: Vec<(u32, &NameEntry)> = Vec::new();
+        let mut v6: Vec<(u128, &NameEntry)> = Vec::new();
+        for (address, entry) in &self.entries {
+            match address {
+                IpAddr::V4(a) => v4.push((a.to_bits(), entry)),
+                IpAddr::V6(a) => v6.push((a.to_bits(), entry)),
+            }
+        }
+        v4.sort_unstable_by_key(|&(key, _)| key);
+        v6.sort_unstable_by_key(|&(key, _)| key);
+        let v4 = v4
+            .into_iter()
+            .map(|(bits, e)| (IpAddr::V4(Ipv4Addr::from_bits(bits)), e));
+        let v6 = v6
+            .into_iter()
+            .map(|(bits, e)| (IpAddr::V6(Ipv6Addr::from_bits(bits)), e));
+        v4.chain(v6).collect()
     }
 }
 

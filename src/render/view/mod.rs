@@ -36,7 +36,7 @@ fn top_view<K: Copy + Eq + Hash + Ord, W: Weights, T, U>(
 pub use diff::DiffSide;
 /// The name learnt for `address`, if any.
 fn name_of(names: &NameTable, address: IpAddr) -> Option<String> {
-    names.get(address).map(|e| e.name.to_string())
+    names.get(address).map(|e| String::from(&*e.name))
 }
 
 /// How the name of `address` was learnt, if it has one.
@@ -55,9 +55,9 @@ impl NamesView {
                 .into_iter()
                 .map(|(address, e)| NameView {
                     address,
-                    name: e.name.to_string(),
+                    name: String::from(&*e.name),
                     source: e.source,
-                    canonical: e.canonical.as_deref().map(str::to_string),
+                    canonical: e.canonical.as_deref().map(String::from),
                     first_ns: e.first_ns,
                 })
                 .collect(),
@@ -113,7 +113,7 @@ fn add_name(
     if name.is_none()
         && let Some(entry) = names.get(address)
     {
-        *name = Some(entry.name.to_string());
+        *name = Some(String::from(&*entry.name));
         *source = Some(entry.source);
         added.push(address);
     }
@@ -134,7 +134,7 @@ impl NamesView {
                     at,
                     NameView {
                         address,
-                        name: e.name.to_string(),
+                        name: String::from(&*e.name),
                         source: e.source,
                         canonical: None,
                         first_ns: e.first_ns,
