@@ -305,6 +305,12 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N", default_value_t = 25)]
     pub top: usize,
 
+    /// With --format parquet: the width of the services table's time
+    /// buckets, e.g. 1s, 5m, 1h (default 1m; epoch-aligned, so the files of
+    /// every sensor line up).
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+
     /// Worker threads (default: one per CPU, at most 8; with one input, one
     /// CPU is left to the thread that reads it). Up to N inputs are read at
     /// once; the threads left over split each one's frames between shard
@@ -376,7 +382,8 @@ pub struct ReportArgs {
     pub top: usize,
 
     /// Time-series bucket width, e.g. 1s, 30s, 5m, 1h, 250ms (default: chosen
-    /// from the capture's length).
+    /// from the capture's length); with --format parquet, the width of the
+    /// services table's time buckets (default 1m).
     #[arg(long, value_name = "DURATION")]
     pub bucket: Option<String>,
 

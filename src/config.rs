@@ -51,6 +51,12 @@ pub enum ConfigError {
     /// `--count 0`.
     #[error("--count must be at least 1")]
     ZeroCount,
+    /// `read --bucket` without `--format parquet`.
+    #[error(
+        "read --bucket sets the width of the Parquet services table's time buckets: give it \
+         with --format parquet --out DIR (report --bucket also sets the chart's)"
+    )]
+    BucketNeedsParquet,
     /// A `--bucket` that is not a duration.
     #[error("--bucket expects a duration such as 1s, 30s, 5m, 1h or 250ms, got {0:?}")]
     BadBucket(String),
@@ -228,6 +234,9 @@ pub struct ReadSettings {
     pub filter: FilterRequest,
     /// Tunnels, handshakes, scans.
     pub analysis: AnalysisSettings,
+    /// The Parquet services table's bucket width (`--bucket`; only with
+    /// Parquet output).
+    pub bucket_ns: Option<u64>,
 }
 
 /// What `diff` does.
@@ -724,6 +733,10 @@ impl Settings {
                     cli::ReadFormat::Markdown => Some(Format::Markdown),
                     cli::ReadFormat::Parquet => None,
                 };
+                let bucket_ns = args.bucket.as_deref().map(parse_duration_ns).transpose()?;
+                if bucket_ns.is_some() && stream.is_some() {
+                    return Err(ConfigError::BucketNeedsParquet);
+                }
                 Job::Read(ReadSettings {
                     filter: FilterRequest::new(args.filters, &[])?,
                     analysis: threaded_analysis(&args.analysis, plan)?,
@@ -731,6 +744,7 @@ impl Settings {
                     inputs,
                     output: Output::new(stream, args.out, "read")?,
                     top: args.top,
+                    bucket_ns,
                 })
             }
             Command::Report(args) => {
@@ -873,6 +887,43 @@ mod tests {
             };
             assert!(dir, "{command}");
         }
+    }
+
+    #[test]
+    fn read_bucket_is_for_parquet_only() {
+        assert_eq!(
+            settings(&["portclass", "read", "a", "--bucket", "5m"]),
+            Err(ConfigError::BucketNeedsParquet)
+        );
+        let args = [
+            "portclass",
+            "read",
+            "a",
+            "-f",
+            "parquet",
+            "-o",
+            "d",
+            "--bucket",
+            "5m",
+        ];
+        match settings(&args).expect("valid").job {
+            Job::Read(read) => assert_eq!(read.bucket_ns, Some(300_000_000_000)),
+            other => panic!("wrong job {other:?}"),
+        }
+        assert_eq!(
+            settings(&[
+                "portclass",
+                "read",
+                "a",
+                "-f",
+                "parquet",
+                "-o",
+                "d",
+                "--bucket",
+                "x"
+            ]),
+            Err(ConfigError::BadBucket("x".to_owned()))
+        );
     }
 
     #[test]

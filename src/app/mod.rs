@@ -26,6 +26,7 @@ use crate::config::{
 use crate::pipeline::geo::{GeoDb, GeoError};
 use crate::pipeline::read_input;
 use crate::render::{self, Format, ShownAddresses};
+use crate::tally::buckets::DEFAULT_WIDTH_NS as DEFAULT_BUCKET_NS;
 use crate::tally::{InputStatus, Tally};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -217,21 +218,29 @@ fn run_read(
         Output::Parquet(dir) => Some(tables::ParquetRun::start(dir)?),
         Output::Stream(..) => None,
     };
+    let buckets = parquet
+        .is_some()
+        .then(|| settings.bucket_ns.unwrap_or(DEFAULT_BUCKET_NS));
     let tally = read_inputs_each(
         &settings.inputs,
         &rule,
         &settings.analysis,
         filter.as_ref(),
         settings.threads,
+        buckets,
         |part| {
             // Each input's own rows, so that inputs stay apart in the tables
-            // (one input's are the total's, taken below).
+            // (one input's are the total's, taken below); its buckets are
+            // then of no more use.
             if let Some(parquet) = &mut parquet
                 && settings.inputs.len() > 1
                 && let [input] = part.inputs()
             {
                 let view = crate::schema::ReadView::new(part, db, names.numeric);
-                parquet.add(&render::parquet::InputRows::of(&input.name, &view));
+                let rows =
+                    render::parquet::InputRows::of(&input.name, &view).with_buckets(part.buckets());
+                parquet.add(&rows);
+                part.take_buckets();
             }
         },
     );
@@ -243,7 +252,9 @@ fn run_read(
         (_, parquet) => {
             if let Some(mut parquet) = parquet {
                 if let [input] = view.inputs.as_slice() {
-                    parquet.add(&render::parquet::InputRows::of(&input.name, &view));
+                    let rows = render::parquet::InputRows::of(&input.name, &view)
+                        .with_buckets(tally.buckets());
+                    parquet.add(&rows);
                 }
                 parquet.finish(&view, None)?;
             }
@@ -335,18 +346,20 @@ pub fn read_inputs(
     filter: Option<&PacketFilter>,
     threads: usize,
 ) -> Tally {
-    read_inputs_each(inputs, rule, analysis, filter, threads, |_| {})
+    read_inputs_each(inputs, rule, analysis, filter, threads, None, |_| {})
 }
 
-/// [`read_inputs`], showing each input's own tally to `each` before it is
-/// added to the total.
+/// [`read_inputs`], counting service rows per time bucket of `buckets`
+/// ns too when given, and handing each input's own tally to `each` before
+/// it is added to the total.
 fn read_inputs_each(
     inputs: &[Input],
     rule: &NamingRule,
     analysis: &AnalysisSettings,
     filter: Option<&PacketFilter>,
     threads: usize,
-    mut each: impl FnMut(&Tally),
+    buckets: Option<u64>,
+    mut each: impl FnMut(&mut Tally),
 ) -> Tally {
     let progress = progress::Progress::start(inputs);
     let counter = progress.as_ref().map(progress::Progress::counter);
@@ -357,11 +370,14 @@ fn read_inputs_each(
         threads,
         |position, input| {
             let mut tally = Tally::new();
+            if let Some(width) = buckets {
+                tally.count_buckets(width);
+            }
             read_input(&mut tally, position, input, rule, analysis, filter, counter);
             tally
         },
-        |part| {
-            each(&part);
+        |mut part| {
+            each(&mut part);
             total += part;
         },
     );

@@ -18,6 +18,7 @@ use crate::render::parquet::InputRows;
 use crate::render::{ReportTable, ReportView, write_json, write_markdown};
 use crate::schema::ReadView;
 use crate::summary::{self, SummaryError, looks_like_json};
+use crate::tally::buckets::DEFAULT_WIDTH_NS as DEFAULT_BUCKET_NS;
 use crate::tally::report::ReportTally;
 use crate::tally::{InputError, InputStatus};
 use std::fs::File;
@@ -55,14 +56,15 @@ fn add_rows(
     (db, numeric): (&PortDb, bool),
 ) {
     let name = rows_name(tally, origin);
-    if details {
+    let buckets = tally.base.buckets();
+    if details && buckets.is_none() {
         let view = ReportView::new(tally, db, numeric, DEFAULT_TOP);
         let mut rows = InputRows::of(&name, &view.read);
         rows.directions = Some(&view.report.service_directions);
         parquet.add(&rows);
     } else {
         let view = ReadView::new(&tally.base, db, numeric);
-        parquet.add(&InputRows::of(&name, &view));
+        parquet.add(&InputRows::of(&name, &view).with_buckets(buckets));
     }
 }
 
@@ -123,10 +125,13 @@ fn read_part(
     input: &Input,
     rule: &NamingRule,
     (analysis, filter): (&AnalysisSettings, Option<&PacketFilter>),
-    bucket_ns: Option<u64>,
+    (bucket_ns, table_bucket_ns): (Option<u64>, Option<u64>),
     progress: Option<&ProgressCounter>,
 ) -> Part {
     let mut tally = ReportTally::new(bucket_ns);
+    if let Some(width) = table_bucket_ns {
+        tally.base.count_buckets(width);
+    }
     let name = input.display_name();
     if let Input::Path(path) = input {
         if is_stream(path)
@@ -286,6 +291,9 @@ pub fn run_report(
         Output::Stream(..) => None,
     };
     let mut total = ReportTally::new(settings.bucket_ns);
+    let table_bucket_ns = parquet
+        .is_some()
+        .then(|| settings.bucket_ns.unwrap_or(DEFAULT_BUCKET_NS));
     let mut details = true;
     let progress = Progress::start(&settings.inputs);
     let counter = progress.as_ref().map(Progress::counter);
@@ -298,15 +306,17 @@ pub fn run_report(
                 input,
                 &rule,
                 (&settings.analysis, filter.as_ref()),
-                settings.bucket_ns,
+                (settings.bucket_ns, table_bucket_ns),
                 counter,
             )
         },
-        |part| {
+        |mut part| {
             details &= part.details;
             if let Some(parquet) = &mut parquet {
                 let input = (db, names.numeric);
                 add_rows(parquet, &part.tally, part.details, &part.origin, input);
+                // The buckets are each input's own rows: the total needs none.
+                part.tally.base.take_buckets();
             }
             total += part.tally;
         },

@@ -89,7 +89,7 @@ impl Sink for Tally {
     }
 
     fn empty(&self) -> Tally {
-        Tally::new()
+        self.empty_like()
     }
 
     fn merge(&mut self, other: Tally) {
@@ -112,7 +112,9 @@ impl Sink for ReportTally {
     }
 
     fn empty(&self) -> ReportTally {
-        ReportTally::new(self.series().requested_ns())
+        let mut empty = ReportTally::new(self.series().requested_ns());
+        empty.base = self.base.empty_like();
+        empty
     }
 
     fn merge(&mut self, other: ReportTally) {

@@ -2,8 +2,11 @@
 //! tables, one file each, built as Arrow record batches and written by the
 //! `parquet` crate's `ArrowWriter`. `services` and `ports` hold one set of
 //! rows per input, added as each input is counted (so that files of many
-//! sensors stack, and memory stays bounded by one input's rows); `servers`,
-//! `hosts`, `conversations` and `inputs` are the run's, written once.
+//! sensors stack, and memory stays bounded by one input's rows); a
+//! capture's `services` rows are per epoch-aligned time bucket
+//! (`bucket_start`, `bucket_seconds`: see [`crate::tally::buckets`]), a
+//! summary's per input (the bucket null). `servers`, `hosts`,
+//! `conversations` and `inputs` are the run's, written once.
 //!
 //! Every file carries [`PARQUET_SCHEMA`] and the portclass version in its
 //! key-value metadata; the top-K tables (servers, hosts, conversations)
@@ -16,18 +19,20 @@
 //! Parquet dictionary-encodes every column where it pays, and pages are
 //! compressed with Snappy.
 //!
-//! May import: `schema` (the views written), `decode` and `pipeline` enums
+//! May import: `schema` (the views written), `tally`'s buckets, `decode` and `pipeline` enums
 //! for their names, arrow-array, arrow-schema, parquet, serde_json. Writes
 //! to the writers given; the directory is the caller's.
 
 use crate::pipeline::names::NameSource;
 use crate::schema::{
     ConversationView, DirectionView, GeoView, HostView, InputView, PortView, ReadView,
-    ReportSections, ServersView, ServiceView, TopView,
+    ReportSections, RowKey, ServersView, ServiceView, TopView,
 };
+use crate::tally::buckets::ServiceBuckets;
 use arrow_array::builder::{
-    BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, StringDictionaryBuilder,
-    TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder, UInt64Builder,
+    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
+    StringDictionaryBuilder, TimestampMicrosecondBuilder, UInt16Builder, UInt32Builder,
+    UInt64Builder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -44,12 +49,12 @@ use std::sync::Arc;
 /// The version of the Parquet tables' layout, in every file's key-value
 /// metadata under `portclass.schema_version`; bumped on any incompatible
 /// change (a column removed, renamed or redefined).
-pub const PARQUET_SCHEMA: &str = "portclass.parquet/1";
+pub const PARQUET_SCHEMA: &str = "portclass.parquet/2";
 
 /// The tables, as their files are named (`<table>.parquet`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParquetTable {
-    /// Service rows per input.
+    /// Service rows per input and time bucket.
     Services,
     /// The per-port counters of the counting rules, per input.
     Ports,
@@ -179,6 +184,12 @@ impl Columns {
         self.push(name, DataType::UInt32, true, Arc::new(builder.finish()));
     }
 
+    fn optional_float(&mut self, name: &str, values: impl Iterator<Item = Option<f64>>) {
+        let mut builder = Float64Builder::new();
+        builder.extend(values);
+        self.push(name, DataType::Float64, true, Arc::new(builder.finish()));
+    }
+
     fn flag(&mut self, name: &str, values: impl Iterator<Item = bool>) {
         let mut builder = BooleanBuilder::new();
         builder.extend(values.map(Some));
@@ -250,12 +261,13 @@ pub struct InputRows<'a> {
     /// report or merge, its one capture's name, or the summary's own when
     /// it holds several.
     pub input: &'a str,
-    /// The first and last frame times of the input.
-    pub span: Option<(i64, i64)>,
     /// Its service rows.
     pub services: &'a [ServiceView],
-    /// Direction per service row (same order as `services`), when it was
-    /// counted (report; `read` does not count it).
+    /// Its service rows per time bucket, when they were counted (a
+    /// capture; a summary holds none).
+    pub buckets: Option<&'a ServiceBuckets>,
+    /// Direction per service row, when it was counted (a report's
+    /// summary); with buckets, the buckets' own are taken.
     pub directions: Option<&'a [DirectionView]>,
     /// Its ports.
     pub ports: &'a [PortView],
@@ -266,75 +278,152 @@ impl<'a> InputRows<'a> {
     pub fn of(input: &'a str, view: &'a ReadView) -> InputRows<'a> {
         InputRows {
             input,
-            span: view.time_span(),
             services: &view.services,
+            buckets: None,
             directions: None,
             ports: &view.ports,
         }
+    }
+
+    /// With the service rows per time bucket of the same frames.
+    pub fn with_buckets(self, buckets: Option<&'a ServiceBuckets>) -> InputRows<'a> {
+        InputRows { buckets, ..self }
     }
 
     /// No rows: the columns only.
     fn empty() -> InputRows<'static> {
         InputRows {
             input: "",
-            span: None,
             services: &[],
+            buckets: None,
             directions: None,
             ports: &[],
         }
     }
 }
 
-fn services_batch(rows: &InputRows<'_>) -> io::Result<RecordBatch> {
-    let each = || rows.services.iter();
-    let span = rows.span;
-    let mut c = Columns::default();
-    c.label("input", each().map(|_| rows.input));
-    c.time("first", each().map(|_| span.map(|s| s.0)));
-    c.time("last", each().map(|_| span.map(|s| s.1)));
-    c.optional_label("tunnel", each().map(|s| s.key.tunnel.map(|t| t.name())));
-    c.label("transport", each().map(|s| s.key.transport.name()));
-    c.optional_port("port", each().map(|s| s.key.port));
-    c.flag("failed", each().map(|s| s.key.failed));
-    c.optional_label("service", each().map(|s| s.service.as_deref()));
-    c.optional_label("source", each().map(|s| s.source.map(|s| s.name())));
-    c.label("identified_by", each().map(|s| s.identified_by.name()));
-    c.count("packets", each().map(|s| s.packets));
-    c.count("bytes", each().map(|s| s.bytes));
+/// One row of `services`: a service row's frames in one time bucket, or,
+/// for an input without buckets (a summary), in the whole input.
+struct ServiceRow<'a> {
+    /// The bucket's start, ns since the epoch.
+    bucket: Option<i64>,
+    key: RowKey,
+    /// The service row, for its name and how it was identified.
+    service: Option<&'a ServiceView>,
+    packets: u64,
+    bytes: u64,
+    /// To server (packets, bytes), to client (packets, bytes).
+    directions: Option<[u64; 4]>,
+    /// Packets by handshake, port database, heuristic, related.
+    identified: [u64; 4],
+}
+
+fn service_rows<'a>(rows: &InputRows<'a>) -> Vec<ServiceRow<'a>> {
+    let by_key: HashMap<RowKey, &ServiceView> = rows.services.iter().map(|s| (s.key, s)).collect();
+    if let Some(buckets) = rows.buckets {
+        return buckets
+            .entries()
+            .into_iter()
+            .map(|(start, key, counts)| {
+                let key = RowKey::from(key);
+                let total = counts.total();
+                ServiceRow {
+                    bucket: Some(start),
+                    key,
+                    service: by_key.get(&key).copied(),
+                    packets: total.packets,
+                    bytes: total.bytes,
+                    directions: Some([
+                        counts.to_server.packets,
+                        counts.to_server.bytes,
+                        counts.to_client.packets,
+                        counts.to_client.bytes,
+                    ]),
+                    identified: [
+                        counts.handshake,
+                        counts.port_database(),
+                        counts.heuristic,
+                        counts.related,
+                    ],
+                }
+            })
+            .collect();
+    }
     // Directions follow the service rows' order; looked up by key all the
     // same, so that a missing one reads as null rather than another's.
     let directions: Option<HashMap<_, &DirectionView>> = rows
         .directions
         .map(|ds| ds.iter().map(|d| (d.key, d)).collect());
-    let direction = |s: &ServiceView, figure: fn(&DirectionView) -> u64| {
-        directions
-            .as_ref()
-            .and_then(|ds| ds.get(&s.key))
-            .map(|d| figure(d))
-    };
-    c.optional_count(
+    rows.services
+        .iter()
+        .map(|s| ServiceRow {
+            bucket: None,
+            key: s.key,
+            service: Some(s),
+            packets: s.packets,
+            bytes: s.bytes,
+            directions: directions.as_ref().and_then(|ds| ds.get(&s.key)).map(|d| {
+                [
+                    d.to_server_packets,
+                    d.to_server_bytes,
+                    d.to_client_packets,
+                    d.to_client_bytes,
+                ]
+            }),
+            identified: [
+                s.identified.handshake,
+                s.identified.port_database,
+                s.identified.heuristic,
+                s.identified.related,
+            ],
+        })
+        .collect()
+}
+
+fn services_batch(rows: &InputRows<'_>) -> io::Result<RecordBatch> {
+    let services = service_rows(rows);
+    let width = rows.buckets.map(|b| b.width_ns() as f64 / 1e9);
+    let each = || services.iter();
+    let mut c = Columns::default();
+    c.label("input", each().map(|_| rows.input));
+    c.time("bucket_start", each().map(|r| r.bucket));
+    c.optional_float("bucket_seconds", each().map(|_| width));
+    c.optional_label("tunnel", each().map(|r| r.key.tunnel.map(|t| t.name())));
+    c.label("transport", each().map(|r| r.key.transport.name()));
+    c.optional_port("port", each().map(|r| r.key.port));
+    c.flag("failed", each().map(|r| r.key.failed));
+    c.optional_label(
+        "service",
+        each().map(|r| r.service.and_then(|s| s.service.as_deref())),
+    );
+    c.optional_label(
+        "source",
+        each().map(|r| r.service.and_then(|s| s.source).map(|s| s.name())),
+    );
+    c.optional_label(
+        "identified_by",
+        each().map(|r| r.service.map(|s| s.identified_by.name())),
+    );
+    c.count("packets", each().map(|r| r.packets));
+    c.count("bytes", each().map(|r| r.bytes));
+    let names = [
         "to_server_packets",
-        each().map(|s| direction(s, |d| d.to_server_packets)),
-    );
-    c.optional_count(
         "to_server_bytes",
-        each().map(|s| direction(s, |d| d.to_server_bytes)),
-    );
-    c.optional_count(
         "to_client_packets",
-        each().map(|s| direction(s, |d| d.to_client_packets)),
-    );
-    c.optional_count(
         "to_client_bytes",
-        each().map(|s| direction(s, |d| d.to_client_bytes)),
-    );
-    c.count("handshake_packets", each().map(|s| s.identified.handshake));
-    c.count(
+    ];
+    for (i, name) in names.into_iter().enumerate() {
+        c.optional_count(name, each().map(|r| r.directions.map(|d| d[i])));
+    }
+    let names = [
+        "handshake_packets",
         "port_database_packets",
-        each().map(|s| s.identified.port_database),
-    );
-    c.count("heuristic_packets", each().map(|s| s.identified.heuristic));
-    c.count("related_packets", each().map(|s| s.identified.related));
+        "heuristic_packets",
+        "related_packets",
+    ];
+    for (i, name) in names.into_iter().enumerate() {
+        c.count(name, each().map(|r| r.identified[i]));
+    }
     c.batch()
 }
 
@@ -358,6 +447,10 @@ fn ports_batch(rows: &InputRows<'_>) -> io::Result<RecordBatch> {
 pub struct InputTables<W: Write + Send> {
     services: ArrowWriter<W>,
     ports: ArrowWriter<W>,
+    /// The bucket width asked for, once an input had buckets.
+    requested_ns: Option<u64>,
+    /// The inputs whose buckets had to grow wider, and to what width.
+    widened: Vec<(String, u64)>,
 }
 
 impl<W: Write + Send> InputTables<W> {
@@ -376,11 +469,21 @@ impl<W: Write + Send> InputTables<W> {
                 ports_schema,
                 Some(properties(ParquetTable::Ports, Vec::new())),
             )?,
+            requested_ns: None,
+            widened: Vec::new(),
         })
     }
 
     /// Adds one input's service rows and ports.
     pub fn add(&mut self, rows: &InputRows<'_>) -> io::Result<()> {
+        if let Some(buckets) = rows.buckets {
+            let requested = buckets.widened_from().unwrap_or(buckets.width_ns());
+            self.requested_ns = Some(requested);
+            if buckets.widened_from().is_some() {
+                self.widened
+                    .push((rows.input.to_owned(), buckets.width_ns()));
+            }
+        }
         if !rows.services.is_empty() {
             self.services.write(&services_batch(rows)?)?;
         }
@@ -392,7 +495,28 @@ impl<W: Write + Send> InputTables<W> {
 
     /// Writes what is buffered and both files' footers; returns the
     /// writers (services, ports).
-    pub fn finish(self) -> io::Result<(W, W)> {
+    /// `services` says in its metadata the bucket width asked for
+    /// (`portclass.bucket_requested_ns`) and, when some input's buckets had
+    /// to grow wider, which and to what (`portclass.bucket_widened`: JSON,
+    /// input name to width in ns).
+    pub fn finish(mut self) -> io::Result<(W, W)> {
+        if let Some(requested) = self.requested_ns {
+            self.services.append_key_value_metadata(KeyValue::new(
+                "portclass.bucket_requested_ns".to_owned(),
+                requested.to_string(),
+            ));
+        }
+        if !self.widened.is_empty() {
+            let widened: serde_json::Map<String, serde_json::Value> = self
+                .widened
+                .iter()
+                .map(|(input, width)| (input.clone(), (*width).into()))
+                .collect();
+            self.services.append_key_value_metadata(KeyValue::new(
+                "portclass.bucket_widened".to_owned(),
+                serde_json::Value::Object(widened).to_string(),
+            ));
+        }
         Ok((self.services.into_inner()?, self.ports.into_inner()?))
     }
 }

@@ -10,6 +10,7 @@
 //! `app`.
 
 pub mod attempted;
+pub mod buckets;
 mod counters;
 mod inputs;
 mod parts;
@@ -30,6 +31,7 @@ use crate::pipeline::names::{Learnt, NameTable};
 use crate::pipeline::scans::ScanReport;
 use crate::pipeline::{Counted, FragmentOutcome, Identified, Resolved, ServiceHit};
 use attempted::Attempted;
+use buckets::ServiceBuckets;
 use servers::{ServerKey, Servers};
 use std::net::IpAddr;
 use std::ops::AddAssign;
@@ -69,6 +71,9 @@ pub struct Tally {
     /// Servers' conversations held back for the caller instead of counted
     /// (see [`Tally::defer_conversations`]).
     deferred: Option<Vec<(ServerKey, IpAddr)>>,
+    /// Service rows per time bucket, when counted (see
+    /// [`Tally::count_buckets`]).
+    buckets: Option<Box<ServiceBuckets>>,
 }
 
 impl Tally {
@@ -141,6 +146,11 @@ impl Tally {
         }
         if let Some(hit) = &classified.service {
             self.count_server(info, hit, wire_len, ts_nanos);
+            let frame = Counter {
+                packets: 1,
+                bytes: wire_len,
+            };
+            self.bucket(ts_nanos, hit, hit.to_server, frame);
         }
         self.time_span = Some(match self.time_span {
             None => (ts_nanos, ts_nanos),
@@ -164,6 +174,40 @@ impl Tally {
                 bytes: wire_len,
             };
             self.servers.add_frames(key, hit.to_server, frame, ts);
+        }
+    }
+
+    /// Counts every service row's frames per epoch-aligned time bucket of
+    /// `width_ns` too (the Parquet `services` table's rows).
+    pub fn count_buckets(&mut self, width_ns: u64) {
+        self.buckets = Some(Box::new(ServiceBuckets::new(width_ns)));
+    }
+
+    /// The service rows per time bucket, when counted.
+    pub fn buckets(&self) -> Option<&ServiceBuckets> {
+        self.buckets.as_deref()
+    }
+
+    /// Takes the service rows per time bucket out (a part whose buckets
+    /// were used, before it is added to a total that does not need them).
+    pub fn take_buckets(&mut self) -> Option<Box<ServiceBuckets>> {
+        self.buckets.take()
+    }
+
+    /// An empty tally counting what this one counts beyond the default
+    /// (buckets): a shard worker's or an input's.
+    pub fn empty_like(&self) -> Tally {
+        Tally {
+            buckets: self.buckets.as_ref().map(|b| Box::new(b.empty())),
+            ..Tally::default()
+        }
+    }
+
+    /// Counts `frames` of `hit`'s row at `ts` in the buckets, when counted.
+    #[inline]
+    fn bucket(&mut self, ts: i64, hit: &ServiceHit, to_server: bool, frames: Counter) {
+        if let Some(buckets) = &mut self.buckets {
+            buckets.add(ts, ServiceKey::of(hit), to_server, hit.identified, frames);
         }
     }
 
@@ -222,6 +266,10 @@ impl Tally {
             } => {
                 self.add_service(&hit, packets, bytes, None);
                 self.fragments.attributed += Counter { packets, bytes };
+                // In the bucket of the latest frame: the one that settled
+                // the fragments, or the last of the input when it ended.
+                let now = self.time_span.map_or(0, |(_, last)| last);
+                self.bucket(now, &hit, hit.to_server, Counter { packets, bytes });
             }
             Resolved::Unattributed { packets, bytes } => {
                 self.fragments.unattributed += Counter { packets, bytes };
@@ -235,6 +283,7 @@ impl Tally {
                 server,
             } => {
                 self.add_service(&hit, packets, bytes, Some(server));
+                self.bucket(first_ns, &hit, true, Counter { packets, bytes });
                 if let Some(key) = server_of(&hit, server.0) {
                     let frames = Counter { packets, bytes };
                     self.servers.add_frames(key, true, frames, first_ns);
@@ -507,6 +556,11 @@ impl AddAssign<&Tally> for Tally {
             }
         }
         self.inputs.extend(other.inputs.iter().cloned());
+        match (&mut self.buckets, &other.buckets) {
+            (_, None) => {}
+            (Some(mine), Some(theirs)) => **mine += theirs,
+            (None, Some(theirs)) => self.buckets = Some(theirs.clone()),
+        }
     }
 }
 
@@ -514,6 +568,9 @@ impl AddAssign for Tally {
     fn add_assign(&mut self, mut other: Tally) {
         // The names, moved when this tally has none.
         self.names += std::mem::take(&mut other.names);
+        if self.buckets.is_none() {
+            self.buckets = other.buckets.take();
+        }
         // A transport this tally has not seen yet takes the other's tables
         // as they are, rather than a copy (4.5 MiB each).
         for (mine, theirs) in self.transports.iter_mut().zip(other.transports.iter_mut()) {

@@ -62,6 +62,7 @@ impl Tally {
             link_types: parts.link_types,
             inputs: parts.inputs,
             deferred: None,
+            buckets: None,
         };
         for (tunnel, counter) in parts.tunnels {
             tally.tunnels[tunnel.index()] += counter;

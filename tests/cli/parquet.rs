@@ -97,6 +97,10 @@ fn service_figures(row: &Value) -> Vec<Value> {
     ]
 }
 
+/// The number of distinct service rows (a read's are split by time
+/// bucket, a summary's are not).
+const ROWS: &str = "count(DISTINCT (tunnel, transport, port, failed))";
+
 /// Per service row (grouped over inputs): key, then the summed figures.
 const SERVICES_SUMS: &str = "any_value(service), \
      sum(packets), sum(bytes), sum(handshake_packets), sum(port_database_packets), \
@@ -507,7 +511,7 @@ impl Batch {
                     .any(|r| r[0] == Value::String(file.clone()) && r[1] == key && r[2] == value)
             };
             assert!(
-                has("portclass.schema_version", "portclass.parquet/1")
+                has("portclass.schema_version", "portclass.parquet/2")
                     && has("portclass.table", table)
                     && has("portclass.version", env!("CARGO_PKG_VERSION")),
                 "{file}: metadata {:?}",
@@ -660,14 +664,14 @@ fn merge_equals_a_group_by_over_the_parquet_of_each_read() {
     queries.insert(
         "merge_rows_by_input".to_owned(),
         format!(
-            "SELECT input, count(*), sum(bytes) FROM read_parquet({}) GROUP BY ALL ORDER BY input",
+            "SELECT input, {ROWS}, sum(bytes) FROM read_parquet({}) GROUP BY ALL ORDER BY input",
             sql_files(std::slice::from_ref(&merged_dir), "services")
         ),
     );
     queries.insert(
         "reads_rows_by_input".to_owned(),
         format!(
-            "SELECT input, count(*), sum(bytes) FROM read_parquet({}) GROUP BY ALL ORDER BY input",
+            "SELECT input, {ROWS}, sum(bytes) FROM read_parquet({}) GROUP BY ALL ORDER BY input",
             sql_files(&dirs, "services")
         ),
     );
@@ -716,7 +720,8 @@ fn merge_equals_a_group_by_over_the_parquet_of_each_read() {
         &sql_ports(&results["merge_ports"], 0),
         &merged_ports,
     );
-    // Each summary's rows keep their capture's name through the merge.
+    // Each summary's rows keep their capture's name through the merge
+    // (one row per service there; per service and time bucket in a read).
     assert_eq!(
         results["merge_rows_by_input"],
         results["reads_rows_by_input"]
@@ -854,4 +859,92 @@ fn parquet_needs_a_directory_of_its_own() {
             "services.parquet"
         ]
     );
+}
+
+/// The services table's time buckets hold what the report's time series
+/// holds (two separate counts of the same frames): for every fixture with
+/// tshark's figures, read with `--bucket` at the report's own width, each
+/// (bucket, service row) has the series' bytes. Fragments attributed late
+/// are left out (the series counts them at their own time without a row,
+/// the table in the bucket of the frame that settled them); so is a
+/// series that had to sum some services as "other".
+#[test]
+fn the_services_buckets_are_the_report_time_series() {
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let scratch = scratch.path();
+    let mut compared = Vec::new();
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    let mut dirs = Vec::new();
+    for (i, file) in checked_fixtures().iter().enumerate() {
+        let report = portclass(&[
+            OsString::from("report"),
+            "--no-system-services".into(),
+            "-f".into(),
+            "json".into(),
+            file.clone().into(),
+        ]);
+        let report = report.json();
+        let series = &report["report"]["timeseries"];
+        let fragments = report["fragments"]["attributed"]["packets"].as_u64();
+        if series["approximate"] == json!(true) || fragments != Some(0) {
+            continue;
+        }
+        let width = series["bucket_ns"].as_u64().expect("bucket_ns");
+        let dir = scratch.join(format!("read-{i}"));
+        let run = portclass(&[
+            OsString::from("read"),
+            "--no-system-services".into(),
+            "--format".into(),
+            "parquet".into(),
+            "--bucket".into(),
+            format!("{width}ns").into(),
+            "--out".into(),
+            dir.clone().into(),
+            file.clone().into(),
+        ]);
+        run.assert_code(0);
+        let input = file.display().to_string();
+        for bucket in series["buckets"].as_array().expect("buckets") {
+            for service in bucket["services"].as_array().expect("services") {
+                let key = format!("{input} {} {}", bucket["start_ns"], service_key(service));
+                *expected.entry(key).or_default() += service["bytes"].as_u64().expect("bytes");
+            }
+        }
+        compared.push(input);
+        dirs.push(dir);
+    }
+    assert!(compared.len() >= 30, "{compared:?}");
+    let mut queries = BTreeMap::new();
+    queries.insert(
+        "buckets".to_owned(),
+        format!(
+            "SELECT input, bucket_start_ns, tunnel, transport, port, failed, sum(bytes), \
+             any_value(bucket_seconds) FROM read_parquet({}) GROUP BY ALL",
+            sql_files(&dirs, "services")
+        ),
+    );
+    let Some(results) = duckdb(&queries, scratch) else {
+        return;
+    };
+    let mut found: BTreeMap<String, u64> = BTreeMap::new();
+    for row in &results["buckets"] {
+        let key = format!(
+            "{} {} {}/{}/{}/{}",
+            part(&row[0]),
+            row[1],
+            part(&row[2]),
+            part(&row[3]),
+            part(&row[4]),
+            row[5].as_bool().unwrap_or(false)
+        );
+        found.insert(key, row[6].as_u64().expect("bytes"));
+    }
+    let differ: Vec<_> = expected
+        .iter()
+        .filter(|(k, v)| found.get(*k) != Some(v))
+        .take(5)
+        .map(|(k, v)| format!("{k}: series {v}, table {:?}", found.get(k)))
+        .collect();
+    assert!(differ.is_empty(), "{differ:#?}");
+    assert_eq!(found.len(), expected.len(), "rows the series lacks");
 }
