@@ -3,48 +3,26 @@
 //! with mmdb-writer from PyPI: `.ci/run` installs it into a venv and names
 //! its python in PORTCLASS_PYTHON). Skipped with a notice without it.
 
-use crate::common::{fixture, manifest_dir, portclass, read_json, skipped};
+use crate::common::{fixture, portclass, python_helper, read_json};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Builds the test databases in `dir`: 10.77.6.0/24 in NL, 10.77.6.0/25
 /// in AS64500; nothing for IPv6. `None` (after a notice) without
 /// mmdb-writer.
 fn databases(dir: &Path) -> Option<(PathBuf, PathBuf)> {
-    let python = std::env::var("PORTCLASS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let spec = dir.join("spec.json");
     let networks = json!({
         "country": {"10.77.6.0/24": "NL"},
         "asn": {"10.77.6.0/25": [64500, "Portclass Test Net"]},
     });
     std::fs::write(&spec, networks.to_string()).unwrap();
-    let script = manifest_dir().join("tests/geoip/make-test-mmdb.py");
-    let built = Command::new(&python)
-        .arg(&script)
-        .arg(&spec)
-        .arg(dir)
-        .output();
-    match built {
-        Ok(out) if out.status.success() => {
-            Some((dir.join("test-country.mmdb"), dir.join("test-asn.mmdb")))
-        }
-        Ok(out) if out.status.code() == Some(3) => {
-            skipped(format_args!(
-                "mmdb-writer is not installed for {python} (pip install mmdb-writer, or set PORTCLASS_PYTHON)"
-            ));
-            None
-        }
-        Ok(out) => panic!(
-            "{}: {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => {
-            skipped(format_args!("{python} cannot run: {e}"));
-            None
-        }
-    }
+    python_helper(
+        "geoip/make-test-mmdb.py",
+        &[spec.as_path(), dir],
+        "mmdb-writer",
+    )?;
+    Some((dir.join("test-country.mmdb"), dir.join("test-asn.mmdb")))
 }
 
 /// What a host or server entry says of its place.

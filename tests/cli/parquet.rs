@@ -7,12 +7,13 @@
 //! must equal a `GROUP BY` over the N Parquet outputs. Skipped with a
 //! notice without duckdb.
 
-use crate::common::{fixture, fixture_files, manifest_dir, portclass, read_json_file, skipped};
+use crate::common::{
+    fixture, fixture_files, manifest_dir, portclass, python_helper, read_json_file, skipped,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Rows of one query, each a list of values.
 type Rows = Vec<Vec<Value>>;
@@ -20,31 +21,10 @@ type Rows = Vec<Vec<Value>>;
 /// Runs every query of `queries` (name → SQL) in one DuckDB process; `None`
 /// (after a notice) when duckdb is not installed for the python used.
 fn duckdb(queries: &BTreeMap<String, String>, scratch: &Path) -> Option<BTreeMap<String, Rows>> {
-    let python = std::env::var("PORTCLASS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let file = scratch.join("queries.json");
     std::fs::write(&file, serde_json::to_vec(queries).unwrap()).unwrap();
-    let script = manifest_dir().join("tests/parquet/run-sql.py");
-    match Command::new(&python).arg(&script).arg(&file).output() {
-        Ok(out) if out.status.success() => Some(
-            serde_json::from_slice(&out.stdout)
-                .unwrap_or_else(|e| panic!("{}: not JSON: {e}", script.display())),
-        ),
-        Ok(out) if out.status.code() == Some(3) => {
-            skipped(format_args!(
-                "duckdb is not installed for {python} (pip install duckdb, or set PORTCLASS_PYTHON)"
-            ));
-            None
-        }
-        Ok(out) => panic!(
-            "{}: {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => {
-            skipped(format_args!("{python} cannot run: {e}"));
-            None
-        }
-    }
+    let out = python_helper("parquet/run-sql.py", &[&file], "duckdb")?;
+    Some(serde_json::from_slice(&out).unwrap_or_else(|e| panic!("run-sql.py: not JSON: {e}")))
 }
 
 /// A path as an SQL string literal.

@@ -50,6 +50,35 @@ pub fn skipped(reason: impl std::fmt::Display) {
     let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
+/// Runs the test helper `script` (under tests/) with `args` by the Python
+/// in PORTCLASS_PYTHON (default `python3`, which `.ci/run` points at its
+/// venv): its standard output, or `None` after a notice when the script
+/// exits 3 (its PyPI `package` is not installed) or Python cannot run.
+/// Any other failure fails the test with the script's message.
+pub fn python_helper<S: AsRef<OsStr>>(script: &str, args: &[S], package: &str) -> Option<Vec<u8>> {
+    let python = std::env::var("PORTCLASS_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = manifest_dir().join("tests").join(script);
+    match Command::new(&python).arg(&script).args(args).output() {
+        Ok(out) if out.status.success() => Some(out.stdout),
+        Ok(out) if out.status.code() == Some(3) => {
+            skipped(format_args!(
+                "{package} is not installed for {python} (pip install {package}, or set \
+                 PORTCLASS_PYTHON)"
+            ));
+            None
+        }
+        Ok(out) => panic!(
+            "{}: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => {
+            skipped(format_args!("{python} cannot run: {e}"));
+            None
+        }
+    }
+}
+
 /// Path of the binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_portclass")
