@@ -21,8 +21,19 @@
 //! capture, where the entries are the run's service rows, which the other
 //! tables hold anyway. [`ServiceBuckets::widened_from`] then says the
 //! width asked for.
+//!
+//! # Speed
+//!
+//! A frame of the latest bucket reached finds its entry without hashing:
+//! per transport (and tunnel kind) seen, a table of 65,538 places (one per
+//! port, the dynamic and the failed row; 512 KiB) holds each row's entry
+//! in that bucket, marked with the bucket's generation so that moving on
+//! to a new bucket clears nothing. Frames of an earlier bucket (out of
+//! order) take the hash index.
 
+use super::transport::{TRANSPORT_SLOTS, slot_index};
 use super::{Counter, ServiceKey};
+use crate::classify::Naming;
 use crate::pipeline::Identified;
 use std::collections::HashMap;
 use std::ops::AddAssign;
@@ -121,9 +132,13 @@ pub struct ServiceBuckets {
     width_ns: u64,
     entries: Vec<(i64, ServiceKey, BucketCounts)>,
     index: Index,
-    /// The last entry counted in, and its bucket's bounds: a flow's frames
-    /// come in runs, and most find it again without hashing.
-    last: Option<(ServiceKey, i64, i64, u32)>,
+    /// The latest bucket reached, `[start, end)`.
+    current: (i64, i64),
+    /// Marks `hot` places as the current bucket's.
+    generation: u32,
+    /// Per transport slot, per row (port, dynamic, failed): the current
+    /// bucket's entry, as `generation << 32 | index`.
+    hot: Vec<Option<Box<[u64]>>>,
     /// The one bucket start of every entry, when they share one.
     one_start: Option<i64>,
 }
@@ -137,7 +152,9 @@ impl ServiceBuckets {
             width_ns,
             entries: Vec::new(),
             index: Index::default(),
-            last: None,
+            current: NO_BUCKET,
+            generation: 1,
+            hot: vec![None; TRANSPORT_SLOTS],
             one_start: None,
         }
     }
@@ -171,15 +188,16 @@ impl ServiceBuckets {
         identified: Identified,
         frames: Counter,
     ) {
-        if let Some((last_key, from, to, at)) = self.last
-            && last_key == key
-            && ts >= from
-            && ts < to
+        if ts >= self.current.0
+            && ts < self.current.1
+            && let Some(table) = &self.hot[slot_index(key.tunnel, key.transport)]
         {
-            self.entries[at as usize]
-                .2
-                .add(to_server, identified, frames);
-            return;
+            let mark = table[row_index(key.naming)];
+            if (mark >> 32) as u32 == self.generation {
+                let at = mark as u32 as usize;
+                self.entries[at].2.add(to_server, identified, frames);
+                return;
+            }
         }
         self.add_slow(ts, key, to_server, identified, frames);
     }
@@ -195,10 +213,31 @@ impl ServiceBuckets {
     ) {
         let mut counts = BucketCounts::default();
         counts.add(to_server, identified, frames);
-        let at = self.add_counts(self.start_of(ts), key, counts);
-        let start = self.entries[at as usize].0;
-        let end = start.saturating_add_unsigned(self.width_ns);
-        self.last = Some((key, start, end, at));
+        let start = self.start_of(ts);
+        if start >= self.current.1 {
+            self.current = (start, start.saturating_add_unsigned(self.width_ns));
+            self.next_generation();
+        }
+        let at = self.add_counts(start, key, counts);
+        // (Adding may have widened the buckets: then the current bucket is
+        // none until the next frame.)
+        if self.entries[at as usize].0 == self.current.0 {
+            let generation = u64::from(self.generation);
+            let table = self.hot[slot_index(key.tunnel, key.transport)]
+                .get_or_insert_with(|| crate::written_table(HOT_PLACES, 0));
+            table[row_index(key.naming)] = generation << 32 | u64::from(at);
+        }
+    }
+
+    /// Leaves every `hot` place unmarked.
+    fn next_generation(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            for table in self.hot.iter_mut().flatten() {
+                table.fill(0);
+            }
+            self.generation = 1;
+        }
     }
 
     /// Adds `counts` to the entry of (`start`, `key`), `start` being a
@@ -250,7 +289,8 @@ impl ServiceBuckets {
         self.width_ns = next_width(self.width_ns);
         let entries = std::mem::take(&mut self.entries);
         self.index.clear();
-        self.last = None;
+        self.current = NO_BUCKET;
+        self.next_generation();
         self.one_start = None;
         for (start, key, counts) in entries {
             let start = start_of(start, self.width_ns);
@@ -284,10 +324,25 @@ impl AddAssign<&ServiceBuckets> for ServiceBuckets {
         while self.width_ns < other.width_ns {
             self.widen_once();
         }
-        self.last = None;
         for &(start, key, counts) in &other.entries {
             self.add_counts(self.start_of(start), key, counts);
         }
+    }
+}
+
+/// No current bucket: every frame's bucket is later.
+const NO_BUCKET: (i64, i64) = (i64::MIN, i64::MIN);
+
+/// Places of a `hot` table: every port, the dynamic and the failed row.
+const HOT_PLACES: usize = (1 << 16) + 2;
+
+/// A row's place in a `hot` table.
+#[inline]
+fn row_index(naming: Naming) -> usize {
+    match naming {
+        Naming::Port(port) => usize::from(port),
+        Naming::Dynamic => 1 << 16,
+        Naming::Failed => (1 << 16) + 1,
     }
 }
 
