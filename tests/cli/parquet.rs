@@ -928,3 +928,41 @@ fn the_services_buckets_are_the_report_time_series() {
     assert!(differ.is_empty(), "{differ:#?}");
     assert_eq!(found.len(), expected.len(), "rows the series lacks");
 }
+
+/// Shard workers each count their own buckets, merged at the end: the
+/// services table is the same whatever the threads.
+#[test]
+fn the_services_buckets_are_the_same_with_any_threads() {
+    let scratch = tempfile::tempdir().expect("temporary directory");
+    let scratch = scratch.path();
+    let files = [fixture("busy-traffic.pcapng"), fixture("names.pcapng")];
+    let mut queries = BTreeMap::new();
+    for threads in ["1", "4"] {
+        let dir = scratch.join(format!("threads-{threads}"));
+        let mut args: Vec<OsString> = vec![
+            "read".into(),
+            "--format".into(),
+            "parquet".into(),
+            "--bucket".into(),
+            "1s".into(),
+            "--threads".into(),
+            threads.into(),
+            "--out".into(),
+            dir.clone().into(),
+        ];
+        args.extend(files.iter().map(|f| f.clone().into_os_string()));
+        portclass(&args).assert_code(0);
+        queries.insert(
+            threads.to_owned(),
+            format!(
+                "SELECT * EXCLUDE (bucket_start_timestamp) FROM read_parquet({}) ORDER BY ALL",
+                sql_files(std::slice::from_ref(&dir), "services")
+            ),
+        );
+    }
+    let Some(results) = duckdb(&queries, scratch) else {
+        return;
+    };
+    assert!(results["1"].len() > 20, "{:?}", results["1"]);
+    assert_eq!(results["1"], results["4"]);
+}
