@@ -895,35 +895,15 @@ mod tests {
             settings(&["portclass", "read", "a", "--bucket", "5m"]),
             Err(ConfigError::BucketNeedsParquet)
         );
-        let args = [
-            "portclass",
-            "read",
-            "a",
-            "-f",
-            "parquet",
-            "-o",
-            "d",
-            "--bucket",
-            "5m",
-        ];
-        match settings(&args).expect("valid").job {
+        let parquet = |bucket| {
+            let args = ["portclass", "read", "a", "-f", "parquet", "-o", "d"];
+            settings(&[&args[..], &["--bucket", bucket]].concat())
+        };
+        match parquet("5m").expect("valid").job {
             Job::Read(read) => assert_eq!(read.bucket_ns, Some(300_000_000_000)),
             other => panic!("wrong job {other:?}"),
         }
-        assert_eq!(
-            settings(&[
-                "portclass",
-                "read",
-                "a",
-                "-f",
-                "parquet",
-                "-o",
-                "d",
-                "--bucket",
-                "x"
-            ]),
-            Err(ConfigError::BadBucket("x".to_owned()))
-        );
+        assert_eq!(parquet("x"), Err(ConfigError::BadBucket("x".to_owned())));
     }
 
     #[test]
